@@ -1,0 +1,37 @@
+# Careline: `make run` to try it, `make test` to check it. Both install what they need.
+SHELL := /bin/bash
+VENV := .venv
+PY := $(VENV)/bin/python
+CARELINE := $(VENV)/bin/careline
+INSTALL_STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh 2>/dev/null | sha256sum | cut -c1-12)
+
+.PHONY: install run test model validate pytest stories clean
+
+install: $(INSTALL_STAMP)
+
+$(INSTALL_STAMP): requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh
+	@scripts/bootstrap.sh
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+run: install
+	@$(CARELINE) run
+
+model: install
+	@$(CARELINE) model
+
+validate: install
+	$(CARELINE) rasa data validate --domain domain --fail-on-warnings
+
+pytest: install model
+	$(PY) -m pytest
+
+stories: install
+	$(CARELINE) rasa test core --domain domain --stories tests/stories --model "$$($(CARELINE) model --print-path)" \
+	  --out results/stories --fail-on-prediction-errors
+
+test: validate model pytest stories
+	@echo "make test: all checks passed"
+
+clean:
+	rm -rf $(VENV) models results .rasa

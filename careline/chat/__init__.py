@@ -1,0 +1,1 @@
+"""``careline chat``: talk to the running bot from the terminal over the REST channel."""

@@ -1,0 +1,1 @@
+"""The ``careline`` command line: one module per feature registers its commands."""

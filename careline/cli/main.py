@@ -1,0 +1,43 @@
+"""Entry point of the ``careline`` command.
+
+Each feature owns a ``cli`` module with a ``register(subparsers)`` function;
+adding a command means adding that module to :data:`COMMAND_MODULES`. Handlers
+import their heavy dependencies lazily so ``careline --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Optional, Sequence
+
+COMMAND_MODULES: tuple[str, ...] = (
+    "careline.runtime.cli",
+    "careline.db.cli",
+    "careline.chat.cli",
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="careline",
+        description="Careline: a customer-service assistant for telecom operators.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for module_name in COMMAND_MODULES:
+        importlib.import_module(module_name).register(subparsers)
+    return parser
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "handler", None):
+        parser.print_help()
+        return 2
+    return int(args.handler(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Database plumbing shared by every feature's store: engine, sessions, base class."""

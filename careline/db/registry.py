@@ -1,0 +1,13 @@
+"""Every module that defines tables, so Alembic and tests see the whole schema.
+
+A feature that adds tables adds its models module here.
+"""
+
+import importlib
+
+MODEL_MODULES: tuple[str, ...] = ()
+
+
+def import_all_models() -> None:
+    for module in MODEL_MODULES:
+        importlib.import_module(module)

@@ -1,0 +1,69 @@
+"""Engines and sessions: one engine per URL, one short session per call.
+
+Repository functions take an explicit ``session``; services open one with
+:func:`session_scope` for each call and never share it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, TypeVar
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from careline.settings import get_settings
+
+T = TypeVar("T")
+
+
+@functools.lru_cache(maxsize=8)
+def get_engine(url: Optional[str] = None) -> Engine:
+    """The engine for ``url`` (default: the settings' database), created once."""
+    url = url or get_settings().resolved_database_url
+    if url.startswith("sqlite"):
+        engine = create_engine(
+            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+        )
+        event.listen(engine, "connect", _sqlite_pragmas)
+    else:
+        engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def session_factory(engine: Optional[Engine] = None) -> sessionmaker:
+    return sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
+
+
+@contextmanager
+def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
+    """A session that commits on success and rolls back on error."""
+    session: Session = session_factory(engine)()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+    finally:
+        session.close()
+
+
+async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) -> T:
+    """Run blocking database work in a thread so the event loop keeps serving.
+
+    Bounded by ``timeout`` (default: the settings' database timeout) so a
+    stuck database gives an error the caller can turn into a polite answer.
+    """
+    limit = timeout if timeout is not None else get_settings().db_timeout_seconds
+    return await asyncio.wait_for(asyncio.to_thread(fn), timeout=limit)

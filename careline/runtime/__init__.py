@@ -1,0 +1,1 @@
+"""Running Careline locally: model cache, local secrets, the process supervisor."""

@@ -1,0 +1,29 @@
+"""What ``careline run`` does before it waits: database, model, children."""
+
+from __future__ import annotations
+
+from careline.db.migrate import upgrade
+from careline.runtime.local_secrets import local_secret
+from careline.runtime.model_cache import ensure_model
+from careline.runtime.services import local_services, rasa_environment
+from careline.runtime.supervisor import Supervisor
+from careline.settings import PROJECT_ROOT, get_settings
+
+
+def prepare_and_start(*, timeout: float) -> tuple[Supervisor, list[str]]:
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade()
+    model = ensure_model()
+    token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
+    specs = local_services(settings, model.path, token)
+    supervisor = Supervisor(settings.data_dir / "logs", rasa_environment(settings, token),
+                            PROJECT_ROOT)
+    try:
+        supervisor.start(specs, timeout=timeout)
+    except BaseException:
+        supervisor.stop()
+        raise
+    urls = [url for spec in specs for url in spec.urls]
+    urls.append(f"Logs: {settings.data_dir / 'logs'}")
+    return supervisor, urls

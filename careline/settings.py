@@ -1,0 +1,115 @@
+"""Careline's one typed settings object.
+
+Everything configurable comes from the environment (``CARELINE_*`` and
+``TWILIO_*``) with safe local defaults, so moving from a laptop to production
+never means editing a file. The object is built on first use by
+:func:`get_settings`, never at import, so tests and commands can set the
+environment first.
+"""
+
+from __future__ import annotations
+
+import functools
+from enum import Enum
+from pathlib import Path
+from typing import Optional
+
+from pydantic import BaseSettings, Field, SecretStr, root_validator
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+#: Secrets that ship as local defaults; the production profile refuses them.
+PLACEHOLDER_SECRETS = frozenset({"", "change-me", "local-dev-token", "ACtest", "test"})
+
+
+class Profile(str, Enum):
+    """Where Careline runs: ``local`` allows embedded defaults, ``production`` does not."""
+
+    LOCAL = "local"
+    PRODUCTION = "production"
+
+
+class Settings(BaseSettings):
+    """All of Careline's settings; see the README's settings table."""
+
+    profile: Profile = Field(Profile.LOCAL, env="CARELINE_PROFILE")
+    data_dir: Path = Field(PROJECT_ROOT / ".careline", env="CARELINE_DATA_DIR")
+
+    database_url: Optional[str] = Field(None, env="CARELINE_DATABASE_URL")
+    db_timeout_seconds: float = Field(5.0, env="CARELINE_DB_TIMEOUT_SECONDS")
+
+    rasa_url: str = Field("http://127.0.0.1:5005", env="CARELINE_RASA_URL")
+    rasa_token: SecretStr = Field(SecretStr(""), env="CARELINE_RASA_TOKEN")
+    action_server_url: str = Field(
+        "http://127.0.0.1:5055/webhook", env="CARELINE_ACTION_ENDPOINT"
+    )
+    public_url: str = Field("http://127.0.0.1:5005", env="CARELINE_PUBLIC_URL")
+
+    twilio_account_sid: str = Field("ACtest", env="TWILIO_ACCOUNT_SID")
+    twilio_auth_token: SecretStr = Field(SecretStr("test"), env="TWILIO_AUTH_TOKEN")
+    twilio_sms_from: str = Field("+15005550006", env="TWILIO_SMS_FROM")
+    twilio_whatsapp_from: str = Field("+15005550007", env="TWILIO_WHATSAPP_FROM")
+    twilio_messaging_service_sid: Optional[str] = Field(
+        None, env="TWILIO_MESSAGING_SERVICE_SID"
+    )
+    twilio_api_base_url: Optional[str] = Field(None, env="TWILIO_API_BASE_URL")
+
+    default_region: str = Field("GB", env="CARELINE_DEFAULT_REGION")
+    log_level: str = Field("INFO", env="CARELINE_LOG_LEVEL")
+
+    class Config:
+        case_sensitive = False
+        allow_mutation = False
+
+    @root_validator(skip_on_failure=True)
+    def _production_refuses_placeholders(cls, values: dict) -> dict:
+        if values.get("profile") != Profile.PRODUCTION:
+            return values
+        problems = []
+        for name in ("rasa_token", "twilio_auth_token"):
+            secret: SecretStr = values[name]
+            if secret.get_secret_value() in PLACEHOLDER_SECRETS:
+                problems.append(name)
+        if not values.get("database_url"):
+            problems.append("database_url")
+        if problems:
+            raise ValueError(
+                "production profile needs real values for: " + ", ".join(problems)
+            )
+        return values
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The profile store's URL: the environment's, or a SQLite file in the data dir."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{self.data_dir / 'careline.db'}"
+
+    def masked(self) -> dict[str, str]:
+        """Settings as strings safe to print: secrets and URL passwords hidden."""
+        shown: dict[str, str] = {}
+        for name, value in self:
+            if isinstance(value, SecretStr):
+                shown[name] = "**********" if value.get_secret_value() else ""
+            elif name == "database_url" and value:
+                shown[name] = _mask_url_password(value)
+            else:
+                shown[name] = "" if value is None else str(getattr(value, "value", value))
+        return shown
+
+
+def _mask_url_password(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).__repr__()
+
+
+@functools.lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Build the settings from the environment the first time they are needed."""
+    return Settings()
+
+
+def reset_settings() -> None:
+    """Forget the cached settings so the next call re-reads the environment (tests)."""
+    get_settings.cache_clear()

@@ -1,0 +1,40 @@
+import pytest
+from pydantic import ValidationError
+
+from careline.settings import Profile, Settings, get_settings, reset_settings
+
+
+def test_settings_are_read_when_first_used(monkeypatch):
+    reset_settings()
+    monkeypatch.setenv("CARELINE_PUBLIC_URL", "https://careline.example.com")
+    assert get_settings().public_url == "https://careline.example.com"
+    reset_settings()
+
+
+def test_database_defaults_to_sqlite_file_in_data_dir(tmp_path, monkeypatch):
+    monkeypatch.delenv("CARELINE_DATABASE_URL", raising=False)
+    settings = Settings(data_dir=tmp_path)
+    assert settings.resolved_database_url == f"sqlite:///{tmp_path / 'careline.db'}"
+
+
+def test_secrets_are_masked_in_repr_and_masked_view():
+    settings = Settings(twilio_auth_token="s3cr3t-token-value",
+                        database_url="postgresql://app:hunter2@db/careline")
+    assert "s3cr3t-token-value" not in repr(settings)
+    masked = settings.masked()
+    assert masked["twilio_auth_token"] == "**********"
+    assert "hunter2" not in masked["database_url"]
+    assert "app" in masked["database_url"]
+
+
+def test_production_refuses_placeholder_secrets():
+    with pytest.raises(ValidationError) as error:
+        Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline")
+    assert "rasa_token" in str(error.value)
+    assert "twilio_auth_token" in str(error.value)
+
+
+def test_production_accepts_real_secrets():
+    settings = Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline",
+                        rasa_token="a-long-random-token", twilio_auth_token="real-token-123")
+    assert settings.profile is Profile.PRODUCTION
