@@ -1,0 +1,1 @@
+"""Logging that helps an operator without leaking customers' numbers."""
