@@ -3,13 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 CARELINE := $(VENV)/bin/careline
-INSTALL_STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh 2>/dev/null | sha256sum | cut -c1-12)
+INSTALL_STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: install run test model validate pytest stories clean
+.PHONY: install run test model validate pytest stories bench clean
 
 install: $(INSTALL_STAMP)
 
-$(INSTALL_STAMP): requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh
+$(INSTALL_STAMP): requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh
+	@scripts/system-packages.sh
 	@scripts/bootstrap.sh
 	@rm -f $(VENV)/.installed-*
 	@touch $@
@@ -32,6 +33,9 @@ stories: install
 
 test: validate model pytest stories
 	@echo "make test: all checks passed"
+
+bench: install model
+	$(PY) -m bench
 
 clean:
 	rm -rf $(VENV) models results .rasa

@@ -38,11 +38,14 @@ class Settings(BaseSettings):
     database_url: Optional[str] = Field(None, env="CARELINE_DATABASE_URL")
     db_timeout_seconds: float = Field(5.0, env="CARELINE_DB_TIMEOUT_SECONDS")
 
+    rasa_port: int = Field(5005, env="CARELINE_RASA_PORT")
+    actions_port: int = Field(5055, env="CARELINE_ACTIONS_PORT")
+    desk_port: int = Field(5080, env="CARELINE_DESK_PORT")
+    twilio_standin_port: int = Field(5099, env="CARELINE_TWILIO_STANDIN_PORT")
+
     rasa_url: str = Field("http://127.0.0.1:5005", env="CARELINE_RASA_URL")
     rasa_token: SecretStr = Field(SecretStr(""), env="CARELINE_RASA_TOKEN")
-    action_server_url: str = Field(
-        "http://127.0.0.1:5055/webhook", env="CARELINE_ACTION_ENDPOINT"
-    )
+    action_endpoint: Optional[str] = Field(None, env="CARELINE_ACTION_ENDPOINT")
     public_url: str = Field("http://127.0.0.1:5005", env="CARELINE_PUBLIC_URL")
 
     twilio_account_sid: str = Field("ACtest", env="TWILIO_ACCOUNT_SID")
@@ -84,6 +87,11 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'careline.db'}"
+
+    @property
+    def resolved_action_endpoint(self) -> str:
+        """Where Rasa calls the action server: the environment's, or the local port."""
+        return self.action_endpoint or f"http://127.0.0.1:{self.actions_port}/webhook"
 
     def masked(self) -> dict[str, str]:
         """Settings as strings safe to print: secrets and URL passwords hidden."""

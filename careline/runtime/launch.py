@@ -7,13 +7,19 @@ from careline.runtime.local_secrets import local_secret
 from careline.runtime.model_cache import ensure_model
 from careline.runtime.services import local_services, rasa_environment
 from careline.runtime.supervisor import Supervisor
-from careline.settings import PROJECT_ROOT, get_settings
+from careline.settings import PROJECT_ROOT, Settings, get_settings
 
 
-def prepare_and_start(*, timeout: float) -> tuple[Supervisor, list[str]]:
-    settings = get_settings()
+def prepare_and_start(
+    *, timeout: float, settings: Settings | None = None
+) -> tuple[Supervisor, list[str]]:
+    """Migrate, make sure a model exists, start every service and wait for health.
+
+    Tests pass their own ``settings`` (a temporary data dir, other ports).
+    """
+    settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade()
+    upgrade(settings.resolved_database_url)
     model = ensure_model()
     token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
     specs = local_services(settings, model.path, token)

@@ -23,13 +23,15 @@ class ServiceSpec:
 
 
 def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
-    """The environment Rasa's endpoints.yml and credentials.yml expand."""
+    """The environment every child sees: endpoints.yml and credentials.yml expand it."""
     env = dict(os.environ)
     env.update({
-        "CARELINE_ACTION_ENDPOINT": settings.action_server_url,
+        "CARELINE_ACTION_ENDPOINT": settings.resolved_action_endpoint,
         "CARELINE_RASA_TOKEN": token,
         "CARELINE_DATA_DIR": str(settings.data_dir),
+        "CARELINE_DATABASE_URL": settings.resolved_database_url,
         "CARELINE_TRACKER_DB": str(settings.data_dir / "tracker.db"),
+        "CARELINE_EVENTS_DB": str(settings.data_dir / "events.db"),
         "PYTHONUNBUFFERED": "1",
     })
     return env
@@ -37,12 +39,13 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
 
 def local_services(settings: Settings, model: Path, token: str) -> list[ServiceSpec]:
     python = sys.executable
-    rasa_port = 5005
+    rasa_port = settings.rasa_port
     return [
         ServiceSpec(
             name="actions",
-            argv=(python, "-m", "rasa_sdk", "--actions", "actions", "--port", "5055"),
-            health_url="http://127.0.0.1:5055/health",
+            argv=(python, "-m", "rasa_sdk", "--actions", "actions",
+                  "--port", str(settings.actions_port)),
+            health_url=f"http://127.0.0.1:{settings.actions_port}/health",
         ),
         ServiceSpec(
             name="rasa",
