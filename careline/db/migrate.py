@@ -20,8 +20,12 @@ def alembic_config(url: Optional[str] = None) -> Config:
     return config
 
 
-def upgrade(url: Optional[str] = None, revision: str = "head") -> None:
-    """Migrate the database at ``url`` (default: the settings') up to ``revision``."""
+def upgrade(url: Optional[str] = None, revision: str = "heads") -> None:
+    """Migrate the database at ``url`` (default: the settings') up to ``revision``.
+
+    Each feature keeps its own branch of revisions off the profile store's
+    first one, so the default target is every head.
+    """
     resolved = url or get_settings().resolved_database_url
     if resolved.startswith("sqlite:///"):
         Path(resolved.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
