@@ -1,0 +1,1 @@
+"""The unified customer profile store: CRM, billing, catalogue, usage, network, engagement."""
