@@ -5,7 +5,9 @@ A feature that adds tables adds its models module here.
 
 import importlib
 
-MODEL_MODULES: tuple[str, ...] = ()
+MODEL_MODULES: tuple[str, ...] = (
+    "careline.profile.models",
+)
 
 
 def import_all_models() -> None:
