@@ -10,6 +10,7 @@ environment first.
 from __future__ import annotations
 
 import functools
+from decimal import Decimal
 from enum import Enum
 from pathlib import Path
 from typing import Optional
@@ -61,6 +62,32 @@ class Settings(BaseSettings):
 
     default_region: str = Field("GB", env="CARELINE_DEFAULT_REGION")
     log_level: str = Field("INFO", env="CARELINE_LOG_LEVEL")
+
+    # Profile store (careline/profile, docs/profile.md): payment-arrangement policy,
+    # plan-recommendation tolerance, and an operator's BSS billing API instead of our tables.
+    arrangement_max_instalments: int = Field(6, ge=1, le=24,
+                                             env="CARELINE_ARRANGEMENT_MAX_INSTALMENTS")
+    arrangement_max_deferral_days: int = Field(30, ge=0, le=90,
+                                               env="CARELINE_ARRANGEMENT_MAX_DEFERRAL_DAYS")
+    arrangement_min_instalment: Decimal = Field(Decimal("10.00"), ge=0,
+                                                env="CARELINE_ARRANGEMENT_MIN_INSTALMENT")
+    plan_price_tolerance: Decimal = Field(Decimal("5.00"), ge=0,
+                                          env="CARELINE_PLAN_PRICE_TOLERANCE")
+    billing_api_url: Optional[str] = Field(None, env="CARELINE_BILLING_API_URL")
+    billing_api_timeout_seconds: float = Field(3.0, gt=0,
+                                               env="CARELINE_BILLING_API_TIMEOUT_SECONDS")
+
+    # Rasa's stores (careline/rasa_stores, docs/production.md): unset = embedded defaults.
+    tracker_store_url: Optional[SecretStr] = Field(None, env="CARELINE_TRACKER_STORE_URL")
+    tracker_db: Optional[Path] = Field(None, env="CARELINE_TRACKER_DB")
+    lock_store_url: Optional[SecretStr] = Field(None, env="CARELINE_LOCK_STORE_URL")
+    lock_key_prefix: str = Field("careline", env="CARELINE_LOCK_KEY_PREFIX")
+    lock_lifetime_seconds: float = Field(60.0, env="CARELINE_LOCK_LIFETIME_SECONDS")
+    lock_wait_seconds: float = Field(30.0, env="CARELINE_LOCK_WAIT_SECONDS")
+    action_timeout_seconds: float = Field(20.0, env="CARELINE_ACTION_TIMEOUT_SECONDS")
+    event_broker_url: Optional[SecretStr] = Field(None, env="CARELINE_EVENT_BROKER_URL")
+    event_queue: str = Field("careline_events", env="CARELINE_EVENT_QUEUE")
+    events_db: Optional[Path] = Field(None, env="CARELINE_EVENTS_DB")
 
     class Config:
         case_sensitive = False
