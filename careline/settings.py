@@ -89,6 +89,14 @@ class Settings(BaseSettings):
     event_queue: str = Field("careline_events", env="CARELINE_EVENT_QUEUE")
     events_db: Optional[Path] = Field(None, env="CARELINE_EVENTS_DB")
 
+    # Handoff and agent desk (careline/handoff, careline/desk, docs/handoff.md).
+    handoff_policy: Optional[Path] = Field(None, env="CARELINE_HANDOFF_POLICY")
+    desk_url: str = Field("http://127.0.0.1:5080", env="CARELINE_DESK_URL")
+    desk_api_token: SecretStr = Field(SecretStr(""), env="CARELINE_DESK_API_TOKEN")
+    desk_event_queue: str = Field("careline_desk_events", env="CARELINE_DESK_EVENT_QUEUE")
+    handoff_worker_port: int = Field(5081, env="CARELINE_HANDOFF_WORKER_PORT")
+    handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")
+
     class Config:
         case_sensitive = False
         allow_mutation = False
