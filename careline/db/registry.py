@@ -7,6 +7,8 @@ import importlib
 
 MODEL_MODULES: tuple[str, ...] = (
     "careline.profile.models",
+    "careline.handoff.models",
+    "careline.desk.models",
 )
 
 

@@ -1,0 +1,109 @@
+"""Deliver outbox handoffs to the desk: retries with backoff, idempotency keys.
+
+The desk answers 201 for a new ticket and 200 for a key it already holds, so
+a retry after a lost acknowledgement never makes a second ticket. Network
+errors and 5xx answers are retried with exponential backoff; a 4xx (other
+than 408/429) means the desk refuses this package, which retrying cannot fix,
+so it is marked rejected and shown by ``careline handoffs``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+import aiohttp
+from aiohttp import web
+
+from careline.db.session import run_blocking
+from careline.handoff.outbox import OutboxItem, OutboxService
+
+logger = logging.getLogger(__name__)
+RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
+
+
+@dataclass(frozen=True)
+class DeliveryResult:
+    delivered: int
+    failed: int
+
+
+class OutboxWorker:
+    def __init__(self, *, outbox: OutboxService, desk_url: str, token: str,
+                 max_backoff: float = 60.0, timeout: float = 5.0) -> None:
+        self.outbox = outbox
+        self.endpoint = desk_url.rstrip("/") + "/api/handoffs"
+        self.token = token
+        self.max_backoff = max_backoff
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+
+    async def run_once(self, http: aiohttp.ClientSession) -> DeliveryResult:
+        """Try every due handoff once."""
+        due = await run_blocking(self.outbox.due)
+        delivered = failed = 0
+        for item in due:
+            if await self._deliver(http, item):
+                delivered += 1
+            else:
+                failed += 1
+        return DeliveryResult(delivered=delivered, failed=failed)
+
+    async def run_forever(self, *, interval: float = 0.3) -> None:
+        async with aiohttp.ClientSession(timeout=self.timeout) as http:
+            while True:
+                try:
+                    await self.run_once(http)
+                except Exception:  # the database may be briefly away; keep the loop alive
+                    logger.exception("outbox pass failed; retrying")
+                await asyncio.sleep(interval)
+
+    async def _deliver(self, http: aiohttp.ClientSession, item: OutboxItem) -> bool:
+        headers = {"Authorization": f"Bearer {self.token}", "Idempotency-Key": item.idempotency_key,
+                   "Content-Type": "application/json"}
+        try:
+            async with http.post(self.endpoint, data=item.payload, headers=headers,
+                                 timeout=self.timeout) as response:
+                if response.status in (200, 201):
+                    await run_blocking(functools.partial(self.outbox.mark_delivered,
+                                                         entry_id=item.entry_id))
+                    logger.info("handoff %s delivered (HTTP %s, attempt %s)",
+                                item.idempotency_key, response.status, item.attempts + 1)
+                    return True
+                body = (await response.text())[:300]
+                error = f"desk answered HTTP {response.status}: {body}"
+                permanent = 400 <= response.status < 500 and \
+                    response.status not in RETRYABLE_CLIENT_ERRORS
+        except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
+            error, permanent = f"desk unreachable: {exc.__class__.__name__}: {exc}", False
+        result = await run_blocking(functools.partial(
+            self.outbox.mark_failed, entry_id=item.entry_id, error=error, permanent=permanent,
+            max_backoff=self.max_backoff))
+        logger.warning("handoff %s not delivered (attempt %s): %s; %s",
+                       item.idempotency_key, result.attempts, error,
+                       "giving up" if permanent else f"next try at {result.next_attempt_at}")
+        return False
+
+
+def build_worker_app(worker: OutboxWorker, *, interval: float = 0.3) -> web.Application:
+    """The worker as a tiny service: the delivery loop plus /health for the supervisor."""
+    app = web.Application()
+
+    async def health(_: web.Request) -> web.Response:
+        pending = await run_blocking(worker.outbox.undelivered)
+        return web.json_response({"status": "ok", "undelivered": len(pending)})
+
+    async def start_loop(app: web.Application) -> None:
+        app["loop_task"] = asyncio.create_task(worker.run_forever(interval=interval))
+
+    async def stop_loop(app: web.Application) -> None:
+        task: Optional[asyncio.Task] = app.get("loop_task")
+        if task:
+            task.cancel()
+
+    app.router.add_get("/health", health)
+    app.on_startup.append(start_loop)
+    app.on_cleanup.append(stop_loop)
+    return app
