@@ -97,6 +97,19 @@ class Settings(BaseSettings):
     handoff_worker_port: int = Field(5081, env="CARELINE_HANDOFF_WORKER_PORT")
     handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")
 
+    # Proactive outage care and insight (careline/proactive, careline/insight, docs/insight.md).
+    incident_api_token: SecretStr = Field(SecretStr(""), env="CARELINE_INCIDENT_API_TOKEN")
+    incident_api_port: int = Field(5082, env="CARELINE_INCIDENT_API_PORT")
+    operator_timezone: str = Field("Europe/London", env="CARELINE_TIMEZONE")
+    quiet_hours: str = Field("21:00-08:00", regex=r"^\d\d:\d\d-\d\d:\d\d$",
+                             env="CARELINE_QUIET_HOURS")
+    notice_rate_limit: int = Field(3, ge=1, env="CARELINE_NOTICE_RATE_LIMIT")
+    notice_rate_window_hours: float = Field(24.0, gt=0, env="CARELINE_NOTICE_RATE_WINDOW_HOURS")
+    notice_concurrency: int = Field(16, ge=1, le=200, env="CARELINE_NOTICE_CONCURRENCY")
+    outage_template_sid: str = Field("HX0000000000000000000000000000outage",
+                                     env="CARELINE_OUTAGE_TEMPLATE_SID")
+    insight_event_queue: str = Field("careline_insight_events", env="CARELINE_INSIGHT_EVENT_QUEUE")
+
     class Config:
         case_sensitive = False
         allow_mutation = False
