@@ -7,8 +7,11 @@ import importlib
 
 MODEL_MODULES: tuple[str, ...] = (
     "careline.profile.models",
+    "careline.channels.models",
     "careline.handoff.models",
     "careline.desk.models",
+    "careline.proactive.models",
+    "careline.insight.models",
 )
 
 

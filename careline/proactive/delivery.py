@@ -1,0 +1,88 @@
+"""How a planned notice reaches the customer and their Rasa conversation.
+
+Two small interfaces keep the service testable on its own:
+
+- :class:`NoticeChannel` sends one notice and returns the provider's id.
+  :class:`TwilioNoticeChannel` sends SMS and WhatsApp through
+  ``careline.channels.outbound`` (the real twilio client, pointed at the
+  stand-in locally); web chat goes through Rasa (below), since the socket
+  lives there.
+- :class:`RasaConversations` puts the notice into the customer's tracker with
+  Rasa's trigger-intent API, so a reply ("is it really fixed?") is answered
+  in context. For SMS/WhatsApp, already sent by Twilio, it asks Rasa for the
+  ``collector`` output channel, which records the bot's utterance without
+  sending it again; for web chat it names ``webchat``, which delivers it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Optional, Protocol
+from urllib.parse import quote
+
+import aiohttp
+
+from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
+
+#: The external intent every notice triggers; domain/proactive.yml declares it.
+NOTICE_INTENT = "EXTERNAL_outage_notice"
+#: Output channel name that matches no input channel: Rasa collects, never re-sends.
+RECORD_ONLY_CHANNEL = "collector"
+STATUS_BY_ACTION = {"open": "opened", "update": "updated", "resolve": "resolved"}
+
+
+class DeliveryError(Exception):
+    """The channel refused the notice; nothing reached the customer, so a retry may send it."""
+
+
+class NoticeChannel(Protocol):
+    async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:
+        """Send one notice; raise :class:`DeliveryError` if it was not accepted."""
+
+    async def close(self) -> None:
+        """Release connections."""
+
+
+def notice_entities(notice: PlannedNotice) -> dict[str, str]:
+    """The entities the external intent carries; they fill the ``outage_*`` slots."""
+    return {"outage_incident": notice.incident_id,
+            "outage_status": STATUS_BY_ACTION[notice.action.value],
+            "outage_area": notice.area,
+            "outage_notice": notice.text}
+
+
+class RasaConversations:
+    """Rasa's HTTP API, authenticated with the Rasa token: trigger the notice intent."""
+
+    def __init__(self, *, base_url: str, token: str, timeout: float = 10.0) -> None:
+        self._base = base_url.rstrip("/")
+        self._token = token
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session: Optional[aiohttp.ClientSession] = None
+
+    async def trigger_notice(self, *, conversation_id: str, output_channel: str,
+                             entities: dict[str, str]) -> list[dict]:
+        """Trigger :data:`NOTICE_INTENT`; returns what Rasa collected (record-only channel)."""
+        if self._session is None:
+            self._session = aiohttp.ClientSession(timeout=self._timeout)
+        url = f"{self._base}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        params = {"output_channel": output_channel, "token": self._token}
+        try:
+            async with self._session.post(url, params=params, json={
+                    "name": NOTICE_INTENT, "entities": entities}) as response:
+                body = await response.text()
+                if response.status != 200:
+                    raise DeliveryError(f"Rasa answered {response.status}: {body[:200]}")
+        except (aiohttp.ClientError, asyncio.TimeoutError) as error:
+            raise DeliveryError(f"Rasa unreachable: {type(error).__name__}") from error
+        return list(json.loads(body).get("messages", []))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def is_phone_mode(mode: DeliveryMode) -> bool:
+    return mode is not DeliveryMode.WEBCHAT

@@ -1,0 +1,168 @@
+"""The notification log and handled updates: keyword-only functions on an explicit session."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Iterable, Optional, Sequence
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from careline.proactive.models import HandledUpdate, Notification
+from careline.proactive.planner import segment_rank
+from careline.proactive.schemas import PlannedNotice, Skipped
+
+
+def get_handled_update(*, session: Session, incident_id: str, version: int
+                       ) -> Optional[HandledUpdate]:
+    query = select(HandledUpdate).where(HandledUpdate.incident_id == incident_id,
+                                        HandledUpdate.version == version)
+    return session.execute(query).scalars().first()
+
+
+def latest_version(*, session: Session, incident_id: str) -> Optional[int]:
+    query = select(func.max(HandledUpdate.version)).where(
+        HandledUpdate.incident_id == incident_id)
+    return session.execute(query).scalar()
+
+
+def add_handled_update(*, session: Session, incident_id: str, version: int, action: str,
+                       payload: str, payload_hash: str, state: str, received_at: datetime
+                       ) -> HandledUpdate:
+    row = HandledUpdate(incident_id=incident_id, version=version, action=action,
+                        payload=payload, payload_hash=payload_hash, state=state,
+                        received_at=received_at)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def finish_handled_update(*, session: Session, incident_id: str, version: int, state: str,
+                          finished_at: datetime) -> None:
+    session.execute(update(HandledUpdate)
+                    .where(HandledUpdate.incident_id == incident_id,
+                           HandledUpdate.version == version)
+                    .values(state=state, finished_at=finished_at))
+
+
+def notified_customer_ids(*, session: Session, incident_id: str, version: int) -> set[int]:
+    """Customers who already have a row (any status) for this incident version."""
+    query = select(Notification.customer_id).where(Notification.incident_id == incident_id,
+                                                   Notification.version == version)
+    return set(session.execute(query).scalars())
+
+
+def told_about_incident(*, session: Session, incident_id: str) -> frozenset[int]:
+    """Customers who were sent at least one notice about the incident, any version."""
+    query = select(Notification.customer_id).where(Notification.incident_id == incident_id,
+                                                   Notification.status == "sent").distinct()
+    return frozenset(session.execute(query).scalars())
+
+
+def recent_sent_counts(*, session: Session, since: datetime) -> dict[int, int]:
+    """Notices sent per customer since ``since``: the rate limit's input."""
+    query = (select(Notification.customer_id, func.count())
+             .where(Notification.status == "sent", Notification.sent_at >= since)
+             .group_by(Notification.customer_id))
+    return {customer_id: count for customer_id, count in session.execute(query)}
+
+
+def add_pending(*, session: Session, incident_id: str, version: int, action: str,
+                notices: Sequence[PlannedNotice], created_at: datetime) -> None:
+    """Claim notices (status ``pending``); the unique key refuses a second claim."""
+    session.add_all(Notification(
+        incident_id=incident_id, version=version, action=action,
+        customer_id=n.customer_id, segment=n.segment, rank=segment_rank(n.segment),
+        area=n.area, mode=n.mode.value, address=n.address, conversation_id=n.conversation_id, text=n.text,
+        template=n.template,
+        template_variables=json.dumps(dict(n.template_variables)) if n.template else None,
+        status="pending", tracker="none", created_at=created_at,
+    ) for n in notices)
+
+
+def add_skipped(*, session: Session, incident_id: str, version: int, action: str,
+                skipped: Iterable[Skipped], segments: dict[int, str], created_at: datetime
+                ) -> None:
+    session.add_all(Notification(
+        incident_id=incident_id, version=version, action=action, customer_id=s.customer_id,
+        segment=segments.get(s.customer_id, ""), rank=segment_rank(segments.get(s.customer_id, "")),
+        status="skipped", reason=s.reason.value, tracker="none", created_at=created_at,
+    ) for s in skipped)
+
+
+def claim_for_sending(*, session: Session, incident_id: str, version: int, limit: int
+                      ) -> list[Notification]:
+    """Move the next batch of ``pending`` notices to ``sending``.
+
+    Ordered by segment rank, so VIP customers are claimed (and sent) first.
+    """
+    query = (select(Notification)
+             .where(Notification.incident_id == incident_id, Notification.version == version,
+                    Notification.status == "pending")
+             .order_by(Notification.rank, Notification.id).limit(limit))
+    rows = list(session.execute(query).scalars())
+    if rows:
+        session.execute(update(Notification)
+                        .where(Notification.id.in_([r.id for r in rows]),
+                               Notification.status == "pending")
+                        .values(status="sending"), execution_options={"synchronize_session": False})
+    return rows
+
+
+def requeue_failed(*, session: Session, incident_id: str, version: int) -> int:
+    """Give notices the channel refused another go (they were never accepted, so never sent)."""
+    result = session.execute(update(Notification)
+                             .where(Notification.incident_id == incident_id,
+                                    Notification.version == version,
+                                    Notification.status == "failed")
+                             .values(status="pending"))
+    return int(result.rowcount or 0)
+
+
+def mark_sent(*, session: Session, notification_id: int, provider_id: str, sent_at: datetime,
+              tracker: str) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(status="sent", provider_id=provider_id, sent_at=sent_at,
+                            error=None, tracker=tracker))
+
+
+def mark_failed(*, session: Session, notification_id: int, error: str) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(status="failed", error=error[:500]))
+
+
+def pending_tracker_entries(*, session: Session, limit: int) -> list[Notification]:
+    query = (select(Notification).where(Notification.tracker == "pending")
+             .order_by(Notification.rank, Notification.id).limit(limit))
+    return list(session.execute(query).scalars())
+
+
+def set_tracker_state(*, session: Session, notification_id: int, tracker: str) -> None:
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(tracker=tracker))
+
+
+def status_counts(*, session: Session, incident_id: str, version: Optional[int] = None
+                  ) -> dict[str, int]:
+    """``sent``/``failed``/… and ``skipped:<reason>`` counts for an incident (version)."""
+    query = select(Notification.status, Notification.reason, func.count()).where(
+        Notification.incident_id == incident_id)
+    if version is not None:
+        query = query.where(Notification.version == version)
+    counts: dict[str, int] = {}
+    for status, reason, count in session.execute(query.group_by(Notification.status,
+                                                                Notification.reason)):
+        key = f"skipped:{reason}" if status == "skipped" else status
+        counts[key] = counts.get(key, 0) + count
+    return counts
+
+
+def list_notifications(*, session: Session, incident_id: Optional[str] = None,
+                       since: Optional[datetime] = None) -> list[Notification]:
+    query = select(Notification).order_by(Notification.id)
+    if incident_id is not None:
+        query = query.where(Notification.incident_id == incident_id)
+    if since is not None:
+        query = query.where(Notification.created_at >= since)
+    return list(session.execute(query).scalars())

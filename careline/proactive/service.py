@@ -1,0 +1,276 @@
+"""OutageCare: handle one incident update end to end, safely repeatable.
+
+1. Record the update by (incident id, version) — a repeat resumes, never re-plans;
+   an older version than one already handled is recorded as stale and sends nothing.
+2. Write the incident into the network silo and plan the notices; the plan,
+   every notice claimed as ``pending``, is committed with the update record.
+3. Deliver in segment order (VIP first), concurrently within a segment; each
+   batch is marked ``sending`` before it goes, so a crash can lose a notice's
+   outcome but never send it twice.
+4. Put each sent notice into the customer's Rasa conversation.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hashlib
+import json
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Optional
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from careline.db.session import run_blocking, session_scope
+from careline.observability.redact import mask_phone
+from careline.proactive import audience, incidents, repository
+from careline.proactive.delivery import (RECORD_ONLY_CHANNEL, DeliveryError, NoticeChannel,
+                                         RasaConversations, notice_entities)
+from careline.proactive.models import Notification
+from careline.proactive.planner import PlanContext, plan_notices
+from careline.proactive.policy import ContactPolicy
+from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUpdate,
+                                        NotifyResult, PlannedNotice)
+
+logger = logging.getLogger(__name__)
+#: Generous bounds for planning ten thousand recipients on SQLite.
+PLAN_TIMEOUT = 300.0
+
+
+class VersionConflict(Exception):
+    """The same incident id and version arrived with a different body."""
+
+
+class UnknownArea(ValueError):
+    """An update names an area the network silo does not serve."""
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class CareOptions:
+    policy: ContactPolicy = field(default_factory=ContactPolicy)
+    webchat_window: timedelta = timedelta(minutes=30)
+    concurrency: int = 16
+    batch: int = 200
+
+
+@dataclass(frozen=True)
+class _Prepared:
+    duplicate: bool
+    stale: bool
+
+
+class OutageCare:
+    def __init__(self, *, channel: NoticeChannel, rasa: Optional[RasaConversations] = None,
+                 engine: Optional[Engine] = None, options: CareOptions = CareOptions(),
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self._channel = channel
+        self._rasa = rasa
+        self._engine = engine
+        self._options = options
+        self._clock = clock
+
+    async def handle(self, update: IncidentUpdate) -> NotifyResult:
+        """Plan, deliver and record one update; repeating it sends nothing already sent."""
+        before = await run_blocking(functools.partial(self._sent_count, update),
+                                    timeout=PLAN_TIMEOUT)
+        prepared = await run_blocking(functools.partial(self._prepare, update),
+                                      timeout=PLAN_TIMEOUT)
+        sent = failed = 0
+        if not prepared.stale:
+            sent, failed = await self._deliver(update.incident_id, update.version)
+            await run_blocking(functools.partial(self._finish, update))
+            if self._rasa is not None:
+                await self.record_in_trackers()
+        counts = await run_blocking(functools.partial(self._counts, update))
+        return NotifyResult(
+            incident_id=update.incident_id, version=update.version,
+            duplicate=prepared.duplicate, sent=sent, failed=failed, already_sent=before,
+            skipped={k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("skipped:")},
+        )
+
+    # --- planning ---------------------------------------------------------------------------
+    def _prepare(self, update: IncidentUpdate) -> _Prepared:
+        payload = update.json()
+        digest = hashlib.sha256(_canonical(update).encode()).hexdigest()
+        now = self._clock()
+        try:
+            with session_scope(self._engine) as session:
+                existing = repository.get_handled_update(
+                    session=session, incident_id=update.incident_id, version=update.version)
+                if existing is not None:
+                    if existing.payload_hash != digest:
+                        raise VersionConflict(
+                            f"incident {update.incident_id} version {update.version} was "
+                            "already received with different content; send a new version")
+                    repository.requeue_failed(session=session, incident_id=update.incident_id,
+                                              version=update.version)
+                    return _Prepared(duplicate=True, stale=existing.state == "stale")
+                latest = repository.latest_version(session=session,
+                                                   incident_id=update.incident_id)
+                if latest is not None and update.version < latest:
+                    repository.add_handled_update(
+                        session=session, incident_id=update.incident_id,
+                        version=update.version, action=update.action.value, payload=payload,
+                        payload_hash=digest, state="stale", received_at=now)
+                    return _Prepared(duplicate=False, stale=True)
+                self._plan(session=session, update=update, payload=payload, digest=digest,
+                           now=now)
+        except IntegrityError:
+            # Another worker recorded the same update a moment ago: resume theirs.
+            return _Prepared(duplicate=True, stale=False)
+        return _Prepared(duplicate=False, stale=False)
+
+    def _plan(self, *, session, update: IncidentUpdate, payload: str, digest: str,  # type: ignore[no-untyped-def]
+              now: datetime) -> None:
+        unknown = set(update.areas) - audience.known_areas(session=session, codes=update.areas)
+        if unknown:
+            raise UnknownArea(f"unknown area code(s): {', '.join(sorted(unknown))}")
+        repository.add_handled_update(
+            session=session, incident_id=update.incident_id, version=update.version,
+            action=update.action.value, payload=payload, payload_hash=digest,
+            state="processing", received_at=now)
+        incidents.write_incident(session=session, update=update)
+        policy = self._options.policy
+        recipients = audience.recipients_in_areas(
+            session=session, areas=update.areas, now=now, timezone=policy.default_timezone,
+            webchat_window=self._options.webchat_window)
+        context = PlanContext(
+            now=now, policy=policy,
+            recent_counts=repository.recent_sent_counts(
+                session=session, since=now - timedelta(hours=policy.rate_window_hours)),
+            told_about_incident=repository.told_about_incident(
+                session=session, incident_id=update.incident_id))
+        plan = plan_notices(update, recipients, context)
+        common = dict(incident_id=update.incident_id, version=update.version,
+                      action=update.action.value, created_at=now)
+        repository.add_pending(session=session, notices=plan.notices, **common)
+        repository.add_skipped(session=session, skipped=plan.skipped,
+                               segments={r.customer_id: r.segment for r in recipients}, **common)
+        logger.info("incident %s v%d: %d notices planned, %d skipped", update.incident_id,
+                    update.version, len(plan.notices), len(plan.skipped))
+
+    # --- delivery ---------------------------------------------------------------------------
+    async def _deliver(self, incident_id: str, version: int) -> tuple[int, int]:
+        sent = failed = 0
+        limit = asyncio.Semaphore(self._options.concurrency)
+        while True:
+            batch = await run_blocking(functools.partial(
+                self._claim, incident_id, version))
+            if not batch:
+                return sent, failed
+            outcomes: dict[int, tuple[Optional[str], Optional[str]]] = {}
+            for rank in sorted({row_rank for _, row_rank, _ in batch}):
+                group = [(row_id, notice) for row_id, row_rank, notice in batch
+                         if row_rank == rank]
+                results = await asyncio.gather(*(self._send_one(limit, notice)
+                                                 for _, notice in group))
+                outcomes.update({row_id: result for (row_id, _), result in zip(group, results)})
+            await run_blocking(functools.partial(self._record_outcomes, outcomes, batch))
+            sent += sum(1 for provider, _ in outcomes.values() if provider)
+            failed += sum(1 for provider, _ in outcomes.values() if not provider)
+
+    async def _send_one(self, limit: asyncio.Semaphore, notice: PlannedNotice
+                        ) -> tuple[Optional[str], Optional[str]]:
+        async with limit:
+            try:
+                receipt = await self._channel.deliver(notice)
+            except DeliveryError as error:
+                logger.warning("notice to customer %d (%s) refused: %s", notice.customer_id,
+                               mask_phone(notice.address), error)
+                return None, str(error)
+            return receipt.provider_id, None
+
+    def _claim(self, incident_id: str, version: int) -> list[tuple[int, int, PlannedNotice]]:
+        with session_scope(self._engine) as session:
+            rows = repository.claim_for_sending(session=session, incident_id=incident_id,
+                                                version=version, limit=self._options.batch)
+            return [(row.id, row.rank, _notice(row)) for row in rows]
+
+    def _record_outcomes(self, outcomes: dict[int, tuple[Optional[str], Optional[str]]],
+                         batch: list[tuple[int, int, PlannedNotice]]) -> None:
+        modes = {row_id: notice.mode for row_id, _, notice in batch}
+        now = self._clock()
+        with session_scope(self._engine) as session:
+            for row_id, (provider_id, error) in outcomes.items():
+                if provider_id:
+                    tracker = "recorded" if modes[row_id] is DeliveryMode.WEBCHAT else "pending"
+                    repository.mark_sent(session=session, notification_id=row_id,
+                                         provider_id=provider_id, sent_at=now, tracker=tracker)
+                else:
+                    repository.mark_failed(session=session, notification_id=row_id,
+                                           error=error or "refused")
+
+    def _finish(self, update: IncidentUpdate) -> None:
+        with session_scope(self._engine) as session:
+            repository.finish_handled_update(session=session, incident_id=update.incident_id,
+                                             version=update.version, state="done",
+                                             finished_at=self._clock())
+
+    def _counts(self, update: IncidentUpdate) -> dict[str, int]:
+        with session_scope(self._engine) as session:
+            return repository.status_counts(session=session, incident_id=update.incident_id,
+                                            version=update.version)
+
+    def _sent_count(self, update: IncidentUpdate) -> int:
+        return self._counts(update).get("sent", 0)
+
+    # --- trackers ---------------------------------------------------------------------------
+    async def record_in_trackers(self, *, limit: int = 10_000) -> int:
+        """Enter sent SMS/WhatsApp notices into their Rasa conversations; returns how many.
+
+        Stops at the first unreachable Rasa (the rest stay ``pending`` for the
+        next run); a notice Rasa refuses (e.g. an older model without the
+        intent) is marked ``failed`` so it does not block the others.
+        """
+        if self._rasa is None:
+            return 0
+        rows = await run_blocking(functools.partial(self._pending_trackers, limit))
+        recorded = 0
+        for row_id, notice in rows:
+            try:
+                await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
+                                                output_channel=RECORD_ONLY_CHANNEL,
+                                                entities=notice_entities(notice))
+                state = "recorded"
+            except DeliveryError as error:
+                if "unreachable" in str(error):
+                    logger.warning("Rasa unreachable; %d notices wait for their trackers",
+                                   len(rows) - recorded)
+                    break
+                logger.warning("Rasa refused notice %d: %s", row_id, error)
+                state = "failed"
+            await run_blocking(functools.partial(self._set_tracker, row_id, state))
+            recorded += state == "recorded"
+        return recorded
+
+    def _pending_trackers(self, limit: int) -> list[tuple[int, PlannedNotice]]:
+        with session_scope(self._engine) as session:
+            return [(row.id, _notice(row)) for row in
+                    repository.pending_tracker_entries(session=session, limit=limit)]
+
+    def _set_tracker(self, row_id: int, state: str) -> None:
+        with session_scope(self._engine) as session:
+            repository.set_tracker_state(session=session, notification_id=row_id, tracker=state)
+
+
+def _canonical(update: IncidentUpdate) -> str:
+    """The update's content without its time (a default when omitted), to spot a reused version."""
+    return json.dumps(json.loads(update.json(exclude={"occurred_at"})), sort_keys=True)
+
+
+def _notice(row: Notification) -> PlannedNotice:
+    variables = json.loads(row.template_variables) if row.template_variables else {}
+    return PlannedNotice(
+        customer_id=row.customer_id, segment=row.segment, mode=DeliveryMode(row.mode),
+        address=row.address or "", conversation_id=row.conversation_id or "",
+        text=row.text or "", incident_id=row.incident_id, action=IncidentAction(row.action),
+        area=row.area or "", template=row.template,
+        template_variables=tuple(variables.items()),
+    )
