@@ -1,0 +1,89 @@
+"""Agents and their signed-in sessions."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime, timedelta, timezone
+from typing import Optional
+
+from sqlalchemy.engine import Engine
+
+from careline.db.session import session_scope
+from careline.desk import repository
+from careline.desk.models import Agent, AgentSession
+from careline.desk.passwords import hash_password, verify_password
+from careline.desk.schemas import AgentRef, SignedIn
+
+SESSION_LIFETIME = timedelta(hours=10)  # one shift
+
+
+class AgentExists(ValueError):
+    pass
+
+
+class AgentService:
+    def __init__(self, engine: Optional[Engine] = None) -> None:
+        self._engine = engine
+
+    def create_agent(self, *, username: str, password: str, display_name: str) -> AgentRef:
+        with session_scope(self._engine) as session:
+            if repository.get_agent_by_username(session=session, username=username):
+                raise AgentExists(f"agent {username!r} already exists")
+            agent = Agent(username=username, display_name=display_name,
+                          password_hash=hash_password(password),
+                          created_at=datetime.now(timezone.utc))
+            repository.add(session=session, row=agent)
+            return _ref(agent)
+
+    def ensure_agent(self, *, username: str, password: str, display_name: str) -> AgentRef:
+        """Create the agent, or reset its password if it exists (the demo seed step)."""
+        with session_scope(self._engine) as session:
+            agent = repository.get_agent_by_username(session=session, username=username)
+            if agent is None:
+                agent = Agent(username=username, display_name=display_name,
+                              created_at=datetime.now(timezone.utc), password_hash="")
+                repository.add(session=session, row=agent)
+            if not verify_password(password, agent.password_hash):
+                agent.password_hash = hash_password(password)
+            return _ref(agent)
+
+    def sign_in(self, *, username: str, password: str) -> Optional[tuple[str, SignedIn]]:
+        """A new session token (for the cookie) and the agent, or ``None`` for bad credentials."""
+        with session_scope(self._engine) as session:
+            agent = repository.get_agent_by_username(session=session, username=username)
+            if agent is None or not verify_password(password, agent.password_hash):
+                return None
+            token = secrets.token_urlsafe(32)
+            now = datetime.now(timezone.utc)
+            row = AgentSession(token_hash=_digest(token), agent_id=agent.id,
+                               csrf_token=secrets.token_urlsafe(24), created_at=now,
+                               expires_at=now + SESSION_LIFETIME)
+            repository.add(session=session, row=row)
+            return token, SignedIn(agent=_ref(agent), csrf_token=row.csrf_token)
+
+    def session_for(self, *, token: str) -> Optional[SignedIn]:
+        with session_scope(self._engine) as session:
+            row = repository.get_session_by_hash(session=session, token_hash=_digest(token))
+            if row is None or _aware(row.expires_at) <= datetime.now(timezone.utc):
+                return None
+            agent = session.get(Agent, row.agent_id)
+            return SignedIn(agent=_ref(agent), csrf_token=row.csrf_token) if agent else None
+
+    def sign_out(self, *, token: str) -> None:
+        with session_scope(self._engine) as session:
+            row = repository.get_session_by_hash(session=session, token_hash=_digest(token))
+            if row is not None:
+                session.delete(row)
+
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _ref(agent: Agent) -> AgentRef:
+    return AgentRef(agent_id=agent.id, username=agent.username, display_name=agent.display_name)

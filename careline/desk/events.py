@@ -1,0 +1,126 @@
+"""Rasa's event broker as a feed of new customer messages for open tickets.
+
+While a conversation is paused, Rasa still parses and logs what the customer
+writes and publishes it to the event broker; this is how those messages reach
+the agent. Two sources behind one small interface: the SQL broker's
+``events`` table (embedded default) and a RabbitMQ queue bound to Rasa's
+fanout exchange (production, via Pika).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.exc import OperationalError
+
+logger = logging.getLogger(__name__)
+RASA_EXCHANGE = "rasa-exchange"
+
+
+@dataclass(frozen=True)
+class BrokerMessage:
+    conversation_id: str
+    speaker: str  # customer or bot
+    text: str
+    at: datetime
+    source_key: str
+
+
+Handler = Callable[[BrokerMessage], Awaitable[None]]
+
+
+class EventSource(Protocol):
+    async def run(self, handle: Handler) -> None:
+        """Feed every new message to ``handle`` until cancelled."""
+
+
+def to_message(sender_id: str, event: Mapping[str, Any]) -> Optional[BrokerMessage]:
+    """A transcript line from a broker event, or ``None`` for events the desk ignores.
+
+    Lines the desk itself sent (metadata source "desk") are already on the
+    ticket, so they are skipped.
+    """
+    kind = event.get("event")
+    text_value = event.get("text")
+    if kind not in ("user", "bot") or not text_value:
+        return None
+    if kind == "bot" and (event.get("metadata") or {}).get("source") == "desk":
+        return None
+    timestamp = float(event.get("timestamp") or 0)
+    return BrokerMessage(
+        conversation_id=sender_id, speaker="customer" if kind == "user" else "bot",
+        text=text_value, at=datetime.fromtimestamp(timestamp, tz=timezone.utc),
+        source_key=f"{sender_id}:{kind}:{timestamp:.6f}"[:255],
+    )
+
+
+class SqlEventSource:
+    """Polls the SQL broker's ``events`` table, remembering the last id it handled."""
+
+    def __init__(self, url: str, *, load_cursor: Callable[[], Awaitable[int]],
+                 save_cursor: Callable[[int], Awaitable[None]], interval: float = 0.3) -> None:
+        self.engine = create_engine(url, future=True)
+        self.load_cursor = load_cursor
+        self.save_cursor = save_cursor
+        self.interval = interval
+
+    async def run(self, handle: Handler) -> None:
+        position = await self.load_cursor()
+        while True:
+            try:
+                rows = await asyncio.to_thread(self._rows_after, position)
+            except OperationalError:  # Rasa has not created the table yet
+                rows = []
+            for row_id, sender_id, data in rows:
+                message = to_message(sender_id or "", json.loads(data))
+                if message is not None:
+                    await handle(message)
+                position = row_id
+            if rows:
+                await self.save_cursor(position)
+            await asyncio.sleep(self.interval)
+
+    def _rows_after(self, position: int) -> list[tuple[int, str, str]]:
+        with self.engine.connect() as connection:
+            return [tuple(r) for r in connection.execute(
+                text("SELECT id, sender_id, data FROM events WHERE id > :p ORDER BY id LIMIT 500"),
+                {"p": position})]
+
+
+class PikaEventSource:
+    """Consumes the desk's own durable queue, bound to Rasa's fanout exchange."""
+
+    def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE) -> None:
+        self.url = url
+        self.queue_name = queue
+        self.exchange_name = exchange
+
+    async def run(self, handle: Handler) -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect_robust(self.url)
+        try:
+            channel = await connection.channel()
+            exchange = await channel.declare_exchange(self.exchange_name,
+                                                      type=aio_pika.ExchangeType.FANOUT)
+            queue = await channel.declare_queue(self.queue_name, durable=True)
+            await queue.bind(exchange, "")
+            async with queue.iterator() as messages:
+                async for incoming in messages:
+                    async with incoming.process(requeue=True):
+                        event = json.loads(incoming.body)
+                        message = to_message(str(event.get("sender_id", "")), event)
+                        if message is not None:
+                            await handle(message)
+        finally:
+            await connection.close()
+
+
+def sqlite_url(path: str) -> str:
+    return path if "://" in path else f"sqlite:///{path}"

@@ -1,0 +1,198 @@
+"""The desk's HTML: small functions that escape every value they print."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from html import escape
+from typing import Optional
+
+from careline.desk.schemas import MessageView, QueueEntry, SignedIn, TicketDetail
+from careline.handoff.reasons import REASON_LABELS, HandoffReason
+from careline.handoff.schemas import ContextPackage, CustomerSnapshot
+
+
+def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
+           refresh: Optional[int] = None, script: bool = False) -> str:
+    who = ""
+    if signed_in:
+        who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
+               f'<form method="post" action="/logout">{csrf_field(signed_in)}'
+               f'<button class="secondary">Sign out</button></form></span>')
+    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
+    js = '<script src="/static/ticket.js" defer></script>' if script else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{meta}'
+            f'<title>{escape(title)} · Careline desk</title>'
+            f'<link rel="stylesheet" href="/static/desk.css">{js}</head><body>'
+            f'<header><a href="/">Careline desk</a>{who}</header><main>{body}</main></body></html>')
+
+
+def csrf_field(signed_in: SignedIn) -> str:
+    return f'<input type="hidden" name="csrf_token" value="{escape(signed_in.csrf_token)}">'
+
+
+def login_page(*, csrf: str, error: Optional[str] = None) -> str:
+    flash = f'<p class="flash">{escape(error)}</p>' if error else ""
+    return layout("Sign in", f'''<div class="card login"><h1>Agent sign-in</h1>{flash}
+<form method="post" action="/login">
+<input type="hidden" name="csrf_token" value="{escape(csrf)}">
+<p><label>Username<br><input type="text" name="username" autocomplete="username" required></label></p>
+<p><label>Password<br><input type="password" name="password" autocomplete="current-password" required></label></p>
+<button type="submit">Sign in</button></form></div>''')
+
+
+def queue_page(entries: list[QueueEntry], signed_in: SignedIn) -> str:
+    rows = "".join(_queue_row(e) for e in entries) or \
+        '<tr><td colspan="8" class="muted">No customers waiting.</td></tr>'
+    body = (f'<h1>Queue <span class="muted">({len(entries)} open)</span></h1>'
+            '<table id="queue"><thead><tr><th>Priority</th><th>Customer</th><th>Segment</th>'
+            '<th>Reason</th><th>Channel</th><th>Waiting</th><th>Status</th><th></th></tr>'
+            f'</thead><tbody>{rows}</tbody></table>')
+    return layout("Queue", body, signed_in=signed_in, refresh=5)
+
+
+def _queue_row(entry: QueueEntry) -> str:
+    status = escape(entry.status + (f" · {entry.assigned_to}" if entry.assigned_to else ""))
+    flags = " · after hours" if entry.after_hours else ""
+    flags += " · wants a call back" if entry.callback_requested else ""
+    return (f'<tr data-ticket="{entry.ticket_id}"><td>{_level(entry.priority.level)} '
+            f'{entry.priority.score}</td>'
+            f'<td>{escape(entry.customer_name or "Unidentified")}</td>'
+            f'<td>{escape(entry.segment or "–")}</td><td>{escape(_reason(entry.reason))}'
+            f'{escape(flags)}</td><td>{escape(entry.channel)}</td>'
+            f'<td>{_minutes(entry.waiting_seconds)}</td><td>{status}</td>'
+            f'<td><a href="/tickets/{entry.ticket_id}">Open</a></td></tr>')
+
+
+def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[str]) -> str:
+    entry, package = detail.entry, detail.package
+    flash_html = f'<p class="flash">{escape(flash)}</p>' if flash else ""
+    after = detail.messages[-1].message_id if detail.messages else 0
+    history = "".join(_line(t.speaker, t.text, t.at, None) for t in package.transcript)
+    live = "".join(_live_line(m) for m in detail.messages)
+    body = f'''{flash_html}<h1>{escape(entry.customer_name or "Unidentified customer")}
+ {_level(entry.priority.level)} <span class="muted">{escape(_reason(entry.reason))} ·
+ {escape(entry.channel)} · {escape(entry.status)}{escape(" · " + entry.assigned_to if entry.assigned_to else "")}</span></h1>
+<div class="grid"><section>
+<div class="card" id="summary"><h2>Summary</h2><p>{escape(package.summary)}</p>
+{_priority(entry)}</div>
+<div class="card" id="profile"><h2>Customer</h2>{_profile(package)}</div>
+<div class="card"><h2>What the bot understood</h2>{_understanding(package)}</div>
+</section><section>
+<div class="card"><h2>Conversation</h2>
+<div class="transcript" id="live" data-stream="/tickets/{entry.ticket_id}/stream" data-after="{after}">
+{history}<div class="divider">handed to an agent {_time(package.created_at)}</div>{live}</div></div>
+{_controls(detail, signed_in)}
+<div class="card"><h2>Internal notes</h2>{"".join(_note(n.agent, n.text, n.created_at) for n in detail.notes) or '<p class="muted">None yet.</p>'}
+<form method="post" action="/tickets/{entry.ticket_id}/notes">{csrf_field(signed_in)}
+<textarea name="text" rows="2" required placeholder="Visible to agents only"></textarea>
+<p><button class="secondary">Add note</button></p></form></div>
+</section></div>'''
+    return layout(entry.customer_name or "Ticket", body, signed_in=signed_in, script=True)
+
+
+def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
+    entry, tid, csrf = detail.entry, detail.entry.ticket_id, csrf_field(signed_in)
+    if entry.status == "resolved":
+        return '<div class="card"><p class="muted">Resolved: the bot is answering again.</p></div>'
+    claim = ""
+    if entry.assigned_to is None:
+        claim = (f'<form method="post" action="/tickets/{tid}/claim">{csrf}'
+                 '<button>Claim</button></form>')
+    return f'''<div class="card" id="reply-card"><form method="post" action="/tickets/{tid}/reply">{csrf}
+<textarea name="text" rows="3" required placeholder="Reply to the customer on {escape(entry.channel)}"></textarea>
+<p class="actions"><button type="submit" id="send">Send reply</button></p></form>
+<div class="actions">{claim}
+<form method="post" action="/tickets/{tid}/assign">{csrf}<input type="text" name="username" placeholder="agent username" style="width:11rem" required> <button class="secondary">Assign</button></form>
+<form method="post" action="/tickets/{tid}/resolve">{csrf}<input type="text" name="closing_text" style="width:22rem" value="Thanks for your patience. You're back with Careline's assistant: is there anything else I can help with?"> <button class="danger" id="resolve">Resolve and hand back</button></form>
+</div></div>'''
+
+
+def _profile(package: ContextPackage) -> str:
+    customer: Optional[CustomerSnapshot] = package.customer
+    sender = escape(package.conversation.sender or "unknown")
+    if customer is None:
+        note = escape(package.profile_note or "not identified")
+        return f'<dl><dt>Sender</dt><dd>{sender}</dd><dt>Profile</dt><dd>{note}</dd></dl>'
+    lines = "".join(
+        f"<dd>{escape(line.msisdn)} · {escape(line.plan_name)} ({line.monthly_price}/month)"
+        f"{_usage(line.data_used_gb, line.data_allowance_gb)}</dd>" for line in customer.lines)
+    outages = "".join(f"<dd>{escape(o.reference)}: {escape(o.title)} ({escape(o.status)})</dd>"
+                      for o in customer.active_outages) or "<dd>none</dd>"
+    history = "".join(f"<dd>{_time(i.occurred_at)} {escape(i.channel)}: {escape(i.summary)} "
+                      f"({escape(i.outcome)})</dd>" for i in customer.recent_interactions)
+    cases = "".join(f"<dd>{escape(c.reference)} {escape(c.kind)}: {escape(c.summary)}</dd>"
+                    for c in customer.open_cases) or "<dd>none</dd>"
+    return f'''<dl><dt>Name</dt><dd>{escape(customer.full_name)}</dd>
+<dt>Account</dt><dd>{escape(customer.account_number)}</dd>
+<dt>Segment</dt><dd>{escape(customer.segment)}</dd>
+<dt>Verified</dt><dd>{"yes" if customer.verified else "no"}</dd>
+<dt>Sender</dt><dd>{sender}</dd>
+<dt>Due</dt><dd>{customer.amount_due} {escape(customer.currency)} (overdue {customer.overdue_amount})</dd>
+<dt>Lines</dt>{lines or "<dd>none</dd>"}<dt>Outages</dt>{outages}<dt>Open cases</dt>{cases}
+<dt>History</dt>{history or "<dd>none</dd>"}</dl>'''
+
+
+def _understanding(package: ContextPackage) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(t.text)}</td><td>{escape(t.intent or '–')}</td>"
+        f"<td>{'' if t.confidence is None else f'{t.confidence:.2f}'}</td>"
+        f"<td>{escape(', '.join(f'{e.entity}={e.value}' for e in t.entities))}</td></tr>"
+        for t in package.understanding)
+    return ('<table><thead><tr><th>Message</th><th>Intent</th><th>Conf.</th><th>Entities</th>'
+            f'</tr></thead><tbody>{rows}</tbody></table>')
+
+
+def _priority(entry: QueueEntry) -> str:
+    factors = ", ".join(f"{f.name} {f.detail} (+{f.points})" for f in entry.priority.factors)
+    return (f'<p class="muted">Priority {entry.priority.score} ({escape(entry.priority.level)}): '
+            f'{escape(factors)}</p>')
+
+
+def _live_line(message: MessageView) -> str:
+    return _line(message.speaker, message.text, message.at, message, element_id=message.message_id)
+
+
+def message_label(message: MessageView) -> str:
+    who = message.agent if message.speaker == "agent" and message.agent else message.speaker
+    state = ""
+    if message.delivery == "failed":
+        state = f" · NOT DELIVERED: {message.error}"
+    elif message.delivery == "sending":
+        state = " · sending…"
+    return f"{who} · {message.at:%H:%M:%S}{state}"
+
+
+def _line(speaker: str, text: str, at: datetime, message: Optional[MessageView], *,
+          element_id: Optional[int] = None) -> str:
+    label = message_label(message) if message else f"{speaker} · {at:%H:%M:%S}"
+    failed = " failed" if message and message.delivery == "failed" else ""
+    ident = f' id="m{element_id}"' if element_id else ""
+    return (f'<div class="msg msg-{escape(speaker)}{failed}"{ident}><small>{escape(label)}</small>'
+            f'{escape(text)}</div>')
+
+
+def _note(agent: Optional[str], text: str, at: datetime) -> str:
+    return f'<p class="note"><small class="muted">{escape(agent or "")} · {_time(at)}</small><br>{escape(text)}</p>'
+
+
+def _level(level: str) -> str:
+    return f'<span class="level level-{escape(level)}">{escape(level)}</span>'
+
+
+def _reason(reason: str) -> str:
+    parsed = HandoffReason.parse(reason)
+    return REASON_LABELS[parsed] if parsed else reason
+
+
+def _usage(used, allowance) -> str:  # type: ignore[no-untyped-def]
+    if used is None:
+        return ""
+    return f" · {used} GB used of {allowance if allowance is not None else 'unlimited'}"
+
+
+def _minutes(seconds: float) -> str:
+    return f"{int(seconds // 60)} min" if seconds >= 60 else f"{int(seconds)} s"
+
+
+def _time(value: datetime) -> str:
+    return f"{value:%d %b %H:%M}"

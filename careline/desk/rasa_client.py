@@ -1,0 +1,66 @@
+"""Talk to the customer through Rasa's HTTP API, so the tracker keeps the whole story.
+
+Appending ``BotUttered`` with ``execute_side_effects`` and
+``output_channel=latest`` makes Rasa send the text on the channel the customer
+last wrote from (SMS, WhatsApp, web chat) and log it in the tracker.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any, Optional
+from urllib.parse import quote
+
+import aiohttp
+
+from careline.settings import Settings
+
+
+class DeliveryFailed(RuntimeError):
+    """Rasa did not accept the events; the message did not reach the customer."""
+
+
+@dataclass(frozen=True)
+class RasaClient:
+    base_url: str
+    token: str
+    timeout: float = 10.0
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "RasaClient":
+        from careline.runtime.local_secrets import local_secret
+
+        token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir,
+                                                                        "rasa-token")
+        return cls(base_url=settings.rasa_url.rstrip("/"), token=token)
+
+    async def send_agent_message(self, *, conversation_id: str, text: str, agent: str) -> None:
+        await self._append(conversation_id, [_bot(text, agent)])
+
+    async def hand_back(self, *, conversation_id: str, closing_text: str, agent: str) -> None:
+        """Resume the bot for this conversation, clear the reason, say the closing line."""
+        await self._append(conversation_id, [
+            {"event": "resume", "timestamp": time.time()},
+            {"event": "slot", "name": "handoff_reason", "value": None, "timestamp": time.time()},
+            _bot(closing_text, agent),
+        ])
+
+    async def _append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
+        params = {"output_channel": "latest", "execute_side_effects": "true",
+                  "token": self.token}
+        try:
+            async with aiohttp.ClientSession(
+                    timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
+                async with http.post(url, json=events, params=params) as response:
+                    if response.status != 200:
+                        body = (await response.text())[:200]
+                        raise DeliveryFailed(f"Rasa answered HTTP {response.status}: {body}")
+        except (aiohttp.ClientError, TimeoutError, OSError) as exc:
+            raise DeliveryFailed(f"Rasa unreachable: {exc.__class__.__name__}: {exc}") from exc
+
+
+def _bot(text: str, agent: Optional[str]) -> dict[str, Any]:
+    return {"event": "bot", "text": text, "timestamp": time.time(),
+            "metadata": {"source": "desk", "agent": agent}}

@@ -1,0 +1,95 @@
+"""Desk rows: keyword-only functions over an explicit session."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Optional
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from careline.desk.models import (
+    Agent, AgentSession, EventCursor, Ticket, TicketMessage, TicketNote,
+)
+
+
+def get_agent_by_username(*, session: Session, username: str) -> Optional[Agent]:
+    return session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+
+
+def add(*, session: Session, row: object) -> None:
+    session.add(row)
+    session.flush()
+
+
+def get_session_by_hash(*, session: Session, token_hash: str) -> Optional[AgentSession]:
+    return session.execute(
+        select(AgentSession).where(AgentSession.token_hash == token_hash)
+    ).scalar_one_or_none()
+
+
+def count_live_sessions(*, session: Session, now: datetime) -> int:
+    return session.execute(
+        select(func.count(func.distinct(AgentSession.agent_id)))
+        .where(AgentSession.expires_at > now)
+    ).scalar_one()
+
+
+def get_ticket_by_key(*, session: Session, idempotency_key: str) -> Optional[Ticket]:
+    return session.execute(
+        select(Ticket).where(Ticket.idempotency_key == idempotency_key)
+    ).scalar_one_or_none()
+
+
+def get_ticket(*, session: Session, ticket_id: int) -> Optional[Ticket]:
+    return session.get(Ticket, ticket_id)
+
+
+def unresolved_tickets(*, session: Session) -> list[Ticket]:
+    return list(session.execute(
+        select(Ticket).where(Ticket.status != "resolved").order_by(Ticket.handed_off_at)
+    ).scalars())
+
+
+def open_ticket_for_conversation(*, session: Session, conversation_id: str) -> Optional[Ticket]:
+    return session.execute(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.status != "resolved")
+        .order_by(Ticket.id.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def messages_for(*, session: Session, ticket_id: int, after_id: int = 0) -> list[TicketMessage]:
+    return list(session.execute(
+        select(TicketMessage)
+        .where(TicketMessage.ticket_id == ticket_id, TicketMessage.id > after_id)
+        .order_by(TicketMessage.id)
+    ).scalars())
+
+
+def message_with_source(*, session: Session, source_key: str) -> Optional[TicketMessage]:
+    return session.execute(
+        select(TicketMessage).where(TicketMessage.source_key == source_key)
+    ).scalar_one_or_none()
+
+
+def notes_for(*, session: Session, ticket_id: int) -> list[TicketNote]:
+    return list(session.execute(
+        select(TicketNote).where(TicketNote.ticket_id == ticket_id).order_by(TicketNote.id)
+    ).scalars())
+
+
+def agent_names(*, session: Session, agent_ids: set[int]) -> dict[int, str]:
+    if not agent_ids:
+        return {}
+    rows = session.execute(select(Agent.id, Agent.display_name).where(Agent.id.in_(agent_ids)))
+    return {agent_id: name for agent_id, name in rows}
+
+
+def get_cursor(*, session: Session, name: str) -> EventCursor:
+    cursor = session.get(EventCursor, name)
+    if cursor is None:
+        cursor = EventCursor(name=name, position=0)
+        session.add(cursor)
+        session.flush()
+    return cursor

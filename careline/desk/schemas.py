@@ -1,0 +1,81 @@
+"""What the desk's service returns to its views, CLI and tests (never ORM rows)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from careline.handoff.schemas import ContextPackage, Priority
+
+
+@dataclass(frozen=True)
+class AgentRef:
+    agent_id: int
+    username: str
+    display_name: str
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    agent: AgentRef
+    csrf_token: str
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    ticket_id: int
+    conversation_id: str
+    channel: str
+    customer_name: Optional[str]
+    segment: Optional[str]
+    reason: str
+    status: str
+    assigned_to: Optional[str]
+    handed_off_at: datetime
+    waiting_seconds: float
+    priority: Priority
+    after_hours: bool
+    callback_requested: bool
+
+
+@dataclass(frozen=True)
+class MessageView:
+    message_id: int
+    speaker: str
+    text: str
+    at: datetime
+    agent: Optional[str]
+    delivery: Optional[str]
+    error: Optional[str]
+
+
+@dataclass(frozen=True)
+class NoteView:
+    note_id: int
+    agent: Optional[str]
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class TicketDetail:
+    entry: QueueEntry
+    package: ContextPackage
+    messages: tuple[MessageView, ...]
+    notes: tuple[NoteView, ...]
+    resolved_at: Optional[datetime]
+
+
+@dataclass(frozen=True)
+class ReceiveResult:
+    ticket_id: int
+    created: bool
+
+
+@dataclass(frozen=True)
+class QueueLoad:
+    """For the customer's expected wait: open tickets and agents signed in."""
+
+    waiting: int
+    agents: int

@@ -1,0 +1,232 @@
+"""The desk's tickets: receive handoffs once, order the queue, claim, reply, note, resolve."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from careline.db.session import session_scope
+from careline.desk import repository
+from careline.desk.models import Ticket, TicketMessage, TicketNote
+from careline.desk.schemas import (
+    MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
+)
+from careline.handoff.policy import HandoffPolicy, get_policy
+from careline.handoff.priority import compute_priority
+from careline.handoff.reasons import HandoffReason
+from careline.handoff.schemas import ContextPackage
+
+_CALLBACK = re.compile(r"\b(call ?back|call me|ring me|phone me)\b", re.IGNORECASE)
+
+
+class TicketNotFound(LookupError):
+    pass
+
+
+class TicketConflict(RuntimeError):
+    """The ticket is resolved, or another agent holds it."""
+
+
+class DeskService:
+    """Sync methods, one session per call; the aiohttp views wrap them in ``run_blocking``."""
+
+    def __init__(self, engine: Optional[Engine] = None,
+                 policy: Optional[HandoffPolicy] = None) -> None:
+        self._engine = engine
+        self._policy = policy
+
+    @property
+    def policy(self) -> HandoffPolicy:
+        return self._policy or get_policy()
+
+    def receive_handoff(self, *, package: ContextPackage) -> ReceiveResult:
+        """Make a ticket from ``package``; a key seen before returns the existing ticket."""
+        try:
+            with session_scope(self._engine) as session:
+                existing = repository.get_ticket_by_key(
+                    session=session, idempotency_key=package.idempotency_key)
+                if existing is not None:
+                    return ReceiveResult(ticket_id=existing.id, created=False)
+                ticket = Ticket(
+                    idempotency_key=package.idempotency_key,
+                    handoff_id=str(package.handoff_id),
+                    conversation_id=package.conversation.conversation_id,
+                    channel=package.conversation.channel,
+                    customer_name=package.customer.full_name if package.customer else None,
+                    segment=package.customer.segment if package.customer else None,
+                    reason=package.reason.value, sentiment=package.sentiment.score,
+                    status="open", after_hours=not package.service.open_now,
+                    callback_requested=False, handed_off_at=package.created_at,
+                    received_at=datetime.now(timezone.utc),
+                    schema_version=package.schema_version, context_json=package.json(),
+                )
+                repository.add(session=session, row=ticket)
+                return ReceiveResult(ticket_id=ticket.id, created=True)
+        except IntegrityError:  # the same key arrived twice at once; the first one won
+            with session_scope(self._engine) as session:
+                existing = repository.get_ticket_by_key(
+                    session=session, idempotency_key=package.idempotency_key)
+                if existing is None:
+                    raise
+                return ReceiveResult(ticket_id=existing.id, created=False)
+
+    def queue(self, *, now: Optional[datetime] = None) -> list[QueueEntry]:
+        """Unresolved tickets, highest priority first, then longest waiting."""
+        now = now or datetime.now(timezone.utc)
+        with session_scope(self._engine) as session:
+            tickets = repository.unresolved_tickets(session=session)
+            names = repository.agent_names(
+                session=session,
+                agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
+            entries = [self._entry(t, names, now) for t in tickets]
+        return sorted(entries, key=lambda e: (-e.priority.score, e.handed_off_at))
+
+    def load(self) -> QueueLoad:
+        with session_scope(self._engine) as session:
+            waiting = len([t for t in repository.unresolved_tickets(session=session)
+                           if t.status == "open"])
+            agents = repository.count_live_sessions(session=session,
+                                                    now=datetime.now(timezone.utc))
+            return QueueLoad(waiting=waiting, agents=agents)
+
+    def detail(self, *, ticket_id: int) -> TicketDetail:
+        now = datetime.now(timezone.utc)
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id)
+            messages = repository.messages_for(session=session, ticket_id=ticket_id)
+            notes = repository.notes_for(session=session, ticket_id=ticket_id)
+            names = repository.agent_names(session=session, agent_ids={
+                i for i in [ticket.assigned_agent_id, *(m.agent_id for m in messages),
+                            *(n.agent_id for n in notes)] if i})
+            return TicketDetail(
+                entry=self._entry(ticket, names, now),
+                package=ContextPackage.parse_raw(ticket.context_json),
+                messages=tuple(_message(m, names) for m in messages),
+                notes=tuple(NoteView(note_id=n.id, agent=names.get(n.agent_id), text=n.text,
+                                     created_at=_aware(n.created_at)) for n in notes),
+                resolved_at=_aware(ticket.resolved_at) if ticket.resolved_at else None,
+            )
+
+    def messages_after(self, *, ticket_id: int, after_id: int) -> tuple[MessageView, ...]:
+        with session_scope(self._engine) as session:
+            messages = repository.messages_for(session=session, ticket_id=ticket_id,
+                                               after_id=after_id)
+            names = repository.agent_names(
+                session=session, agent_ids={m.agent_id for m in messages if m.agent_id})
+            return tuple(_message(m, names) for m in messages)
+
+    def claim(self, *, ticket_id: int, agent_id: int) -> None:
+        """Take an unassigned ticket; refuses one another agent holds."""
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id, unresolved=True)
+            if ticket.assigned_agent_id not in (None, agent_id):
+                raise TicketConflict("another agent has already claimed this ticket")
+            ticket.assigned_agent_id, ticket.status = agent_id, "assigned"
+
+    def assign(self, *, ticket_id: int, username: str) -> None:
+        """Hand a ticket to a named agent (a supervisor's reassignment)."""
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id, unresolved=True)
+            agent = repository.get_agent_by_username(session=session, username=username)
+            if agent is None:
+                raise TicketNotFound(f"no agent called {username!r}")
+            ticket.assigned_agent_id, ticket.status = agent.id, "assigned"
+
+    def add_note(self, *, ticket_id: int, agent_id: int, text: str) -> None:
+        with session_scope(self._engine) as session:
+            self._ticket(session, ticket_id)
+            repository.add(session=session, row=TicketNote(
+                ticket_id=ticket_id, agent_id=agent_id, text=text,
+                created_at=datetime.now(timezone.utc)))
+
+    def start_reply(self, *, ticket_id: int, agent_id: int, text: str) -> int:
+        """Record an agent's reply as "sending" before it goes out, so none is lost."""
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id, unresolved=True)
+            if ticket.assigned_agent_id is None:
+                ticket.assigned_agent_id, ticket.status = agent_id, "assigned"
+            message = TicketMessage(ticket_id=ticket_id, speaker="agent", text=text,
+                                    at=datetime.now(timezone.utc), agent_id=agent_id,
+                                    delivery="sending")
+            repository.add(session=session, row=message)
+            return message.id
+
+    def finish_reply(self, *, message_id: int, error: Optional[str]) -> None:
+        with session_scope(self._engine) as session:
+            message = session.get(TicketMessage, message_id)
+            if message is not None:
+                message.delivery = "failed" if error else "delivered"
+                message.error = error
+
+    def resolve(self, *, ticket_id: int, agent_id: int, closing_text: str) -> None:
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id, unresolved=True)
+            now = datetime.now(timezone.utc)
+            ticket.status, ticket.resolved_at = "resolved", now
+            ticket.assigned_agent_id = ticket.assigned_agent_id or agent_id
+            repository.add(session=session, row=TicketMessage(
+                ticket_id=ticket_id, speaker="bot", text=closing_text, at=now,
+                agent_id=agent_id, delivery="delivered"))
+
+    def record_event(self, *, conversation_id: str, speaker: str, text: str, at: datetime,
+                     source_key: str) -> Optional[int]:
+        """A message from the event broker, added to the conversation's open ticket once."""
+        with session_scope(self._engine) as session:
+            ticket = repository.open_ticket_for_conversation(session=session,
+                                                            conversation_id=conversation_id)
+            if ticket is None or _aware(at) < _aware(ticket.handed_off_at):
+                return None
+            if repository.message_with_source(session=session, source_key=source_key):
+                return None
+            message = TicketMessage(ticket_id=ticket.id, speaker=speaker, text=text, at=at,
+                                    source_key=source_key)
+            repository.add(session=session, row=message)
+            if speaker == "customer" and ticket.after_hours and _CALLBACK.search(text):
+                ticket.callback_requested = True
+            return message.id
+
+    def cursor(self, *, name: str) -> int:
+        """How far the event source called ``name`` has been read."""
+        with session_scope(self._engine) as session:
+            return repository.get_cursor(session=session, name=name).position
+
+    def save_cursor(self, *, name: str, position: int) -> None:
+        with session_scope(self._engine) as session:
+            repository.get_cursor(session=session, name=name).position = position
+
+    def _ticket(self, session, ticket_id: int, *, unresolved: bool = False) -> Ticket:  # type: ignore[no-untyped-def]
+        ticket = repository.get_ticket(session=session, ticket_id=ticket_id)
+        if ticket is None:
+            raise TicketNotFound(f"no ticket {ticket_id}")
+        if unresolved and ticket.status == "resolved":
+            raise TicketConflict("this ticket is already resolved")
+        return ticket
+
+    def _entry(self, ticket: Ticket, names: dict[int, str], now: datetime) -> QueueEntry:
+        end = _aware(ticket.resolved_at) if ticket.resolved_at else now
+        waited = max(0.0, (end - _aware(ticket.handed_off_at)).total_seconds())
+        priority = compute_priority(weights=self.policy.priority, segment=ticket.segment,
+                                    sentiment=ticket.sentiment,
+                                    reason=HandoffReason(ticket.reason), waiting_seconds=waited)
+        return QueueEntry(
+            ticket_id=ticket.id, conversation_id=ticket.conversation_id, channel=ticket.channel,
+            customer_name=ticket.customer_name, segment=ticket.segment, reason=ticket.reason,
+            status=ticket.status, assigned_to=names.get(ticket.assigned_agent_id),
+            handed_off_at=_aware(ticket.handed_off_at), waiting_seconds=waited,
+            priority=priority, after_hours=ticket.after_hours,
+            callback_requested=ticket.callback_requested,
+        )
+
+
+def _aware(value: datetime) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+
+
+def _message(message: TicketMessage, names: dict[int, str]) -> MessageView:
+    return MessageView(message_id=message.id, speaker=message.speaker, text=message.text,
+                       at=_aware(message.at), agent=names.get(message.agent_id),
+                       delivery=message.delivery, error=message.error)

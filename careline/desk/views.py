@@ -1,0 +1,268 @@
+"""The desk's HTTP handlers: agent pages (session cookie + CSRF) and the handoff API.
+
+Every state-changing form carries the session's CSRF token and the session
+cookie is ``HttpOnly; SameSite=Lax``, so another site cannot post as an agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import hmac
+import json
+import secrets
+from typing import Awaitable, Callable, Optional
+from urllib.parse import quote
+
+from aiohttp import web
+from pydantic import ValidationError
+
+from careline.db.session import run_blocking
+from careline.desk import pages
+from careline.desk.agents import AgentService
+from careline.desk.api_auth import bearer_matches
+from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.desk.schemas import SignedIn
+from careline.desk.service import DeskService, TicketConflict, TicketNotFound
+from careline.handoff.schemas import ContextPackage
+
+SESSION_COOKIE = "careline_desk_session"
+LOGIN_CSRF_COOKIE = "careline_desk_login"
+SIGNED_IN = "careline_signed_in"  # request key
+DESK = web.AppKey("desk", DeskService)
+AGENTS = web.AppKey("agents", AgentService)
+RASA = web.AppKey("rasa", RasaClient)
+API_TOKEN = web.AppKey("api_token", str)
+SECURE_COOKIES = web.AppKey("secure_cookies", bool)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+def routes(app: web.Application) -> None:
+    app.router.add_get("/health", health)
+    app.router.add_get("/login", login_form)
+    app.router.add_post("/login", login)
+    app.router.add_post("/logout", agent_only(logout))
+    app.router.add_get("/", agent_only(queue))
+    app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
+    app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
+    for action in ("claim", "assign", "reply", "notes", "resolve"):
+        app.router.add_post(f"/tickets/{{ticket_id:\\d+}}/{action}",
+                            agent_only(globals()[f"_{action}"], form=True))
+    app.router.add_post("/api/handoffs", receive_handoff)
+    app.router.add_get("/api/queue", queue_json)
+
+
+async def health(_: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+def agent_only(handler: Handler, *, form: bool = False) -> Handler:
+    """Require a signed-in agent; for forms, also a matching CSRF token."""
+
+    @functools.wraps(handler)
+    async def wrapped(request: web.Request) -> web.StreamResponse:
+        token = request.cookies.get(SESSION_COOKIE)
+        signed_in = None
+        if token:
+            signed_in = await run_blocking(functools.partial(
+                request.app[AGENTS].session_for, token=token))
+        if signed_in is None:
+            raise web.HTTPSeeOther("/login")
+        if form or request.method == "POST":
+            data = await request.post()
+            sent = str(data.get("csrf_token", ""))
+            if not hmac.compare_digest(sent.encode(), signed_in.csrf_token.encode()):
+                raise web.HTTPForbidden(text="This form has expired: reload the page and retry.")
+        request[SIGNED_IN] = signed_in
+        return await handler(request)
+
+    return wrapped
+
+
+async def login_form(request: web.Request, error: Optional[str] = None) -> web.Response:
+    csrf = secrets.token_urlsafe(24)
+    response = web.Response(text=pages.login_page(csrf=csrf, error=error),
+                            content_type="text/html", status=401 if error else 200)
+    response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
+                        secure=request.app[SECURE_COOKIES], max_age=3600)
+    return response
+
+
+async def login(request: web.Request) -> web.Response:
+    data = await request.post()
+    expected = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    if not expected or not hmac.compare_digest(str(data.get("csrf_token", "")).encode(),
+                                               expected.encode()):
+        return await login_form(request, error="The sign-in form expired; please try again.")
+    result = await run_blocking(functools.partial(
+        request.app[AGENTS].sign_in, username=str(data.get("username", "")).strip(),
+        password=str(data.get("password", ""))))
+    if result is None:
+        return await login_form(request, error="Wrong username or password.")
+    token, _ = result
+    response = web.HTTPSeeOther("/")
+    response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
+                        secure=request.app[SECURE_COOKIES], max_age=10 * 3600)
+    response.del_cookie(LOGIN_CSRF_COOKIE)
+    raise response
+
+
+async def logout(request: web.Request) -> web.Response:
+    await run_blocking(functools.partial(request.app[AGENTS].sign_out,
+                                         token=request.cookies[SESSION_COOKIE]))
+    response = web.HTTPSeeOther("/login")
+    response.del_cookie(SESSION_COOKIE)
+    raise response
+
+
+async def queue(request: web.Request) -> web.Response:
+    entries = await run_blocking(request.app[DESK].queue)
+    return web.Response(text=pages.queue_page(entries, request[SIGNED_IN]),
+                        content_type="text/html")
+
+
+async def ticket(request: web.Request) -> web.Response:
+    detail = await _detail(request)
+    return web.Response(text=pages.ticket_page(detail, request[SIGNED_IN],
+                                               flash=request.query.get("error")),
+                        content_type="text/html")
+
+
+async def stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: every new line of the ticket's transcript, as it lands."""
+    ticket_id = int(request.match_info["ticket_id"])
+    after = int(request.query.get("after", "0") or 0)
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    desk = request.app[DESK]
+    while True:
+        messages = await run_blocking(functools.partial(desk.messages_after,
+                                                        ticket_id=ticket_id, after_id=after))
+        for message in messages:
+            payload = {"id": message.message_id, "speaker": message.speaker, "text": message.text,
+                       "delivery": message.delivery, "label": pages.message_label(message)}
+            await response.write(f"data: {json.dumps(payload)}\n\n".encode())
+            after = message.message_id
+        if not messages:
+            await response.write(b": keep-alive\n\n")
+        await asyncio.sleep(0.5)
+
+
+async def _claim(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, tid, agent, data: desk.claim(
+        ticket_id=tid, agent_id=agent.agent_id))
+
+
+async def _assign(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, tid, agent, data: desk.assign(
+        ticket_id=tid, username=str(data.get("username", "")).strip()))
+
+
+async def _notes(request: web.Request) -> web.Response:
+    return await _act(request, lambda desk, tid, agent, data: desk.add_note(
+        ticket_id=tid, agent_id=agent.agent_id, text=_text(data, "text")))
+
+
+async def _reply(request: web.Request) -> web.Response:
+    """Store the reply first, then deliver it; a failure is shown on the line, not lost."""
+    tid, signed_in, data = _ids(request), request[SIGNED_IN], await request.post()
+    text = _text(data, "text")
+    desk, detail = request.app[DESK], await _detail(request)
+    try:
+        message_id = await run_blocking(functools.partial(
+            desk.start_reply, ticket_id=tid, agent_id=signed_in.agent.agent_id, text=text))
+    except TicketConflict as error:
+        return _back(tid, str(error))
+    error: Optional[str] = None
+    try:
+        await request.app[RASA].send_agent_message(
+            conversation_id=detail.entry.conversation_id, text=text,
+            agent=signed_in.agent.display_name)
+    except DeliveryFailed as failure:
+        error = str(failure)
+    await run_blocking(functools.partial(desk.finish_reply, message_id=message_id, error=error))
+    return _back(tid, f"Reply not delivered: {error}" if error else None)
+
+
+async def _resolve(request: web.Request) -> web.Response:
+    """Hand the conversation back to the bot; the ticket closes only if Rasa accepted it."""
+    tid, signed_in, data = _ids(request), request[SIGNED_IN], await request.post()
+    closing = _text(data, "closing_text")
+    detail = await _detail(request)
+    if detail.entry.status == "resolved":
+        return _back(tid, "This ticket is already resolved.")
+    try:
+        await request.app[RASA].hand_back(conversation_id=detail.entry.conversation_id,
+                                          closing_text=closing,
+                                          agent=signed_in.agent.display_name)
+    except DeliveryFailed as failure:
+        return _back(tid, f"Could not hand back to the bot, the ticket stays open: {failure}")
+    await run_blocking(functools.partial(request.app[DESK].resolve, ticket_id=tid,
+                                         agent_id=signed_in.agent.agent_id,
+                                         closing_text=closing))
+    raise web.HTTPSeeOther("/")
+
+
+async def receive_handoff(request: web.Request) -> web.Response:
+    """Machine API for the outbox worker: 201 new ticket, 200 already had it."""
+    if not bearer_matches(request.headers.get("Authorization"), request.app[API_TOKEN]):
+        return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+    try:
+        package = ContextPackage.parse_raw(await request.text())
+    except ValidationError as error:
+        return web.json_response({"error": "not a valid context package",
+                                  "details": json.loads(error.json())}, status=422)
+    key = request.headers.get("Idempotency-Key")
+    if key and key != package.idempotency_key:
+        return web.json_response({"error": "Idempotency-Key does not match the package"},
+                                 status=422)
+    result = await run_blocking(functools.partial(request.app[DESK].receive_handoff,
+                                                  package=package))
+    return web.json_response({"ticket_id": result.ticket_id, "created": result.created},
+                             status=201 if result.created else 200)
+
+
+async def queue_json(request: web.Request) -> web.Response:
+    if not bearer_matches(request.headers.get("Authorization"), request.app[API_TOKEN]):
+        return web.json_response({"error": "missing or wrong bearer token"}, status=401)
+    entries = await run_blocking(request.app[DESK].queue)
+    return web.json_response([
+        {"ticket_id": e.ticket_id, "conversation_id": e.conversation_id, "reason": e.reason,
+         "priority": e.priority.score, "level": e.priority.level, "status": e.status,
+         "customer_name": e.customer_name, "waiting_seconds": e.waiting_seconds}
+        for e in entries])
+
+
+async def _act(request: web.Request, change) -> web.Response:  # type: ignore[no-untyped-def]
+    tid, signed_in, data = _ids(request), request[SIGNED_IN], await request.post()
+    try:
+        await run_blocking(lambda: change(request.app[DESK], tid, signed_in.agent, data))
+    except (TicketConflict, TicketNotFound) as error:
+        return _back(tid, str(error))
+    return _back(tid, None)
+
+
+async def _detail(request: web.Request):  # type: ignore[no-untyped-def]
+    try:
+        return await run_blocking(functools.partial(request.app[DESK].detail,
+                                                    ticket_id=_ids(request)))
+    except TicketNotFound:
+        raise web.HTTPNotFound(text="No such ticket.")
+
+
+def _ids(request: web.Request) -> int:
+    return int(request.match_info["ticket_id"])
+
+
+def _text(data, name: str) -> str:  # type: ignore[no-untyped-def]
+    value = str(data.get(name, "")).strip()
+    if not value:
+        raise web.HTTPBadRequest(text=f"{name} must not be empty")
+    return value[:4000]
+
+
+def _back(ticket_id: int, error: Optional[str]) -> web.Response:
+    suffix = f"?error={quote(error)}" if error else ""
+    raise web.HTTPSeeOther(f"/tickets/{ticket_id}{suffix}")
