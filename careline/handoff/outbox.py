@@ -46,15 +46,19 @@ class OutboxService:
     def __init__(self, engine: Optional[Engine] = None) -> None:
         self._engine = engine
 
-    def enqueue(self, *, package: ContextPackage, now: Optional[datetime] = None) -> OutboxItem:
-        """Store ``package`` for delivery; the same idempotency key is stored only once."""
+    def enqueue(self, *, package: ContextPackage,
+                now: Optional[datetime] = None) -> tuple[OutboxItem, bool]:
+        """Store ``package`` for delivery; the same idempotency key is stored only once.
+
+        Returns the stored item and whether this call created it.
+        """
         now = now or datetime.now(timezone.utc)
         try:
             with session_scope(self._engine) as session:
                 existing = repository.get_by_key(session=session,
                                                  idempotency_key=package.idempotency_key)
                 if existing is not None:
-                    return _item(existing)
+                    return _item(existing), False
                 entry = repository.add_entry(session=session, entry=OutboxEntry(
                     idempotency_key=package.idempotency_key,
                     handoff_id=str(package.handoff_id),
@@ -63,13 +67,13 @@ class OutboxService:
                     payload=package.json(),
                     status="pending", attempts=0, next_attempt_at=now, created_at=now,
                 ))
-                return _item(entry)
+                return _item(entry), True
         except IntegrityError:  # a concurrent retry stored it first
             with session_scope(self._engine) as session:
                 existing = repository.get_by_key(session=session,
                                                  idempotency_key=package.idempotency_key)
                 assert existing is not None
-                return _item(existing)
+                return _item(existing), False
 
     def due(self, *, now: Optional[datetime] = None, limit: int = 20) -> list[OutboxItem]:
         with session_scope(self._engine) as session:

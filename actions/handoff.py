@@ -1,0 +1,85 @@
+"""action_handoff_to_agent: pass the conversation to a person with its full context.
+
+Other actions set the ``handoff_reason`` slot and return
+``FollowupAction("action_handoff_to_agent")``; rules send request_human,
+frustration and cancel_service here directly. The action builds the context
+package (careline.handoff), stores it in the durable outbox, pauses the bot
+for this conversation and tells the customer truthfully what happens next.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from typing import Any, Optional
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import ActiveLoop, ConversationPaused, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from careline.db.session import run_blocking
+from careline.handoff.schemas import ContextPackage
+from careline.handoff.service import ConversationFacts, HandoffService
+
+logger = logging.getLogger(__name__)
+
+
+class ActionHandoffToAgent(Action):
+    def name(self) -> str:
+        return "action_handoff_to_agent"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        facts = conversation_facts(tracker)
+        try:
+            outcome = await run_blocking(functools.partial(HandoffService().hand_off, facts))
+        except Exception:  # the outbox (our database) is down: say so, do not pretend
+            logger.exception("handoff for %s could not be stored", tracker.sender_id)
+            dispatcher.utter_message(response="utter_handoff_failed")
+            return [SlotSet("handoff_reason", None)]
+        if outcome.package is None:
+            dispatcher.utter_message(response="utter_handoff_unavailable")
+            return [SlotSet("handoff_reason", None)]
+        tell_customer(dispatcher, outcome.package, customers_ahead=outcome.customers_ahead)
+        return [ActiveLoop(None), SlotSet("handoff_reason", outcome.package.reason.value),
+                ConversationPaused()]
+
+
+def conversation_facts(tracker: Tracker) -> ConversationFacts:
+    metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
+    channel = (tracker.get_slot("channel") or metadata.get("channel")
+               or tracker.get_latest_input_channel() or "rest")
+    customer_id = tracker.get_slot("customer_id") or metadata.get("customer_id")
+    return ConversationFacts(
+        conversation_id=tracker.sender_id,
+        channel=str(channel),
+        sender=metadata.get("address"),
+        customer_id=_as_int(customer_id),
+        verified=bool(tracker.get_slot("verified") or metadata.get("verified")),
+        slot_reason=tracker.get_slot("handoff_reason"),
+        latest_intent=(tracker.latest_message.get("intent") or {}).get("name"),
+        events=tuple(tracker.events),
+    )
+
+
+def tell_customer(dispatcher: CollectingDispatcher, package: ContextPackage, *,
+                  customers_ahead: int) -> None:
+    service = package.service
+    if service.open_now:
+        ahead = ("You're next in line" if customers_ahead == 0 else
+                 f"There {'is' if customers_ahead == 1 else 'are'} {customers_ahead} "
+                 f"customer{'' if customers_ahead == 1 else 's'} ahead of you")
+        dispatcher.utter_message(response="utter_handoff_queued", queue_position=ahead,
+                                 wait_minutes=service.expected_wait_minutes)
+    else:
+        opening = service.next_opening
+        dispatcher.utter_message(
+            response="utter_handoff_after_hours",
+            next_opening=opening.strftime("%A at %H:%M") if opening else "as soon as we open")
+
+
+def _as_int(value: Any) -> Optional[int]:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
