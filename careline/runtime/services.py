@@ -33,14 +33,29 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "CARELINE_TRACKER_DB": str(settings.data_dir / "tracker.db"),
         "CARELINE_EVENTS_DB": str(settings.data_dir / "events.db"),
         "PYTHONUNBUFFERED": "1",
+        "CARELINE_PUBLIC_URL": settings.public_url,
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
     })
+    # Locally the twilio client talks to the stand-in, never to Twilio's cloud.
+    standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
+    env["TWILIO_API_BASE_URL"] = settings.twilio_api_base_url or standin
     return env
 
 
 def local_services(settings: Settings, model: Path, token: str) -> list[ServiceSpec]:
     python = sys.executable
     rasa_port = settings.rasa_port
+    standin_port = settings.twilio_standin_port
     return [
+        ServiceSpec(
+            name="twilio-standin",
+            argv=(python, "-m", "careline.twilio_standin", "--port", str(standin_port)),
+            health_url=f"http://127.0.0.1:{standin_port}/health",
+            urls=(f"Twilio stand-in, messages sent: http://127.0.0.1:{standin_port}"
+                  "/_standin/messages",
+                  "Try SMS: .venv/bin/careline sms --from +447700900123 hello"),
+        ),
         ServiceSpec(
             name="actions",
             argv=(python, "-m", "rasa_sdk", "--actions", "actions",
@@ -56,8 +71,35 @@ def local_services(settings: Settings, model: Path, token: str) -> list[ServiceS
             health_url=f"http://127.0.0.1:{rasa_port}/",
             urls=(
                 f"REST webhook: POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
+                f"Web chat: http://127.0.0.1:{rasa_port}/webhooks/webchat/chat",
                 "Terminal chat: .venv/bin/careline chat",
             ),
+        ),
+        *handoff_services(settings),
+    ]
+
+
+def handoff_services(settings: Settings) -> list[ServiceSpec]:
+    """The agent desk (with its demo agent seeded first) and the handoff outbox worker."""
+    from careline.desk.cli import DEMO_AGENT, demo_password
+
+    python, desk_port = sys.executable, settings.desk_port
+    worker_port = settings.handoff_worker_port
+    return [
+        ServiceSpec(
+            name="desk",
+            argv=(python, "-m", "careline.cli.main", "desk", "--seed-demo-agent",
+                  "--port", str(desk_port),
+                  "--rasa-url", f"http://127.0.0.1:{settings.rasa_port}"),
+            health_url=f"http://127.0.0.1:{desk_port}/health",
+            urls=(f"Agent desk: http://127.0.0.1:{desk_port}/  "
+                  f"(demo login: {DEMO_AGENT} / {demo_password(settings.data_dir)})",),
+        ),
+        ServiceSpec(
+            name="handoff-worker",
+            argv=(python, "-m", "careline.cli.main", "handoff-worker",
+                  "--port", str(worker_port), "--desk-url", f"http://127.0.0.1:{desk_port}"),
+            health_url=f"http://127.0.0.1:{worker_port}/health",
         ),
     ]
 

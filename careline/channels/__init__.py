@@ -1,0 +1,1 @@
+"""Careline's SMS, WhatsApp and web chat channels, and sending outside a Rasa turn."""

@@ -1,0 +1,60 @@
+"""One customer, one conversation: a channel address → a stable Rasa sender id."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Optional
+
+from careline.db.session import run_blocking
+from careline.observability.redact import mask_phone
+from careline.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CustomerKey:
+    sender_id: str
+    address: str
+    customer_id: Optional[int]
+    profile_unavailable: bool = False
+
+
+def customer_sender_id(customer_id: int) -> str:
+    """The conversation id of a known customer, the same on every channel."""
+    return f"customer-{customer_id}"
+
+
+async def resolve_customer(channel: str, raw_address: str) -> CustomerKey:
+    """Normalise ``raw_address`` (E.164, ``whatsapp:`` stripped) and find its customer.
+
+    Unknown numbers are keyed by their E.164 form, so SMS and WhatsApp from one
+    number still share a conversation; if the profile store is down the turn
+    goes on under that key rather than leaving the customer without an answer.
+    """
+    from careline.profile.errors import InvalidIdentity
+    from careline.profile.phone import normalise_msisdn
+    from careline.profile.service import ProfileService
+
+    try:
+        address = normalise_msisdn(raw_address, region=get_settings().default_region)
+    except InvalidIdentity as error:
+        address = raw_address.removeprefix("whatsapp:").strip()
+        logger.warning("%s address %s not a phone number (%s)", channel,
+                       mask_phone(address), error)
+        return CustomerKey(sender_id=f"{channel}-{address}"[:64], address=address,
+                           customer_id=None)
+    try:
+        ref = await run_blocking(functools.partial(
+            ProfileService().find_customer, channel=channel, address=address))
+    except Exception:  # noqa: BLE001 - a down profile store must not silence the channel
+        logger.exception("profile lookup for %s failed; answering without the profile",
+                         mask_phone(address))
+        return CustomerKey(sender_id=address, address=address, customer_id=None,
+                           profile_unavailable=True)
+    if ref is None:
+        return CustomerKey(sender_id=address, address=address, customer_id=None)
+    return CustomerKey(sender_id=customer_sender_id(ref.customer_id), address=address,
+                       customer_id=ref.customer_id)

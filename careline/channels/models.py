@@ -1,0 +1,53 @@
+"""Tables of the channel layer: inbound messages seen, conversation routes, deliveries."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, DateTime, Integer, String, Text
+
+from careline.db.base import Base
+
+
+class InboundMessage(Base):
+    """A Twilio ``MessageSid`` already accepted: Twilio retries must not run a second turn."""
+
+    __tablename__ = "channel_inbound_messages"
+
+    message_sid = Column(String(64), primary_key=True)
+    channel = Column(String(16), nullable=False)
+    idempotency_token = Column(String(128), nullable=True)
+    received_at = Column(DateTime(timezone=True), nullable=False)
+    duplicates = Column(Integer, nullable=False, default=0)
+
+
+class ConversationRoute(Base):
+    """Where a conversation's customer was last heard on each channel.
+
+    Lets replies outside a turn (desk, notices) reach the customer, keeps
+    the WhatsApp 24-hour window and remembers the numbered options offered.
+    """
+
+    __tablename__ = "channel_routes"
+
+    sender_id = Column(String(64), primary_key=True)
+    channel = Column(String(16), primary_key=True)
+    address = Column(String(64), nullable=False)
+    last_inbound_at = Column(DateTime(timezone=True), nullable=False)
+    offered_choices = Column(Text, nullable=True)
+
+
+class Delivery(Base):
+    """One outbound message part: sent, failed after retries, or refused by policy."""
+
+    __tablename__ = "channel_deliveries"
+
+    id = Column(Integer, primary_key=True, autoincrement=True)
+    message_sid = Column(String(64), nullable=True, index=True, unique=True)
+    channel = Column(String(16), nullable=False)
+    sender_id = Column(String(64), nullable=True)
+    to_address = Column(String(64), nullable=False)
+    status = Column(String(16), nullable=False)
+    error_code = Column(String(16), nullable=True)
+    error_message = Column(Text, nullable=True)
+    attempts = Column(Integer, nullable=False, default=0)
+    created_at = Column(DateTime(timezone=True), nullable=False)
+    updated_at = Column(DateTime(timezone=True), nullable=False)

@@ -1,0 +1,76 @@
+"""What crosses the channel layer's boundaries: frozen dataclasses, never ORM rows."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Optional
+
+#: Delivery states Careline records (Twilio's own plus ``refused`` for policy).
+FAILED_STATUSES = frozenset({"failed", "undelivered", "refused"})
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One option the bot offered (a Rasa button): shown as a number on phones."""
+
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where a conversation's customer was last heard on one channel."""
+
+    sender_id: str
+    channel: str
+    address: str
+    last_inbound_at: datetime
+    offered_choices: tuple[Choice, ...] = ()
+
+
+@dataclass(frozen=True)
+class DeliveryRecord:
+    id: int
+    message_sid: Optional[str]
+    channel: str
+    sender_id: Optional[str]
+    to_address: str
+    status: str
+    error_code: Optional[str]
+    error_message: Optional[str]
+    attempts: int
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
+class Media:
+    url: str
+    content_type: str
+
+
+@dataclass(frozen=True)
+class Location:
+    latitude: float
+    longitude: float
+    label: Optional[str] = None
+    address: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class TwilioInbound:
+    """A Twilio messaging webhook, parsed: nothing here is trusted to be present."""
+
+    channel: str
+    message_sid: str
+    raw_from: str
+    body: str
+    media: tuple[Media, ...] = field(default_factory=tuple)
+    location: Optional[Location] = None
+    profile_name: Optional[str] = None
+    wa_id: Optional[str] = None
+    opt_out_type: Optional[str] = None
+    button_payload: Optional[str] = None

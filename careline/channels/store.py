@@ -1,0 +1,137 @@
+"""ChannelStore: the channel layer's persistent memory, one session per call.
+
+Persisted (not in process memory) so that duplicate webhooks, routes and
+the WhatsApp window hold across restarts and replicas.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Optional, Sequence
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from careline.channels import repository
+from careline.channels.models import ConversationRoute, Delivery
+from careline.channels.schemas import Choice, DeliveryRecord, Route
+from careline.db.session import session_scope
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def as_utc(moment: datetime) -> datetime:
+    """SQLite hands back naive datetimes; Careline stores UTC, so say so."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+class ChannelStore:
+    def __init__(self, engine: Optional[Engine] = None) -> None:
+        self._engine = engine
+
+    def claim_inbound(self, *, message_sid: str, channel: str,
+                      idempotency_token: Optional[str] = None) -> bool:
+        """True the first time ``message_sid`` is seen; False for Twilio's retries."""
+        try:
+            with session_scope(self._engine) as session:
+                repository.add_inbound(session=session, message_sid=message_sid,
+                                       channel=channel, idempotency_token=idempotency_token,
+                                       received_at=utcnow())
+            return True
+        except IntegrityError:
+            with session_scope(self._engine) as session:
+                row = repository.get_inbound(session=session, message_sid=message_sid)
+                if row is not None:
+                    row.duplicates += 1
+            return False
+
+    def duplicates_of(self, *, message_sid: str) -> int:
+        with session_scope(self._engine) as session:
+            row = repository.get_inbound(session=session, message_sid=message_sid)
+            return row.duplicates if row else 0
+
+    def remember_route(self, *, sender_id: str, channel: str, address: str,
+                       at: Optional[datetime] = None) -> None:
+        """Record that the customer just wrote on ``channel`` from ``address``.
+
+        Options offered before are forgotten: a digit only picks from the last offer.
+        """
+        moment = at or utcnow()
+        with session_scope(self._engine) as session:
+            row = repository.get_route(session=session, sender_id=sender_id, channel=channel)
+            if row is None:
+                session.add(ConversationRoute(sender_id=sender_id, channel=channel,
+                                              address=address, last_inbound_at=moment))
+            else:
+                row.address, row.last_inbound_at = address, moment
+                row.offered_choices = None
+
+    def route(self, *, sender_id: str, channel: Optional[str] = None) -> Optional[Route]:
+        """The route on ``channel``, or the most recent one when no channel is named."""
+        with session_scope(self._engine) as session:
+            if channel is None:
+                row = repository.latest_route(session=session, sender_id=sender_id)
+            else:
+                row = repository.get_route(session=session, sender_id=sender_id, channel=channel)
+            return _route(row) if row else None
+
+    def offer_choices(self, *, sender_id: str, channel: str, choices: Sequence[Choice]) -> None:
+        """Remember the numbered options just shown, so "2" can mean the second."""
+        with session_scope(self._engine) as session:
+            row = repository.get_route(session=session, sender_id=sender_id, channel=channel)
+            if row is not None:
+                row.offered_choices = json.dumps(
+                    [{"title": c.title, "payload": c.payload} for c in choices]) if choices else None
+
+    def record_delivery(self, *, channel: str, to_address: str, status: str, attempts: int,
+                        sender_id: Optional[str] = None, message_sid: Optional[str] = None,
+                        error_code: Optional[str] = None,
+                        error_message: Optional[str] = None) -> DeliveryRecord:
+        now = utcnow()
+        with session_scope(self._engine) as session:
+            row = Delivery(channel=channel, to_address=to_address, status=status,
+                           attempts=attempts, sender_id=sender_id, message_sid=message_sid,
+                           error_code=error_code, error_message=error_message,
+                           created_at=now, updated_at=now)
+            session.add(row)
+            session.flush()
+            return _delivery(row)
+
+    def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
+                      error_message: Optional[str], channel: str,
+                      to_address: str) -> DeliveryRecord:
+        """Apply a delivery status callback; a callback for an unknown SID is kept too."""
+        now = utcnow()
+        with session_scope(self._engine) as session:
+            row = repository.get_delivery_by_sid(session=session, message_sid=message_sid)
+            if row is None:
+                row = Delivery(message_sid=message_sid, channel=channel, to_address=to_address,
+                               attempts=1, created_at=now)
+                session.add(row)
+            row.status, row.error_code, row.error_message = status, error_code, error_message
+            row.updated_at = now
+            session.flush()
+            return _delivery(row)
+
+    def deliveries(self, *, to_address: Optional[str] = None,
+                   status: Optional[str] = None) -> list[DeliveryRecord]:
+        with session_scope(self._engine) as session:
+            rows = repository.list_deliveries(session=session, to_address=to_address,
+                                              status=status)
+            return [_delivery(row) for row in rows]
+
+
+def _route(row: ConversationRoute) -> Route:
+    choices = tuple(Choice(**item) for item in json.loads(row.offered_choices or "[]"))
+    return Route(sender_id=row.sender_id, channel=row.channel, address=row.address,
+                 last_inbound_at=as_utc(row.last_inbound_at), offered_choices=choices)
+
+
+def _delivery(row: Delivery) -> DeliveryRecord:
+    return DeliveryRecord(id=row.id, message_sid=row.message_sid, channel=row.channel,
+                          sender_id=row.sender_id, to_address=row.to_address, status=row.status,
+                          error_code=row.error_code, error_message=row.error_message,
+                          attempts=row.attempts)

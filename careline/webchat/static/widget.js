@@ -1,0 +1,96 @@
+// Careline web chat widget: one socket.io connection bound to a signed identity.
+// The operator's site passes a signed token as ?token=…; without one, the server
+// issues an anonymous session token, kept in localStorage so reconnects and reloads
+// keep the conversation. The widget never chooses a session id itself.
+(function () {
+  "use strict";
+  var STORAGE_KEY = "careline.webchat.session-token";
+  var root = document.querySelector(".chat");
+  var list = document.getElementById("messages");
+  var typing = document.getElementById("typing");
+  var status = document.getElementById("status");
+  var form = document.getElementById("composer");
+  var input = document.getElementById("message");
+  var siteToken = new URLSearchParams(window.location.search).get("token");
+
+  function currentToken() {
+    return siteToken || window.localStorage.getItem(STORAGE_KEY) || undefined;
+  }
+
+  function setStatus(text) { status.textContent = text; }
+
+  function addMessage(kind, text) {
+    var item = document.createElement("li");
+    item.className = "msg msg--" + kind;
+    item.textContent = text;
+    list.appendChild(item);
+    list.scrollTop = list.scrollHeight;
+    return item;
+  }
+
+  function addButtons(buttons) {
+    var box = document.createElement("li");
+    box.className = "quick-replies";
+    buttons.forEach(function (button) {
+      var element = document.createElement("button");
+      element.type = "button";
+      element.className = "quick-reply";
+      element.textContent = button.title;
+      element.addEventListener("click", function () {
+        box.querySelectorAll("button").forEach(function (b) { b.disabled = true; });
+        send(button.payload, button.title);
+      });
+      box.appendChild(element);
+    });
+    list.appendChild(box);
+    list.scrollTop = list.scrollHeight;
+  }
+
+  var socket = io({
+    path: root.dataset.socketioPath,
+    transports: ["websocket"],
+    auth: function (callback) { callback({ token: currentToken() }); },
+  });
+
+  function send(message, shown) {
+    addMessage("user", shown || message);
+    socket.emit("user_uttered", { message: message });
+  }
+
+  socket.on("connect", function () {
+    setStatus("Connected");
+    socket.emit("session_request", {});
+  });
+  socket.on("session_confirm", function (session) {
+    if (session && session.session_token) {
+      window.localStorage.setItem(STORAGE_KEY, session.session_token);
+    }
+    root.dataset.sessionId = session.session_id;
+  });
+  socket.on("disconnect", function () { setStatus("Reconnecting…"); });
+  socket.on("connect_error", function () {
+    if (!siteToken && window.localStorage.getItem(STORAGE_KEY)) {
+      window.localStorage.removeItem(STORAGE_KEY);  // stale anonymous session: start afresh
+    }
+    setStatus("Cannot connect; retrying…");
+  });
+  socket.on("session_refused", function (info) {
+    addMessage("notice", "This chat session was refused: " + (info && info.reason));
+  });
+  socket.on("bot_typing", function (state) { typing.hidden = !(state && state.typing); });
+  socket.on("bot_uttered", function (message) {
+    if (message.text) { addMessage("bot", message.text); }
+    if (message.attachment && message.attachment.payload && message.attachment.payload.src) {
+      addMessage("bot", message.attachment.payload.src);
+    }
+    if (message.quick_replies && message.quick_replies.length) { addButtons(message.quick_replies); }
+  });
+
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var text = input.value.trim();
+    if (!text) { return; }
+    input.value = "";
+    send(text);
+  });
+})();

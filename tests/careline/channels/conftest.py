@@ -1,0 +1,72 @@
+"""Channel tests' fixtures: a migrated SQLite database and the Twilio stand-in, both real."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import AsyncIterator, Iterator
+
+import pytest
+from aiohttp import web
+from sqlalchemy.engine import Engine
+
+from careline.channels.store import ChannelStore
+from careline.db.migrate import upgrade
+from careline.db.session import get_engine
+from careline.settings import Settings, reset_settings
+from careline.twilio_standin.app import build_app
+from careline.twilio_standin.state import StandinState
+
+
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once per session; each test gets a copy of the migrated file."""
+    path = tmp_path_factory.mktemp("template") / "careline.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture()
+def database(tmp_path: Path, migrated_template: Path,
+             monkeypatch: pytest.MonkeyPatch) -> Iterator[Engine]:
+    """A fresh, migrated Careline database that the settings (and so every service) use."""
+    path = tmp_path / "careline.db"
+    shutil.copyfile(migrated_template, path)
+    url = f"sqlite:///{path}"
+    monkeypatch.setenv("CARELINE_DATABASE_URL", url)
+    monkeypatch.setenv("CARELINE_DATA_DIR", str(tmp_path / "data"))
+    reset_settings()
+    get_engine.cache_clear()
+    yield get_engine(url)
+    get_engine(url).dispose()
+    get_engine.cache_clear()
+    reset_settings()
+
+
+@pytest.fixture()
+def store(database: Engine) -> ChannelStore:
+    return ChannelStore(database)
+
+
+@dataclass
+class RunningStandin:
+    state: StandinState
+    url: str
+
+
+@pytest.fixture()
+async def standin() -> AsyncIterator[RunningStandin]:
+    state = StandinState(account_sid="ACtest", auth_token="test")
+    runner = web.AppRunner(build_app(state))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield RunningStandin(state=state, url=f"http://127.0.0.1:{port}")
+    await runner.cleanup()
+
+
+@pytest.fixture()
+def settings_for(standin: RunningStandin) -> Settings:
+    return Settings(twilio_api_base_url=standin.url, public_url="http://127.0.0.1:9")

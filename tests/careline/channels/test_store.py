@@ -1,0 +1,38 @@
+from careline.channels.schemas import Choice
+from careline.channels.store import ChannelStore
+
+
+def test_a_message_sid_is_claimed_once_and_retries_counted(store: ChannelStore):
+    assert store.claim_inbound(message_sid="SM1", channel="sms", idempotency_token="tok") is True
+    assert store.claim_inbound(message_sid="SM1", channel="sms", idempotency_token="tok") is False
+    assert store.claim_inbound(message_sid="SM1", channel="sms") is False
+    assert store.duplicates_of(message_sid="SM1") == 2
+
+
+def test_claims_survive_a_new_store_on_the_same_database(database):
+    assert ChannelStore(database).claim_inbound(message_sid="SM2", channel="whatsapp")
+    assert not ChannelStore(database).claim_inbound(message_sid="SM2", channel="whatsapp")
+
+
+def test_latest_route_is_the_channel_last_heard_and_new_messages_forget_choices(store):
+    store.remember_route(sender_id="customer-7", channel="sms", address="+447700900123")
+    store.offer_choices(sender_id="customer-7", channel="sms",
+                        choices=[Choice("Yes", "/affirm"), Choice("No", "/deny")])
+    assert store.route(sender_id="customer-7", channel="sms").offered_choices[1].payload == "/deny"
+    store.remember_route(sender_id="customer-7", channel="whatsapp", address="+447700900123")
+    assert store.route(sender_id="customer-7").channel == "whatsapp"
+    store.remember_route(sender_id="customer-7", channel="sms", address="+447700900123")
+    route = store.route(sender_id="customer-7")
+    assert route.channel == "sms" and route.offered_choices == ()
+
+
+def test_status_callbacks_update_or_create_deliveries(store):
+    store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
+                          attempts=1, message_sid="SMa")
+    failed = store.update_status(message_sid="SMa", status="undelivered", error_code="30003",
+                                 error_message=None, channel="sms", to_address="+447700900123")
+    assert failed.failed and failed.error_code == "30003"
+    unknown = store.update_status(message_sid="SMb", status="failed", error_code="30008",
+                                  error_message=None, channel="sms", to_address="+4477")
+    assert [d.message_sid for d in store.deliveries(status="undelivered")] == ["SMa"]
+    assert unknown.failed
