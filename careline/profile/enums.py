@@ -38,6 +38,7 @@ class IdentityKind(str, Enum):
     WHATSAPP = "whatsapp"
     EMAIL = "email"
     WEB_ACCOUNT = "web_account"
+    ACCOUNT_NUMBER = "account_number"
 
 
 class PaymentType(str, Enum):

@@ -170,6 +170,7 @@ class InvoiceInfo:
     issued_on: date
     due_on: date
     total: Decimal
+    outstanding: Decimal
     status: InvoiceStatus
     lines: tuple[InvoiceLine, ...]
     currency: str = "GBP"

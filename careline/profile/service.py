@@ -3,113 +3,365 @@
 Every method is synchronous, keyword-only, opens its own session and returns
 frozen schemas. Async callers wrap a call in
 ``await careline.db.session.run_blocking(functools.partial(service.method, ...))``.
-Read methods never write; an unknown identity gives ``None``, an unknown
-customer id raises :class:`CustomerNotFound`, a malformed number raises
-:class:`InvalidIdentity` with a reason.
+Read methods run in a session that is always rolled back, so a read path can
+never write. An unknown identity gives ``None``; an unknown customer id raises
+:class:`CustomerNotFound`; a malformed number raises :class:`InvalidIdentity`
+with a reason.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Optional, Union
+from typing import Callable, Iterator, Optional, Union
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
 
+from careline.db.session import get_engine, session_factory, session_scope
+from careline.profile import commands, policy
+from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
-    ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo, BillExplanation,
-    CaseRef, Channel, CustomerRef, InteractionInfo, InteractionOutcome, InteractionRef,
-    OptOutResult, OutageInfo, OutageSubscription, PaymentType, PlanChangeResult, PlanInfo,
-    PlanRecommendation, RoamingPassResult, RoamingQuote, ServiceKind, UnifiedProfile,
+    ArrangementEligibility, ArrangementInfo, ArrangementKind, ArrangementStatus, BalanceInfo,
+    BillExplanation, CaseRef, Channel, CustomerInfo, CustomerNotFound, CustomerRef,
+    IdentityKind, InteractionInfo, InteractionOutcome, InteractionRef, InvalidRequest,
+    InvoiceInfo, InvoiceStatus, OptOutResult, OutageInfo, OutageSubscription, PaymentType,
+    PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
+    ServiceKind, UnifiedProfile,
 )
+from careline.profile.silos.protocols import (
+    BillingAccountSilo, CatalogueSilo, CrmSilo, CustomerBillSilo, EngagementSilo, NetworkSilo,
+    UsageSilo,
+)
+from careline.profile.silos.sql import (
+    SqlBillingAccounts, SqlBills, SqlCatalogue, SqlCrm, SqlEngagement, SqlNetwork, SqlUsage,
+)
+from careline.settings import Settings, get_settings
 
 ChannelLike = Union[Channel, str]
+ZERO = Decimal("0.00")
+#: Bills read to work out a balance and explain the latest one.
+BILLS_FOR_BALANCE = 12
+#: Closed usage cycles a recommendation averages over.
+USAGE_HISTORY_CYCLES = 6
+
+
+@dataclass(frozen=True)
+class Silos:
+    """One call's view of every silo."""
+
+    crm: CrmSilo
+    bills: CustomerBillSilo
+    accounts: BillingAccountSilo
+    catalogue: CatalogueSilo
+    usage: UsageSilo
+    network: NetworkSilo
+    engagement: EngagementSilo
 
 
 class ProfileService:
-    """Unified customer profile across CRM, billing, catalogue, usage, network, engagement."""
+    """Unified customer profile across CRM, billing, catalogue, usage, network, engagement.
 
-    def __init__(self, engine: Optional[Engine] = None) -> None:
-        self._engine = engine
+    ``bills`` plugs an operator's bill API (e.g. :class:`HttpCustomerBills`);
+    by default bills come from ``CARELINE_BILLING_API_URL`` when set, else from
+    our tables. ``clock`` lets tests fix "now".
+    """
 
-    # --- identity -------------------------------------------------------------------------
+    def __init__(self, engine: Optional[Engine] = None, *,
+                 bills: Optional[CustomerBillSilo] = None, settings: Optional[Settings] = None,
+                 clock: Optional[Callable[[], datetime]] = None) -> None:
+        self._settings = settings or get_settings()
+        self._engine = engine or get_engine(self._settings.resolved_database_url)
+        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        if bills is None and self._settings.billing_api_url:
+            from careline.profile.silos.http_bills import HttpCustomerBills
+
+            bills = HttpCustomerBills(self._settings.billing_api_url,
+                                      timeout=self._settings.billing_api_timeout_seconds,
+                                      today=self._today)
+        self._bills = bills
+
+    # --- plumbing ----------------------------------------------------------------------------
+    @contextmanager
+    def _read(self) -> Iterator[Silos]:
+        session: Session = session_factory(self._engine)()
+        try:
+            yield self._silos(session)
+        finally:
+            session.rollback()
+            session.close()
+
+    def _silos(self, session: Session) -> Silos:
+        today = self._today()
+        return Silos(crm=SqlCrm(session), bills=self._bills or SqlBills(session, today),
+                     accounts=SqlBillingAccounts(session), catalogue=SqlCatalogue(session),
+                     usage=SqlUsage(session), network=SqlNetwork(session),
+                     engagement=SqlEngagement(session))
+
+    def _today(self) -> date:
+        return self._clock().date()
+
+    def _policy(self) -> policy.ArrangementPolicy:
+        s = self._settings
+        return policy.ArrangementPolicy(s.arrangement_max_instalments,
+                                        s.arrangement_max_deferral_days,
+                                        s.arrangement_min_instalment)
+
+    @staticmethod
+    def _customer(silos: Silos, customer_id: int) -> CustomerInfo:
+        customer = silos.crm.customer(customer_id=customer_id)
+        if customer is None:
+            raise CustomerNotFound(customer_id)
+        return customer
+
+    # --- identity ------------------------------------------------------------------------------
     def find_customer(self, *, channel: ChannelLike, address: str) -> Optional[CustomerRef]:
         """The customer behind a channel address (sms/whatsapp number, web account id, email)."""
-        raise NotImplementedError
+        candidates = candidate_identities(channel, address, region=self._settings.default_region)
+        with self._read() as silos:
+            for kind, value in candidates:
+                found = (silos.crm.find_by_account(account_number=value)
+                         if kind is IdentityKind.ACCOUNT_NUMBER
+                         else silos.crm.find_by_identity(kind=kind, value=value))
+                if found is not None:
+                    return found
+        return None
 
     def find_customer_by_account(self, *, account_number: str) -> Optional[CustomerRef]:
-        raise NotImplementedError
+        if not account_number or not account_number.strip():
+            return None
+        with self._read() as silos:
+            return silos.crm.find_by_account(account_number=account_number)
 
     def verify_pin(self, *, customer_id: int, pin: str) -> bool:
-        raise NotImplementedError
+        """Constant-time check of the customer's PIN; False for unknown customers."""
+        with self._read() as silos:
+            return silos.crm.verify_pin(customer_id=customer_id, pin=pin)
 
-    # --- reads ------------------------------------------------------------------------------
+    # --- reads ---------------------------------------------------------------------------------
     def get_profile(self, *, customer_id: int, interactions: int = 5) -> UnifiedProfile:
-        raise NotImplementedError
+        with self._read() as silos:
+            customer = self._customer(silos, customer_id)
+            bills = silos.bills.bills(account_number=customer.account_number,
+                                      limit=BILLS_FOR_BALANCE)
+            return UnifiedProfile(
+                customer=customer,
+                lines=silos.usage.lines(customer_id=customer_id, today=self._today(),
+                                        history=USAGE_HISTORY_CYCLES),
+                balance=self._balance(silos, customer, bills),
+                latest_invoice=bills[0] if bills else None,
+                outages=silos.network.outages(area_code=customer.address.area_code,
+                                              include_resolved=False),
+                recent_interactions=silos.engagement.interactions(customer_id=customer_id,
+                                                                  limit=interactions),
+                open_cases=silos.engagement.open_cases(customer_id=customer_id),
+            )
 
     def balance(self, *, customer_id: int) -> BalanceInfo:
-        raise NotImplementedError
+        with self._read() as silos:
+            customer = self._customer(silos, customer_id)
+            bills = silos.bills.bills(account_number=customer.account_number,
+                                      limit=BILLS_FOR_BALANCE)
+            return self._balance(silos, customer, bills)
+
+    def _balance(self, silos: Silos, customer: CustomerInfo,
+                 bills: tuple[InvoiceInfo, ...]) -> BalanceInfo:
+        account = silos.accounts.account(customer_id=customer.customer_id)
+        payment_type = account.payment_type if account else PaymentType.POSTPAID
+        unpaid = [b for b in bills if b.outstanding > 0]
+        overdue = [b for b in unpaid if b.status is InvoiceStatus.OVERDUE]
+        oldest_overdue = min((b.due_on for b in overdue), default=None)
+        active = [a for a in (account.arrangements if account else ())
+                  if a.status is ArrangementStatus.ACTIVE]
+        return BalanceInfo(
+            customer_id=customer.customer_id, account_number=customer.account_number,
+            payment_type=payment_type,
+            amount_due=sum((b.outstanding for b in unpaid), ZERO),
+            overdue_amount=sum((b.outstanding for b in overdue), ZERO),
+            due_on=min((b.due_on for b in unpaid), default=None),
+            days_overdue=(self._today() - oldest_overdue).days if oldest_overdue else 0,
+            autopay=bool(account and account.autopay),
+            prepaid_credit=account.prepaid_credit if account else None,
+            last_payment=account.last_payment if account else None,
+            arrangement=active[0] if active else None,
+            currency=account.currency if account else "GBP",
+        )
 
     def explain_bill(self, *, customer_id: int) -> Optional[BillExplanation]:
-        raise NotImplementedError
+        """The latest bill against the previous one by category; None when there is no bill."""
+        with self._read() as silos:
+            customer = self._customer(silos, customer_id)
+            bills = silos.bills.bills(account_number=customer.account_number, limit=2)
+            return policy.explain_bill(customer_id=customer_id, bills=bills)
 
     def outages_for_customer(self, *, customer_id: int,
                              include_resolved: bool = False) -> tuple[OutageInfo, ...]:
-        raise NotImplementedError
+        """Incidents in the customer's service area, newest first, with status and ETA."""
+        with self._read() as silos:
+            customer = self._customer(silos, customer_id)
+            return silos.network.outages(area_code=customer.address.area_code,
+                                         include_resolved=include_resolved)
 
     def list_plans(self, *, payment_type: Optional[PaymentType] = None) -> tuple[PlanInfo, ...]:
-        raise NotImplementedError
+        with self._read() as silos:
+            return silos.catalogue.plans(
+                payment_type=PaymentType(payment_type) if payment_type else None)
 
     def recommend_plan(self, *, customer_id: int,
                        price_tolerance: Optional[Decimal] = None) -> PlanRecommendation:
-        raise NotImplementedError
+        """A plan that fits actual usage, never the current one, within the price tolerance."""
+        tolerance = (self._settings.plan_price_tolerance if price_tolerance is None
+                     else Decimal(price_tolerance))
+        if tolerance < 0:
+            raise InvalidRequest("the price tolerance cannot be negative")
+        with self._read() as silos:
+            self._customer(silos, customer_id)
+            line = self._primary_line(silos, customer_id)
+            usage = line.usage
+            return policy.recommend_plan(
+                customer_id=customer_id, current=line.plan,
+                history=usage.history if usage else (),
+                plans=silos.catalogue.plans(payment_type=line.plan.payment_type),
+                price_tolerance=tolerance)
+
+    def _primary_line(self, silos: Silos, customer_id: int):  # type: ignore[no-untyped-def]
+        lines = silos.usage.lines(customer_id=customer_id, today=self._today(),
+                                  history=USAGE_HISTORY_CYCLES)
+        if not lines:
+            raise InvalidRequest("the customer has no mobile line")
+        return lines[0]
 
     def roaming_quote(self, *, customer_id: int, country: str, days: int) -> RoamingQuote:
-        raise NotImplementedError
+        """Daily passes against a monthly pass for ``days`` days in ``country`` (name or code)."""
+        with self._read() as silos:
+            self._customer(silos, customer_id)
+            return self._quote(silos, customer_id, country, days)
+
+    def _quote(self, silos: Silos, customer_id: int, country: str, days: int) -> RoamingQuote:
+        if not isinstance(days, int) or not 1 <= days <= policy.MAX_ROAMING_DAYS:
+            raise InvalidRequest(f"a trip is 1 to {policy.MAX_ROAMING_DAYS} days")
+        destination = silos.catalogue.destination(country=country or "")
+        if destination is None:
+            raise InvalidRequest(f"we have no roaming rates for {country!r}")
+        line = self._primary_line(silos, customer_id)
+        included = policy.roaming_included(line.plan, destination.zone)
+        daily, monthly = (None, None) if included else policy.roaming_options(
+            passes=silos.catalogue.roaming_passes(zone=destination.zone), days=days)
+        return RoamingQuote(customer_id=customer_id, country_code=destination.country_code,
+                            country_name=destination.country_name, zone=destination.zone,
+                            days=days, included_in_plan=included, daily=daily, monthly=monthly)
 
     def arrangement_eligibility(self, *, customer_id: int) -> ArrangementEligibility:
-        raise NotImplementedError
+        with self._read() as silos:
+            return self._eligibility(silos, customer_id)
+
+    def _eligibility(self, silos: Silos, customer_id: int) -> ArrangementEligibility:
+        customer = self._customer(silos, customer_id)
+        bills = silos.bills.bills(account_number=customer.account_number,
+                                  limit=BILLS_FOR_BALANCE)
+        balance = self._balance(silos, customer, bills)
+        account = silos.accounts.account(customer_id=customer_id)
+        return policy.arrangement_eligibility(
+            customer_id=customer_id, payment_type=balance.payment_type,
+            amount_due=balance.amount_due, arrangements=account.arrangements if account else (),
+            today=self._today(), policy=self._policy())
 
     def recent_interactions(self, *, customer_id: int, limit: int = 5,
                             channel: Optional[ChannelLike] = None
                             ) -> tuple[InteractionInfo, ...]:
-        raise NotImplementedError
+        """Newest first, on every channel unless ``channel`` narrows it."""
+        if limit < 1:
+            raise InvalidRequest("limit must be at least 1")
+        wanted = parse_channel(channel) if channel is not None else None
+        with self._read() as silos:
+            self._customer(silos, customer_id)
+            return silos.engagement.interactions(customer_id=customer_id, limit=limit,
+                                                 channel=wanted)
 
-    # --- writes -------------------------------------------------------------------------------
+    # --- writes: each in one committed session ---------------------------------------------------
     def change_plan(self, *, customer_id: int, plan_code: str) -> PlanChangeResult:
-        raise NotImplementedError
+        with session_scope(self._engine) as session:
+            return commands.change_plan(session=session, customer_id=customer_id,
+                                        plan_code=plan_code, today=self._today())
 
-    def add_roaming_pass(self, *, customer_id: int, country: str, days: int) -> RoamingPassResult:
-        raise NotImplementedError
+    def add_roaming_pass(self, *, customer_id: int, country: str, days: int,
+                         starts_on: Optional[date] = None) -> RoamingPassResult:
+        """Buy the cheaper of daily and monthly passes covering the trip."""
+        with session_scope(self._engine) as session:
+            quote = self._quote(self._silos(session), customer_id, country, days)
+            return commands.add_roaming_passes(session=session, customer_id=customer_id,
+                                               quote=quote,
+                                               starts_on=starts_on or self._today())
 
     def create_payment_arrangement(self, *, customer_id: int, kind: ArrangementKind,
                                    instalments: int = 1,
                                    deferral_days: int = 0) -> ArrangementInfo:
-        raise NotImplementedError
+        """Spread or defer the amount due, within the policy limits of the settings."""
+        try:
+            kind = ArrangementKind(kind)
+        except ValueError:
+            raise InvalidRequest(f"unknown arrangement kind {kind!r}") from None
+        with session_scope(self._engine) as session:
+            eligibility = self._eligibility(self._silos(session), customer_id)
+            return commands.create_arrangement(
+                session=session, eligibility=eligibility, kind=kind, instalments=instalments,
+                deferral_days=deferral_days, today=self._today())
 
     def open_dispute(self, *, customer_id: int, amount: Decimal, reason: str,
                      invoice_number: Optional[str] = None,
                      channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        raise NotImplementedError
+        with session_scope(self._engine) as session:
+            if invoice_number is not None:
+                customer = self._customer(self._silos(session), customer_id)
+                bills = self._silos(session).bills.bills(
+                    account_number=customer.account_number, limit=BILLS_FOR_BALANCE)
+                if invoice_number not in {b.invoice_number for b in bills}:
+                    raise InvalidRequest(f"invoice {invoice_number} is not one of the "
+                                         "customer's recent bills")
+            return commands.open_dispute(session=session, customer_id=customer_id,
+                                         amount=amount, reason=reason,
+                                         invoice_number=invoice_number,
+                                         channel=parse_channel(channel), now=self._clock())
 
     def report_fault(self, *, customer_id: int, description: str,
                      service: Optional[ServiceKind] = None,
                      channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        raise NotImplementedError
+        with session_scope(self._engine) as session:
+            return commands.report_fault(session=session, customer_id=customer_id,
+                                         description=description, service=service,
+                                         channel=parse_channel(channel), now=self._clock())
 
     def subscribe_outage_updates(self, *, customer_id: int, channel: ChannelLike,
                                  incident_reference: Optional[str] = None
                                  ) -> OutageSubscription:
-        raise NotImplementedError
+        """Idempotent: subscribing twice keeps one subscription (``created`` False)."""
+        with session_scope(self._engine) as session:
+            return commands.subscribe_outage_updates(
+                session=session, customer_id=customer_id, channel=parse_channel(channel),
+                incident_reference=incident_reference, now=self._clock())
 
     def set_channel_opt_out(self, *, channel: ChannelLike, address: str,
                             opted_out: bool) -> OptOutResult:
-        raise NotImplementedError
+        """Record STOP/START for every identity matching the address on that channel."""
+        candidates = candidate_identities(channel, address, region=self._settings.default_region)
+        with session_scope(self._engine) as session:
+            return commands.set_opt_out(session=session, channel=parse_channel(channel),
+                                        address=candidates[0][1], candidates=candidates,
+                                        opted_out=opted_out, now=self._clock())
 
     def record_interaction(self, *, customer_id: Optional[int], channel: ChannelLike,
                            summary: str, intent: Optional[str] = None,
                            outcome: InteractionOutcome = InteractionOutcome.RESOLVED,
                            handed_off: bool = False, satisfaction: Optional[int] = None,
                            conversation_id: Optional[str] = None,
-                           occurred_at: Optional[datetime] = None) -> InteractionRef:
-        raise NotImplementedError
+                           occurred_at: Optional[datetime] = None,
+                           case_reference: Optional[str] = None) -> InteractionRef:
+        with session_scope(self._engine) as session:
+            return commands.record_interaction(
+                session=session, customer_id=customer_id, channel=parse_channel(channel),
+                summary=summary, intent=intent, outcome=InteractionOutcome(outcome),
+                handed_off=handed_off, satisfaction=satisfaction,
+                conversation_id=conversation_id, occurred_at=occurred_at or self._clock(),
+                case_reference=case_reference)

@@ -2,11 +2,19 @@
 
 from __future__ import annotations
 
+import warnings
 from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import DateTime, Numeric
+from sqlalchemy.exc import SAWarning
 from sqlalchemy.types import TypeDecorator
+
+# SQLite keeps NUMERIC as REAL; SQLAlchemy quantises each value back to the column's
+# scale on read, so pounds-and-pence (well under 2**53 pence) come back exact. The
+# warning is about that conversion in general and would fire on every query.
+warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support "
+                        r"Decimal objects natively", category=SAWarning)
 
 
 class UtcDateTime(TypeDecorator):

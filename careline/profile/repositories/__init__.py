@@ -1,0 +1,1 @@
+"""Keyword-only query and write functions per silo; each takes an explicit session."""

@@ -1,0 +1,60 @@
+"""Billing rows: accounts, invoices, payments and payment arrangements."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careline.profile.models import (Arrangement, ArrangementInstalment, BillingAccount, Invoice,
+                                     Payment)
+
+
+def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccount]:
+    statement = select(BillingAccount).where(BillingAccount.customer_id == customer_id)
+    return session.execute(statement).scalars().first()
+
+
+def latest_invoices(*, session: Session, account_id: int, limit: int) -> list[Invoice]:
+    """Newest first."""
+    statement = (select(Invoice).where(Invoice.account_id == account_id)
+                 .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
+    return list(session.execute(statement).scalars())
+
+
+def unpaid_invoices(*, session: Session, account_id: int) -> list[Invoice]:
+    statement = (select(Invoice)
+                 .where(Invoice.account_id == account_id, Invoice.amount_paid < Invoice.total)
+                 .order_by(Invoice.due_on))
+    return list(session.execute(statement).scalars())
+
+
+def last_payment(*, session: Session, account_id: int) -> Optional[Payment]:
+    statement = (select(Payment).where(Payment.account_id == account_id)
+                 .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(1))
+    return session.execute(statement).scalars().first()
+
+
+def arrangements(*, session: Session, account_id: int,
+                 status: Optional[str] = None) -> list[Arrangement]:
+    """Newest first, optionally only those in ``status``."""
+    statement = select(Arrangement).where(Arrangement.account_id == account_id)
+    if status is not None:
+        statement = statement.where(Arrangement.status == status)
+    statement = statement.order_by(Arrangement.created_on.desc(), Arrangement.id.desc())
+    return list(session.execute(statement).scalars())
+
+
+def add_arrangement(*, session: Session, account_id: int, reference: str, kind: str,
+                    amount: Decimal, created_on: date,
+                    schedule: Sequence[tuple[date, Decimal]]) -> Arrangement:
+    arrangement = Arrangement(account_id=account_id, reference=reference, kind=kind,
+                              status="active", amount=amount, created_on=created_on)
+    arrangement.instalments = [ArrangementInstalment(due_on=due, amount=value)
+                               for due, value in schedule]
+    session.add(arrangement)
+    session.flush()
+    return arrangement

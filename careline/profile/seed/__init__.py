@@ -1,0 +1,1 @@
+"""``careline seed``: reference data, named demo customers and a synthetic population."""

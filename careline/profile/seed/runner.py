@@ -1,0 +1,85 @@
+"""Seed a database: migrate, then reference data, demo customers and a synthetic population.
+
+Seeding refuses a database that already holds profile data (catalogue or
+customers) instead of doubling it: run it on an empty database.
+:func:`seed_if_empty` is what ``make run`` calls on every start.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Optional
+
+from sqlalchemy import func, select
+
+from careline.db.migrate import upgrade
+from careline.db.session import get_engine
+from careline.profile import models
+from careline.profile.seed.builder import DatasetBuilder
+from careline.profile.seed.demo import DEMO_CUSTOMERS, add_demo_customers
+from careline.profile.seed.reference import add_reference
+from careline.profile.seed.synthetic import add_synthetic_customers
+from careline.settings import get_settings
+
+#: Synthetic customers ``make run`` adds to the demo ones on first start.
+FIRST_START_CUSTOMERS = 500
+MAX_CUSTOMERS = 500_000
+
+
+class AlreadySeeded(RuntimeError):
+    """The database already holds profile data; seeding it again would double it."""
+
+
+@dataclass(frozen=True)
+class SeedReport:
+    demo_customers: int
+    synthetic_customers: int
+    seconds: float
+
+    @property
+    def customers_per_second(self) -> float:
+        total = self.demo_customers + self.synthetic_customers
+        return total / self.seconds if self.seconds else float("inf")
+
+
+def seed_database(url: Optional[str] = None, *, customers: int, seed: int = 42,
+                  now: Optional[datetime] = None) -> SeedReport:
+    """Migrate ``url`` and fill it in one transaction; raises AlreadySeeded if not empty."""
+    if not 0 <= customers <= MAX_CUSTOMERS:
+        raise ValueError(f"customers must be between 0 and {MAX_CUSTOMERS}")
+    url = url or get_settings().resolved_database_url
+    upgrade(url)
+    now = now or datetime.now(timezone.utc)
+    started = time.perf_counter()
+    with get_engine(url).begin() as connection:
+        if _holds_profile_data(connection):
+            raise AlreadySeeded("the database already holds profile data; seed an empty one")
+        builder = DatasetBuilder(connection)
+        add_reference(builder)
+        add_demo_customers(builder, today=now.date(), now=now)
+        builder.flush()
+        add_synthetic_customers(builder, count=customers, seed=seed, today=now.date(), now=now)
+        builder.fix_sequences()
+    return SeedReport(len(DEMO_CUSTOMERS), customers, time.perf_counter() - started)
+
+
+def seed_if_empty(url: Optional[str] = None, *,
+                  customers: int = FIRST_START_CUSTOMERS) -> Optional[SeedReport]:
+    """Seed a database that holds no profile data yet; None when it already does."""
+    url = url or get_settings().resolved_database_url
+    upgrade(url)
+    with get_engine(url).connect() as connection:
+        if _holds_profile_data(connection):
+            return None
+    try:
+        return seed_database(url, customers=customers)
+    except AlreadySeeded:
+        return None
+
+
+def _holds_profile_data(connection) -> bool:  # type: ignore[no-untyped-def]
+    plans = connection.execute(select(func.count()).select_from(models.Plan)).scalar_one()
+    people = connection.execute(select(func.count()).select_from(models.Customer)).scalar_one()
+    return bool(plans or people)
