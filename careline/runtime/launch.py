@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from careline.db.migrate import upgrade
+from careline.profile.seed.runner import seed_if_empty
 from careline.runtime.local_secrets import local_secret
 from careline.runtime.model_cache import ensure_model
 from careline.runtime.services import local_services, rasa_environment
@@ -20,6 +21,7 @@ def prepare_and_start(
     settings = settings or get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
+    seed_if_empty(settings.resolved_database_url)
     model = ensure_model()
     token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
     specs = local_services(settings, model.path, token)
