@@ -12,16 +12,49 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal, Optional, Union
+from typing import Any, Literal, Optional, Union
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from careline.handoff.reasons import HandoffReason
 
 SCHEMA_VERSION = "1.0"
 
-SlotValue = Union[bool, int, float, str, list, dict, None]
+class ExactDecimal(Decimal):
+    """Money or gigabytes, exact: travels as a decimal string ("45.00") so no cent is lost."""
+
+    @classmethod
+    def __get_validators__(cls):  # type: ignore[no-untyped-def]
+        yield cls._validate
+
+    @classmethod
+    def _validate(cls, value: Any) -> Decimal:
+        try:
+            return Decimal(str(value))
+        except ArithmeticError as error:
+            raise ValueError(f"{value!r} is not an amount") from error
+
+    @classmethod
+    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
+        field_schema.update(type="string", pattern=r"^-?\d+(\.\d+)?$", examples=["45.00"])
+
+
+#: Slot and entity values exactly as Rasa holds them (strict: "1" stays a string).
+SlotValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list, dict, None]
+
+
+def _nullable_optionals(schema: dict[str, Any], model: type[BaseModel]) -> None:
+    """JSON Schema for pydantic v1 omits ``null`` on Optional fields; add it back."""
+    for field in model.__fields__.values():
+        prop = schema.get("properties", {}).get(field.alias)
+        if not field.allow_none or prop is None or "anyOf" in prop and \
+                {"type": "null"} in prop["anyOf"]:
+            continue
+        shown = {k: prop.pop(k) for k in ("title", "description", "default") if k in prop}
+        alternatives = prop.pop("anyOf", None) or [dict(prop)]
+        prop.clear()
+        prop.update(shown, anyOf=[*alternatives, {"type": "null"}])
 
 
 class _Model(BaseModel):
@@ -29,6 +62,7 @@ class _Model(BaseModel):
         allow_mutation = False
         extra = "forbid"
         json_encoders = {Decimal: str}
+        schema_extra = staticmethod(_nullable_optionals)
 
 
 class ConversationRef(_Model):
@@ -44,10 +78,10 @@ class LineSnapshot(_Model):
     msisdn: str
     plan_name: str
     plan_code: str
-    monthly_price: Decimal
+    monthly_price: ExactDecimal
     contract_ends_on: Optional[str] = None
-    data_used_gb: Optional[Decimal] = None
-    data_allowance_gb: Optional[Decimal] = Field(None, description="null means unlimited")
+    data_used_gb: Optional[ExactDecimal] = None
+    data_allowance_gb: Optional[ExactDecimal] = Field(None, description="null means unlimited")
 
 
 class OutageSnapshot(_Model):
@@ -81,10 +115,10 @@ class CustomerSnapshot(_Model):
     customer_since: Optional[str] = None
     verified: bool = Field(False, description="the customer proved who they are in this chat")
     lines: tuple[LineSnapshot, ...] = ()
-    amount_due: Optional[Decimal] = None
-    overdue_amount: Optional[Decimal] = None
+    amount_due: Optional[ExactDecimal] = None
+    overdue_amount: Optional[ExactDecimal] = None
     currency: str = "GBP"
-    latest_invoice_total: Optional[Decimal] = None
+    latest_invoice_total: Optional[ExactDecimal] = None
     active_outages: tuple[OutageSnapshot, ...] = ()
     recent_interactions: tuple[InteractionSnapshot, ...] = ()
     open_cases: tuple[CaseSnapshot, ...] = ()

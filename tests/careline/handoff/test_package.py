@@ -1,0 +1,60 @@
+from careline.handoff.package import idempotency_key
+from careline.handoff.reasons import HandoffReason
+from careline.handoff.transcript import consecutive_fallbacks, read_conversation
+from tests.careline.handoff.builders import conversation, package, user
+
+
+def test_transcript_keeps_every_line_with_its_time_and_speaker():
+    built = package()
+    speakers = [(t.speaker, t.text) for t in built.transcript]
+    assert speakers[0] == ("customer", "hi")
+    assert ("bot", "Your bill went up because of roaming charges.") in speakers
+    assert speakers[-1] == ("customer", "that's ridiculous, I was never abroad!!")
+    assert built.transcript[0].at < built.transcript[-1].at
+
+
+def test_understanding_records_intent_confidence_entities_slots_and_actions():
+    turns = package().understanding
+    bill = turns[1]
+    assert (bill.intent, bill.confidence) == ("ask_bill_increase", 0.91)
+    assert bill.entities[0].entity == "amount" and bill.entities[0].value == "40"
+    assert bill.slots == {"pending_request": "bill_increase"}
+    assert bill.actions == ("action_explain_bill",)
+
+
+def test_summary_tells_the_agent_who_why_what_and_mood():
+    built = package(reason=HandoffReason.FRUSTRATION)
+    assert "Test Person (postpaid, account CL1, verified)" in built.summary
+    assert "customer is frustrated" in built.summary
+    assert "ask_bill_increase" in built.summary
+    assert "never abroad" in built.summary
+    assert built.sentiment.score < 0 and built.sentiment.label in built.summary
+
+
+def test_an_unidentified_customer_still_gets_a_package():
+    built = package(segment=None)
+    assert built.customer is None
+    assert built.summary.startswith("An unidentified customer on webchat")
+
+
+def test_idempotency_key_is_stable_for_a_retry_and_new_for_a_new_message():
+    events = conversation()
+    assert idempotency_key("c", events) == idempotency_key("c", events)
+    later = events + (user("hello?", events[-1]["timestamp"] + 5),)
+    assert idempotency_key("c", later) != idempotency_key("c", events)
+    assert idempotency_key("other", events) != idempotency_key("c", events)
+    assert package().handoff_id == package().handoff_id
+
+
+def test_consecutive_fallbacks_counts_only_the_latest_run():
+    base = 1_790_000_000.0
+    events = (user("x", base, intent="nlu_fallback"), user("ok", base + 1, intent="affirm"),
+              user("y", base + 2, intent="nlu_fallback"), user("z", base + 3, intent="nlu_fallback"))
+    assert consecutive_fallbacks(events) == 2
+    assert consecutive_fallbacks(events[:2]) == 0
+
+
+def test_conversation_start_is_the_first_event():
+    record = read_conversation(conversation())
+    assert record.started_at is not None
+    assert record.customer_messages[0] == "hi"
