@@ -18,6 +18,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "careline.chat.cli",
     "careline.profile.cli",
     "careline.channels.cli",
+    "careline.deploy.cli",
+    "careline.handoff.cli",
+    "careline.desk.cli",
 )
 
 

@@ -1,0 +1,1 @@
+"""Running Careline replicated behind nginx on PostgreSQL, Redis and RabbitMQ (`careline up`)."""

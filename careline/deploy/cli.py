@@ -1,0 +1,74 @@
+"""``careline up --replicas N``: the production layout on this machine."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    up = subparsers.add_parser(
+        "up",
+        help="run N Rasa and N action servers behind nginx on PostgreSQL, Redis, RabbitMQ",
+        description="Defaults are the local servers; CARELINE_DATABASE_URL, "
+        "CARELINE_TRACKER_STORE_URL, CARELINE_LOCK_STORE_URL and CARELINE_EVENT_BROKER_URL "
+        "point elsewhere (docs/production.md).",
+    )
+    up.add_argument("--replicas", type=int, default=2, help="Rasa servers and action servers")
+    up.add_argument("--port", type=int, default=8080, help="nginx's public port")
+    up.add_argument("--actions-port", type=int, default=8079,
+                    help="nginx's port in front of the action servers")
+    up.add_argument("--rasa-base-port", type=int, default=8100)
+    up.add_argument("--action-base-port", type=int, default=8200)
+    up.add_argument("--timeout", type=float, default=300.0,
+                    help="seconds to wait for every process to become healthy")
+    up.set_defaults(handler=_up)
+
+
+def _up(args: argparse.Namespace) -> int:
+    from careline.deploy.launch import start_stack
+    from careline.deploy.stack import (LOCAL_DATABASE_URL, LOCAL_EVENT_BROKER_URL,
+                                       LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
+    from careline.runtime.local_secrets import local_secret
+    from careline.runtime.model_cache import ensure_model
+    from careline.settings import get_settings
+
+    if args.replicas < 1:
+        print("--replicas must be at least 1", file=sys.stderr)
+        return 2
+    settings = get_settings()
+    data_dir = settings.data_dir / "up"
+    data_dir.mkdir(parents=True, exist_ok=True)
+
+    def chosen(secret, default: str) -> str:  # type: ignore[no-untyped-def]
+        return secret.get_secret_value() if secret else default
+
+    plan = StackPlan(
+        replicas=args.replicas, port=args.port, actions_port=args.actions_port,
+        rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
+        data_dir=data_dir, model=ensure_model().path,
+        token=settings.rasa_token.get_secret_value()
+        or local_secret(settings.data_dir, "rasa-token"),
+        database_url=settings.database_url or LOCAL_DATABASE_URL,
+        tracker_store_url=chosen(settings.tracker_store_url, LOCAL_TRACKER_STORE_URL),
+        lock_store_url=chosen(settings.lock_store_url, LOCAL_LOCK_STORE_URL),
+        event_broker_url=chosen(settings.event_broker_url, LOCAL_EVENT_BROKER_URL),
+        lock_key_prefix=settings.lock_key_prefix,
+        action_timeout_seconds=settings.action_timeout_seconds,
+    )
+    started = time.monotonic()
+    supervisor = start_stack(plan, timeout=args.timeout)
+    print(f"\nCareline is up with {plan.replicas} replica(s) in "
+          f"{time.monotonic() - started:.1f}s:")
+    for service in supervisor.running:
+        for url in service.spec.urls:
+            print(f"  {url}")
+    print(f"  Logs: {data_dir / 'logs'}\nPress Ctrl-C to stop.", flush=True)
+    try:
+        supervisor.wait()
+    except KeyboardInterrupt:
+        print("\nstopping…", file=sys.stderr)
+    finally:
+        supervisor.stop()
+    return 0

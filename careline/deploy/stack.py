@@ -1,0 +1,147 @@
+"""`careline up`: N Rasa servers and N action servers behind nginx, on shared stores.
+
+Rasa's scaling model is stateless servers over a shared tracker store (PostgreSQL),
+lock store (Redis) and event broker (RabbitMQ). This module turns a
+:class:`StackPlan` into the environment and :class:`ServiceSpec` list the lead's
+:class:`~careline.runtime.supervisor.Supervisor` runs; tests and the load bench
+use it with their own ports and servers.
+"""
+
+from __future__ import annotations
+
+import shutil
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Optional
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from careline.deploy.nginx import NginxLayout, write
+from careline.runtime.services import ServiceSpec
+
+NGINX = "/usr/sbin/nginx"
+
+LOCAL_DATABASE_URL = "postgresql://postgres@127.0.0.1:5432/careline"
+LOCAL_TRACKER_STORE_URL = "postgresql://postgres@127.0.0.1:5432/careline_tracker"
+LOCAL_LOCK_STORE_URL = "redis://127.0.0.1:6379/0"
+LOCAL_EVENT_BROKER_URL = "amqp://guest:guest@127.0.0.1:5672/"
+
+
+@dataclass(frozen=True)
+class StackPlan:
+    """Everything that differs between `careline up`, a fault test and the bench."""
+
+    replicas: int
+    port: int
+    actions_port: int
+    rasa_base_port: int
+    action_base_port: int
+    data_dir: Path
+    model: Path
+    token: str
+    database_url: str = LOCAL_DATABASE_URL
+    tracker_store_url: str = LOCAL_TRACKER_STORE_URL
+    lock_store_url: Optional[str] = LOCAL_LOCK_STORE_URL
+    event_broker_url: Optional[str] = LOCAL_EVENT_BROKER_URL
+    lock_key_prefix: str = "careline"
+    action_timeout_seconds: float = 20.0
+
+    @property
+    def rasa_ports(self) -> tuple[int, ...]:
+        return tuple(self.rasa_base_port + i for i in range(self.replicas))
+
+    @property
+    def action_ports(self) -> tuple[int, ...]:
+        return tuple(self.action_base_port + i for i in range(self.replicas))
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+
+def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
+    """The children's environment: ``base`` plus the stores chosen by the plan."""
+    env = dict(base)
+    env.update({
+        "CARELINE_PROFILE": env.get("CARELINE_PROFILE", "local"),
+        "CARELINE_DATA_DIR": str(plan.data_dir),
+        "CARELINE_DATABASE_URL": plan.database_url,
+        "CARELINE_TRACKER_STORE_URL": plan.tracker_store_url,
+        "CARELINE_ACTION_ENDPOINT": f"http://127.0.0.1:{plan.actions_port}/webhook",
+        "CARELINE_ACTION_TIMEOUT_SECONDS": str(plan.action_timeout_seconds),
+        "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
+        "CARELINE_RASA_TOKEN": plan.token,
+        "CARELINE_RASA_URL": plan.url,
+        "PYTHONUNBUFFERED": "1",
+    })
+    for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
+                        ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url)):
+        if value:
+            env[name] = value
+        else:
+            env.pop(name, None)
+    return env
+
+
+def services(plan: StackPlan) -> list[ServiceSpec]:
+    """Action servers, Rasa replicas, then nginx (healthy once it answers itself)."""
+    python = sys.executable
+    specs = [
+        ServiceSpec(
+            name=f"actions-{i}",
+            argv=(python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)),
+            health_url=f"http://127.0.0.1:{port}/health",
+        )
+        for i, port in enumerate(plan.action_ports)
+    ]
+    specs += [
+        ServiceSpec(
+            name=f"rasa-{i}",
+            argv=(python, "-m", "rasa", "run", "--model", str(plan.model),
+                  "--enable-api", "--auth-token", plan.token, "--port", str(port),
+                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
+            health_url=f"http://127.0.0.1:{port}/",
+        )
+        for i, port in enumerate(plan.rasa_ports)
+    ]
+    layout = NginxLayout(
+        listen_port=plan.port, actions_port=plan.actions_port, rasa_ports=plan.rasa_ports,
+        action_ports=plan.action_ports, prefix=plan.data_dir / "nginx",
+        action_timeout_seconds=plan.action_timeout_seconds,
+    )
+    config = write(layout)
+    specs.append(ServiceSpec(
+        name="nginx",
+        argv=(nginx_binary(), "-p", str(layout.prefix), "-c", str(config)),
+        health_url=f"{plan.url}/nginx-health",
+        urls=(f"REST webhook: POST {plan.url}/webhooks/rest/webhook",
+              f"Rasa HTTP API (token): {plan.url}/status"),
+    ))
+    return specs
+
+
+def nginx_binary() -> str:
+    found = shutil.which("nginx") or (NGINX if Path(NGINX).exists() else None)
+    if not found:
+        raise RuntimeError("nginx is missing: run scripts/system-packages.sh (make install)")
+    return found
+
+
+def ensure_postgres_database(url: str) -> None:
+    """Create the database ``url`` names if it does not exist (PostgreSQL only)."""
+    parsed = make_url(url)
+    if not parsed.drivername.startswith("postgresql"):
+        return
+    admin = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"),
+                {"name": parsed.database},
+            ).scalar()
+            if not exists:
+                connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+    finally:
+        admin.dispose()

@@ -1,0 +1,57 @@
+"""Careline's event broker: RabbitMQ when CARELINE_EVENT_BROKER_URL is set, else SQL.
+
+The embedded default is Rasa's SQL broker on ``CARELINE_EVENTS_DB`` (data
+dir/events.db), which the desk and insight read locally. In production Rasa's Pika
+broker publishes persistent messages to a durable queue (``CARELINE_EVENT_QUEUE``)
+behind a fanout exchange. When RabbitMQ is unreachable Pika keeps the unpublished
+events in the process's memory and republishes them on reconnect, logging an error
+for each failed publish; the tracker store (written before publishing) stays the
+record of truth. See docs/production.md, "Fault behaviour".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any, Optional
+from urllib.parse import unquote, urlsplit
+
+from rasa.core.brokers.broker import EventBroker
+from rasa.core.brokers.pika import PikaEventBroker
+from rasa.core.brokers.sql import SQLEventBroker
+from sqlalchemy.engine import make_url
+
+from careline.rasa_stores.config import event_broker_url, events_db_url
+from careline.settings import get_settings
+
+logger = logging.getLogger(__name__)
+
+
+class CarelineEventBroker(EventBroker):
+    """What endpoints.yml names; :meth:`from_endpoint_config` builds the real broker."""
+
+    @classmethod
+    async def from_endpoint_config(
+        cls, broker_config: Any, event_loop: Optional[asyncio.AbstractEventLoop] = None
+    ) -> EventBroker:
+        settings = get_settings()
+        url = event_broker_url(settings)
+        if url is None:
+            database = make_url(events_db_url(settings)).database
+            return SQLEventBroker(dialect="sqlite", db=database)
+        host, credentials = _split_credentials(url)
+        broker = PikaEventBroker(
+            host, queues=[settings.event_queue],
+            connection_attempts=3, retry_delay_in_seconds=1, event_loop=event_loop,
+            **credentials,
+        )
+        await broker.connect()
+        return broker
+
+
+def _split_credentials(url: str) -> tuple[str, dict[str, Any]]:
+    """Pika wants user, password and port apart from the URL (and Rasa logs the URL)."""
+    parts = urlsplit(url)
+    host = parts._replace(netloc=f"{parts.hostname}:{parts.port or 5672}").geturl()
+    return host, {"username": unquote(parts.username or "guest"),
+                  "password": unquote(parts.password or "guest"), "port": parts.port or 5672}

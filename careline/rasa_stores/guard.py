@@ -1,0 +1,93 @@
+"""Make store failures loud: refuse the turn politely instead of running it on a guess.
+
+Why a hook into Rasa's Agent, and why here. ``rasa.core.agent.Agent`` wraps every
+tracker store in ``FailSafeTrackerStore``, which catches *every* exception: a failed
+load returns ``None`` (Rasa then starts an empty conversation and the customer's
+context silently vanishes) and a failed save keeps the events in one process's
+memory. There is no configuration to turn that off, and no plug-in point between
+the store and the channels: the store never sees the output channel, and Rasa's
+REST channel swallows exceptions into an empty reply. So Careline installs, once,
+when Rasa builds Careline's tracker or lock store (before the Agent exists):
+
+1. ``Agent._create_tracker_store`` keeps a :class:`LoudTrackerStore` unwrapped, so
+   its :class:`TrackerStoreUnavailable` reaches the Agent;
+2. ``Agent.handle_message`` — the one entry every input channel calls — turns a
+   :class:`ConversationUnavailable` or Rasa ``LockError`` into an error log and the
+   polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel.
+
+Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
+tests/careline/rasa_stores/test_guard.py fails if either hook stops applying.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import time
+from typing import Any, Optional
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import TrackerStore
+
+from careline.observability.redact import redact
+from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+
+logger = logging.getLogger("careline.turns")
+
+#: When the current turn reached the Agent (monotonic seconds), for the turn log's latency.
+turn_started: contextvars.ContextVar[float] = contextvars.ContextVar("turn_started")
+
+
+class LoudTrackerStore(TrackerStore):
+    """Marker: a tracker store whose errors must reach the Agent, not FailSafe."""
+
+
+def install() -> None:
+    """Apply both hooks once per process (idempotent)."""
+    if getattr(Agent, "_careline_guarded", False):
+        return
+    original_create = Agent._create_tracker_store
+    original_handle = Agent.handle_message
+
+    def create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
+        if isinstance(store, LoudTrackerStore):
+            store.domain = domain
+            return store
+        return original_create(store, domain)
+
+    @functools.wraps(original_handle)
+    async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
+        turn_started.set(time.monotonic())
+        try:
+            return await original_handle(self, message)
+        except LockError as error:  # ConversationUnavailable lock errors included
+            return await _refuse_politely(message, error)
+        except Exception as error:
+            from careline.rasa_stores.errors import ConversationUnavailable
+
+            if not isinstance(error, ConversationUnavailable):
+                raise
+            return await _refuse_politely(message, error)
+
+    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
+    Agent.handle_message = handle_message  # type: ignore[method-assign]
+    Agent._careline_guarded = True  # type: ignore[attr-defined]
+
+
+async def _refuse_politely(message: UserMessage, error: Exception) -> Optional[list]:
+    channel = message.input_channel or "unknown"
+    logger.error("turn refused conversation=%s channel=%s reason=%s: %s",
+                 redact(str(message.sender_id)), channel, type(error).__name__,
+                 redact(str(error)))
+    output = message.output_channel
+    try:
+        await output.send_text_message(message.sender_id, TRY_AGAIN_SHORTLY)
+    except Exception:  # the channel itself is down: the log line above is all we have
+        logger.exception("could not tell conversation %s to try again",
+                         redact(str(message.sender_id)))
+    if isinstance(output, CollectingOutputChannel):
+        return output.messages
+    return None
