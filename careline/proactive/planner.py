@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, Optional
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.proactive.messages import WHATSAPP_TEMPLATE, render_notice, template_variables
 from careline.proactive.policy import ContactPolicy, in_quiet_hours, over_rate_limit
 from careline.proactive.schemas import (
@@ -29,13 +30,14 @@ SEGMENT_ORDER = ("vip", "business", "postpaid", "prepaid")
 WHATSAPP_WINDOW = timedelta(hours=24)
 
 
-def conversation_id(mode: DeliveryMode, address: str) -> str:
-    """The Rasa sender id of the customer's conversation on that channel.
+def conversation_id(customer_id: int, mode: DeliveryMode, address: str) -> str:
+    """The Rasa sender id of the customer's conversation.
 
-    Careline's Twilio channels use the customer's E.164 number as sender id
-    on SMS and WhatsApp; web chat uses its session id (the address here).
+    Careline's channels key a known customer's conversation by customer id,
+    the same on every channel; a live web chat notice goes to that session's
+    own id (the address the planner chose).
     """
-    return address
+    return address if mode is DeliveryMode.WEBCHAT else customer_sender_id(customer_id)
 
 
 @dataclass(frozen=True)
@@ -46,7 +48,7 @@ class PlanContext:
     policy: ContactPolicy
     recent_counts: Mapping[int, int]
     told_about_incident: frozenset[int] = frozenset()
-    conversation_id_for: Callable[[DeliveryMode, str], str] = conversation_id
+    conversation_id_for: Callable[[int, DeliveryMode, str], str] = conversation_id
 
 
 def segment_rank(segment: str) -> int:
@@ -119,7 +121,7 @@ def plan_notices(
                                         default_zone=zone) if template else ())
         notices.append(PlannedNotice(
             customer_id=recipient.customer_id, segment=recipient.segment, mode=mode,
-            address=address, conversation_id=ctx.conversation_id_for(mode, address),
+            address=address, conversation_id=ctx.conversation_id_for(recipient.customer_id, mode, address),
             text=text, incident_id=update.incident_id, action=update.action,
             area=recipient.area, template=template, template_variables=variables,
         ))

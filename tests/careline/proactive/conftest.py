@@ -5,16 +5,25 @@ from __future__ import annotations
 import itertools
 from datetime import date, datetime, timezone
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable, NamedTuple, Optional
 
 import pytest
+from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from careline.db.migrate import upgrade
 from careline.db.session import get_engine, session_scope
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea
+from careline.settings import get_settings, reset_settings
+from careline.twilio_standin.app import build_app
+from careline.twilio_standin.state import StandinState
 
-_numbers = itertools.count(1000)
+_numbers = itertools.count(100000)
+
+
+class Person(NamedTuple):
+    id: int
+    msisdn: str
 
 
 @pytest.fixture()
@@ -34,14 +43,14 @@ def add_area(engine: Engine) -> Callable[..., str]:
 
 
 @pytest.fixture()
-def add_customer(engine: Engine) -> Callable[..., int]:
+def add_customer(engine: Engine) -> Callable[..., Person]:
     """A customer with an MSISDN (and optionally WhatsApp/web identities) in an area."""
 
     def add(*, area: str, segment: str = "postpaid", preferred: str = "sms",
             opted_in: bool = True, opted_out: tuple[str, ...] = (),
-            whatsapp: bool = False, web: bool = False) -> int:
+            whatsapp: bool = False, web: bool = False) -> Person:
         n = next(_numbers)
-        msisdn = f"+4477009{n:05d}"
+        msisdn = f"+447911{n:06d}"
         with session_scope(engine) as session:
             customer = Customer(
                 account_number=f"AC{n}", first_name="Sam", last_name=f"Tester{n}",
@@ -60,5 +69,31 @@ def add_customer(engine: Engine) -> Callable[..., int]:
                 channel = {"msisdn": "sms", "web_account": "webchat"}.get(kind, kind)
                 session.add(CustomerIdentity(customer_id=customer.id, kind=kind, value=value,
                                              opted_out=channel in opted_out))
-            return customer.id
+            return Person(customer.id, msisdn)
     return add
+
+
+@pytest.fixture()
+def settings(engine: Engine, monkeypatch: pytest.MonkeyPatch):
+    """Settings aimed at the test database; the stand-in's URL is added by ``standin``."""
+    monkeypatch.setenv("CARELINE_DATABASE_URL", str(engine.url))
+    monkeypatch.setenv("CARELINE_PUBLIC_URL", "http://127.0.0.1:9")  # status callbacks: nowhere
+    reset_settings()
+    yield get_settings()
+    reset_settings()
+
+
+@pytest.fixture()
+async def standin(settings, monkeypatch: pytest.MonkeyPatch):
+    """The Twilio stand-in on a free port, in this event loop; yields its state."""
+    state = StandinState(account_sid=settings.twilio_account_sid,
+                         auth_token=settings.twilio_auth_token.get_secret_value())
+    runner = web.AppRunner(build_app(state))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    monkeypatch.setenv("TWILIO_API_BASE_URL", f"http://127.0.0.1:{port}")
+    reset_settings()
+    yield state
+    await runner.cleanup()

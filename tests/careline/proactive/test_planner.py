@@ -75,7 +75,7 @@ def test_web_chat_only_when_connected_else_sms():
     away = person(2, preferred_channel="webchat")
     plan = plan_notices(update(), [connected, away], context())
     assert [(n.mode, n.conversation_id) for n in plan.notices] == [
-        (DeliveryMode.WEBCHAT, "web-abc"), (DeliveryMode.SMS, "+447700900002")]
+        (DeliveryMode.WEBCHAT, "web-abc"), (DeliveryMode.SMS, "customer-2")]
 
 
 def test_quiet_hours_hold_back_ordinary_notices_but_not_service_critical_ones():

@@ -1,7 +1,8 @@
-"""OutageCare against a migrated database and a channel that records what it was given."""
+"""OutageCare end to end: a migrated database, the real twilio client, the Twilio stand-in."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -9,29 +10,12 @@ from sqlalchemy import select
 
 from careline.db.session import session_scope
 from careline.profile.models import Incident
-from careline.proactive.delivery import DeliveryError
 from careline.proactive.models import Notification
-from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, IncidentUpdate, PlannedNotice
+from careline.proactive.routing import TwilioAndRasaChannel
+from careline.proactive.schemas import IncidentUpdate
 from careline.proactive.service import OutageCare, VersionConflict
 
 NOON = datetime(2026, 6, 1, 11, 0, tzinfo=timezone.utc)
-
-
-class RecordingChannel:
-    """A NoticeChannel that keeps every notice; ``refuse`` customers it fails for."""
-
-    def __init__(self) -> None:
-        self.sent: list[PlannedNotice] = []
-        self.refuse: set[int] = set()
-
-    async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:
-        if notice.customer_id in self.refuse:
-            raise DeliveryError("failed: 30003 unreachable")
-        self.sent.append(notice)
-        return DeliveryReceipt(provider_id=f"SM{len(self.sent):032d}")
-
-    async def close(self) -> None:
-        pass
 
 
 def opening(version: int = 1, action: str = "open", **fields) -> IncidentUpdate:
@@ -41,6 +25,10 @@ def opening(version: int = 1, action: str = "open", **fields) -> IncidentUpdate:
     return IncidentUpdate(**values)
 
 
+def recipients(standin) -> list[str]:
+    return [m.to for m in standin.messages]
+
+
 @pytest.fixture()
 def area(add_area):
     add_area("M1")
@@ -48,17 +36,21 @@ def area(add_area):
 
 
 @pytest.fixture()
-def channel() -> RecordingChannel:
-    return RecordingChannel()
+def clock() -> list[datetime]:
+    return [NOON]
 
 
 @pytest.fixture()
-def care(engine, channel) -> OutageCare:
-    return OutageCare(channel=channel, engine=engine, clock=lambda: NOON)
+async def care(engine, settings, standin, clock):
+    from careline.settings import get_settings
+
+    channel = TwilioAndRasaChannel(settings=get_settings())
+    yield OutageCare(channel=channel, engine=engine, clock=lambda: clock[0])
+    await channel.close()
 
 
 async def test_opening_notifies_exactly_the_opted_in_customers_of_the_area_in_segment_order(
-        area, add_customer, care, channel, engine):
+        area, add_customer, care, standin, engine):
     prepaid = add_customer(area="M1", segment="prepaid")
     vip = add_customer(area="M1", segment="vip", preferred="whatsapp", whatsapp=True)
     postpaid = add_customer(area="M1", segment="postpaid")
@@ -68,9 +60,11 @@ async def test_opening_notifies_exactly_the_opted_in_customers_of_the_area_in_se
 
     result = await care.handle(opening())
 
-    assert [n.customer_id for n in channel.sent] == [vip, postpaid, prepaid]
-    assert [n.mode for n in channel.sent] == [DeliveryMode.WHATSAPP_TEMPLATE, DeliveryMode.SMS,
-                                             DeliveryMode.SMS]
+    assert recipients(standin) == [f"whatsapp:{vip.msisdn}", postpaid.msisdn, prepaid.msisdn]
+    template, *texts = standin.messages
+    # The VIP has not written on WhatsApp in 24 hours: the approved template, with variables.
+    assert template.content_sid and json.loads(template.content_variables)["1"] == "M1"
+    assert all("no mobile data" in m.body and "Mast power" not in m.body for m in texts)
     assert result.sent == 3 and result.failed == 0
     assert result.skipped == {"not_opted_in": 1, "opted_out": 1}
     with session_scope(engine) as session:
@@ -79,69 +73,66 @@ async def test_opening_notifies_exactly_the_opted_in_customers_of_the_area_in_se
         assert (incident.area_code, incident.status) == ("M1", "investigating")
 
 
-async def test_a_retried_update_sends_nothing_twice(area, add_customer, care, channel):
+async def test_a_retried_update_sends_nothing_twice(area, add_customer, care, standin):
     for _ in range(3):
         add_customer(area="M1")
     first = await care.handle(opening())
     again = await care.handle(opening())
     assert first.sent == 3 and not first.duplicate
     assert again.duplicate and again.sent == 0 and again.already_sent == 3
-    assert len(channel.sent) == 3
+    assert len(standin.messages) == 3
 
 
-async def test_a_retry_sends_only_what_the_channel_refused(area, add_customer, care, channel,
-                                                             engine):
-    ok = add_customer(area="M1")
-    refused = add_customer(area="M1")
-    channel.refuse = {refused}
+async def test_a_retry_sends_only_what_twilio_refused(area, add_customer, care, standin, engine):
+    first_customer = add_customer(area="M1", segment="vip")
+    second = add_customer(area="M1")
+    standin.faults.fail_next, standin.faults.fail_status = 1, 400
     first = await care.handle(opening())
     assert (first.sent, first.failed) == (1, 1)
-    channel.refuse = set()
     retry = await care.handle(opening())
-    assert retry.sent == 1
-    assert [n.customer_id for n in channel.sent] == [ok, refused]
+    assert retry.sent == 1 and retry.duplicate
+    assert recipients(standin) == [second.msisdn, first_customer.msisdn]
     with session_scope(engine) as session:
         statuses = session.execute(select(Notification.status)).scalars().all()
     assert statuses == ["sent", "sent"]
 
 
 async def test_an_older_version_sends_nothing_and_a_reused_version_is_refused(
-        area, add_customer, care, channel):
+        area, add_customer, care, standin):
     add_customer(area="M1")
     await care.handle(opening(version=2))
     stale = await care.handle(opening(version=1, summary="older news"))
-    assert stale.sent == 0 and len(channel.sent) == 1
+    assert stale.sent == 0 and len(standin.messages) == 1
     with pytest.raises(VersionConflict):
         await care.handle(opening(version=2, summary="different words, same version"))
+    assert len(standin.messages) == 1
 
 
-async def test_rate_limited_and_opted_out_customers_get_nothing(area, add_customer, engine,
-                                                                  channel):
+async def test_rate_limited_and_opted_out_customers_get_nothing(area, add_customer, care,
+                                                                  standin, clock):
     busy = add_customer(area="M1")
     stopped = add_customer(area="M1", opted_out=("sms",))
-    clock = [NOON]
-    care = OutageCare(channel=channel, engine=engine, clock=lambda: clock[0])
     for n in range(4):
         clock[0] = NOON + timedelta(minutes=10 * n)
-        await care.handle(opening(incident_id=f"INC{n}", occurred_at=clock[0]))
-    assert [n.incident_id for n in channel.sent if n.customer_id == busy] == [
-        "INC0", "INC1", "INC2"]
-    assert all(n.customer_id != stopped for n in channel.sent)
+        result = await care.handle(opening(incident_id=f"INC{n}", occurred_at=clock[0]))
+    assert result.skipped == {"rate_limited": 1, "opted_out": 1}
+    assert recipients(standin) == [busy.msisdn] * 3
+    assert stopped.msisdn not in recipients(standin)
     clock[0] = NOON + timedelta(days=2)
     later = await care.handle(opening(incident_id="INC9", occurred_at=clock[0]))
-    assert later.skipped == {"opted_out": 1}
+    assert later.sent == 1 and later.skipped == {"opted_out": 1}
 
 
 async def test_resolving_sends_a_fixed_message_to_those_who_were_told(area, add_customer, care,
-                                                                      channel, engine):
+                                                                      standin, engine):
     told = add_customer(area="M1", segment="vip")
     await care.handle(opening())
-    newcomer = add_customer(area="M1")
+    add_customer(area="M1")
     result = await care.handle(opening(version=2, action="resolve"))
-    fixed = channel.sent[-1]
-    assert (fixed.customer_id, result.sent) == (told, 1)
-    assert "is fixed" in fixed.text and "Mast power failure." in fixed.text
-    assert result.skipped == {"not_told": 1} and newcomer != told
+    fixed = standin.messages[-1]
+    assert (fixed.to, result.sent) == (told.msisdn, 1)
+    assert "is fixed" in fixed.body and "Mast power failure." in fixed.body
+    assert result.skipped == {"not_told": 1}
     with session_scope(engine) as session:
         incident = session.execute(select(Incident)).scalar_one()
         assert incident.status == "resolved" and incident.resolved_at is not None

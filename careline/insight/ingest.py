@@ -1,0 +1,140 @@
+"""Fold Rasa events into contacts: who, where, why, how it ended, how they felt.
+
+A contact is one conversation session: it starts at ``session_started`` (or a
+customer's first message after an hour of silence) and collects the
+customer's messages (intent and sentiment, never text), the handoff
+(``action_handoff_to_agent`` and the ``handoff_reason`` slot) and the first
+agent reply (a bot utterance the desk sent: metadata source "desk").
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from typing import Any, Iterable, Mapping, Optional
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from careline.handoff.sentiment import score_text
+from careline.insight.models import Contact, ContactMessage
+from careline.insight.stream import RawEvent
+from careline.profile.models import Customer
+
+HANDOFF_ACTION = "action_handoff_to_agent"
+NOTICE_INTENT = "EXTERNAL_outage_notice"
+#: Small talk that says nothing about why the customer came.
+NOT_A_DRIVER = frozenset({"greet", "goodbye", "affirm", "deny", "thank", "thanks", "chitchat",
+                          "bot_challenge", "out_of_scope", "inform", "request_human",
+                          "frustration", "nlu_fallback"})
+SESSION_GAP = timedelta(hours=1)
+FRUSTRATED_SCORE = -0.6
+
+
+def _at(event: Mapping[str, Any]) -> datetime:
+    return datetime.fromtimestamp(float(event.get("timestamp") or 0), tz=timezone.utc)
+
+
+class ContactFolder:
+    """Applies events to contacts within one session (one transaction)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._open: dict[str, Contact] = {}
+        self._customers: dict[int, tuple[Optional[str], Optional[str]]] = {}
+
+    def apply_all(self, events: Iterable[RawEvent]) -> int:
+        applied = 0
+        for event in events:
+            applied += self.apply(event)
+        return applied
+
+    def apply(self, event: RawEvent) -> bool:
+        data, sender = event.data, event.sender_id
+        kind = data.get("event")
+        if not sender or kind is None:
+            return False
+        at = _at(data)
+        if kind == "session_started":
+            self._start(sender, at)
+            return True
+        contact = self._current(sender)
+        if kind == "user":
+            if contact is None or at - contact.last_event_at > SESSION_GAP:
+                contact = self._start(sender, at)
+            self._user(contact, data, at)
+        elif contact is None:
+            return False
+        elif kind == "slot":
+            self._slot(contact, data.get("name"), data.get("value"))
+        elif kind == "action" and data.get("name") == HANDOFF_ACTION:
+            contact.handed_off = True
+            contact.handoff_at = contact.handoff_at or at
+        elif kind == "bot" and (data.get("metadata") or {}).get("source") == "desk":
+            if contact.handed_off and contact.agent_reply_at is None:
+                contact.agent_reply_at = at
+        contact.last_event_at = max(contact.last_event_at, at)
+        return True
+
+    def _current(self, sender: str) -> Optional[Contact]:
+        if sender not in self._open:
+            query = (select(Contact).where(Contact.sender_id == sender)
+                     .order_by(Contact.started_at.desc()).limit(1))
+            found = self.session.execute(query).scalars().first()
+            if found is None:
+                return None
+            self._open[sender] = found
+        return self._open[sender]
+
+    def _start(self, sender: str, at: datetime) -> Contact:
+        previous = self._current(sender)
+        if previous is not None and previous.started_at == at:
+            return previous
+        contact = Contact(sender_id=sender, started_at=at, last_event_at=at, user_messages=0,
+                          frustrated=False, sentiment_sum=0.0, handed_off=False,
+                          outage_notice=False)
+        if previous is not None and previous.customer_id is not None:
+            self._identify(contact, previous.customer_id)
+        self.session.add(contact)
+        self.session.flush()
+        self._open[sender] = contact
+        return contact
+
+    def _user(self, contact: Contact, data: Mapping[str, Any], at: datetime) -> None:
+        parse = data.get("parse_data") or {}
+        intent = (parse.get("intent") or {}).get("name")
+        metadata = data.get("metadata") or {}
+        contact.channel = metadata.get("channel") or data.get("input_channel") or contact.channel
+        if isinstance(metadata.get("customer_id"), int):
+            self._identify(contact, metadata["customer_id"])
+        if intent == NOTICE_INTENT:
+            contact.outage_notice = True
+            return
+        score = score_text(data.get("text") or "").score
+        frustrated = intent == "frustration" or score <= FRUSTRATED_SCORE
+        contact.user_messages += 1
+        contact.sentiment_sum += score
+        contact.sentiment_min = score if contact.sentiment_min is None else min(
+            contact.sentiment_min, score)
+        contact.frustrated = contact.frustrated or frustrated
+        if contact.driver is None and intent and intent not in NOT_A_DRIVER:
+            contact.driver = intent
+        self.session.add(ContactMessage(contact_id=contact.id, at=at, intent=intent,
+                                        sentiment=score, frustrated=frustrated))
+
+    def _slot(self, contact: Contact, name: Any, value: Any) -> None:
+        if name == "customer_id" and value not in (None, ""):
+            try:
+                self._identify(contact, int(value))
+            except (TypeError, ValueError):
+                return
+        elif name == "handoff_reason" and value:
+            contact.handoff_reason = str(value)[:32]
+
+    def _identify(self, contact: Contact, customer_id: int) -> None:
+        """Attach the customer and their segment and area, as the profile has them now."""
+        if customer_id not in self._customers:
+            row = self.session.execute(select(Customer.segment, Customer.area_code)
+                                       .where(Customer.id == customer_id)).first()
+            self._customers[customer_id] = (row.segment, row.area_code) if row else (None, None)
+        contact.customer_id = customer_id
+        contact.segment, contact.area = self._customers[customer_id]

@@ -1,0 +1,117 @@
+"""The event broker's stream, raw: every Rasa event, in order, from SQL or RabbitMQ.
+
+Shaped like the desk's sources (careline.desk.events), which turn events
+into transcript lines; insight needs every event (slots, actions, intents),
+so it reads them raw. Embedded default: Rasa's SQL broker table ``events``
+(polled by id, the position kept in ``insight_offsets`` in the same
+transaction as the figures, so a crash never counts an event twice).
+Production: a durable queue of insight's own bound to Rasa's fanout exchange,
+each message acknowledged after its batch is committed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Mapping, Optional
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
+
+logger = logging.getLogger(__name__)
+RASA_EXCHANGE = "rasa-exchange"
+
+
+@dataclass(frozen=True)
+class RawEvent:
+    """One broker event; ``position`` is the SQL broker's row id (0 from RabbitMQ)."""
+
+    position: int
+    sender_id: str
+    data: Mapping[str, Any]
+
+
+BatchHandler = Callable[[list[RawEvent]], Awaitable[None]]
+
+
+class SqlEventReader:
+    """Reads Rasa's SQL broker table by id, in batches."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url if "://" in url else f"sqlite:///{url}"
+        self._engine: Optional[Engine] = None
+
+    def read_after(self, position: int, *, limit: int = 1000) -> list[RawEvent]:
+        """Up to ``limit`` events after ``position``; none when Rasa has not made the table yet."""
+        if self._engine is None:
+            self._engine = create_engine(self.url, future=True)
+        try:
+            with self._engine.connect() as connection:
+                rows = list(connection.execute(
+                    text("SELECT id, sender_id, data FROM events WHERE id > :p "
+                         "ORDER BY id LIMIT :n"), {"p": position, "n": limit}))
+        except OperationalError:
+            return []
+        events = []
+        for row_id, sender_id, data in rows:
+            try:
+                payload = json.loads(data)
+            except (TypeError, ValueError):
+                logger.warning("event %s is not JSON; skipped", row_id)
+                payload = {}
+            events.append(RawEvent(int(row_id), sender_id or str(payload.get("sender_id", "")),
+                                   payload))
+        return events
+
+    def close(self) -> None:
+        if self._engine is not None:
+            self._engine.dispose()
+
+
+class PikaEventConsumer:
+    """Insight's durable queue on Rasa's fanout exchange; acks after each committed batch."""
+
+    def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE,
+                 batch: int = 200, linger: float = 1.0) -> None:
+        self.url = url
+        self.queue_name = queue
+        self.exchange_name = exchange
+        self.batch = batch
+        self.linger = linger
+
+    async def run(self, handle: BatchHandler, *, stop: Optional[asyncio.Event] = None) -> None:
+        import aio_pika
+
+        connection = await aio_pika.connect_robust(self.url)
+        try:
+            channel = await connection.channel()
+            await channel.set_qos(prefetch_count=self.batch)
+            exchange = await channel.declare_exchange(self.exchange_name,
+                                                      type=aio_pika.ExchangeType.FANOUT)
+            queue = await channel.declare_queue(self.queue_name, durable=True)
+            await queue.bind(exchange, "")
+            while stop is None or not stop.is_set():
+                pending = []
+                while len(pending) < self.batch:
+                    incoming = await queue.get(fail=False, no_ack=False)
+                    if incoming is None:
+                        break
+                    pending.append(incoming)
+                if not pending:
+                    await asyncio.sleep(self.linger)
+                    continue
+                events = []
+                for incoming in pending:
+                    try:
+                        payload = json.loads(incoming.body)
+                    except ValueError:
+                        payload = {}
+                    events.append(RawEvent(0, str(payload.get("sender_id", "")), payload))
+                await handle(events)
+                for incoming in pending:
+                    await incoming.ack()
+        finally:
+            await connection.close()
