@@ -59,6 +59,7 @@ class Settings(BaseSettings):
     twilio_api_base_url: Optional[str] = Field(None, env="TWILIO_API_BASE_URL")
     #: Signs web chat identity tokens (HS256); empty means a generated local secret.
     webchat_secret: SecretStr = Field(SecretStr(""), env="CARELINE_WEBCHAT_SECRET")
+    pay_url: str = Field("https://pay.careline.example/bill", env="CARELINE_PAY_URL")
 
     default_region: str = Field("GB", env="CARELINE_DEFAULT_REGION")
     log_level: str = Field("INFO", env="CARELINE_LOG_LEVEL")

@@ -12,6 +12,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "careline.desk.models",
     "careline.proactive.models",
     "careline.insight.models",
+    "careline.identity.models",
 )
 
 

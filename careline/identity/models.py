@@ -1,0 +1,24 @@
+"""One-time codes, stored only as salted hashes with an expiry and an attempt count."""
+
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, String
+
+from careline.db.base import Base
+from careline.profile.models.types import UtcDateTime
+
+
+class OneTimeCode(Base):
+    """A code sent to the number on file; the code itself is never stored."""
+
+    __tablename__ = "identity_one_time_codes"
+
+    id = Column(Integer, primary_key=True)
+    customer_id = Column(Integer, nullable=False, index=True)
+    purpose = Column(String(32), nullable=False)
+    salt = Column(String(32), nullable=False)
+    code_hash = Column(String(64), nullable=False)
+    created_at = Column(UtcDateTime, nullable=False)
+    expires_at = Column(UtcDateTime, nullable=False)
+    attempts = Column(Integer, nullable=False, default=0)
+    consumed_at = Column(UtcDateTime, nullable=True)
