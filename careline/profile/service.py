@@ -18,9 +18,9 @@ from decimal import Decimal
 from typing import Callable, Iterator, Optional, Union
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
-from careline.db.session import get_engine, session_factory, session_scope
+from careline.db.session import get_engine, session_factory
 from careline.profile import commands, policy
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
@@ -66,14 +66,17 @@ class ProfileService:
 
     ``bills`` plugs an operator's bill API (e.g. :class:`HttpCustomerBills`);
     by default bills come from ``CARELINE_BILLING_API_URL`` when set, else from
-    our tables. ``clock`` lets tests fix "now".
+    our tables. ``clock`` lets tests fix "now"; ``sessions`` lets them run every
+    call inside one rolled-back transaction.
     """
 
     def __init__(self, engine: Optional[Engine] = None, *,
                  bills: Optional[CustomerBillSilo] = None, settings: Optional[Settings] = None,
-                 clock: Optional[Callable[[], datetime]] = None) -> None:
+                 clock: Optional[Callable[[], datetime]] = None,
+                 sessions: Optional[sessionmaker] = None) -> None:
         self._settings = settings or get_settings()
-        self._engine = engine or get_engine(self._settings.resolved_database_url)
+        self._sessions = sessions or session_factory(
+            engine or get_engine(self._settings.resolved_database_url))
         self._clock = clock or (lambda: datetime.now(timezone.utc))
         if bills is None and self._settings.billing_api_url:
             from careline.profile.silos.http_bills import HttpCustomerBills
@@ -86,11 +89,25 @@ class ProfileService:
     # --- plumbing ----------------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[Silos]:
-        session: Session = session_factory(self._engine)()
+        """A session that is always rolled back: a read path cannot write."""
+        session: Session = self._sessions()
         try:
             yield self._silos(session)
         finally:
             session.rollback()
+            session.close()
+
+    @contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A session committed on success, rolled back on any error."""
+        session: Session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
             session.close()
 
     def _silos(self, session: Session) -> Silos:
@@ -282,14 +299,14 @@ class ProfileService:
 
     # --- writes: each in one committed session ---------------------------------------------------
     def change_plan(self, *, customer_id: int, plan_code: str) -> PlanChangeResult:
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             return commands.change_plan(session=session, customer_id=customer_id,
                                         plan_code=plan_code, today=self._today())
 
     def add_roaming_pass(self, *, customer_id: int, country: str, days: int,
                          starts_on: Optional[date] = None) -> RoamingPassResult:
         """Buy the cheaper of daily and monthly passes covering the trip."""
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             quote = self._quote(self._silos(session), customer_id, country, days)
             return commands.add_roaming_passes(session=session, customer_id=customer_id,
                                                quote=quote,
@@ -303,7 +320,7 @@ class ProfileService:
             kind = ArrangementKind(kind)
         except ValueError:
             raise InvalidRequest(f"unknown arrangement kind {kind!r}") from None
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             eligibility = self._eligibility(self._silos(session), customer_id)
             return commands.create_arrangement(
                 session=session, eligibility=eligibility, kind=kind, instalments=instalments,
@@ -312,7 +329,7 @@ class ProfileService:
     def open_dispute(self, *, customer_id: int, amount: Decimal, reason: str,
                      invoice_number: Optional[str] = None,
                      channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             if invoice_number is not None:
                 customer = self._customer(self._silos(session), customer_id)
                 bills = self._silos(session).bills.bills(
@@ -328,7 +345,7 @@ class ProfileService:
     def report_fault(self, *, customer_id: int, description: str,
                      service: Optional[ServiceKind] = None,
                      channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             return commands.report_fault(session=session, customer_id=customer_id,
                                          description=description, service=service,
                                          channel=parse_channel(channel), now=self._clock())
@@ -337,7 +354,7 @@ class ProfileService:
                                  incident_reference: Optional[str] = None
                                  ) -> OutageSubscription:
         """Idempotent: subscribing twice keeps one subscription (``created`` False)."""
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             return commands.subscribe_outage_updates(
                 session=session, customer_id=customer_id, channel=parse_channel(channel),
                 incident_reference=incident_reference, now=self._clock())
@@ -346,7 +363,7 @@ class ProfileService:
                             opted_out: bool) -> OptOutResult:
         """Record STOP/START for every identity matching the address on that channel."""
         candidates = candidate_identities(channel, address, region=self._settings.default_region)
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             return commands.set_opt_out(session=session, channel=parse_channel(channel),
                                         address=candidates[0][1], candidates=candidates,
                                         opted_out=opted_out, now=self._clock())
@@ -358,7 +375,7 @@ class ProfileService:
                            conversation_id: Optional[str] = None,
                            occurred_at: Optional[datetime] = None,
                            case_reference: Optional[str] = None) -> InteractionRef:
-        with session_scope(self._engine) as session:
+        with self._write() as session:
             return commands.record_interaction(
                 session=session, customer_id=customer_id, channel=parse_channel(channel),
                 summary=summary, intent=intent, outcome=InteractionOutcome(outcome),

@@ -2,19 +2,12 @@
 
 from __future__ import annotations
 
-import warnings
 from datetime import datetime, timezone
+from decimal import Decimal
 from typing import Any, Optional
 
 from sqlalchemy import DateTime, Numeric
-from sqlalchemy.exc import SAWarning
 from sqlalchemy.types import TypeDecorator
-
-# SQLite keeps NUMERIC as REAL; SQLAlchemy quantises each value back to the column's
-# scale on read, so pounds-and-pence (well under 2**53 pence) come back exact. The
-# warning is about that conversion in general and would fire on every query.
-warnings.filterwarnings("ignore", message=r"Dialect sqlite\+pysqlite does \*not\* support "
-                        r"Decimal objects natively", category=SAWarning)
 
 
 class UtcDateTime(TypeDecorator):
@@ -40,10 +33,43 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-def Money() -> Numeric:  # noqa: N802  (reads like a type)
-    """Pounds and pence, as Decimal."""
-    return Numeric(12, 2, asdecimal=True)
+class FixedDecimal(TypeDecorator):
+    """NUMERIC(p, s) as :class:`Decimal` on every backend.
+
+    PostgreSQL stores NUMERIC exactly. SQLite keeps it as REAL, so values go
+    in as floats and come back through their shortest repr, quantised to the
+    scale: exact for pounds and pence (far below 2**53 pence).
+    """
+
+    impl = Numeric
+    cache_ok = True
+
+    def __init__(self, precision: int, scale: int) -> None:
+        super().__init__(precision=precision, scale=scale, asdecimal=True)
+        self._quantum = Decimal(1).scaleb(-scale)
+
+    def load_dialect_impl(self, dialect: Any) -> Any:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(Numeric(self.impl.precision, self.impl.scale,
+                                                   asdecimal=False))
+        return dialect.type_descriptor(self.impl)
+
+    def process_bind_param(self, value: Any, dialect: Any) -> Any:
+        if value is None:
+            return None
+        value = Decimal(value).quantize(self._quantum)
+        return float(value) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> Optional[Decimal]:
+        if value is None:
+            return None
+        return Decimal(str(value)).quantize(self._quantum)
 
 
-def Gigabytes() -> Numeric:  # noqa: N802
-    return Numeric(10, 3, asdecimal=True)
+def Money() -> FixedDecimal:  # noqa: N802  (reads like a type)
+    """Pounds and pence."""
+    return FixedDecimal(12, 2)
+
+
+def Gigabytes() -> FixedDecimal:  # noqa: N802
+    return FixedDecimal(10, 3)

@@ -21,7 +21,7 @@ from careline.profile.seed.builder import DatasetBuilder
 from careline.profile.seed.demo import DEMO_CUSTOMERS, add_demo_customers
 from careline.profile.seed.reference import add_reference
 from careline.profile.seed.synthetic import add_synthetic_customers
-from careline.settings import get_settings
+from careline.settings import Profile, get_settings
 
 #: Synthetic customers ``make run`` adds to the demo ones on first start.
 FIRST_START_CUSTOMERS = 500
@@ -67,8 +67,14 @@ def seed_database(url: Optional[str] = None, *, customers: int, seed: int = 42,
 
 def seed_if_empty(url: Optional[str] = None, *,
                   customers: int = FIRST_START_CUSTOMERS) -> Optional[SeedReport]:
-    """Seed a database that holds no profile data yet; None when it already does."""
-    url = url or get_settings().resolved_database_url
+    """Seed a database that holds no profile data yet; None when it already does.
+
+    Never seeds under the production profile: demo rows do not belong there.
+    """
+    settings = get_settings()
+    if settings.profile is Profile.PRODUCTION:
+        return None
+    url = url or settings.resolved_database_url
     upgrade(url)
     with get_engine(url).connect() as connection:
         if _holds_profile_data(connection):

@@ -1,0 +1,37 @@
+"""Profile-store fixtures: a ProfileService on each seeded backend, in a rolled-back transaction."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+
+from careline.profile.service import ProfileService
+from careline.settings import Settings
+from tests.conftest import SEEDED_AT, TestDatabase
+
+
+@pytest.fixture
+def settings(tmp_path) -> Settings:  # type: ignore[no-untyped-def]
+    return Settings(data_dir=tmp_path, arrangement_max_instalments=6,
+                    arrangement_max_deferral_days=30, arrangement_min_instalment="10.00",
+                    plan_price_tolerance="5.00")
+
+
+@pytest.fixture
+def service(seeded_db: TestDatabase, settings: Settings) -> Iterator[ProfileService]:
+    with seeded_db.sessions() as sessions:
+        yield ProfileService(sessions=sessions, settings=settings, clock=lambda: SEEDED_AT)
+
+
+@pytest.fixture
+def demo(service: ProfileService) -> dict[str, int]:
+    """Demo customer ids by first name, found the way a channel would."""
+    from careline.profile.seed.demo import DEMO_CUSTOMERS
+
+    ids = {}
+    for customer in DEMO_CUSTOMERS:
+        ref = service.find_customer_by_account(account_number=customer.account_number)
+        assert ref is not None
+        ids[customer.name.split()[0]] = ref.customer_id
+    return ids
