@@ -9,7 +9,8 @@ from typing import Optional
 
 from sqlalchemy.engine import Engine
 
-from careline.db.session import session_scope
+from careline.db.session import get_engine, session_scope
+from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Agent, AgentSession
 from careline.desk.passwords import hash_password, verify_password
@@ -24,7 +25,7 @@ class AgentExists(ValueError):
 
 class AgentService:
     def __init__(self, engine: Optional[Engine] = None) -> None:
-        self._engine = engine
+        self._engine = engine or get_engine(get_settings().resolved_database_url)
 
     def create_agent(self, *, username: str, password: str, display_name: str) -> AgentRef:
         with session_scope(self._engine) as session:

@@ -9,7 +9,8 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from careline.db.session import session_scope
+from careline.db.session import get_engine, session_scope
+from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Ticket, TicketMessage, TicketNote
 from careline.desk.schemas import (
@@ -36,7 +37,7 @@ class DeskService:
 
     def __init__(self, engine: Optional[Engine] = None,
                  policy: Optional[HandoffPolicy] = None) -> None:
-        self._engine = engine
+        self._engine = engine or get_engine(get_settings().resolved_database_url)
         self._policy = policy
 
     @property

@@ -10,7 +10,8 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from careline.db.session import session_scope
+from careline.db.session import get_engine, session_scope
+from careline.settings import get_settings
 from careline.handoff import repository
 from careline.handoff.models import OutboxEntry
 from careline.handoff.schemas import ContextPackage
@@ -44,7 +45,7 @@ class OutboxService:
     """Durable handoffs. Sync methods, one session per call (wrap with ``run_blocking``)."""
 
     def __init__(self, engine: Optional[Engine] = None) -> None:
-        self._engine = engine
+        self._engine = engine or get_engine(get_settings().resolved_database_url)
 
     def enqueue(self, *, package: ContextPackage,
                 now: Optional[datetime] = None) -> tuple[OutboxItem, bool]:

@@ -15,6 +15,7 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from careline.db.session import get_engine
 from careline.handoff.outbox import OutboxService
 from careline.handoff.package import HandoffRequest, build_context_package
 from careline.handoff.policy import HandoffPolicy, get_policy
@@ -24,6 +25,7 @@ from careline.handoff.service_hours import expected_wait_minutes, utc_now, windo
 from careline.handoff.snapshot import snapshot_profile
 from careline.handoff.transcript import RasaEvent, consecutive_fallbacks, read_conversation
 from careline.handoff.triggers import TriggerDecision, decide
+from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +55,8 @@ class HandoffOutcome:
 class HandoffService:
     def __init__(self, engine: Optional[Engine] = None,
                  policy: Optional[HandoffPolicy] = None) -> None:
-        self._engine = engine
+        # explicit URL: get_engine() without one caches the first test's database
+        self._engine = engine or get_engine(get_settings().resolved_database_url)
         self._policy = policy
 
     @property
