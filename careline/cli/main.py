@@ -21,6 +21,8 @@ COMMAND_MODULES: tuple[str, ...] = (
     "careline.deploy.cli",
     "careline.handoff.cli",
     "careline.desk.cli",
+    "careline.proactive.cli",
+    "careline.insight.cli",
 )
 
 

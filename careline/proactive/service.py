@@ -61,6 +61,16 @@ class CareOptions:
 
 
 @dataclass(frozen=True)
+class Acceptance:
+    """An update recorded and planned, ready to dispatch."""
+
+    update: IncidentUpdate
+    duplicate: bool
+    stale: bool
+    already_sent: int
+
+
+@dataclass(frozen=True)
 class _Prepared:
     duplicate: bool
     stale: bool
@@ -78,12 +88,22 @@ class OutageCare:
 
     async def handle(self, update: IncidentUpdate) -> NotifyResult:
         """Plan, deliver and record one update; repeating it sends nothing already sent."""
+        return await self.dispatch(await self.accept(update))
+
+    async def accept(self, update: IncidentUpdate) -> Acceptance:
+        """Record and plan the update (quick, bounded); raises VersionConflict/UnknownArea."""
         before = await run_blocking(functools.partial(self._sent_count, update),
                                     timeout=PLAN_TIMEOUT)
         prepared = await run_blocking(functools.partial(self._prepare, update),
                                       timeout=PLAN_TIMEOUT)
+        return Acceptance(update=update, duplicate=prepared.duplicate, stale=prepared.stale,
+                          already_sent=before)
+
+    async def dispatch(self, accepted: Acceptance) -> NotifyResult:
+        """Deliver what :meth:`accept` planned, then enter the notices into Rasa."""
+        update = accepted.update
         sent = failed = 0
-        if not prepared.stale:
+        if not accepted.stale:
             sent, failed = await self._deliver(update.incident_id, update.version)
             await run_blocking(functools.partial(self._finish, update))
             if self._rasa is not None:
@@ -91,9 +111,13 @@ class OutageCare:
         counts = await run_blocking(functools.partial(self._counts, update))
         return NotifyResult(
             incident_id=update.incident_id, version=update.version,
-            duplicate=prepared.duplicate, sent=sent, failed=failed, already_sent=before,
+            duplicate=accepted.duplicate, sent=sent, failed=failed,
+            already_sent=accepted.already_sent,
             skipped={k.split(":", 1)[1]: v for k, v in counts.items() if k.startswith("skipped:")},
         )
+
+    async def close(self) -> None:
+        await self._channel.close()
 
     # --- planning ---------------------------------------------------------------------------
     def _prepare(self, update: IncidentUpdate) -> _Prepared:
@@ -217,6 +241,21 @@ class OutageCare:
         with session_scope(self._engine) as session:
             return repository.status_counts(session=session, incident_id=update.incident_id,
                                             version=update.version)
+
+    def latest_update(self, *, incident_id: str) -> Optional[IncidentUpdate]:
+        """The newest version received for an incident (what ``update``/``resolve`` build on)."""
+        with session_scope(self._engine) as session:
+            version = repository.latest_version(session=session, incident_id=incident_id)
+            if version is None:
+                return None
+            row = repository.get_handled_update(session=session, incident_id=incident_id,
+                                                version=version)
+            return IncidentUpdate.parse_raw(row.payload) if row else None
+
+    def incident_counts(self, *, incident_id: str) -> dict[str, int]:
+        """Notices sent, failed and skipped (by reason) for every version of an incident."""
+        with session_scope(self._engine) as session:
+            return repository.status_counts(session=session, incident_id=incident_id)
 
     def _sent_count(self, update: IncidentUpdate) -> int:
         return self._counts(update).get("sent", 0)

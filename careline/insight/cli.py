@@ -1,0 +1,81 @@
+"""``careline report`` and ``careline insight ingest|consume``."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import datetime, timezone
+from pathlib import Path
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    report = subparsers.add_parser(
+        "report", help="write the contact-centre insight report (HTML with charts)")
+    report.add_argument("--since", default="7d", help="7d, 24h, 2w or an ISO date (default 7d)")
+    report.add_argument("--until", help="end of the period (ISO; default now)")
+    report.add_argument("--out", type=Path, required=True, help="the HTML file to write")
+    report.set_defaults(handler=_report)
+
+    insight = subparsers.add_parser("insight", help="feed the analytics store from the event broker")
+    actions = insight.add_subparsers(dest="insight_command", metavar="ACTION")
+    ingest = actions.add_parser("ingest", help="read new events from the SQL broker (events.db)")
+    ingest.set_defaults(handler=_ingest)
+    consume = actions.add_parser("consume",
+                                 help="consume RabbitMQ events until stopped (production)")
+    consume.set_defaults(handler=_consume)
+    insight.set_defaults(handler=lambda args: insight.print_help() or 2)
+
+
+def _service():  # type: ignore[no-untyped-def]
+    from careline.insight.service import InsightService, events_location
+    from careline.settings import get_settings
+
+    return InsightService(events=events_location(get_settings()))
+
+
+def _report(args: argparse.Namespace) -> int:
+    from careline.insight.period import parse_since
+    from careline.insight.report import render_page
+
+    now = datetime.now(timezone.utc)
+    try:
+        since = parse_since(args.since, now=now)
+        until = parse_since(args.until, now=now) if args.until else now
+    except ValueError as error:
+        print(error)
+        return 2
+    service = _service()
+    read = service.ingest_pending()
+    report = service.report(since=since, until=until)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(render_page(report), encoding="utf-8")
+    print(f"read {read} new events; {report.contacts} contacts, containment "
+          f"{'—' if report.containment_rate is None else f'{report.containment_rate:.0%}'}; "
+          f"wrote {args.out}")
+    return 0
+
+
+def _ingest(_args: argparse.Namespace) -> int:
+    print(f"read {_service().ingest_pending()} new events")
+    return 0
+
+
+def _consume(_args: argparse.Namespace) -> int:
+    import asyncio
+    import logging
+
+    from careline.insight.stream import PikaEventConsumer
+    from careline.settings import get_settings
+
+    settings = get_settings()
+    logging.basicConfig(level=settings.log_level)
+    if settings.event_broker_url is None:
+        print("CARELINE_EVENT_BROKER_URL is not set: the embedded SQL broker is read by "
+              "`careline insight ingest` and `careline report`")
+        return 2
+    consumer = PikaEventConsumer(settings.event_broker_url.get_secret_value(),
+                                 queue=settings.insight_event_queue)
+    try:
+        asyncio.run(_service().consume(consumer))
+    except KeyboardInterrupt:
+        pass
+    return 0
