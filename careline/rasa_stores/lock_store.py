@@ -184,7 +184,7 @@ class RedisTicketLockStore(LockStore):
                         f"waited {self.wait_seconds:.0f}s for earlier turns of the conversation"
                     )
                 await asyncio.sleep(delay)
-                delay = min(delay * 1.5, 0.1)
+                delay = min(delay * 1.5, 0.025)
         except BaseException:
             await asyncio.shield(self._leave(keys, token))
             raise
