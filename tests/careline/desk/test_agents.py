@@ -1,0 +1,41 @@
+import pytest
+
+from careline.desk.agents import AgentExists, AgentService
+from careline.desk.passwords import hash_password, verify_password
+
+
+def test_passwords_are_salted_hashes_checked_in_constant_time():
+    stored = hash_password("correct horse")
+    assert "correct horse" not in stored and stored.startswith("scrypt$")
+    assert hash_password("correct horse") != stored
+    assert verify_password("correct horse", stored)
+    assert not verify_password("correct hors", stored)
+    assert not verify_password("x", "md5$abc")
+
+
+def test_short_passwords_are_refused():
+    with pytest.raises(ValueError):
+        hash_password("short")
+
+
+def test_sign_in_gives_a_session_that_sign_out_ends(engine):
+    agents = AgentService(engine)
+    agents.create_agent(username="ana", password="correct horse", display_name="Ana")
+    with pytest.raises(AgentExists):
+        agents.create_agent(username="ana", password="whatever123", display_name="Ana 2")
+    assert agents.sign_in(username="ana", password="wrong password") is None
+    assert agents.sign_in(username="nobody", password="correct horse") is None
+    token, signed_in = agents.sign_in(username="ana", password="correct horse")
+    assert agents.session_for(token=token) == signed_in
+    assert agents.session_for(token=token + "x") is None
+    agents.sign_out(token=token)
+    assert agents.session_for(token=token) is None
+
+
+def test_ensure_agent_is_the_idempotent_seed_step(engine):
+    agents = AgentService(engine)
+    first = agents.ensure_agent(username="agent", password="demo-pass-1", display_name="Demo")
+    again = agents.ensure_agent(username="agent", password="demo-pass-2", display_name="Demo")
+    assert first.agent_id == again.agent_id
+    assert agents.sign_in(username="agent", password="demo-pass-2") is not None
+    assert agents.sign_in(username="agent", password="demo-pass-1") is None

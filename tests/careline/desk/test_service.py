@@ -1,0 +1,126 @@
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from careline.desk.agents import AgentService
+from careline.desk.service import DeskService, TicketConflict
+from careline.handoff.reasons import HandoffReason
+from tests.careline.handoff.builders import package
+
+
+def _agents(engine):
+    agents = AgentService(engine)
+    return (agents.create_agent(username="ana", password="correct horse", display_name="Ana"),
+            agents.create_agent(username="ben", password="battery staple", display_name="Ben"))
+
+
+def test_a_handoff_makes_one_ticket_however_often_it_arrives(engine):
+    desk = DeskService(engine)
+    first = desk.receive_handoff(package=package())
+    second = desk.receive_handoff(package=package())
+    assert first.created and not second.created
+    assert first.ticket_id == second.ticket_id
+    assert len(desk.queue()) == 1
+
+
+def test_queue_orders_by_priority_then_waiting_time(engine):
+    desk = DeskService(engine)
+    now = datetime.now(timezone.utc)
+    calm_old = package(conversation_id="calm-old", segment="prepaid",
+                       now=now - timedelta(minutes=1),
+                       events=(_calm(now.timestamp() - 61),))
+    calm_new = package(conversation_id="calm-new", segment="prepaid", now=now,
+                       events=(_calm(now.timestamp() - 1),))
+    vip_angry = package(conversation_id="vip", segment="vip",
+                        reason=HandoffReason.CANCELLATION_THREAT, now=now)
+    for built in (calm_new, vip_angry, calm_old):
+        desk.receive_handoff(package=built)
+    order = [e.conversation_id for e in desk.queue(now=now)]
+    assert order == ["vip", "calm-old", "calm-new"]
+    later = desk.queue(now=now + timedelta(minutes=10))
+    assert later[1].priority.score > desk.queue(now=now)[1].priority.score
+
+
+def _calm(ts):
+    from tests.careline.handoff.builders import user
+
+    return user("can I speak to someone", ts, intent="request_human")
+
+
+def test_claim_is_exclusive_but_a_supervisor_can_reassign(engine):
+    desk = DeskService(engine)
+    ana, ben = _agents(engine)
+    ticket = desk.receive_handoff(package=package()).ticket_id
+    desk.claim(ticket_id=ticket, agent_id=ana.agent_id)
+    with pytest.raises(TicketConflict):
+        desk.claim(ticket_id=ticket, agent_id=ben.agent_id)
+    desk.assign(ticket_id=ticket, username="ben")
+    assert desk.detail(ticket_id=ticket).entry.assigned_to == "Ben"
+
+
+def test_notes_replies_and_their_delivery_state(engine):
+    desk = DeskService(engine)
+    ana, _ = _agents(engine)
+    ticket = desk.receive_handoff(package=package()).ticket_id
+    desk.add_note(ticket_id=ticket, agent_id=ana.agent_id, text="checked roaming logs")
+    ok = desk.start_reply(ticket_id=ticket, agent_id=ana.agent_id, text="Hi, I'm Ana")
+    desk.finish_reply(message_id=ok, error=None)
+    bad = desk.start_reply(ticket_id=ticket, agent_id=ana.agent_id, text="are you there?")
+    desk.finish_reply(message_id=bad, error="Rasa unreachable")
+    detail = desk.detail(ticket_id=ticket)
+    assert [n.text for n in detail.notes] == ["checked roaming logs"]
+    assert [(m.text, m.delivery) for m in detail.messages] == [
+        ("Hi, I'm Ana", "delivered"), ("are you there?", "failed")]
+    assert detail.messages[1].error == "Rasa unreachable"
+    assert detail.entry.assigned_to == "Ana", "replying to an open ticket claims it"
+
+
+def test_broker_messages_join_the_open_ticket_once(engine):
+    desk = DeskService(engine)
+    built = package(conversation_id="c-live")
+    ticket = desk.receive_handoff(package=built).ticket_id
+    at = built.created_at + timedelta(seconds=5)
+    first = desk.record_event(conversation_id="c-live", speaker="customer", text="hello?",
+                              at=at, source_key="c-live:user:1")
+    duplicate = desk.record_event(conversation_id="c-live", speaker="customer", text="hello?",
+                                  at=at, source_key="c-live:user:1")
+    unrelated = desk.record_event(conversation_id="someone-else", speaker="customer",
+                                  text="hi", at=at, source_key="x:user:1")
+    before = desk.record_event(conversation_id="c-live", speaker="customer", text="old",
+                               at=built.created_at - timedelta(minutes=5), source_key="c:old")
+    assert first is not None and duplicate is None and unrelated is None and before is None
+    assert [m.text for m in desk.messages_after(ticket_id=ticket, after_id=0)] == ["hello?"]
+
+
+def test_after_hours_callback_request_is_flagged(engine):
+    desk = DeskService(engine)
+    built = package(conversation_id="night", open_now=False)
+    ticket = desk.receive_handoff(package=built).ticket_id
+    desk.record_event(conversation_id="night", speaker="customer", text="CALLBACK please",
+                      at=built.created_at + timedelta(seconds=1), source_key="night:1")
+    entry = desk.detail(ticket_id=ticket).entry
+    assert entry.after_hours and entry.callback_requested
+
+
+def test_resolve_closes_the_ticket_and_leaves_the_queue(engine):
+    desk = DeskService(engine)
+    ana, _ = _agents(engine)
+    ticket = desk.receive_handoff(package=package()).ticket_id
+    desk.resolve(ticket_id=ticket, agent_id=ana.agent_id, closing_text="Back to the bot")
+    assert desk.queue() == []
+    assert desk.detail(ticket_id=ticket).entry.status == "resolved"
+    with pytest.raises(TicketConflict):
+        desk.start_reply(ticket_id=ticket, agent_id=ana.agent_id, text="late")
+    later = desk.record_event(conversation_id="conv-1", speaker="customer", text="thanks",
+                              at=datetime.now(timezone.utc), source_key="conv-1:after")
+    assert later is None, "after resolve the bot answers; the desk stops collecting"
+
+
+def test_queue_load_counts_waiting_tickets_and_signed_in_agents(engine):
+    desk = DeskService(engine)
+    _agents(engine)
+    desk.receive_handoff(package=package(conversation_id="a"))
+    desk.receive_handoff(package=package(conversation_id="b"))
+    assert desk.load().waiting == 2 and desk.load().agents == 0
+    AgentService(engine).sign_in(username="ana", password="correct horse")
+    assert desk.load().agents == 1

@@ -1,0 +1,151 @@
+"""The desk over real HTTP: login and CSRF, the handoff API, pages, replies that fail."""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+
+import pytest
+from aiohttp.test_utils import TestClient, TestServer
+
+from careline.desk.agents import AgentService
+from careline.desk.api_auth import desk_api_token
+from careline.desk.app import build_app
+from careline.desk.events import SqlEventSource, sqlite_url
+from careline.desk.rasa_client import RasaClient
+from careline.settings import get_settings
+from tests.careline.handoff.builders import package
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+async def client(careline_env, tmp_path):
+    settings = get_settings()
+    AgentService(careline_env).create_agent(username="ana", password="correct horse",
+                                            display_name="Ana Agent")
+
+    async def no_cursor():
+        return 0
+
+    async def ignore(_):
+        return None
+
+    source = SqlEventSource(sqlite_url(str(tmp_path / "events.db")), load_cursor=no_cursor,
+                            save_cursor=ignore)
+    rasa = RasaClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", timeout=2)
+    app = build_app(settings, engine=careline_env, rasa=rasa, event_source=source)
+    async with TestClient(TestServer(app)) as test_client:
+        test_client.api_token = desk_api_token(settings)
+        yield test_client
+
+
+def _csrf(html: str) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+
+
+async def _sign_in(client) -> str:
+    page = await (await client.get("/login")).text()
+    response = await client.post("/login", data={"username": "ana", "password": "correct horse",
+                                                 "csrf_token": _csrf(page)},
+                                 allow_redirects=False)
+    assert response.status == 303
+    return _csrf(await (await client.get("/")).text())
+
+
+async def _post_handoff(client, built, token=None, key=None):
+    headers = {"Authorization": f"Bearer {token or client.api_token}",
+               "Idempotency-Key": key or built.idempotency_key}
+    return await client.post("/api/handoffs", data=built.json(), headers=headers)
+
+
+async def test_pages_need_a_signed_in_agent(client):
+    response = await client.get("/", allow_redirects=False)
+    assert response.status == 303 and response.headers["Location"] == "/login"
+
+
+async def test_login_refuses_wrong_passwords_and_forged_forms(client):
+    page = await (await client.get("/login")).text()
+    wrong = await client.post("/login", data={"username": "ana", "password": "nope nope",
+                                              "csrf_token": _csrf(page)})
+    assert wrong.status == 401 and "Wrong username or password" in await wrong.text()
+    client.session.cookie_jar.clear()
+    forged = await client.post("/login", data={"username": "ana", "password": "correct horse",
+                                               "csrf_token": "guess"})
+    assert forged.status == 401 and "expired" in await forged.text()
+
+
+async def test_handoff_api_is_authenticated_validated_and_idempotent(client):
+    built = package(conversation_id="api-1")
+    assert (await _post_handoff(client, built, token="wrong")).status == 401
+    created = await _post_handoff(client, built)
+    assert created.status == 201 and (await created.json())["created"] is True
+    again = await _post_handoff(client, built)
+    assert again.status == 200 and (await again.json())["created"] is False
+    assert (await _post_handoff(client, built, key="another")).status == 422
+    bad = await client.post("/api/handoffs", data=json.dumps({"schema_version": "9"}),
+                            headers={"Authorization": f"Bearer {client.api_token}"})
+    assert bad.status == 422 and "details" in await bad.json()
+    queue = await (await client.get("/api/queue", headers={
+        "Authorization": f"Bearer {client.api_token}"})).json()
+    assert [q["conversation_id"] for q in queue] == ["api-1"]
+
+
+async def test_agent_sees_queue_and_full_context(client):
+    await _post_handoff(client, package(conversation_id="ctx"))
+    await _sign_in(client)
+    queue = await (await client.get("/")).text()
+    assert "Test Person" in queue and "asked for a person" in queue
+    ticket = await (await client.get("/tickets/1")).text()
+    assert "Summary" in ticket and "account CL1" in ticket
+    assert "Your bill went up because of roaming charges." in ticket
+    assert "ask_bill_increase" in ticket and "0.91" in ticket
+    assert "that&#x27;s ridiculous" in ticket, "customer text is escaped"
+
+
+async def test_forms_without_the_csrf_token_are_refused(client):
+    await _post_handoff(client, package())
+    await _sign_in(client)
+    forged = await client.post("/tickets/1/notes", data={"text": "hi"})
+    assert forged.status == 403
+
+
+async def test_notes_and_a_reply_that_cannot_be_delivered(client):
+    await _post_handoff(client, package())
+    csrf = await _sign_in(client)
+    await client.post("/tickets/1/notes", data={"text": "VIP, be nice", "csrf_token": csrf})
+    reply = await client.post("/tickets/1/reply", data={"text": "Hello from Ana",
+                                                        "csrf_token": csrf},
+                              allow_redirects=False)
+    assert reply.status == 303 and "error=" in reply.headers["Location"]
+    page = await (await client.get("/tickets/1")).text()
+    assert "VIP, be nice" in page
+    assert "Hello from Ana" in page and "NOT DELIVERED" in page
+
+
+async def test_resolve_keeps_the_ticket_open_when_rasa_is_unreachable(client):
+    await _post_handoff(client, package())
+    csrf = await _sign_in(client)
+    response = await client.post("/tickets/1/resolve", data={
+        "closing_text": "bye", "csrf_token": csrf}, allow_redirects=False)
+    assert "ticket%20stays%20open" in response.headers["Location"]
+    page = await (await client.get("/")).text()
+    assert 'data-ticket="1"' in page
+
+
+async def test_live_stream_sends_new_lines(client):
+    built = package(conversation_id="live")
+    await _post_handoff(client, built)
+    csrf = await _sign_in(client)
+    await client.post("/tickets/1/reply", data={"text": "first line", "csrf_token": csrf})
+    response = await client.get("/tickets/1/stream?after=0")
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    chunk = await response.content.readuntil(b"\n\n")
+    payload = json.loads(chunk.decode().removeprefix("data: "))
+    assert payload["text"] == "first line" and payload["delivery"] == "failed"
+    response.close()
