@@ -95,7 +95,8 @@ class Settings(BaseSettings):
     desk_url: str = Field("http://127.0.0.1:5080", env="CARELINE_DESK_URL")
     desk_api_token: SecretStr = Field(SecretStr(""), env="CARELINE_DESK_API_TOKEN")
     desk_event_queue: str = Field("careline_desk_events", env="CARELINE_DESK_EVENT_QUEUE")
-    handoff_worker_port: int = Field(5081, env="CARELINE_HANDOFF_WORKER_PORT")
+    #: Health port of the handoff outbox worker; unset means the desk's port + 1.
+    handoff_worker_port: Optional[int] = Field(None, env="CARELINE_HANDOFF_WORKER_PORT")
     handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")
 
     # Proactive outage care and insight (careline/proactive, careline/insight, docs/insight.md).
@@ -138,6 +139,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'careline.db'}"
+
+    @property
+    def resolved_handoff_worker_port(self) -> int:
+        return self.handoff_worker_port or self.desk_port + 1
 
     @property
     def resolved_action_endpoint(self) -> str:

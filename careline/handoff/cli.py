@@ -86,5 +86,5 @@ def _worker(args: argparse.Namespace) -> int:
                           token=desk_api_token(settings),
                           max_backoff=settings.handoff_retry_max_seconds)
     web.run_app(build_worker_app(worker), host="127.0.0.1",
-                port=args.port or settings.handoff_worker_port, print=None)
+                port=args.port or settings.resolved_handoff_worker_port, print=None)
     return 0
