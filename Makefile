@@ -28,7 +28,7 @@ pytest: install model
 	$(PY) -m pytest
 
 stories: install
-	$(CARELINE) rasa test core --domain domain --stories tests/stories --model "$$($(CARELINE) model --print-path)" \
+	$(CARELINE) rasa test core --stories tests/stories --model "$$($(CARELINE) model --print-path)" \
 	  --out results/stories --fail-on-prediction-errors
 
 test: validate model pytest stories

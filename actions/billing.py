@@ -1,0 +1,133 @@
+"""Billing answers: balance and due date, the bill explained, how to pay."""
+
+from __future__ import annotations
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.customer import AccountAction, Customer, lookup, profiles
+from actions.formatting import day, money
+from careline.profile.schemas import BalanceInfo, BillCategory, BillExplanation, PaymentType
+from careline.settings import get_settings
+
+CATEGORY_NAMES = {
+    BillCategory.PLAN: "plan", BillCategory.ADD_ON: "add-ons", BillCategory.OVERAGE: "extra usage",
+    BillCategory.ROAMING: "roaming", BillCategory.ONE_OFF: "one-off charges",
+    BillCategory.DISCOUNT: "discounts", BillCategory.TAX: "tax",
+}
+
+
+def autopay_note(balance: BalanceInfo) -> str:
+    return " It's paid by direct debit, so there's nothing to do." if balance.autopay else ""
+
+
+def overdue_note(balance: BalanceInfo) -> str:
+    if not balance.is_overdue:
+        return ""
+    return (f" {money(balance.overdue_amount, balance.currency)} of it is overdue by "
+            f"{balance.days_overdue} days.")
+
+
+def explain_lines(explanation: BillExplanation) -> str:
+    """Each category that moved, biggest first: "Roaming: £0.00 → £42.00 (+£42.00)."""
+    moved = sorted((c for c in explanation.changes if c.difference != 0),
+                   key=lambda c: abs(c.difference), reverse=True)
+    parts = []
+    for change in moved:
+        sign = "+" if change.difference > 0 else "-"
+        detail = "; ".join(line.description for line in change.lines)
+        parts.append(f"{CATEGORY_NAMES.get(change.category, change.category.value).capitalize()}: "
+                     f"{money(change.previous)} → {money(change.current)} "
+                     f"({sign}{money(abs(change.difference))})"
+                     + (f", {detail}" if detail else "") + ".")
+    return " ".join(parts)
+
+
+def say_balance(dispatcher: CollectingDispatcher, balance: BalanceInfo) -> None:
+    if balance.payment_type is PaymentType.PREPAID:
+        dispatcher.utter_message(response="utter_prepaid_credit",
+                                 credit=money(balance.prepaid_credit or 0, balance.currency))
+    elif balance.amount_due <= 0 or balance.due_on is None:
+        last = balance.last_payment
+        note = (f" Your last payment of {money(last.amount, balance.currency)} arrived on "
+                f"{day(last.paid_on)}." if last else "")
+        dispatcher.utter_message(response="utter_balance_clear", last_payment_note=note)
+    else:
+        dispatcher.utter_message(response="utter_balance_due",
+                                 amount_due=money(balance.amount_due, balance.currency),
+                                 due_on=day(balance.due_on), overdue_note=overdue_note(balance),
+                                 autopay_note=autopay_note(balance))
+
+
+class ActionCheckBalance(AccountAction):
+    def name(self) -> str:
+        return "action_check_balance"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        say_balance(dispatcher, await lookup(profiles().balance, customer_id=customer.customer_id))
+        return []
+
+
+class ActionCheckDueDate(AccountAction):
+    def name(self) -> str:
+        return "action_check_due_date"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        balance = await lookup(profiles().balance, customer_id=customer.customer_id)
+        if balance.payment_type is PaymentType.PREPAID or balance.due_on is None \
+                or balance.amount_due <= 0:
+            say_balance(dispatcher, balance)
+        else:
+            dispatcher.utter_message(response="utter_due_date",
+                                     amount_due=money(balance.amount_due, balance.currency),
+                                     due_on=day(balance.due_on),
+                                     autopay_note=autopay_note(balance))
+        return []
+
+
+class ActionExplainBill(AccountAction):
+    """Line by line against last month; a higher bill is a cost problem, so offer to help."""
+
+    def name(self) -> str:
+        return "action_explain_bill"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        explanation = await lookup(profiles().explain_bill, customer_id=customer.customer_id)
+        if explanation is None:
+            dispatcher.utter_message(response="utter_no_bill_yet")
+            return []
+        difference = explanation.total_difference
+        if explanation.previous is None or difference == 0:
+            dispatcher.utter_message(response="utter_bill_unchanged",
+                                     current_total=money(explanation.current.total))
+            return []
+        dispatcher.utter_message(response="utter_bill_explained",
+                                 current_total=money(explanation.current.total),
+                                 direction="up" if difference > 0 else "down",
+                                 difference=money(abs(difference)),
+                                 previous_total=money(explanation.previous.total),
+                                 lines=explain_lines(explanation))
+        if difference > 0:
+            dispatcher.utter_message(response="utter_offer_recommendation")
+            return [SlotSet("offer", "recommend_plan")]
+        return []
+
+
+class ActionPaymentOptions(AccountAction):
+    def name(self) -> str:
+        return "action_payment_options"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        balance = await lookup(profiles().balance, customer_id=customer.customer_id)
+        pay_url = f"{get_settings().pay_url}?account={balance.account_number}"
+        amount = ("a top-up" if balance.payment_type is PaymentType.PREPAID
+                  else money(balance.amount_due, balance.currency))
+        dispatcher.utter_message(response="utter_payment_options", amount_due=amount,
+                                 pay_url=pay_url, account_number=balance.account_number,
+                                 autopay_note=autopay_note(balance))
+        return []

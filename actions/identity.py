@@ -1,0 +1,227 @@
+"""Verification: web chat sign-in by account number and one-time code, and the second
+factor (PIN, or a one-time code when there is no PIN) that sensitive forms ask for.
+
+Three failed tries end the attempt; the rules then run ``action_verification_failed``,
+which hands the conversation to a person with the reason ``failed_verification``.
+"""
+
+from __future__ import annotations
+
+import logging
+from abc import abstractmethod
+from typing import Any
+
+from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk.events import ActiveLoop, EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.customer import apologise, hand_off
+from actions.parsing import digits
+from careline.identity.schemas import CodeOutcome
+from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
+
+logger = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 3
+PASSED = "verified"  # what a code slot holds once checked: never the code itself
+
+#: What a customer asked for before being asked to verify, resumed by the rules.
+PENDING_BY_INTENT = {
+    "ask_balance": "balance", "ask_due_date": "due_date", "ask_bill_increase": "bill_increase",
+    "ask_how_to_pay": "how_to_pay", "request_payment_arrangement": "arrangement",
+    "dispute_charge": "dispute", "check_outage": "outage", "outage_update": "outage_update",
+    "subscribe_outage_updates": "subscribe_outage", "ask_plan_usage": "plan_usage",
+    "ask_plan_recommendation": "recommendation", "change_plan": "change_plan",
+    "ask_roaming": "roaming", "verify_identity": None,
+}
+
+
+def identity_service() -> IdentityService:
+    return IdentityService()
+
+
+def attempts(tracker: Tracker) -> int:
+    return int(tracker.get_slot("verification_attempts") or 0)
+
+
+def out_of_attempts(tracker: Tracker) -> bool:
+    return attempts(tracker) >= MAX_ATTEMPTS
+
+
+class ValidateVerificationForm(FormValidationAction):
+    """Account number, then the code texted to the number on file."""
+
+    def name(self) -> str:
+        return "validate_verification_form"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        events: list[EventType] = []
+        if intent in PENDING_BY_INTENT:
+            events.append(SlotSet("pending_request", PENDING_BY_INTENT[intent]))
+        return events + await super().run(dispatcher, tracker, domain)
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        if tracker.get_slot("verified") or out_of_attempts(tracker):
+            return []
+        return domain_slots
+
+    async def validate_account_number(self, value: Any, dispatcher: CollectingDispatcher,
+                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        service = identity_service()
+        try:
+            customer = await service.find_account(account_number=str(value))
+            delivery = await service.send_code(customer_id=customer.customer_id,
+                                               purpose=SIGN_IN) if customer else None
+        except Exception:
+            logger.exception("sign-in lookup failed")
+            dispatcher.utter_message(response="utter_service_trouble")
+            return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
+        if customer is None:
+            tries = attempts(tracker) + 1
+            dispatcher.utter_message(response="utter_too_many_account_tries"
+                                     if tries >= MAX_ATTEMPTS else "utter_unknown_account")
+            return {"account_number": None, "verification_attempts": tries}
+        if not delivery or not delivery.sent:
+            dispatcher.utter_message(response="utter_code_not_sent")
+            return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
+        dispatcher.utter_message(response="utter_code_sent", masked_number=delivery.masked_number)
+        return {"account_number": customer.account_number,
+                "claimed_customer_id": customer.customer_id,
+                "customer_name": customer.first_name}
+
+    async def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher,
+                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        claimed = tracker.get_slot("claimed_customer_id")
+        if claimed is None:
+            return {"otp_code": None, "account_number": None}
+        try:
+            check = await identity_service().check_code(customer_id=int(claimed),
+                                                        purpose=SIGN_IN, code=str(value))
+        except Exception:
+            logger.exception("code check failed")
+            dispatcher.utter_message(response="utter_service_trouble")
+            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+        if check.accepted:
+            return {"otp_code": PASSED, "verified": True, "second_factor": True,
+                    "customer_id": int(claimed), "verification_attempts": 0}
+        if check.outcome is CodeOutcome.WRONG:
+            dispatcher.utter_message(response="utter_wrong_code",
+                                     attempts_left=check.attempts_left)
+            return {"otp_code": None}
+        return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+
+
+class SecondFactorForm(FormValidationAction):
+    """Base of the sensitive forms: ``security_code`` first, unless already given this session."""
+
+    @abstractmethod
+    def name(self) -> str:
+        """Each sensitive form's validation action names itself."""
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        """A failed lookup while validating stops the form politely instead of going quiet."""
+        try:
+            return await super().run(dispatcher, tracker, domain)
+        except Exception:
+            logger.exception("%s failed", self.name())
+            return [*apologise(dispatcher), ActiveLoop(None), SlotSet("requested_slot", None)]
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        if out_of_attempts(tracker) and not tracker.get_slot("second_factor"):
+            return []
+        if tracker.get_slot("second_factor"):
+            return [slot for slot in domain_slots if slot != "security_code"]
+        return domain_slots
+
+    async def validate_security_code(self, value: Any, dispatcher: CollectingDispatcher,
+                                     tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        customer_id = tracker.get_slot("customer_id")
+        if customer_id is None or not tracker.get_slot("verified"):
+            return {"security_code": None, "verification_attempts": MAX_ATTEMPTS}
+        answer = digits(str(value))
+        service = identity_service()
+        try:
+            if tracker.get_slot("second_factor_method") == "code":
+                check = await service.check_code(customer_id=int(customer_id),
+                                                 purpose=SECOND_FACTOR, code=answer)
+                passed, locked = check.accepted, check.outcome not in (
+                    CodeOutcome.ACCEPTED, CodeOutcome.WRONG)
+            else:
+                passed = bool(answer) and await service.check_pin(
+                    customer_id=int(customer_id), pin=answer)
+                locked = False
+        except Exception:
+            logger.exception("second factor check failed")
+            dispatcher.utter_message(response="utter_service_trouble")
+            return {"security_code": None, "verification_attempts": MAX_ATTEMPTS}
+        if passed:
+            return {"security_code": PASSED, "second_factor": True, "verification_attempts": 0}
+        tries = MAX_ATTEMPTS if locked else attempts(tracker) + 1
+        if tries < MAX_ATTEMPTS:
+            dispatcher.utter_message(response="utter_wrong_pin",
+                                     attempts_left=MAX_ATTEMPTS - tries)
+        return {"security_code": None, "verification_attempts": tries}
+
+
+class ActionAskSecurityCode(Action):
+    """Ask for the PIN, or text a one-time code to customers who have no PIN."""
+
+    def name(self) -> str:
+        return "action_ask_security_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        customer_id = tracker.get_slot("customer_id")
+        method = tracker.get_slot("second_factor_method")
+        if method == "code" or customer_id is None:
+            dispatcher.utter_message(response="utter_ask_pin" if method != "code"
+                                     else "utter_ask_otp_code")
+            return []
+        service = identity_service()
+        try:
+            if await service.has_pin(customer_id=int(customer_id)):
+                dispatcher.utter_message(response="utter_ask_pin")
+                return [SlotSet("second_factor_method", "pin")]
+            delivery = await service.send_code(customer_id=int(customer_id),
+                                               purpose=SECOND_FACTOR)
+        except Exception:
+            logger.exception("could not start a second factor")
+            dispatcher.utter_message(response="utter_service_trouble")
+            return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
+        if not delivery.sent:
+            dispatcher.utter_message(response="utter_code_not_sent")
+            return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
+        dispatcher.utter_message(response="utter_ask_code_instead_of_pin",
+                                 masked_number=delivery.masked_number)
+        return [SlotSet("second_factor_method", "code")]
+
+
+class ActionConfirmVerified(Action):
+    def name(self) -> str:
+        return "action_confirm_verified"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(response="utter_verified_nothing_pending",
+                                 customer_name=tracker.get_slot("customer_name") or "")
+        return []
+
+
+class ActionVerificationFailed(Action):
+    """Identity could not be confirmed: say so and pass the customer to a person."""
+
+    def name(self) -> str:
+        return "action_verification_failed"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        dispatcher.utter_message(response="utter_verification_failed")
+        return [SlotSet("verification_attempts", 0), SlotSet("account_number", None),
+                SlotSet("claimed_customer_id", None), SlotSet("pending_request", None),
+                *hand_off("failed_verification")]

@@ -1,0 +1,94 @@
+"""Roaming: the cost of a trip, daily passes against a monthly pass, adding the cheaper."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rasa_sdk import Tracker
+from rasa_sdk.events import EventType, SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.types import DomainDict
+
+from actions.customer import AccountAction, Customer, lookup, profiles
+from actions.formatting import money
+from actions.identity import SecondFactorForm
+from actions.parsing import duration_days
+from careline.profile.errors import InvalidRequest
+from careline.profile.schemas import RoamingPassOption
+
+MAX_TRIP_DAYS = 90
+
+
+def option_text(option: RoamingPassOption) -> str:
+    count = f"{option.passes} × " if option.passes > 1 else ""
+    return f"{count}{option.add_on.name} = {money(option.total_price)}"
+
+
+class ValidateRoamingForm(SecondFactorForm):
+    """Country and trip length; no second factor needed for a quote."""
+
+    def name(self) -> str:
+        return "validate_roaming_form"
+
+    async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
+                             tracker: Tracker, domain: DomainDict) -> list[str]:
+        return domain_slots
+
+    async def validate_country(self, value: Any, dispatcher: CollectingDispatcher,
+                               tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        try:  # a one-day quote tells us whether we know the destination
+            quote = await lookup(profiles().roaming_quote,
+                                 customer_id=int(tracker.get_slot("customer_id")),
+                                 country=str(value).strip(), days=1)
+        except InvalidRequest:
+            dispatcher.utter_message(response="utter_unknown_country", given=str(value))
+            return {"country": None}
+        return {"country": quote.country_name}
+
+    async def validate_trip_days(self, value: Any, dispatcher: CollectingDispatcher,
+                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        days = duration_days(value)
+        if days is None or not 1 <= days <= MAX_TRIP_DAYS:
+            dispatcher.utter_message(response="utter_invalid_days")
+            return {"trip_days": None}
+        return {"trip_days": str(days)}
+
+
+class ActionRoamingQuote(AccountAction):
+    def name(self) -> str:
+        return "action_roaming_quote"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        quote = await lookup(profiles().roaming_quote, customer_id=customer.customer_id,
+                             country=str(tracker.get_slot("country")),
+                             days=int(tracker.get_slot("trip_days")))
+        if quote.included_in_plan or quote.best is None:
+            dispatcher.utter_message(response="utter_roaming_included", country=quote.country_name)
+            return [SlotSet("country", None), SlotSet("trip_days", None)]
+        options = "; ".join(option_text(o) for o in (quote.daily, quote.monthly) if o) + "."
+        best = option_text(quote.best)
+        if quote.saving > 0:
+            best += f", saving {money(quote.saving)}"
+        dispatcher.utter_message(response="utter_roaming_quote", country=quote.country_name,
+                                 days=quote.days, options=options, best=best)
+        return [SlotSet("offer", "roaming_pass")]
+
+
+class ActionAddRoamingPass(AccountAction):
+    def name(self) -> str:
+        return "action_add_roaming_pass"
+
+    async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                     customer: Customer) -> list[EventType]:
+        result = await lookup(profiles().add_roaming_pass, customer_id=customer.customer_id,
+                              country=str(tracker.get_slot("country")),
+                              days=int(tracker.get_slot("trip_days")))
+        names: dict[str, int] = {}
+        for active in result.passes:
+            names[active.add_on.name] = names.get(active.add_on.name, 0) + 1
+        passes = ", ".join(f"{n} × {name}" if n > 1 else name for name, n in names.items())
+        dispatcher.utter_message(response="utter_roaming_pass_added", passes=passes,
+                                 country=tracker.get_slot("country"),
+                                 total=money(result.total_price))
+        return [SlotSet("country", None), SlotSet("trip_days", None)]
