@@ -55,7 +55,7 @@ def _any_identity(text: str, *, region: str) -> list[tuple[IdentityKind, str]]:
     if text.lower().startswith("whatsapp:"):
         number = normalise_msisdn(text, region=region)
         return [(IdentityKind.WHATSAPP, number), (IdentityKind.MSISDN, number)]
-    if looks_like_phone_number(text):
+    if text.startswith("+") or looks_like_phone_number(text):
         number = normalise_msisdn(text, region=region)
         return [(IdentityKind.MSISDN, number), (IdentityKind.WHATSAPP, number)]
     if "@" in text:

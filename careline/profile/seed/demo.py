@@ -6,6 +6,7 @@ allocated to a real subscriber. The table in docs/profile.md lists them.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal as D
@@ -83,7 +84,13 @@ def _spec(name: str, *, plan: str, area: tuple[str, str, str, str], usage: tuple
         account_number=demo.account_number, customer_since=since, address_line1=line1,
         town=town, postcode=postcode, area_code=area_code, identities=_identities(demo),
         msisdn=line_msisdn or demo.phone or "", plan_code=plan, usage=usage,
-        pin_hash=hash_pin(demo.pin), **extra)
+        pin_hash=_demo_pin_hash(demo.pin), **extra)
+
+
+@functools.lru_cache(maxsize=len(DEMO_CUSTOMERS))
+def _demo_pin_hash(pin: str) -> str:
+    """Hashed once per process: scrypt is deliberately slow and tests seed many databases."""
+    return hash_pin(pin)
 
 
 def _steady(data: str, minutes: int, texts: int, months: int = 4) -> tuple[CycleUsage, ...]:
