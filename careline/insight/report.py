@@ -20,7 +20,7 @@ color:#1d2433}
 main{max-width:1100px;margin:0 auto;padding:24px}
 h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.1rem;margin:0 0 10px}
 .period{color:#5b6475;margin:0 0 20px}
-.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(150px,1fr));gap:12px;
+.tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(118px,1fr));gap:10px;
 margin-bottom:20px}
 .tile{background:#fff;border-radius:10px;padding:14px 16px;box-shadow:0 1px 2px #0001}
 .tile b{display:block;font-size:1.6rem}.tile span{color:#5b6475;font-size:.85rem}
