@@ -1,0 +1,121 @@
+"""Billing actions answer from the customer's own account, formatted for people."""
+
+import re
+
+from actions.arrangements import (ActionCheckArrangement, ActionCreateArrangement,
+                                  ActionSummariseArrangement, ValidateArrangementForm)
+from actions.billing import (ActionCheckBalance, ActionCheckDueDate, ActionExplainBill,
+                             ActionPaymentOptions)
+from careline.profile.service import ProfileService
+from tests.actions.conftest import Conversation, run, verified
+
+MONEY = re.compile(r"^£\d[\d,]*\.\d\d$")
+DAY = re.compile(r"^\d{1,2} [A-Z][a-z]+( \d{4})?$")
+
+
+async def test_balance_is_the_customers_own_in_pounds_and_a_readable_date(demo):
+    turn = await run(ActionCheckBalance(), Conversation(slots=verified(demo["Gareth"])))
+    said = turn.kwargs("utter_balance_due")
+    balance = ProfileService().balance(customer_id=demo["Gareth"])
+    assert said["amount_due"] == f"£{balance.amount_due:,.2f}"
+    assert DAY.match(said["due_on"])
+    assert "overdue" in said["overdue_note"]
+
+
+async def test_prepaid_balance_is_credit(demo):
+    turn = await run(ActionCheckBalance(), Conversation(slots=verified(demo["Aisha"])))
+    assert turn.kwargs("utter_prepaid_credit")["credit"] == "£3.20"
+
+
+async def test_nothing_from_the_profile_for_an_unverified_person(demo):
+    turn = await run(ActionCheckBalance(),
+                     Conversation(slots={"customer_id": demo["Gareth"], "verified": False}))
+    assert turn.responses == ["utter_need_verification_first"]
+    assert all(not key.startswith("amount") for m in turn.messages for key in m)
+
+
+async def test_due_date_follows_a_balance_question(demo):
+    turn = await run(ActionCheckDueDate(), Conversation(slots=verified(demo["Gareth"]),
+                                                        intent="ask_due_date"))
+    said = turn.kwargs("utter_due_date")
+    assert MONEY.match(said["amount_due"]) and DAY.match(said["due_on"])
+
+
+async def test_bill_shock_explained_line_by_line_and_a_cheaper_plan_offered(demo):
+    turn = await run(ActionExplainBill(), Conversation(slots=verified(demo["Tom"])))
+    said = turn.kwargs("utter_bill_explained")
+    assert said["direction"] == "up"
+    assert "Roaming" in said["lines"] and "→" in said["lines"]
+    assert turn.responses[-1] == "utter_offer_recommendation"
+    assert turn.slots()["offer"] == "recommend_plan"
+
+
+async def test_payment_link_names_the_account(demo):
+    turn = await run(ActionPaymentOptions(), Conversation(slots=verified(demo["Gareth"])))
+    said = turn.kwargs("utter_payment_options")
+    assert said["pay_url"].endswith("account=CL10000104")
+
+
+async def test_arrangement_offered_within_policy_limits(demo):
+    turn = await run(ActionCheckArrangement(), Conversation(slots=verified(demo["Gareth"])))
+    said = turn.kwargs("utter_arrangement_offer")
+    assert said["max_instalments"] >= 2 and said["max_deferral_days"] == 30
+    assert turn.slots()["offer"] == "arrangement"
+
+
+async def test_ineligible_for_an_arrangement_is_told_why_and_offered_a_person(demo):
+    turn = await run(ActionCheckArrangement(), Conversation(slots=verified(demo["Emma"])))
+    assert "nothing due" in turn.kwargs("utter_arrangement_ineligible")["reason"]
+    assert turn.slots()["offer"] == "human"
+
+
+async def test_instalments_outside_the_policy_are_refused(demo):
+    form = ValidateArrangementForm()
+    conversation = Conversation(slots=verified(demo["Gareth"], second_factor=True,
+                                               arrangement_kind="instalments"))
+    from rasa_sdk.executor import CollectingDispatcher
+
+    dispatcher = CollectingDispatcher()
+    refused = await form.validate_instalments("99", dispatcher, conversation.tracker(), {})
+    accepted = await form.validate_instalments("three", dispatcher, conversation.tracker(), {})
+    assert refused == {"instalments": None}
+    assert dispatcher.messages[0]["response"] == "utter_invalid_instalments"
+    assert accepted == {"instalments": "3"}
+
+
+async def test_dates_beyond_the_deferral_limit_are_refused(demo):
+    form = ValidateArrangementForm()
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = Conversation(slots=verified(demo["Gareth"], arrangement_kind="deferral")).tracker()
+    dispatcher = CollectingDispatcher()
+    assert await form.validate_deferral_date("in 3 months", dispatcher, tracker, {}) \
+        == {"deferral_date": None}
+    assert (await form.validate_deferral_date("tomorrow", dispatcher, tracker, {}))["deferral_date"]
+
+
+async def test_summary_then_confirmed_arrangement_is_created(demo):
+    slots = verified(demo["Gareth"], second_factor=True, arrangement_kind="instalments",
+                     instalments="3")
+    summary = await run(ActionSummariseArrangement(), Conversation(slots=slots))
+    assert "3 payments" in summary.kwargs("utter_arrangement_summary")["summary"]
+    assert summary.slots()["offer"] == "confirm_arrangement"
+    created = await run(ActionCreateArrangement(), Conversation(slots=slots, intent="affirm"))
+    said = created.kwargs("utter_arrangement_created")
+    assert said["reference"] and said["schedule"].count("£") == 3
+    eligibility = ProfileService().arrangement_eligibility(customer_id=demo["Gareth"])
+    assert not eligibility.eligible  # one arrangement at a time
+
+
+async def test_required_slots_follow_the_chosen_kind(demo):
+    form = ValidateArrangementForm()
+    from rasa_sdk.executor import CollectingDispatcher
+
+    slots = ["security_code", "arrangement_kind", "instalments", "deferral_date"]
+    deferral = Conversation(slots=verified(demo["Gareth"], second_factor=True,
+                                           arrangement_kind="deferral")).tracker()
+    fresh = Conversation(slots=verified(demo["Gareth"])).tracker()
+    assert await form.required_slots(slots, CollectingDispatcher(), deferral, {}) \
+        == ["arrangement_kind", "deferral_date"]
+    assert await form.required_slots(slots, CollectingDispatcher(), fresh, {}) \
+        == ["security_code", "arrangement_kind"]

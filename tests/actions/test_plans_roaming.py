@@ -1,0 +1,74 @@
+"""Plans and roaming from usage and the catalogue."""
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.plans import (ActionChangePlan, ActionListPlans, ActionRecommendPlan,
+                           ActionShowPlanUsage, ValidatePlanChangeForm, find_plan)
+from actions.roaming import ActionAddRoamingPass, ActionRoamingQuote, ValidateRoamingForm
+from careline.profile.service import ProfileService
+from tests.actions.conftest import Conversation, run, verified
+
+
+async def test_plan_and_what_is_left(demo):
+    turn = await run(ActionShowPlanUsage(), Conversation(slots=verified(demo["Aisha"])))
+    said = turn.kwargs("utter_plan_usage")
+    assert said["plan_name"] == "Pay As You Go 5GB"
+    assert "GB of data" in said["left"]
+
+
+async def test_plans_compared_without_an_account(careline_db):
+    entities = [{"entity": "plan", "value": "UNL"}, {"entity": "plan", "value": "plus 25gb"}]
+    turn = await run(ActionListPlans(), Conversation(intent="compare_plans", entities=entities))
+    comparison = turn.kwargs("utter_plans_compared")["comparison"]
+    assert "Unlimited" in comparison and "Plus 25GB" in comparison
+
+
+def test_plan_names_are_forgiving(careline_db):
+    plans = ProfileService().list_plans()
+    assert find_plan("unlimited max", plans).code == "UNL-MAX"
+    assert find_plan("plus 25", plans).code == "SIMO-25"
+    assert find_plan("UNL", plans).code == "UNL"
+    assert find_plan("platinum", plans) is None
+
+
+async def test_recommendation_from_usage_is_never_the_current_plan(demo):
+    turn = await run(ActionRecommendPlan(), Conversation(slots=verified(demo["Aisha"])))
+    slots = turn.slots()
+    assert slots["offer"] == "change_plan" and slots["plan"] not in (None, "PAYG-5")
+    assert turn.kwargs("utter_recommendation")["plan_name"]
+
+
+async def test_plan_change_validates_the_plan_then_changes_it(demo):
+    form = ValidatePlanChangeForm()
+    dispatcher = CollectingDispatcher()
+    tracker = Conversation(slots=verified(demo["Emma"], second_factor=True)).tracker()
+    assert await form.validate_plan("platinum", dispatcher, tracker, {}) == {"plan": None}
+    assert await form.validate_plan("plus 60", dispatcher, tracker, {}) == {"plan": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_unknown_plan",
+                                                            "utter_same_plan"]
+    chosen = await form.validate_plan("plus 25", dispatcher, tracker, {})
+    assert chosen == {"plan": "SIMO-25"}
+    turn = await run(ActionChangePlan(), Conversation(
+        slots=verified(demo["Emma"], second_factor=True, plan="SIMO-25"), intent="affirm"))
+    assert turn.kwargs("utter_plan_changed")["new"] == "Plus 25GB"
+
+
+async def test_roaming_destination_and_trip_length_are_validated(demo):
+    form = ValidateRoamingForm()
+    dispatcher = CollectingDispatcher()
+    tracker = Conversation(slots=verified(demo["Tom"])).tracker()
+    assert await form.validate_country("spain", dispatcher, tracker, {}) == {"country": "Spain"}
+    assert await form.validate_country("atlantis", dispatcher, tracker, {}) == {"country": None}
+    assert await form.validate_trip_days("two weeks", dispatcher, tracker, {}) \
+        == {"trip_days": "14"}
+    assert await form.validate_trip_days("400", dispatcher, tracker, {}) == {"trip_days": None}
+
+
+async def test_roaming_quote_picks_the_cheaper_pass_and_adds_it(demo):
+    slots = verified(demo["Tom"], country="United States", trip_days="10")
+    quote = await run(ActionRoamingQuote(), Conversation(slots=slots))
+    said = quote.kwargs("utter_roaming_quote")
+    assert "World" in said["options"] and said["best"]
+    assert quote.slots()["offer"] == "roaming_pass"
+    added = await run(ActionAddRoamingPass(), Conversation(slots=slots, intent="affirm"))
+    assert added.kwargs("utter_roaming_pass_added")["total"].startswith("£")
