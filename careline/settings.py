@@ -107,7 +107,7 @@ class Settings(BaseSettings):
                              env="CARELINE_QUIET_HOURS")
     notice_rate_limit: int = Field(3, ge=1, env="CARELINE_NOTICE_RATE_LIMIT")
     notice_rate_window_hours: float = Field(24.0, gt=0, env="CARELINE_NOTICE_RATE_WINDOW_HOURS")
-    notice_concurrency: int = Field(16, ge=1, le=200, env="CARELINE_NOTICE_CONCURRENCY")
+    notice_concurrency: int = Field(4, ge=1, le=200, env="CARELINE_NOTICE_CONCURRENCY")
     outage_template_sid: str = Field("HX0000000000000000000000000000outage",
                                      env="CARELINE_OUTAGE_TEMPLATE_SID")
     insight_event_queue: str = Field("careline_insight_events", env="CARELINE_INSIGHT_EVENT_QUEUE")

@@ -36,7 +36,8 @@ class Notification(Base):
 
     ``status``: ``pending`` (claimed), ``sending`` (handed to the channel; never
     retried, so a crash mid-send cannot send twice), ``sent``, ``failed`` (the
-    channel refused it; a retry may try again) or ``skipped`` (policy).
+    channel refused it; a retry may try again), ``unknown`` (the channel broke
+    mid-way; never resent automatically) or ``skipped`` (policy).
     ``tracker``: whether the notice is in the Rasa conversation yet.
     """
 

@@ -110,6 +110,12 @@ def claim_for_sending(*, session: Session, incident_id: str, version: int, limit
     return rows
 
 
+def mark_unknown(*, session: Session, notification_id: int, error: str) -> None:
+    """The channel failed mid-way: it may have sent it, so it is never resent automatically."""
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(status="unknown", error=error[:500]))
+
+
 def requeue_failed(*, session: Session, incident_id: str, version: int) -> int:
     """Give notices the channel refused another go (they were never accepted, so never sent)."""
     result = session.execute(update(Notification)

@@ -36,6 +36,7 @@ from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUp
                                         NotifyResult, PlannedNotice)
 
 logger = logging.getLogger(__name__)
+UNKNOWN_OUTCOME = "outcome unknown"
 #: Generous bounds for planning ten thousand recipients on SQLite.
 PLAN_TIMEOUT = 300.0
 
@@ -56,7 +57,7 @@ def utcnow() -> datetime:
 class CareOptions:
     policy: ContactPolicy = field(default_factory=ContactPolicy)
     webchat_window: timedelta = timedelta(minutes=30)
-    concurrency: int = 16
+    concurrency: int = 4
     batch: int = 200
 
 
@@ -209,6 +210,11 @@ class OutageCare:
                 logger.warning("notice to customer %d (%s) refused: %s", notice.customer_id,
                                mask_phone(notice.address), error)
                 return None, str(error)
+            except Exception as error:  # noqa: BLE001 - one notice must not stop the rest
+                # The channel may or may not have sent it: never retried automatically.
+                logger.error("notice to customer %d (%s) outcome unknown: %r",
+                             notice.customer_id, mask_phone(notice.address), error)
+                return None, f"{UNKNOWN_OUTCOME}: {type(error).__name__}: {error}"
             return receipt.provider_id, None
 
     def _claim(self, incident_id: str, version: int) -> list[tuple[int, int, PlannedNotice]]:
@@ -227,6 +233,8 @@ class OutageCare:
                     tracker = "recorded" if modes[row_id] is DeliveryMode.WEBCHAT else "pending"
                     repository.mark_sent(session=session, notification_id=row_id,
                                          provider_id=provider_id, sent_at=now, tracker=tracker)
+                elif error and error.startswith(UNKNOWN_OUTCOME):
+                    repository.mark_unknown(session=session, notification_id=row_id, error=error)
                 else:
                     repository.mark_failed(session=session, notification_id=row_id,
                                            error=error or "refused")

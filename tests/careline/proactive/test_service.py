@@ -136,3 +136,34 @@ async def test_resolving_sends_a_fixed_message_to_those_who_were_told(area, add_
     with session_scope(engine) as session:
         incident = session.execute(select(Incident)).scalar_one()
         assert incident.status == "resolved" and incident.resolved_at is not None
+
+
+class BreaksFor:
+    """The real channel, except that it breaks mid-way for one customer's number."""
+
+    def __init__(self, inner, number: str) -> None:
+        self.inner, self.number = inner, number
+
+    async def deliver(self, notice):
+        if notice.address == self.number:
+            raise TimeoutError("database too slow after the send")
+        return await self.inner.deliver(notice)
+
+    async def close(self) -> None:
+        await self.inner.close()
+
+
+async def test_a_notice_with_an_unknown_outcome_is_never_resent(area, add_customer, engine,
+                                                               settings, standin):
+    from careline.settings import get_settings
+
+    broken = add_customer(area="M1", segment="vip")
+    fine = add_customer(area="M1")
+    channel = BreaksFor(TwilioAndRasaChannel(settings=get_settings()), broken.msisdn)
+    care = OutageCare(channel=channel, engine=engine, clock=lambda: NOON)
+    first = await care.handle(opening())
+    again = await care.handle(opening())
+    await care.close()
+    assert (first.sent, first.failed, again.sent) == (1, 1, 0)
+    assert recipients(standin) == [fine.msisdn]
+    assert care.incident_counts(incident_id="INC7") == {"sent": 1, "unknown": 1}
