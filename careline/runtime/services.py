@@ -84,7 +84,7 @@ def handoff_services(settings: Settings) -> list[ServiceSpec]:
     from careline.desk.cli import DEMO_AGENT, demo_password
 
     python, desk_port = sys.executable, settings.desk_port
-    worker_port = settings.handoff_worker_port
+    worker_port = settings.resolved_handoff_worker_port
     return [
         ServiceSpec(
             name="desk",
