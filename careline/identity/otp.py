@@ -13,9 +13,13 @@ import secrets
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Optional
 
-from sqlalchemy.engine import Engine
+from contextlib import contextmanager
+from typing import Iterator
 
-from careline.db.session import session_scope
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from careline.db.session import session_factory
 from careline.identity import repository
 from careline.identity.schemas import CodeCheck, CodeOutcome, IssuedCode
 
@@ -39,21 +43,37 @@ def _aware(moment: datetime) -> datetime:
 
 
 class OneTimeCodeService:
-    """Issues and checks codes; one session per call, like every Careline service."""
+    """Issues and checks codes; one session per call, like every Careline service.
+
+    ``sessions`` lets tests run every call inside one rolled-back transaction.
+    """
 
     def __init__(self, engine: Optional[Engine] = None, *, ttl: timedelta = DEFAULT_TTL,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, clock: Clock = _utcnow) -> None:
-        self._engine = engine
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, clock: Clock = _utcnow,
+                 sessions: Optional[sessionmaker] = None) -> None:
+        self._sessions = sessions or session_factory(engine)
         self._ttl = ttl
         self._max_attempts = max_attempts
         self._clock = clock
+
+    @contextmanager
+    def _session(self) -> Iterator[Session]:
+        session: Session = self._sessions()
+        try:
+            yield session
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            session.close()
 
     def issue(self, *, customer_id: int, purpose: str) -> IssuedCode:
         """A new code for ``customer_id``; earlier open codes for the purpose stop working."""
         code = f"{secrets.randbelow(10 ** CODE_DIGITS):0{CODE_DIGITS}d}"
         salt = secrets.token_hex(16)
         now = self._clock()
-        with session_scope(self._engine) as session:
+        with self._session() as session:
             repository.retire_open_codes(session=session, customer_id=customer_id,
                                          purpose=purpose, at=now)
             row = repository.add_code(session=session, customer_id=customer_id, purpose=purpose,
@@ -66,7 +86,7 @@ class OneTimeCodeService:
         """Check ``code``; a wrong guess uses up an attempt, a right one uses up the code."""
         candidate = "".join(ch for ch in code if ch.isdigit())
         now = self._clock()
-        with session_scope(self._engine) as session:
+        with self._session() as session:
             row = repository.latest_open_code(session=session, customer_id=customer_id,
                                               purpose=purpose)
             if row is None:

@@ -1,0 +1,116 @@
+"""Verification: web chat sign-in with a code texted through the Twilio stand-in, the PIN
+as second factor, and a handoff when verification keeps failing."""
+
+import re
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.arrangements import ValidateArrangementForm
+from actions.identity import (ActionAskSecurityCode, ActionVerificationFailed,
+                              ValidateVerificationForm)
+from actions.session import ActionIdentifyCustomer, channel_identity
+from tests.actions.conftest import Conversation, run, verified
+
+TOM_PHONE = "+447700900102"
+
+
+def code_in(texts: list[str]) -> str:
+    return re.search(r"\b(\d{6})\b", texts[-1]).group(1)
+
+
+async def test_web_sign_in_texts_a_code_to_the_number_on_file_and_accepts_it(with_standin, demo):
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    anonymous = Conversation(slots={"channel": "webchat", "verified": False})
+    given = await form.validate_account_number("cl 10000102", dispatcher,
+                                               anonymous.tracker(), {})
+    assert given["claimed_customer_id"] == demo["Tom"]
+    assert dispatcher.messages[-1]["masked_number"] == "02"
+    code = code_in(with_standin.texts_to(TOM_PHONE))
+    claimed = Conversation(slots={"channel": "webchat", **given})
+    accepted = await form.validate_otp_code(code, dispatcher, claimed.tracker(), {})
+    assert accepted["verified"] is True and accepted["second_factor"] is True
+    assert accepted["customer_id"] == demo["Tom"] and accepted["otp_code"] != code
+    replay = await form.validate_otp_code(code, dispatcher, claimed.tracker(), {})
+    assert replay.get("verified") is None  # a used code does not work twice
+
+
+async def test_three_wrong_codes_end_the_sign_in(with_standin, demo):
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    given = await form.validate_account_number("CL10000102", dispatcher,
+                                               Conversation().tracker(), {})
+    real = code_in(with_standin.texts_to(TOM_PHONE))
+    wrong = "000000" if real != "000000" else "111111"
+    slots = {"channel": "webchat", **given}
+    results = [await form.validate_otp_code(wrong, dispatcher, Conversation(slots=slots).tracker(),
+                                            {}) for _ in range(3)]
+    assert [m["response"] for m in dispatcher.messages[-2:]] == ["utter_wrong_code"] * 2
+    assert results[-1]["verification_attempts"] == 3
+    ended = Conversation(slots={**slots, **results[-1]}).tracker()
+    assert await form.required_slots(["account_number", "otp_code"], dispatcher, ended, {}) == []
+    late = await form.validate_otp_code(real, dispatcher, Conversation(slots=slots).tracker(), {})
+    assert late.get("verified") is None  # locked: even the right code is refused now
+
+
+async def test_unknown_account_three_times_gives_up(careline_db):
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    slots: dict = {}
+    for _ in range(3):
+        slots.update(await form.validate_account_number(
+            "CL99999999", dispatcher, Conversation(slots=slots).tracker(), {}))
+    assert [m["response"] for m in dispatcher.messages] == [
+        "utter_unknown_account", "utter_unknown_account", "utter_too_many_account_tries"]
+    assert slots["verification_attempts"] == 3
+
+
+async def test_pin_is_the_second_factor_and_wrong_pins_run_out(demo):
+    form = ValidateArrangementForm()
+    dispatcher = CollectingDispatcher()
+    slots = verified(demo["Gareth"], second_factor_method="pin")
+    assert await form.validate_security_code("my pin is 9753", dispatcher,
+                                             Conversation(slots=slots).tracker(), {}) == {
+        "security_code": "verified", "second_factor": True, "verification_attempts": 0}
+    for tries in (1, 2, 3):
+        result = await form.validate_security_code("1111", dispatcher,
+                                                   Conversation(slots=slots).tracker(), {})
+        slots.update(result)
+        assert result["verification_attempts"] == tries and result["security_code"] is None
+    assert await form.required_slots(["security_code", "arrangement_kind"], dispatcher,
+                                     Conversation(slots=slots).tracker(), {}) == []
+
+
+async def test_asking_for_the_second_factor_uses_the_pin_when_there_is_one(demo):
+    turn = await run(ActionAskSecurityCode(), Conversation(slots=verified(demo["Gareth"])))
+    assert turn.responses == ["utter_ask_pin"]
+    assert turn.slots() == {"second_factor_method": "pin"}
+
+
+async def test_failed_verification_hands_off_with_the_reason():
+    turn = await run(ActionVerificationFailed(), Conversation(slots={"verification_attempts": 3}))
+    assert turn.slots()["handoff_reason"] == "failed_verification"
+    assert turn.followup() == "action_handoff_to_agent"
+
+
+def test_channel_metadata_is_trusted_only_from_its_own_channel():
+    sms = {"channel": "sms", "customer_id": 7, "verified": True, "address": "+447700900102"}
+    trusted = {e["name"]: e["value"] for e in channel_identity(sms, "sms", None)}
+    assert trusted == {"channel": "sms", "customer_id": 7, "verified": True,
+                       "second_factor": False}
+    forged = {e["name"]: e["value"] for e in channel_identity(sms, "rest", None)}
+    assert forged == {"channel": "rest"}
+
+
+async def test_a_web_chat_sign_in_survives_anonymous_metadata_on_later_turns():
+    conversation = Conversation(slots={"customer_id": 4, "verified": True, "channel": "webchat"},
+                                metadata={"channel": "webchat", "customer_id": None,
+                                          "verified": False}, input_channel="webchat")
+    assert (await run(ActionIdentifyCustomer(), conversation)).events == []
+
+
+async def test_whatsapp_metadata_identifies_the_customer_each_turn():
+    conversation = Conversation(metadata={"channel": "whatsapp", "customer_id": 1,
+                                          "verified": True}, input_channel="whatsapp")
+    slots = (await run(ActionIdentifyCustomer(), conversation)).slots()
+    assert slots["customer_id"] == 1 and slots["verified"] is True

@@ -1,0 +1,84 @@
+"""One-time codes: hashed at rest, expire, limited attempts, single use."""
+
+from datetime import datetime, timedelta, timezone
+from typing import Iterator
+
+import pytest
+from sqlalchemy import select
+from sqlalchemy.orm import sessionmaker
+
+from careline.identity.models import OneTimeCode
+from careline.identity.otp import OneTimeCodeService
+from careline.identity.schemas import CodeOutcome
+from tests.conftest import TestDatabase
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = datetime(2026, 11, 27, 12, 0, tzinfo=timezone.utc)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture()
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture()
+def sessions(sqlite_db: TestDatabase) -> Iterator[sessionmaker]:
+    with sqlite_db.sessions() as maker:
+        yield maker
+
+
+@pytest.fixture()
+def codes(sessions: sessionmaker, clock: Clock) -> OneTimeCodeService:
+    return OneTimeCodeService(sessions=sessions, clock=clock)
+
+
+def other(code: str) -> str:
+    return "000000" if code != "000000" else "111111"
+
+
+def test_codes_are_stored_only_as_hashes(codes, sessions):
+    issued = codes.issue(customer_id=9001, purpose="sign_in")
+    with sessions() as session:
+        row = session.execute(select(OneTimeCode).where(OneTimeCode.customer_id == 9001)
+                              ).scalars().one()
+        assert issued.code not in (row.code_hash, row.salt)
+    assert len(issued.code) == 6 and issued.code.isdigit()
+
+
+def test_right_code_once_then_never_again(codes):
+    issued = codes.issue(customer_id=9002, purpose="sign_in")
+    assert codes.verify(customer_id=9002, purpose="sign_in", code=issued.code).accepted
+    assert codes.verify(customer_id=9002, purpose="sign_in",
+                        code=issued.code).outcome is CodeOutcome.NO_CODE
+
+
+def test_wrong_codes_count_down_then_lock(codes):
+    issued = codes.issue(customer_id=9003, purpose="sign_in")
+    outcomes = [codes.verify(customer_id=9003, purpose="sign_in", code=other(issued.code))
+                for _ in range(3)]
+    assert [(o.outcome, o.attempts_left) for o in outcomes] == [
+        (CodeOutcome.WRONG, 2), (CodeOutcome.WRONG, 1), (CodeOutcome.LOCKED, 0)]
+    assert not codes.verify(customer_id=9003, purpose="sign_in", code=issued.code).accepted
+
+
+def test_codes_expire(codes, clock):
+    issued = codes.issue(customer_id=9004, purpose="sign_in")
+    clock.now += timedelta(minutes=11)
+    assert codes.verify(customer_id=9004, purpose="sign_in",
+                        code=issued.code).outcome is CodeOutcome.EXPIRED
+
+
+def test_a_new_code_retires_the_old_one_and_purposes_are_apart(codes):
+    first = codes.issue(customer_id=9005, purpose="sign_in")
+    second = codes.issue(customer_id=9005, purpose="sign_in")
+    other_purpose = codes.issue(customer_id=9005, purpose="second_factor")
+    if first.code != second.code:
+        assert not codes.verify(customer_id=9005, purpose="sign_in", code=first.code).accepted
+    assert codes.verify(customer_id=9005, purpose="sign_in", code=second.code).accepted
+    assert codes.verify(customer_id=9005, purpose="second_factor",
+                        code=other_purpose.code).accepted
