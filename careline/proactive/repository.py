@@ -93,21 +93,28 @@ def add_skipped(*, session: Session, incident_id: str, version: int, action: str
 
 def claim_for_sending(*, session: Session, incident_id: str, version: int, limit: int
                       ) -> list[Notification]:
-    """Move the next batch of ``pending`` notices to ``sending``.
+    """Move the next batch of ``pending`` notices to ``sending``; returns only those won.
 
     Ordered by segment rank, so VIP customers are claimed (and sent) first.
+    Each row is taken with a conditional update, so two workers handling the
+    same update never both take one (PostgreSQL also skips rows locked by
+    the other worker).
     """
     query = (select(Notification)
              .where(Notification.incident_id == incident_id, Notification.version == version,
                     Notification.status == "pending")
-             .order_by(Notification.rank, Notification.id).limit(limit))
-    rows = list(session.execute(query).scalars())
-    if rows:
-        session.execute(update(Notification)
-                        .where(Notification.id.in_([r.id for r in rows]),
-                               Notification.status == "pending")
-                        .values(status="sending"), execution_options={"synchronize_session": False})
-    return rows
+             .order_by(Notification.rank, Notification.id).limit(limit)
+             .with_for_update(skip_locked=True))
+    won = []
+    for row in session.execute(query).scalars():
+        taken = session.execute(update(Notification)
+                                .where(Notification.id == row.id,
+                                       Notification.status == "pending")
+                                .values(status="sending")
+                                .execution_options(synchronize_session=False))
+        if taken.rowcount == 1:
+            won.append(row)
+    return won
 
 
 def mark_unknown(*, session: Session, notification_id: int, error: str) -> None:

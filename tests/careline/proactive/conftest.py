@@ -55,7 +55,7 @@ def add_customer(engine: Engine) -> Callable[..., Person]:
             customer = Customer(
                 account_number=f"AC{n}", first_name="Sam", last_name=f"Tester{n}",
                 segment=segment, customer_since=date(2020, 1, 1), address_line1="1 High St",
-                town="Town", postcode=f"{area} 1AA", area_code=area, preferred_channel=preferred,
+                town="Town", postcode=f"{area[:4]} 1AA", area_code=area, preferred_channel=preferred,
                 marketing_opt_in=False, outage_notifications=opted_in,
                 created_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
             session.add(customer)
