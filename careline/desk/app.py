@@ -15,9 +15,7 @@ from careline.db.session import get_engine, run_blocking
 from careline.desk import views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
-from careline.desk.events import (
-    BrokerMessage, EventSource, PikaEventSource, SqlEventSource, sqlite_url,
-)
+from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.rasa_client import RasaClient
 from careline.desk.service import DeskService
 from careline.settings import Settings
@@ -28,14 +26,19 @@ CONSUMER = web.AppKey("consumer", asyncio.Task)
 
 
 def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
-    """RabbitMQ when a broker URL is configured (production), else the SQL broker's table."""
-    if settings.event_broker_url is not None:
-        return PikaEventSource(settings.event_broker_url.get_secret_value(),
-                               queue=settings.desk_event_queue)
-    path = str(settings.events_db or settings.data_dir / "events.db")
-    name = f"sql:{path}"[:64]
+    """RabbitMQ when a broker URL is configured (production), else the SQL broker's table.
+
+    The same choice Rasa's broker makes (careline.rasa_stores), so both ends agree.
+    """
+    from careline.rasa_stores.config import event_broker_url, events_db_url
+
+    amqp_url = event_broker_url(settings)
+    if amqp_url is not None:
+        return PikaEventSource(amqp_url, queue=settings.desk_event_queue)
+    url = events_db_url(settings)
+    name = url[-64:]
     return SqlEventSource(
-        sqlite_url(path),
+        url,
         load_cursor=lambda: run_blocking(functools.partial(desk.cursor, name=name)),
         save_cursor=lambda position: run_blocking(functools.partial(
             desk.save_cursor, name=name, position=position)),

@@ -120,7 +120,3 @@ class PikaEventSource:
                             await handle(message)
         finally:
             await connection.close()
-
-
-def sqlite_url(path: str) -> str:
-    return path if "://" in path else f"sqlite:///{path}"

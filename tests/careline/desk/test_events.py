@@ -7,7 +7,7 @@ import time
 import uuid
 
 from careline.desk.events import (
-    BrokerMessage, PikaEventSource, SqlEventSource, sqlite_url, to_message,
+    BrokerMessage, PikaEventSource, SqlEventSource, to_message,
 )
 
 
@@ -61,14 +61,14 @@ async def test_sql_broker_events_reach_the_desk_and_the_cursor_moves(tmp_path):
     async def save(position: int) -> None:
         saved.append(position)
 
-    source = SqlEventSource(sqlite_url(str(path)), load_cursor=load, save_cursor=save,
+    source = SqlEventSource(f"sqlite:///{path}", load_cursor=load, save_cursor=save,
                             interval=0.05)
     received = await _collect(source, 2)
     assert [m.text for m in received] == ["are you still there?", "hello??"]
     assert received[0].conversation_id == "sql-conv"
     assert saved and saved[-1] == 3
     broker.publish(_events("sql-conv")[0] | {"text": "third"})
-    resumed = await _collect(SqlEventSource(sqlite_url(str(path)), load_cursor=load,
+    resumed = await _collect(SqlEventSource(f"sqlite:///{path}", load_cursor=load,
                                             save_cursor=save, interval=0.05), 1)
     assert [m.text for m in resumed] == ["third"], "a restarted desk resumes from its cursor"
 
@@ -84,7 +84,7 @@ async def test_sql_source_waits_for_rasa_to_create_the_table(tmp_path):
     async def ignore(_: int) -> None:
         return None
 
-    source = SqlEventSource(sqlite_url(str(path)), load_cursor=zero, save_cursor=ignore,
+    source = SqlEventSource(f"sqlite:///{path}", load_cursor=zero, save_cursor=ignore,
                             interval=0.05)
     collecting = asyncio.create_task(_collect(source, 1))
     await asyncio.sleep(0.3)

@@ -12,7 +12,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.app import build_app
-from careline.desk.events import SqlEventSource, sqlite_url
+from careline.desk.events import SqlEventSource
 from careline.desk.rasa_client import RasaClient
 from careline.settings import get_settings
 from tests.careline.handoff.builders import package
@@ -36,7 +36,7 @@ async def client(careline_env, tmp_path):
     async def ignore(_):
         return None
 
-    source = SqlEventSource(sqlite_url(str(tmp_path / "events.db")), load_cursor=no_cursor,
+    source = SqlEventSource(f"sqlite:///{tmp_path / 'events.db'}", load_cursor=no_cursor,
                             save_cursor=ignore)
     rasa = RasaClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", timeout=2)
     app = build_app(settings, engine=careline_env, rasa=rasa, event_source=source)
