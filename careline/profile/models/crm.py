@@ -33,7 +33,7 @@ class Customer(Base):
     created_at = Column(UtcDateTime, nullable=False)
 
     identities = relationship("CustomerIdentity", back_populates="customer",
-                              order_by="CustomerIdentity.id", lazy="selectin")
+                              order_by="CustomerIdentity.id")
 
 
 class CustomerIdentity(Base):

@@ -9,8 +9,8 @@ from typing import Optional, Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from careline.profile.models import (Arrangement, ArrangementInstalment, BillingAccount, Invoice,
-                                     Payment)
+from careline.profile.models import (Arrangement, ArrangementInstalment, BillingAccount, Customer,
+                                     Invoice, Payment)
 
 
 def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccount]:
@@ -23,6 +23,17 @@ def latest_invoices(*, session: Session, account_id: int, limit: int) -> list[In
     statement = (select(Invoice).where(Invoice.account_id == account_id)
                  .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
     return list(session.execute(statement).scalars())
+
+
+def latest_invoices_by_account_number(*, session: Session, account_number: str,
+                                      limit: int) -> list[tuple[Invoice, str]]:
+    """Newest first, each with its account's currency: one query from the account number."""
+    statement = (select(Invoice, BillingAccount.currency)
+                 .join(BillingAccount, BillingAccount.id == Invoice.account_id)
+                 .join(Customer, Customer.id == BillingAccount.customer_id)
+                 .where(Customer.account_number == account_number)
+                 .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
+    return [(invoice, currency) for invoice, currency in session.execute(statement)]
 
 
 def unpaid_invoices(*, session: Session, account_id: int) -> list[Invoice]:

@@ -6,13 +6,15 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from careline.profile.models import Customer, CustomerIdentity
 
 
-def get_customer(*, session: Session, customer_id: int) -> Optional[Customer]:
-    return session.get(Customer, customer_id)
+def get_customer(*, session: Session, customer_id: int,
+                 with_identities: bool = False) -> Optional[Customer]:
+    options = (selectinload(Customer.identities),) if with_identities else ()
+    return session.get(Customer, customer_id, options=options)
 
 
 def get_customer_by_identity(*, session: Session, kind: str, value: str) -> Optional[Customer]:

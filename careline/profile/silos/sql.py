@@ -45,7 +45,8 @@ class SqlCrm:
                 if row else None)
 
     def customer(self, *, customer_id: int) -> Optional[CustomerInfo]:
-        row = crm.get_customer(session=self.session, customer_id=customer_id)
+        row = crm.get_customer(session=self.session, customer_id=customer_id,
+                               with_identities=True)
         if row is None:
             return None
         area = network.get_area(session=self.session, code=row.area_code)
@@ -80,14 +81,9 @@ class SqlBills:
     today: date
 
     def bills(self, *, account_number: str, limit: int) -> tuple[InvoiceInfo, ...]:
-        customer = crm.get_customer_by_account(session=self.session,
-                                               account_number=account_number)
-        account = customer and billing.get_account(session=self.session,
-                                                   customer_id=customer.id)
-        if not account:
-            return ()
-        rows = billing.latest_invoices(session=self.session, account_id=account.id, limit=limit)
-        return tuple(invoice_info(row, self.today, account.currency) for row in rows)
+        rows = billing.latest_invoices_by_account_number(
+            session=self.session, account_number=account_number, limit=limit)
+        return tuple(invoice_info(row, self.today, currency) for row, currency in rows)
 
 
 def invoice_info(row: models.Invoice, today: date, currency: str) -> InvoiceInfo:
