@@ -101,7 +101,7 @@ class Settings(BaseSettings):
 
     # Proactive outage care and insight (careline/proactive, careline/insight, docs/insight.md).
     incident_api_token: SecretStr = Field(SecretStr(""), env="CARELINE_INCIDENT_API_TOKEN")
-    incident_api_port: int = Field(5082, env="CARELINE_INCIDENT_API_PORT")
+    incident_api_port: Optional[int] = Field(None, env="CARELINE_INCIDENT_API_PORT")
     operator_timezone: str = Field("Europe/London", env="CARELINE_TIMEZONE")
     quiet_hours: str = Field("21:00-08:00", regex=r"^\d\d:\d\d-\d\d:\d\d$",
                              env="CARELINE_QUIET_HOURS")
@@ -143,6 +143,11 @@ class Settings(BaseSettings):
     @property
     def resolved_handoff_worker_port(self) -> int:
         return self.handoff_worker_port or self.desk_port + 1
+
+    @property
+    def resolved_incident_api_port(self) -> int:
+        """The incidents API's port: the environment's, or the desk's port + 2."""
+        return self.incident_api_port or self.desk_port + 2
 
     @property
     def resolved_action_endpoint(self) -> str:

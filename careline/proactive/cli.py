@@ -147,5 +147,6 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     app = build_app(outage_care(settings), token=incident_api_token(settings))
-    web.run_app(app, host="127.0.0.1", port=args.port or settings.incident_api_port, print=None)
+    web.run_app(app, host="127.0.0.1", port=args.port or settings.resolved_incident_api_port,
+                print=None)
     return 0

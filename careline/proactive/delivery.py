@@ -1,15 +1,13 @@
 """How a planned notice reaches the customer and their Rasa conversation.
 
-Two small interfaces keep the service testable on its own:
+Two small pieces keep the service testable on its own:
 
-- :class:`NoticeChannel` sends one notice and returns the provider's id.
-  :class:`TwilioNoticeChannel` sends SMS and WhatsApp through
-  ``careline.channels.outbound`` (the real twilio client, pointed at the
-  stand-in locally); web chat goes through Rasa (below), since the socket
-  lives there.
-- :class:`RasaConversations` puts the notice into the customer's tracker with
+- :class:`NoticeChannel`, the interface the service sends through (the
+  production one is :class:`careline.proactive.routing.TwilioAndRasaChannel`:
+  SMS/WhatsApp through ``careline.channels.outbound``, web chat through Rasa).
+- :class:`RasaConversations` puts a notice into the customer's tracker with
   Rasa's trigger-intent API, so a reply ("is it really fixed?") is answered
-  in context. For SMS/WhatsApp, already sent by Twilio, it asks Rasa for the
+  in context. For SMS/WhatsApp, already sent by Twilio, it names the
   ``collector`` output channel, which records the bot's utterance without
   sending it again; for web chat it names ``webchat``, which delivers it.
 """
@@ -23,7 +21,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
+from careline.proactive.schemas import DeliveryReceipt, PlannedNotice
 
 #: The external intent every notice triggers; domain/proactive.yml declares it.
 NOTICE_INTENT = "EXTERNAL_outage_notice"
@@ -83,6 +81,3 @@ class RasaConversations:
             await self._session.close()
             self._session = None
 
-
-def is_phone_mode(mode: DeliveryMode) -> bool:
-    return mode is not DeliveryMode.WEBCHAT

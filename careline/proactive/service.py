@@ -23,6 +23,7 @@ from typing import Callable, Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from careline.db.session import run_blocking, session_scope
 from careline.observability.redact import mask_phone
@@ -152,7 +153,7 @@ class OutageCare:
             return _Prepared(duplicate=True, stale=False)
         return _Prepared(duplicate=False, stale=False)
 
-    def _plan(self, *, session, update: IncidentUpdate, payload: str, digest: str,  # type: ignore[no-untyped-def]
+    def _plan(self, *, session: Session, update: IncidentUpdate, payload: str, digest: str,
               now: datetime) -> None:
         unknown = set(update.areas) - audience.known_areas(session=session, codes=update.areas)
         if unknown:
