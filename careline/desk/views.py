@@ -46,9 +46,10 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/", agent_only(queue))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
     app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
-    for action in ("claim", "assign", "reply", "notes", "resolve"):
-        app.router.add_post(f"/tickets/{{ticket_id:\\d+}}/{action}",
-                            agent_only(globals()[f"_{action}"], form=True))
+    forms = {"claim": _claim, "assign": _assign, "reply": _reply, "notes": _notes,
+             "resolve": _resolve}
+    for name, handler in forms.items():
+        app.router.add_post(f"/tickets/{{ticket_id:\\d+}}/{name}", agent_only(handler, form=True))
     app.router.add_post("/api/handoffs", receive_handoff)
     app.router.add_get("/api/queue", queue_json)
 
