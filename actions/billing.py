@@ -107,7 +107,7 @@ class ActionExplainBill(AccountAction):
             return []
         dispatcher.utter_message(response="utter_bill_explained",
                                  current_total=money(explanation.current.total),
-                                 direction="up" if difference > 0 else "down",
+                                 direction="more" if difference > 0 else "less",
                                  difference=money(abs(difference)),
                                  previous_total=money(explanation.previous.total),
                                  lines=explain_lines(explanation))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any, Optional
 
@@ -171,11 +170,9 @@ class ActionSummarisePlanChange(AccountAction):
         line = profile.primary_line
         if new is None or line is None:
             return apologise(dispatcher)
-        cycle_end = line.usage.current.cycle_end if line.usage else date.today()
         dispatcher.utter_message(response="utter_plan_change_summary", current=line.plan.name,
                                  current_price=money(line.plan.monthly_price), new=new.name,
-                                 new_price=money(new.monthly_price),
-                                 effective=day(cycle_end + timedelta(days=1)))
+                                 new_price=money(new.monthly_price))
         return [SlotSet("offer", "confirm_plan_change")]
 
 

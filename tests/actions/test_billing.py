@@ -44,7 +44,7 @@ async def test_due_date_follows_a_balance_question(demo):
 async def test_bill_shock_explained_line_by_line_and_a_cheaper_plan_offered(demo):
     turn = await run(ActionExplainBill(), Conversation(slots=verified(demo["Tom"])))
     said = turn.kwargs("utter_bill_explained")
-    assert said["direction"] == "up"
+    assert said["direction"] == "more"
     assert "Roaming" in said["lines"] and "→" in said["lines"]
     assert turn.responses[-1] == "utter_offer_recommendation"
     assert turn.slots()["offer"] == "recommend_plan"
