@@ -1,0 +1,35 @@
+"""Network: outages with status, ETA and updates."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+from careline.profile.enums import IncidentSeverity, IncidentStatus, ServiceKind
+
+
+@dataclass(frozen=True)
+class OutageUpdate:
+    at: datetime
+    status: IncidentStatus
+    message: str
+
+
+@dataclass(frozen=True)
+class OutageInfo:
+    reference: str
+    title: str
+    area_code: str
+    area_name: str
+    services: tuple[ServiceKind, ...]
+    status: IncidentStatus
+    severity: IncidentSeverity
+    started_at: datetime
+    eta: Optional[datetime]
+    resolved_at: Optional[datetime]
+    updates: tuple[OutageUpdate, ...]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status is not IncidentStatus.RESOLVED
