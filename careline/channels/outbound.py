@@ -21,7 +21,7 @@ from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.store import ChannelStore, utcnow
 from careline.channels.twilio_output import WHATSAPP_WINDOW
-from careline.db.session import run_blocking
+from careline.db.session import get_engine, run_blocking
 from careline.settings import Settings, get_settings
 
 PHONE_CHANNELS = ("sms", "whatsapp")
@@ -61,14 +61,15 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
     if not text and template is None:
         raise OutboundRefused("nothing to send: give text or a template")
     settings = settings or get_settings()
-    store = store or ChannelStore()
+    engine = get_engine(settings.resolved_database_url)
+    store = store or ChannelStore(engine)
     number = normalise_msisdn(address, region=settings.default_region)
     default_from = settings.twilio_whatsapp_from if channel == "whatsapp" else settings.twilio_sms_from
     sender = TwilioSender(settings=settings, store=store, identity=SenderIdentity(
         channel=channel, from_number=default_from,
         messaging_service_sid=settings.twilio_messaging_service_sid))
     try:
-        profiles = ProfileService()
+        profiles = ProfileService(engine, settings=settings)
         ref = await run_blocking(functools.partial(
             profiles.find_customer, channel=channel, address=number))
         if ref is None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timezone
-from typing import Optional, Sequence
+from typing import Callable, Optional, Sequence
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -90,31 +90,49 @@ class ChannelStore:
                         sender_id: Optional[str] = None, message_sid: Optional[str] = None,
                         error_code: Optional[str] = None,
                         error_message: Optional[str] = None) -> DeliveryRecord:
-        now = utcnow()
-        with session_scope(self._engine) as session:
-            row = Delivery(channel=channel, to_address=to_address, status=status,
-                           attempts=attempts, sender_id=sender_id, message_sid=message_sid,
-                           error_code=error_code, error_message=error_message,
-                           created_at=now, updated_at=now)
-            session.add(row)
-            session.flush()
-            return _delivery(row)
+        """Record a send; a status callback that raced ahead keeps its (newer) status."""
+        def apply(row: Delivery, created: bool) -> None:
+            row.attempts, row.sender_id = attempts, sender_id
+            if created:
+                row.status, row.error_code, row.error_message = status, error_code, error_message
+
+        return self._upsert(message_sid=message_sid, channel=channel, to_address=to_address,
+                            apply=apply)
 
     def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
                       error_message: Optional[str], channel: str,
                       to_address: str) -> DeliveryRecord:
-        """Apply a delivery status callback; a callback for an unknown SID is kept too."""
-        now = utcnow()
-        with session_scope(self._engine) as session:
-            row = repository.get_delivery_by_sid(session=session, message_sid=message_sid)
-            if row is None:
-                row = Delivery(message_sid=message_sid, channel=channel, to_address=to_address,
-                               attempts=1, created_at=now)
-                session.add(row)
+        """Apply a delivery status callback; one for an unknown SID is kept too."""
+        def apply(row: Delivery, created: bool) -> None:
             row.status, row.error_code, row.error_message = status, error_code, error_message
-            row.updated_at = now
-            session.flush()
-            return _delivery(row)
+            if created:
+                row.attempts = 1
+
+        return self._upsert(message_sid=message_sid, channel=channel, to_address=to_address,
+                            apply=apply)
+
+    def _upsert(self, *, message_sid: Optional[str], channel: str, to_address: str,
+                apply: Callable[[Delivery, bool], None]) -> DeliveryRecord:
+        """Create or update the delivery of ``message_sid``; the callback and the sender
+        race, so a lost insert is retried as an update."""
+        for _ in range(2):
+            try:
+                with session_scope(self._engine) as session:
+                    row = (repository.get_delivery_by_sid(session=session, message_sid=message_sid)
+                           if message_sid else None)
+                    created = row is None
+                    if row is None:
+                        row = Delivery(message_sid=message_sid, channel=channel,
+                                       to_address=to_address, status="queued", attempts=0,
+                                       created_at=utcnow())
+                        session.add(row)
+                    apply(row, created)
+                    row.updated_at = utcnow()
+                    session.flush()
+                    return _delivery(row)
+            except IntegrityError:
+                continue
+        raise RuntimeError(f"could not record delivery {message_sid}")
 
     def deliveries(self, *, to_address: Optional[str] = None,
                    status: Optional[str] = None) -> list[DeliveryRecord]:

@@ -14,7 +14,7 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from sanic.response import HTTPResponse
 
 from careline.channels.conversation_key import CustomerKey, resolve_customer
@@ -25,7 +25,8 @@ from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
 from careline.channels.twilio_webhook import (
-    DUPLICATE_HEADER, EMPTY_TWIML, IDEMPOTENCY_HEADER, parse_inbound, signature_is_valid,
+    DUPLICATE_HEADER, EMPTY_TWIML, IDEMPOTENCY_HEADER, form_of, parse_inbound,
+    signature_is_valid,
 )
 from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
@@ -84,9 +85,10 @@ class TwilioChannel(InputChannel):
 
         @hooks.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
-            if not self._signed(request):
+            form = form_of(request)
+            if not self._signed(request, form):
                 return response.text("invalid Twilio signature", status=403)
-            inbound = parse_inbound(self.kind, request.form)
+            inbound = parse_inbound(self.kind, form)
             if inbound is None:
                 logger.warning("%s webhook without From or MessageSid ignored", self.kind)
                 return _twiml()
@@ -105,15 +107,16 @@ class TwilioChannel(InputChannel):
 
         @hooks.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
-            if not self._signed(request):
+            form = form_of(request)
+            if not self._signed(request, form):
                 return response.text("invalid Twilio signature", status=403)
-            form = request.form
             sid, state = form.get("MessageSid"), (form.get("MessageStatus") or "").lower()
             if not sid or not state:
                 return response.text("MessageSid and MessageStatus are required", status=400)
             record = await run_blocking(functools.partial(
                 self.store.update_status, message_sid=sid, status=state,
-                error_code=form.get("ErrorCode"), error_message=form.get("ErrorMessage"),
+                error_code=form.get("ErrorCode") or None,
+                error_message=form.get("ErrorMessage") or None,
                 channel=self.kind, to_address=(form.get("To") or "").removeprefix("whatsapp:")))
             if record.failed:
                 logger.error("%s message %s to %s not delivered: %s %s", self.kind, sid,
@@ -122,13 +125,13 @@ class TwilioChannel(InputChannel):
 
         return hooks
 
-    def _signed(self, request: Request) -> bool:
+    def _signed(self, request: Request, form: RequestParameters) -> bool:
         valid = signature_is_valid(
-            request, public_base=self.settings.public_url,
+            request, form, public_base=self.settings.public_url,
             auth_token=self.settings.twilio_auth_token.get_secret_value())
         if not valid:
             logger.warning("refused %s %s: missing or invalid X-Twilio-Signature (from %s)",
-                           self.kind, request.path, mask_phone(request.form.get("From") or ""))
+                           self.kind, request.path, mask_phone(form.get("From") or ""))
         return valid
 
     async def _run_turn(self, inbound: TwilioInbound,

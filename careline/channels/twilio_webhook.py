@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from typing import Mapping, Optional
+from urllib.parse import parse_qs
 
-from sanic.request import Request
+from sanic.request import Request, RequestParameters
 from twilio.request_validator import RequestValidator
 
 from careline.channels.schemas import Location, Media, TwilioInbound
@@ -22,12 +23,24 @@ def public_url_of(request: Request, public_base: str) -> str:
     return f"{public_base.rstrip('/')}{request.path}{query}"
 
 
-def signature_is_valid(request: Request, *, public_base: str, auth_token: str) -> bool:
+def form_of(request: Request) -> RequestParameters:
+    """The posted parameters, empty ones kept: Twilio signs ``Body=`` of a media-only
+    message too, and Sanic's ``request.form`` would drop it."""
+    if request.content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return RequestParameters()
+    try:
+        return RequestParameters(parse_qs(request.body.decode("utf-8"), keep_blank_values=True))
+    except UnicodeDecodeError:
+        return RequestParameters()
+
+
+def signature_is_valid(request: Request, form: RequestParameters, *, public_base: str,
+                       auth_token: str) -> bool:
     signature = request.headers.get(SIGNATURE_HEADER)
     if not signature:
         return False
     validator = RequestValidator(auth_token)
-    return validator.validate(public_url_of(request, public_base), request.form, signature)
+    return validator.validate(public_url_of(request, public_base), form, signature)
 
 
 def _first(form: Mapping, name: str) -> Optional[str]:

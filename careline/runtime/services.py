@@ -34,6 +34,11 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "CARELINE_EVENTS_DB": str(settings.data_dir / "events.db"),
         "PYTHONUNBUFFERED": "1",
         "CARELINE_PUBLIC_URL": settings.public_url,
+        "CARELINE_RASA_URL": settings.rasa_url,
+        "CARELINE_RASA_PORT": str(settings.rasa_port),
+        "CARELINE_ACTIONS_PORT": str(settings.actions_port),
+        "CARELINE_DESK_PORT": str(settings.desk_port),
+        "CARELINE_TWILIO_STANDIN_PORT": str(settings.twilio_standin_port),
         "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
     })

@@ -19,6 +19,7 @@ MESSAGES_PATH = "/2010-04-01/Accounts/{account_sid}/Messages.json"
 BODY_LIMIT = 1600
 STATE = web.AppKey("state", StandinState)
 TASKS = web.AppKey("tasks", set)
+ARRIVALS = web.AppKey("arrivals", asyncio.Condition)
 
 
 def _twilio_error(status: int, code: int, message: str) -> web.Response:
@@ -75,6 +76,8 @@ async def create_message(request: web.Request) -> web.Response:
         content_variables=posted.get("ContentVariables"),
         status_callback=posted.get("StatusCallback"), created=state.now())
     state.messages.append(message)
+    async with request.app[ARRIVALS]:
+        request.app[ARRIVALS].notify_all()
     if message.status_callback:
         task = asyncio.create_task(_report_status(state, message))
         request.app[TASKS].add(task)
@@ -130,6 +133,25 @@ async def inspect_messages(request: web.Request) -> web.Response:
     return web.json_response(found)
 
 
+async def wait_for_messages(request: web.Request) -> web.Response:
+    """Long poll: answer once ``count`` messages were sent ``to`` (or after ``timeout``)."""
+    to, count = request.query["to"], int(request.query.get("count", "1"))
+    timeout = float(request.query.get("timeout", "30"))
+    messages = request.app[STATE].messages
+
+    def arrived() -> bool:
+        return sum(1 for m in messages if m.to == to) >= count
+
+    condition = request.app[ARRIVALS]
+    try:
+        async with condition:
+            await asyncio.wait_for(condition.wait_for(arrived), timeout)
+    except asyncio.TimeoutError:
+        pass
+    found = [m.resource() for m in messages if m.to == to]
+    return web.json_response(found, status=200 if len(found) >= count else 408)
+
+
 async def inspect_requests(request: web.Request) -> web.Response:
     return web.json_response(request.app[STATE].requests)
 
@@ -154,14 +176,20 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def _make_condition(app: web.Application) -> None:
+    app[ARRIVALS] = asyncio.Condition()
+
+
 def build_app(state: StandinState) -> web.Application:
     app = web.Application()
     app[STATE] = state
     app[TASKS] = set()
+    app.on_startup.append(_make_condition)
     app.router.add_get("/health", health)
     app.router.add_post(MESSAGES_PATH, create_message)
     app.router.add_get(MESSAGES_PATH, list_messages)
     app.router.add_get("/_standin/messages", inspect_messages)
+    app.router.add_get("/_standin/wait", wait_for_messages)
     app.router.add_get("/_standin/requests", inspect_requests)
     app.router.add_post("/_standin/faults", set_faults)
     app.router.add_post("/_standin/reset", reset)

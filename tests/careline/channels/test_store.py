@@ -36,3 +36,12 @@ def test_status_callbacks_update_or_create_deliveries(store):
                                   error_message=None, channel="sms", to_address="+4477")
     assert [d.message_sid for d in store.deliveries(status="undelivered")] == ["SMa"]
     assert unknown.failed
+
+
+def test_a_status_callback_racing_ahead_of_the_send_record_keeps_its_status(store):
+    store.update_status(message_sid="SMr", status="delivered", error_code=None,
+                        error_message=None, channel="sms", to_address="+447700900123")
+    record = store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
+                                   attempts=2, message_sid="SMr", sender_id="customer-3")
+    assert (record.status, record.attempts, record.sender_id) == ("delivered", 2, "customer-3")
+    assert len(store.deliveries()) == 1

@@ -1,0 +1,126 @@
+"""SMS and WhatsApp end to end: signed webhooks into the real Rasa server, replies out
+through the real twilio client to the stand-in. Asserts channel behaviour, not wording."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any, Callable
+
+import pytest
+import requests
+
+from careline.channels.phone_simulator import PhoneMessage
+from careline.channels.rendering import TWILIO_BODY_LIMIT
+from careline.channels.twilio_channel import APOLOGY
+from tests.e2e.customers import add_customer, random_mobile
+from tests.e2e.stack import CarelineStack
+
+pytestmark = pytest.mark.slow
+
+
+def _eventually(check: Callable[[], Any], *, timeout: float = 60.0) -> Any:
+    """Poll ``check`` until it returns something truthy (the turn runs in the background)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.25)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+def _user_events(stack: CarelineStack, sender_id: str) -> list[dict]:
+    return [e for e in stack.tracker(sender_id)["events"] if e["event"] == "user"]
+
+
+def _bodies(stack: CarelineStack, to: str) -> list[str]:
+    return [m["body"] for m in stack.standin_messages(to)]
+
+
+@pytest.mark.parametrize("signature", ["", "forged-signature"])
+def test_forged_or_missing_signature_is_refused_and_reaches_no_tracker(
+        careline_stack: CarelineStack, signature: str):
+    number = random_mobile()
+    phone = careline_stack.phone("sms", number)
+    result = asyncio.run(phone.send(PhoneMessage(text="what is my balance"),
+                                    signature=signature))
+    assert result.status == 403
+    assert _user_events(careline_stack, number) == []
+    assert careline_stack.standin_messages(number) == []
+
+
+def test_a_signature_for_another_url_is_refused(careline_stack: CarelineStack):
+    phone = careline_stack.phone("sms", random_mobile())
+    form = phone.webhook_form(PhoneMessage(text="hi"))
+    wrong = phone.signature(form, path="/webhooks/whatsapp/webhook")
+    reply = requests.post(careline_stack.rasa_url + phone.path, data=form,
+                          headers={"X-Twilio-Signature": wrong}, timeout=10)
+    assert reply.status_code == 403
+
+
+def test_a_signed_message_is_acknowledged_with_empty_twiml_and_answered(
+        careline_stack: CarelineStack):
+    number = random_mobile()
+    phone = careline_stack.phone("sms", number)
+    form = phone.webhook_form(PhoneMessage(text="hi"))
+    reply = requests.post(careline_stack.rasa_url + phone.path, data=form,
+                          headers={"X-Twilio-Signature": phone.signature(form)}, timeout=10)
+    assert reply.status_code == 200
+    assert reply.headers["content-type"].startswith("text/xml")
+    assert "<Response></Response>" in reply.text
+    bodies = _eventually(lambda: _bodies(careline_stack, number))
+    assert APOLOGY not in bodies
+    [event] = _user_events(careline_stack, number)
+    assert event["input_channel"] == "sms"
+    assert event["metadata"]["channel"] == "sms" and event["metadata"]["address"] == number
+
+
+def test_a_duplicate_message_sid_is_processed_once(careline_stack: CarelineStack):
+    number = random_mobile()
+    phone = careline_stack.phone("sms", number)
+    message = PhoneMessage(text="hello", message_sid="SM" + "d" * 32)
+    first = asyncio.run(phone.send(message))
+    replies = _eventually(lambda: _bodies(careline_stack, number))
+    second = asyncio.run(phone.send(message))
+    assert (first.duplicate, second.duplicate) == (False, True)
+    assert len(_user_events(careline_stack, number)) == 1
+    time.sleep(1.0)  # give a wrongly started second turn the chance to reply
+    assert _bodies(careline_stack, number) == replies
+
+
+def test_sms_then_whatsapp_from_one_customer_share_one_conversation(
+        careline_stack: CarelineStack):
+    customer = add_customer(careline_stack.database_url, msisdn=random_mobile())
+    asyncio.run(careline_stack.phone("sms", customer.msisdn).send(PhoneMessage(text="hi")))
+    _eventually(lambda: _bodies(careline_stack, customer.msisdn))
+    whatsapp_to = f"whatsapp:{customer.msisdn}"
+    asyncio.run(careline_stack.phone("whatsapp", customer.msisdn).send(
+        PhoneMessage(text="hello again", profile_name="Ada")))
+    _eventually(lambda: _bodies(careline_stack, whatsapp_to))
+    events = _eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) == 2
+                         and _user_events(careline_stack, customer.sender_id))
+    assert [e["input_channel"] for e in events] == ["sms", "whatsapp"]
+    assert all(e["metadata"]["customer_id"] == customer.customer_id for e in events)
+    assert events[1]["metadata"]["profile_name"] == "Ada"
+    assert events[1]["metadata"]["wa_id"] == customer.msisdn.lstrip("+")
+    assert _user_events(careline_stack, customer.msisdn) == []
+
+
+@pytest.mark.parametrize("message, key", [
+    (PhoneMessage(media=(("https://example.com/bill.jpg", "image/jpeg"),)), "media"),
+    (PhoneMessage(location=(53.8, -1.55)), "location"),
+])
+def test_media_only_and_location_messages_are_handled(careline_stack: CarelineStack,
+                                                      message: PhoneMessage, key: str):
+    number = random_mobile()
+    result = asyncio.run(careline_stack.phone("whatsapp", number).send(message))
+    assert result.status == 200
+    bodies = _eventually(lambda: _bodies(careline_stack, f"whatsapp:{number}"))
+    assert APOLOGY not in bodies
+    [event] = _user_events(careline_stack, number)
+    if key == "media":
+        assert event["metadata"]["media"] == [{"url": "https://example.com/bill.jpg",
+                                               "content_type": "image/jpeg"}]
+    else:
+        assert event["metadata"]["location"]["latitude"] == 53.8

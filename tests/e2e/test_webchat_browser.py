@@ -1,0 +1,80 @@
+"""A real conversation on the web chat page in headless Chromium (Debian's build)."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+import requests
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.e2e.stack import CarelineStack
+from tests.e2e.test_twilio_channels import _eventually, _user_events
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, careline_stack: CarelineStack) -> Iterator[Page]:
+    context = browser.new_context()
+    page = context.new_page()
+    # Record whether the typing indicator ever showed (it is on only while the bot works).
+    page.add_init_script("""
+      window.__typingSeen = false;
+      document.addEventListener('DOMContentLoaded', () => {
+        const typing = document.getElementById('typing');
+        new MutationObserver(() => { if (!typing.hidden) window.__typingSeen = true; })
+          .observe(typing, { attributes: true });
+      });
+    """)
+    page.goto(f"{careline_stack.rasa_url}/webhooks/webchat/chat")
+    yield page
+    context.close()
+
+
+def _session_id(page: Page) -> str:
+    page.wait_for_function("document.querySelector('.chat').dataset.sessionId")
+    return page.eval_on_selector(".chat", "el => el.dataset.sessionId")
+
+
+def test_a_visitor_chats_presses_a_button_and_keeps_the_session_on_reload(
+        page: Page, careline_stack: CarelineStack):
+    expect(page.locator("#status")).to_have_text("Connected", timeout=30_000)
+    session_id = _session_id(page)
+    assert session_id.startswith("web-anon-")
+
+    page.fill("#message", "hi")
+    page.press("#message", "Enter")
+    expect(page.locator(".msg--user")).to_have_text(["hi"])
+    expect(page.locator(".msg--bot").first).to_be_visible(timeout=60_000)
+    page.wait_for_function("window.__typingSeen === true")
+    expect(page.locator("#typing")).to_be_hidden()
+
+    requests.post(
+        f"{careline_stack.rasa_url}/conversations/{session_id}/tracker/events",
+        params={"token": careline_stack.token, "output_channel": "latest",
+                "execute_side_effects": "true"},
+        json={"event": "bot", "text": "Anything else?", "data": {"buttons": [
+            {"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/goodbye"}]}},
+        timeout=30).raise_for_status()
+    page.locator(".quick-reply", has_text="No").click()
+    expect(page.locator(".msg--user").last).to_have_text("No")
+    events = _eventually(lambda: len(_user_events(careline_stack, session_id)) == 2
+                         and _user_events(careline_stack, session_id))
+    assert events[-1]["text"] == "/goodbye"
+
+    page.reload()
+    expect(page.locator("#status")).to_have_text("Connected", timeout=30_000)
+    assert _session_id(page) == session_id
