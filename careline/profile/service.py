@@ -27,8 +27,8 @@ from careline.profile.schemas import (
     ArrangementEligibility, ArrangementInfo, ArrangementKind, ArrangementStatus, BalanceInfo,
     BillExplanation, CaseRef, Channel, CustomerInfo, CustomerNotFound, CustomerRef,
     IdentityKind, InteractionInfo, InteractionOutcome, InteractionRef, InvalidRequest,
-    InvoiceInfo, InvoiceStatus, OptOutResult, OutageInfo, OutageSubscription, PaymentType,
-    PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
+    InvoiceInfo, InvoiceStatus, LineInfo, OptOutResult, OutageInfo, OutageSubscription,
+    PaymentType, PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
     ServiceKind, UnifiedProfile,
 )
 from careline.profile.silos.protocols import (
@@ -243,7 +243,7 @@ class ProfileService:
                 plans=silos.catalogue.plans(payment_type=line.plan.payment_type),
                 price_tolerance=tolerance)
 
-    def _primary_line(self, silos: Silos, customer_id: int):  # type: ignore[no-untyped-def]
+    def _primary_line(self, silos: Silos, customer_id: int) -> LineInfo:
         lines = silos.usage.lines(customer_id=customer_id, today=self._today(),
                                   history=USAGE_HISTORY_CYCLES)
         if not lines:
