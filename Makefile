@@ -62,3 +62,14 @@ bench: install model
 
 clean:
 	rm -rf $(VENV) models results .rasa
+
+# Stack (issue 8): pip-audit from its own tool environment, since its dependencies
+# conflict with Rasa's pins (careline/deploy/audit.py; accepted risks: docs/production.md).
+AUDIT_VENV := $(VENV)/tools/audit
+.PHONY: audit
+$(AUDIT_VENV)/.installed-$(shell sha256sum requirements-audit.txt 2>/dev/null | cut -c1-12): requirements-audit.txt | install
+	@rm -rf $(AUDIT_VENV) && $(PY) -m venv $(AUDIT_VENV)
+	@$(AUDIT_VENV)/bin/pip install -q -r requirements-audit.txt
+	@touch $@
+audit: install $(AUDIT_VENV)/.installed-$(shell sha256sum requirements-audit.txt 2>/dev/null | cut -c1-12)
+	$(PY) -m careline.deploy.audit

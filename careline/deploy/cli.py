@@ -55,6 +55,8 @@ def _up(args: argparse.Namespace) -> int:
         lock_store_url=chosen(settings.lock_store_url, LOCAL_LOCK_STORE_URL),
         event_broker_url=chosen(settings.event_broker_url, LOCAL_EVENT_BROKER_URL),
         lock_key_prefix=settings.lock_key_prefix,
+        lock_lifetime_seconds=settings.lock_lifetime_seconds,
+        event_queue=settings.event_queue,
         action_timeout_seconds=settings.action_timeout_seconds,
     )
     started = time.monotonic()

@@ -46,7 +46,9 @@ class StackPlan:
     lock_store_url: Optional[str] = LOCAL_LOCK_STORE_URL
     event_broker_url: Optional[str] = LOCAL_EVENT_BROKER_URL
     lock_key_prefix: str = "careline"
+    lock_lifetime_seconds: float = 60.0
     action_timeout_seconds: float = 20.0
+    event_queue: str = "careline_events"
 
     @property
     def rasa_ports(self) -> tuple[int, ...]:
@@ -71,6 +73,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_TRACKER_STORE_URL": plan.tracker_store_url,
         "CARELINE_ACTION_ENDPOINT": f"http://127.0.0.1:{plan.actions_port}/webhook",
         "CARELINE_ACTION_TIMEOUT_SECONDS": str(plan.action_timeout_seconds),
+        "CARELINE_LOCK_LIFETIME_SECONDS": str(plan.lock_lifetime_seconds),
+        "CARELINE_EVENT_QUEUE": plan.event_queue,
         "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
         "CARELINE_RASA_TOKEN": plan.token,
         "CARELINE_RASA_URL": plan.url,

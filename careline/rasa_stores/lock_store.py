@@ -28,6 +28,9 @@ from contextlib import asynccontextmanager
 from typing import Any, AsyncIterator, Optional
 
 import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 
@@ -125,8 +128,11 @@ class RedisTicketLockStore(LockStore):
         """A client bound to the running loop (Rasa builds the store before serving)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
+            # A restarted Redis leaves every pooled connection dead; retry once on a
+            # fresh one instead of refusing a turn per stale connection.
             self._client = aioredis.Redis.from_url(
-                self.url, socket_timeout=5, socket_connect_timeout=2, decode_responses=True
+                self.url, socket_timeout=5, socket_connect_timeout=2, decode_responses=True,
+                retry=Retry(NoBackoff(), 2), retry_on_error=[RedisConnectionError],
             )
             self._loop = loop
         return self._client

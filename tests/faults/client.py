@@ -1,0 +1,45 @@
+"""A REST customer and a tracker reader for the fault tests (through nginx)."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aiohttp
+
+from careline.deploy.stack import StackPlan
+
+
+async def say(session: aiohttp.ClientSession, plan: StackPlan, sender: str,
+              text: str) -> tuple[int, list[dict[str, Any]]]:
+    async with session.post(f"{plan.url}/webhooks/rest/webhook",
+                            json={"sender": sender, "message": text},
+                            timeout=aiohttp.ClientTimeout(total=120)) as response:
+        body = await response.json(content_type=None) if response.status == 200 else []
+        return response.status, body
+
+
+async def tracker_events(session: aiohttp.ClientSession, plan: StackPlan,
+                         sender: str) -> list[dict[str, Any]]:
+    async with session.get(f"{plan.url}/conversations/{sender}/tracker",
+                           params={"token": plan.token, "include_events": "ALL"}) as response:
+        assert response.status == 200, await response.text()
+        return (await response.json())["events"]
+
+
+def user_texts(events: list[dict[str, Any]]) -> list[str]:
+    return [e["text"] for e in events if e["event"] == "user"]
+
+
+async def converse(plan: StackPlan, senders: list[str], texts: list[str],
+                   think: float = 0.05) -> list[tuple[str, str, int, list]]:
+    """Each sender says each text in turn; all senders at once."""
+    results: list[tuple[str, str, int, list]] = []
+    async with aiohttp.ClientSession() as session:
+        async def one(sender: str) -> None:
+            for text in texts:
+                status, body = await say(session, plan, sender, text)
+                results.append((sender, text, status, body))
+                await asyncio.sleep(think)
+        await asyncio.gather(*(one(sender) for sender in senders))
+    return results

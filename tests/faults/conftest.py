@@ -1,0 +1,96 @@
+"""One replicated Careline stack on throwaway servers, shared by the fault tests.
+
+Two Rasa replicas and two action servers behind nginx, the tracker store and the
+profile store on a private PostgreSQL, the lock store on a private Redis, the event
+broker on the shared RabbitMQ through a proxy the tests can cut. The lock lease is
+short (6 s) so a killed replica's conversations free up within the test.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from careline.deploy.launch import start_stack
+from careline.deploy.stack import StackPlan
+from careline.runtime.model_cache import ensure_model
+from careline.runtime.supervisor import RunningService, Supervisor
+
+from .servers import CuttableProxy, ThrowawayPostgres, ThrowawayRedis, free_port
+
+
+@dataclass
+class FaultStack:
+    plan: StackPlan
+    supervisor: Supervisor
+    postgres: ThrowawayPostgres
+    redis: ThrowawayRedis
+    rabbit: CuttableProxy
+
+    def service(self, name: str) -> RunningService:
+        return next(s for s in self.supervisor.running if s.spec.name == name)
+
+    def kill(self, name: str) -> None:
+        """SIGKILL a child's whole process group: a crash, not a shutdown."""
+        service = self.service(name)
+        os.killpg(service.process.pid, signal.SIGKILL)
+        service.process.wait(timeout=10)
+
+    def log(self, name: str) -> str:
+        return (self.plan.data_dir / "logs" / f"{name}.log").read_text(errors="replace")
+
+
+def _model() -> Path:
+    """The current model (``make test`` trains it first); CARELINE_FAULTS_MODEL reuses
+    another while iterating on these tests."""
+    override = os.environ.get("CARELINE_FAULTS_MODEL")
+    return Path(override).resolve() if override else ensure_model().path
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
+    postgres = ThrowawayPostgres()
+    postgres.init()
+    redis = ThrowawayRedis()
+    redis.start()
+    rabbit = CuttableProxy(5672)
+    rabbit.start()
+    queue = f"test_faults_{uuid.uuid4().hex[:8]}"
+    plan = StackPlan(
+        replicas=2, port=free_port(), actions_port=free_port(),
+        rasa_base_port=free_port(2), action_base_port=free_port(2),
+        data_dir=tmp_path_factory.mktemp("stack"), model=_model(), token="fault-test-token",
+        database_url=f"{postgres.url}/careline", tracker_store_url=f"{postgres.url}/tracker",
+        lock_store_url=redis.url, event_broker_url=f"amqp://guest:guest@127.0.0.1:{rabbit.port}/",
+        lock_key_prefix="faults", lock_lifetime_seconds=6, action_timeout_seconds=5,
+        event_queue=queue,
+    )
+    supervisor = start_stack(plan, timeout=420)
+    try:
+        yield FaultStack(plan, supervisor, postgres, redis, rabbit)
+    finally:
+        supervisor.stop()
+        rabbit.cut()
+        redis.stop()
+        postgres.remove()
+        _delete_queue(queue)
+
+
+def _delete_queue(queue: str) -> None:
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+        async with connection:
+            channel = await connection.channel()
+            await channel.queue_delete(queue)
+
+    asyncio.run(delete())

@@ -1,0 +1,174 @@
+"""The replicated stack under faults: ordering across replicas, dead dependencies, crashes.
+
+One stack (see conftest.py) serves every test in file order; the destructive ones
+(killing a replica) come last.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import uuid
+
+import aio_pika
+import aiohttp
+import pytest
+
+from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+
+from .client import converse, say, tracker_events, user_texts
+from .conftest import FaultStack
+
+pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
+
+
+def _sender(kind: str) -> str:
+    return f"{kind}-{uuid.uuid4().hex[:8]}"
+
+
+def _texts(body: list) -> list[str]:
+    return [m.get("text", "") for m in body]
+
+
+async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_order(
+    stack: FaultStack,
+) -> None:
+    sender = _sender("burst")
+    sent = [f"hello there {i}" for i in range(16)]
+    async with aiohttp.ClientSession() as session:
+        replies = await asyncio.gather(*(say(session, stack.plan, sender, t) for t in sent))
+        events = await tracker_events(session, stack.plan, sender)
+    assert all(status == 200 and body for status, body in replies)
+    assert TRY_AGAIN_SHORTLY not in {t for _, body in replies for t in _texts(body)}
+    assert sorted(user_texts(events)) == sorted(sent)  # complete: nothing lost or doubled
+    # In order: every turn ends (action_listen) before the next user message starts.
+    kinds = [e["event"] if e["event"] != "action" else e["name"] for e in events]
+    turns = [i for i, kind in enumerate(kinds) if kind == "user"]
+    for previous, current in zip(turns, turns[1:]):
+        between = kinds[previous + 1:current]
+        assert "action_listen" in between and between[-1] == "action_listen", between
+    served = [name for name in ("rasa-0", "rasa-1") if f"conversation={sender}" in stack.log(name)]
+    assert served == ["rasa-0", "rasa-1"]  # both replicas really took turns
+
+
+async def test_rabbitmq_unreachable_events_are_published_after_it_returns(
+    stack: FaultStack,
+) -> None:
+    sender = _sender("broker")
+    stack.rabbit.cut()
+    try:
+        results = await converse(stack.plan, [sender], ["hello", "what can you do"])
+        assert all(status == 200 and body for _, _, status, body in results)
+    finally:
+        stack.rabbit.start()
+    async with aiohttp.ClientSession() as session:  # the tracker store has the turns
+        assert user_texts(await tracker_events(session, stack.plan, sender)) == [
+            "hello", "what can you do"]
+    published = await _consume_user_texts(stack.plan.event_queue, sender, expected=2)
+    # Each replica republishes its own backlog when it reconnects, so across replicas
+    # the queue is not in conversation order; consumers order by the events' timestamps.
+    assert sorted(published) == ["hello", "what can you do"]
+
+
+async def _consume_user_texts(queue_name: str, sender: str, *, expected: int) -> list[str]:
+    connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
+    texts: list[str] = []
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(queue_name, durable=True)
+        deadline = asyncio.get_running_loop().time() + 60
+        while len(texts) < expected and asyncio.get_running_loop().time() < deadline:
+            message = await queue.get(fail=False)
+            if message is None:
+                await asyncio.sleep(0.5)
+                continue
+            await message.ack()
+            event = json.loads(message.body)
+            if event.get("sender_id") == sender and event.get("event") == "user":
+                texts.append(event["text"])
+    return texts
+
+
+async def test_action_server_killed_under_load_every_customer_answered(
+    stack: FaultStack,
+) -> None:
+    senders = [_sender("actions") for _ in range(8)]
+    texts = ["hello", "what's my balance", "is there an outage near me", "thanks, bye"]
+
+    async def kill_soon() -> None:
+        await asyncio.sleep(1.0)
+        stack.kill("actions-1")
+
+    results, _ = await asyncio.gather(converse(stack.plan, senders, texts, think=0.3),
+                                      kill_soon())
+    assert len(results) == len(senders) * len(texts)
+    assert all(status == 200 and body for _, _, status, body in results)  # never a 5xx
+    async with aiohttp.ClientSession() as session:
+        for sender in senders:
+            assert user_texts(await tracker_events(session, stack.plan, sender)) == texts
+
+
+async def test_redis_down_refuses_politely_and_corrupts_nothing(stack: FaultStack) -> None:
+    sender = _sender("redis")
+    async with aiohttp.ClientSession() as session:
+        assert (await say(session, stack.plan, sender, "hello"))[0] == 200
+        before = await tracker_events(session, stack.plan, sender)
+        stack.redis.stop()
+        try:
+            status, body = await say(session, stack.plan, sender, "what's my balance")
+        finally:
+            stack.redis.start()
+        assert status == 200 and _texts(body) == [TRY_AGAIN_SHORTLY]
+        assert await tracker_events(session, stack.plan, sender) == before
+        status, body = await say(session, stack.plan, sender, "what can you do")
+        assert status == 200 and TRY_AGAIN_SHORTLY not in _texts(body)
+        assert user_texts(await tracker_events(session, stack.plan, sender)) == [
+            "hello", "what can you do"]
+    logs = stack.log("rasa-0") + stack.log("rasa-1")
+    assert f"turn refused conversation={sender}" in logs and "LockStoreUnavailable" in logs
+
+
+async def test_postgres_restart_recovers_without_losing_the_conversation(
+    stack: FaultStack,
+) -> None:
+    sender = _sender("pg")
+    async with aiohttp.ClientSession() as session:
+        assert (await say(session, stack.plan, sender, "hello"))[0] == 200
+        stack.postgres.stop()
+        try:
+            status, body = await say(session, stack.plan, sender, "is there an outage")
+            assert status == 200 and TRY_AGAIN_SHORTLY in _texts(body)
+        finally:
+            stack.postgres.start()
+        status, body = await say(session, stack.plan, sender, "what can you do")
+        assert status == 200 and TRY_AGAIN_SHORTLY not in _texts(body)
+        texts = user_texts(await tracker_events(session, stack.plan, sender))
+    assert texts == ["hello", "what can you do"]  # earlier context kept, not emptied
+    logs = stack.log("rasa-0") + stack.log("rasa-1")
+    assert "TrackerStoreUnavailable" in logs
+
+
+async def test_one_replica_killed_traffic_continues(stack: FaultStack) -> None:
+    senders = [_sender("replica") for _ in range(8)]
+    texts = ["hello", "what can you do", "is there an outage", "bye"]
+
+    async def kill_soon() -> None:
+        await asyncio.sleep(1.0)
+        stack.kill("rasa-1")
+
+    results, _ = await asyncio.gather(converse(stack.plan, senders, texts, think=0.3),
+                                      kill_soon())
+    assert all(status == 200 and body for _, _, status, body in results)
+    refused = [(s, t) for s, t, _, body in results if TRY_AGAIN_SHORTLY in _texts(body)]
+    async with aiohttp.ClientSession() as session:
+        for sender in senders:
+            stored = user_texts(await tracker_events(session, stack.plan, sender))
+            answered = [t for s, t, _, body in results
+                        if s == sender and (s, t) not in refused]
+            # Complete and in order. A turn cut off by the crash after its save is
+            # retried by nginx on the other replica and may appear twice (at least
+            # once; docs/production.md), so compare first occurrences.
+            first_seen = list(dict.fromkeys(t for t in stored if t in answered))
+            assert first_seen == answered
+        status, body = await say(session, stack.plan, senders[0], "hello again")
+    assert status == 200 and TRY_AGAIN_SHORTLY not in _texts(body)
