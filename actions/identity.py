@@ -59,7 +59,8 @@ class ValidateVerificationForm(FormValidationAction):
                   domain: DomainDict) -> list[EventType]:
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: list[EventType] = []
-        if intent in PENDING_BY_INTENT:
+        activating = tracker.get_slot("requested_slot") is None
+        if activating and intent in PENDING_BY_INTENT:  # remember what to answer afterwards
             events.append(SlotSet("pending_request", PENDING_BY_INTENT[intent]))
         return events + await super().run(dispatcher, tracker, domain)
 

@@ -114,3 +114,25 @@ async def test_whatsapp_metadata_identifies_the_customer_each_turn():
                                           "verified": True}, input_channel="whatsapp")
     slots = (await run(ActionIdentifyCustomer(), conversation)).slots()
     assert slots["customer_id"] == 1 and slots["verified"] is True
+
+
+async def test_the_question_asked_before_sign_in_is_remembered_only_at_activation(careline_db):
+    domain = {"forms": {"verification_form": {"required_slots": ["account_number", "otp_code"]}},
+              "slots": {"account_number": {}, "otp_code": {}}}
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    start = await form.run(dispatcher, Conversation(intent="ask_balance").tracker(), domain)
+    assert {e["name"]: e["value"] for e in start} == {"pending_request": "balance"}
+    later = Conversation(intent="verify_identity", slots={"requested_slot": "account_number",
+                                                          "pending_request": "balance"})
+    events = await form.run(dispatcher, later.tracker(), domain)
+    assert all(e["name"] != "pending_request" for e in events)
+
+
+async def test_an_already_verified_customer_passes_the_form_at_once(careline_db):
+    domain = {"forms": {"verification_form": {"required_slots": ["account_number", "otp_code"]}},
+              "slots": {"account_number": {}, "otp_code": {}}}
+    events = await ValidateVerificationForm().run(
+        CollectingDispatcher(), Conversation(intent="ask_balance",
+                                             slots=verified(3, "webchat")).tracker(), domain)
+    assert {e["name"]: e["value"] for e in events}["requested_slot"] is None
