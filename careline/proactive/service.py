@@ -59,7 +59,7 @@ class CareOptions:
     policy: ContactPolicy = field(default_factory=ContactPolicy)
     webchat_window: timedelta = timedelta(minutes=30)
     concurrency: int = 4
-    batch: int = 200
+    batch: int = 50
 
 
 @dataclass(frozen=True)
