@@ -11,7 +11,7 @@ from typing import Iterable, Optional
 
 from careline.handoff.policy import HandoffPolicy
 from careline.handoff.priority import compute_priority
-from careline.handoff.reasons import REASON_LABELS
+from careline.handoff.reasons import INTENT_REASONS, REASON_LABELS
 from careline.handoff.schemas import (
     ContextPackage, ConversationRef, CustomerSnapshot, Sentiment, ServiceInfo,
 )
@@ -22,6 +22,9 @@ from careline.handoff.transcript import (
 )
 from careline.handoff.triggers import TriggerDecision
 
+#: Small talk and the handoff triggers themselves say nothing about what the customer needs.
+_NOT_TOPICS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge",
+                         "out_of_scope", *INTENT_REASONS})
 _HANDOFF_NAMESPACE = uuid.UUID("0f6b8a52-6c3e-4c36-9a55-2d8c0c6a1e07")
 
 
@@ -94,7 +97,7 @@ def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Se
     sentences = [f"{who} on {request.channel} was handed over because "
                  f"{REASON_LABELS[request.decision.reason]} ({request.decision.detail})."]
     intents = Counter(t.intent for t in record.understanding
-                      if t.intent and t.intent not in ("nlu_fallback", "greet"))
+                      if t.intent and t.intent not in _NOT_TOPICS)
     if intents:
         topics = ", ".join(name for name, _ in intents.most_common(4))
         sentences.append(f"Topics: {topics}.")
