@@ -31,7 +31,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action.add_argument("--critical", action="store_true",
                             help="service-critical: may notify during quiet hours")
         action.add_argument("--version", type=int,
-                            help="update version (default: one more than the last)")
+                            help="update version (default: 1 for open, else one more than "
+                                 "the last)")
         action.add_argument("--no-rasa", action="store_true",
                             help="do not enter notices into Rasa conversations now")
         action.set_defaults(handler=_change, action=name)
@@ -76,7 +77,9 @@ def _change(args: argparse.Namespace) -> int:
     base = previous.dict() if previous else {}
     fields = {
         "incident_id": args.incident_id, "action": args.action,
-        "version": args.version or (previous.version + 1 if previous else 1),
+        # Opening is version 1, so repeating an open sends nothing twice.
+        "version": args.version or (1 if args.action == "open" or previous is None
+                                    else previous.version + 1),
         "areas": tuple(args.areas or base.get("areas") or ()),
         "summary": args.summary or base.get("summary") or
         ("service restored" if args.action == "resolve" else None),

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import itertools
+import socket
+import subprocess
+import sys
+import time
 from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable, NamedTuple, Optional
 
 import pytest
+import requests
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
@@ -97,3 +102,29 @@ async def standin(settings, monkeypatch: pytest.MonkeyPatch):
     reset_settings()
     yield state
     await runner.cleanup()
+
+
+@pytest.fixture()
+def standin_process(settings, monkeypatch: pytest.MonkeyPatch):
+    """The stand-in in its own process (for commands that run their own event loop)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen([sys.executable, "-m", "careline.twilio_standin", "--port",
+                                str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            requests.get(f"{base}/health", timeout=1).raise_for_status()
+            break
+        except requests.RequestException:
+            if time.monotonic() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the Twilio stand-in did not start")
+            time.sleep(0.05)
+    monkeypatch.setenv("TWILIO_API_BASE_URL", base)
+    reset_settings()
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
