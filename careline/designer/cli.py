@@ -147,8 +147,13 @@ def _quality_check(args: argparse.Namespace) -> int:
 
 def _nlu_compare(args: argparse.Namespace) -> int:
     from careline.designer.compare import compare_pipelines, write_comparison
+    from careline.designer.quality import load_floor
 
     root = _root()
-    rows = compare_pipelines(root, args.configs, labels=args.labels or root / "coarse_labels.yml")
-    print(write_comparison(rows, root / "reports" / "nlu" / "compare.md").read_text())
+    floor = load_floor(root)
+    out = root / "reports" / "nlu" / "compare"
+    rows = compare_pipelines(root, args.configs, labels=args.labels or root / "coarse_labels.yml",
+                             seed=floor.holdout_seed, test_fraction=floor.holdout_test_fraction,
+                             out=out)
+    print(write_comparison(rows, out / "index.md").read_text())
     return 0

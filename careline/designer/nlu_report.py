@@ -32,6 +32,7 @@ class Scored:
     predicted: str
     confidence: float
     seconds: float
+    prediction: Prediction  # the raw parse, for re-applying other fallback thresholds
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class SplitResult:
     train_seconds: float
     trained: bool
     scored: tuple[Scored, ...]
+    model: Path | None = None  # the holdout model; None for cross-validation
 
     @property
     def latencies(self) -> tuple[float, ...]:
@@ -77,10 +79,10 @@ def run_split(config: Path, train, test, *, label: str) -> SplitResult:
     predictions = parse_texts(model.path, [e.get("text") for e in examples])
     labels = sorted({e.get("intent") for e in [*examples, *train.intent_examples]})
     scored = tuple(
-        Scored(p.text, e.get("intent"), as_intent_label(p, labels), p.confidence, p.seconds)
+        Scored(p.text, e.get("intent"), as_intent_label(p, labels), p.confidence, p.seconds, p)
         for e, p in zip(examples, predictions)
     )
-    return SplitResult(score(scored, labels), model.seconds, model.trained, scored)
+    return SplitResult(score(scored, labels), model.seconds, model.trained, scored, model.path)
 
 
 def holdout(data_dir: Path, config: Path, *, seed: int = DEFAULT_SEED,

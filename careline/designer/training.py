@@ -35,6 +35,8 @@ class Prediction:
     confidence: float
     top_intent: str  # the best real intent, before any fallback
     seconds: float
+    top_confidence: float = 0.0  # confidences of the two best real intents, for tuning
+    second_confidence: float = 0.0  # the fallback thresholds without retraining
 
 
 @dataclass(frozen=True)
@@ -51,13 +53,22 @@ def offline_environment() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
+def nlu_pipeline_text(config: Path) -> str:
+    """The part of a config NLU training reads: editing policies keeps cached NLU models."""
+    import yaml
+
+    content = yaml.safe_load(config.read_text(encoding="utf-8")) or {}
+    keys = ("recipe", "language", "pipeline")
+    return yaml.safe_dump({key: content.get(key) for key in keys}, sort_keys=True)
+
+
 def train_nlu_model(config: Path, nlu_yaml: str, *, label: str) -> TrainedModel:
     """A model for ``config`` trained on ``nlu_yaml``, from the cache when possible."""
     from importlib.metadata import version
 
     offline_environment()
     digest = hashlib.sha256()
-    for part in (f"rasa=={version('rasa')}", config.read_text(encoding="utf-8"), nlu_yaml):
+    for part in (f"rasa=={version('rasa')}", nlu_pipeline_text(config), nlu_yaml):
         digest.update(part.encode() + b"\0")
     name = f"nlu-{label}-{digest.hexdigest()[:16]}"
     target = cache_dir() / "nlu"
@@ -101,7 +112,9 @@ async def _parse_all(agent: Any, texts: Sequence[str]) -> list[Prediction]:
         intent = parsed.get("intent") or {}
         ranking = [r for r in parsed.get("intent_ranking") or [] if r["name"] != FALLBACK_INTENT]
         top = ranking[0]["name"] if ranking else str(intent.get("name"))
+        scores = [float(r["confidence"]) for r in ranking[:2]] + [0.0, 0.0]
         predictions.append(Prediction(text=text, intent=str(intent.get("name")),
                                       confidence=float(intent.get("confidence") or 0.0),
-                                      top_intent=top, seconds=seconds))
+                                      top_intent=top, seconds=seconds,
+                                      top_confidence=scores[0], second_confidence=scores[1]))
     return predictions
