@@ -18,13 +18,6 @@ def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccoun
     return session.execute(statement).scalars().first()
 
 
-def latest_invoices(*, session: Session, account_id: int, limit: int) -> list[Invoice]:
-    """Newest first."""
-    statement = (select(Invoice).where(Invoice.account_id == account_id)
-                 .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
-    return list(session.execute(statement).scalars())
-
-
 def latest_invoices_by_account_number(*, session: Session, account_number: str,
                                       limit: int) -> list[tuple[Invoice, str]]:
     """Newest first, each with its account's currency: one query from the account number."""
@@ -34,13 +27,6 @@ def latest_invoices_by_account_number(*, session: Session, account_number: str,
                  .where(Customer.account_number == account_number)
                  .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
     return [(invoice, currency) for invoice, currency in session.execute(statement)]
-
-
-def unpaid_invoices(*, session: Session, account_id: int) -> list[Invoice]:
-    statement = (select(Invoice)
-                 .where(Invoice.account_id == account_id, Invoice.amount_paid < Invoice.total)
-                 .order_by(Invoice.due_on))
-    return list(session.execute(statement).scalars())
 
 
 def last_payment(*, session: Session, account_id: int) -> Optional[Payment]:

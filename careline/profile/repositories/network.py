@@ -50,9 +50,3 @@ def add_outage_subscription(*, session: Session, customer_id: int, area_code: st
     session.flush()
     return row
 
-
-def subscribers_for_area(*, session: Session, area_code: str) -> list[OutageSubscriptionRow]:
-    statement = (select(OutageSubscriptionRow)
-                 .where(OutageSubscriptionRow.area_code == area_code)
-                 .order_by(OutageSubscriptionRow.id))
-    return list(session.execute(statement).scalars())

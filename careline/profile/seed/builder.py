@@ -7,7 +7,7 @@ written, and Core ``executemany`` keeps 100k customers to seconds, not minutes.
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import date, datetime, timezone
+from datetime import date
 from decimal import Decimal
 from typing import Any, Iterable
 
@@ -99,7 +99,3 @@ def month_end(start: date) -> date:
     following = month_start(start, -1)
     return date.fromordinal(following.toordinal() - 1)
 
-
-def at(day: date, hour: int, minute: int = 0) -> datetime:
-    """A UTC instant on ``day``."""
-    return datetime(day.year, day.month, day.day, hour, minute, tzinfo=timezone.utc)

@@ -50,7 +50,7 @@ def test_previous_test_left_nothing_behind(db_session):
     assert crm.get_customer_by_account(session=db_session, account_number="CL-ROLLBACK") is None
 
 
-def test_unpaid_invoices_and_latest_first(db_session):
+def test_latest_invoices_by_account_number(db_session):
     customer = make_customer(db_session)
     account = models.BillingAccount(customer_id=customer.id, payment_type="postpaid",
                                     currency="GBP", autopay=False)
@@ -64,11 +64,11 @@ def test_unpaid_invoices_and_latest_first(db_session):
                                       due_on=start + timedelta(days=42), total=D("24.00"),
                                       amount_paid=D("24.00") if paid else D("4.00")))
     db_session.flush()
-    latest = billing.latest_invoices(session=db_session, account_id=account.id, limit=2)
-    assert [i.invoice_number for i in latest] == ["I-3", "I-2"]
-    unpaid = billing.unpaid_invoices(session=db_session, account_id=account.id)
-    assert [i.invoice_number for i in unpaid] == ["I-2", "I-3"]
-    assert unpaid[0].total - unpaid[0].amount_paid == D("20.00")
+    latest = billing.latest_invoices_by_account_number(session=db_session,
+                                                       account_number="CL1", limit=2)
+    assert [(i.invoice_number, currency) for i, currency in latest] == [("I-3", "GBP"),
+                                                                         ("I-2", "GBP")]
+    assert latest[0][0].total - latest[0][0].amount_paid == D("20.00")
 
 
 def test_incidents_for_area_hide_resolved_unless_asked(db_session):
