@@ -1,4 +1,4 @@
-"""``careline incident open|update|resolve|status|sync-trackers|serve``: outage care by hand."""
+"""``careline incident open|update|resolve|status|release-held|sync-trackers|serve``."""
 
 from __future__ import annotations
 
@@ -42,6 +42,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     sync = actions.add_parser("sync-trackers",
                               help="enter sent notices into their Rasa conversations")
     sync.set_defaults(handler=_sync)
+    release = actions.add_parser("release-held",
+                                 help="send notices held by quiet hours whose quiet hours ended")
+    release.set_defaults(handler=_release)
     serve = actions.add_parser("serve", help="run the incidents HTTP API")
     serve.add_argument("--port", type=int, help="default: CARELINE_INCIDENT_API_PORT")
     serve.set_defaults(handler=_serve)
@@ -135,6 +138,24 @@ def _sync(_args: argparse.Namespace) -> int:
             await care.close()
 
     print(f"{asyncio.run(run())} notices entered into their conversations")
+    return 0
+
+
+def _release(_args: argparse.Namespace) -> int:
+    from careline.proactive.wiring import outage_care
+    from careline.settings import get_settings
+
+    care = outage_care(get_settings())
+
+    async def run() -> int:
+        try:
+            sent = await care.release_held()
+            await care.record_in_trackers()
+            return sent
+        finally:
+            await care.close()
+
+    print(f"{asyncio.run(run())} held notices sent")
     return 0
 
 

@@ -4,11 +4,10 @@ Written down in docs/insight.md; in short:
 
 - Only customers who opted in to outage updates hear anything, never on a
   channel they opted out of (STOP). Notices are service messages only.
-- Quiet hours (default 21:00–08:00 in the customer's own timezone): an
-  opening or update notice is held back unless the incident is marked
-  service-critical (emergency calling, a whole region down). A "fixed"
-  notice is held back too, unless service-critical; the customer simply
-  finds the service working in the morning.
+- Quiet hours (default 21:00–08:00 in the customer's own timezone): a notice
+  is held back unless the incident is marked service-critical (emergency
+  calling, a whole region down), and sent when the quiet hours end if it is
+  still the incident's newest version.
 - Rate limit: at most N notices (default 3) per customer in a rolling window
   (default 24 h). A "fixed" notice is exempt for a customer who was told
   about that incident, so nobody is left believing a fixed fault persists.

@@ -91,6 +91,43 @@ def add_skipped(*, session: Session, incident_id: str, version: int, action: str
     ) for s in skipped)
 
 
+def held_versions(*, session: Session) -> list[tuple[str, int]]:
+    """Incident versions with notices held back by quiet hours."""
+    query = (select(Notification.incident_id, Notification.version)
+             .where(Notification.status == "skipped", Notification.reason == "quiet_hours")
+             .distinct())
+    return [(incident_id, version) for incident_id, version in session.execute(query)]
+
+
+def held_customer_ids(*, session: Session, incident_id: str, version: int) -> set[int]:
+    query = select(Notification.customer_id).where(
+        Notification.incident_id == incident_id, Notification.version == version,
+        Notification.status == "skipped", Notification.reason == "quiet_hours")
+    return set(session.execute(query).scalars())
+
+
+def release_held(*, session: Session, notice: PlannedNotice, version: int) -> None:
+    """Turn a held (quiet hours) row into a ``pending`` notice planned now."""
+    session.execute(update(Notification).where(
+        Notification.incident_id == notice.incident_id, Notification.version == version,
+        Notification.customer_id == notice.customer_id, Notification.status == "skipped",
+        Notification.reason == "quiet_hours").values(
+        status="pending", reason=None, mode=notice.mode.value, address=notice.address,
+        area=notice.area, conversation_id=notice.conversation_id, text=notice.text,
+        template=notice.template,
+        template_variables=json.dumps(dict(notice.template_variables)) if notice.template
+        else None))
+
+
+def reclassify_held(*, session: Session, incident_id: str, version: int, customer_id: int,
+                    reason: str) -> None:
+    """A held customer who may no longer be told (opted out, rate limited, …)."""
+    session.execute(update(Notification).where(
+        Notification.incident_id == incident_id, Notification.version == version,
+        Notification.customer_id == customer_id, Notification.status == "skipped",
+        Notification.reason == "quiet_hours").values(reason=reason))
+
+
 def claim_for_sending(*, session: Session, incident_id: str, version: int, limit: int
                       ) -> list[Notification]:
     """Move the next batch of ``pending`` notices to ``sending``; returns only those won.

@@ -34,7 +34,7 @@ from careline.proactive.models import Notification
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUpdate,
-                                        NotifyResult, PlannedNotice)
+                                        NotifyResult, PlannedNotice, Suppression)
 
 logger = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "outcome unknown"
@@ -268,6 +268,56 @@ class OutageCare:
 
     def _sent_count(self, update: IncidentUpdate) -> int:
         return self._counts(update).get("sent", 0)
+
+    # --- quiet hours --------------------------------------------------------------------------
+    async def release_held(self) -> int:
+        """Send notices held back by quiet hours once the customer's quiet hours end.
+
+        Only for an incident's newest version (a newer one was planned on its
+        own); the customer is re-checked (consent, channel, rate limit) as if
+        planned now. Returns how many were sent.
+        """
+        sent = 0
+        for incident_id, version in await run_blocking(self._held_versions):
+            if await run_blocking(functools.partial(self._replan_held, incident_id, version),
+                                  timeout=PLAN_TIMEOUT):
+                sent += (await self._deliver(incident_id, version))[0]
+        return sent
+
+    def _held_versions(self) -> list[tuple[str, int]]:
+        with session_scope(self._engine) as session:
+            return [(incident_id, version) for incident_id, version in
+                    repository.held_versions(session=session)
+                    if repository.latest_version(session=session,
+                                                 incident_id=incident_id) == version]
+
+    def _replan_held(self, incident_id: str, version: int) -> int:
+        """Plan the held customers again now; returns how many became ``pending``."""
+        now = self._clock()
+        policy = self._options.policy
+        with session_scope(self._engine) as session:
+            row = repository.get_handled_update(session=session, incident_id=incident_id,
+                                                version=version)
+            update = IncidentUpdate.parse_raw(row.payload)
+            held = repository.held_customer_ids(session=session, incident_id=incident_id,
+                                                version=version)
+            recipients = [r for r in audience.recipients_in_areas(
+                session=session, areas=update.areas, now=now, timezone=policy.default_timezone,
+                webchat_window=self._options.webchat_window) if r.customer_id in held]
+            plan = plan_notices(update, recipients, PlanContext(
+                now=now, policy=policy,
+                recent_counts=repository.recent_sent_counts(
+                    session=session, since=now - timedelta(hours=policy.rate_window_hours)),
+                told_about_incident=repository.told_about_incident(
+                    session=session, incident_id=incident_id)))
+            for notice in plan.notices:
+                repository.release_held(session=session, notice=notice, version=version)
+            for skipped in plan.skipped:
+                if skipped.reason is not Suppression.QUIET_HOURS:
+                    repository.reclassify_held(session=session, incident_id=incident_id,
+                                               version=version, customer_id=skipped.customer_id,
+                                               reason=skipped.reason.value)
+            return len(plan.notices)
 
     # --- trackers ---------------------------------------------------------------------------
     async def record_in_trackers(self, *, limit: int = 10_000) -> int:

@@ -7,7 +7,9 @@ go out in the background: ``202`` for a new update, ``200`` with
 ``"duplicate": true`` for one already received (nothing is sent twice),
 ``409`` for a reused version with different content, ``422`` for a body or
 area that cannot be used, ``401`` without the token.
-``GET /incidents/{id}`` reports what was sent and skipped.
+``GET /incidents/{id}`` reports what was sent and skipped. Every 30 s the
+server sends notices held back by quiet hours once they end, and enters sent
+notices into Rasa conversations that were not reachable before.
 """
 
 from __future__ import annotations
@@ -94,7 +96,8 @@ async def health(_request: web.Request) -> web.Response:
 
 def build_app(care: OutageCare, *, token: str,
               tracker_sync_seconds: Optional[float] = TRACKER_SYNC_SECONDS) -> web.Application:
-    """The incidents API; also retries entering sent notices into Rasa every so often."""
+    """The incidents API; every so often it also sends notices held by quiet hours whose
+    morning has come and retries entering sent notices into Rasa."""
     app = web.Application(client_max_size=256 * 1024)
     app[CARE] = care
     app[TOKEN] = token
@@ -107,9 +110,10 @@ def build_app(care: OutageCare, *, token: str,
         while True:
             await asyncio.sleep(tracker_sync_seconds or 0)
             try:
+                await app[CARE].release_held()
                 await app[CARE].record_in_trackers()
-            except Exception:  # noqa: BLE001 - keep syncing; the log says why
-                logger.exception("entering notices into Rasa failed; will retry")
+            except Exception:  # noqa: BLE001 - keep going; the log says why
+                logger.exception("releasing held notices or entering them into Rasa failed")
 
     async def start(app: web.Application) -> None:
         if tracker_sync_seconds:

@@ -167,3 +167,21 @@ async def test_a_notice_with_an_unknown_outcome_is_never_resent(area, add_custom
     assert (first.sent, first.failed, again.sent) == (1, 1, 0)
     assert recipients(standin) == [fine.msisdn]
     assert care.incident_counts(incident_id="INC7") == {"sent": 1, "unknown": 1}
+
+
+async def test_quiet_hours_hold_a_notice_until_morning_and_only_the_newest_version(
+        area, add_customer, care, standin, clock):
+    sleeper = add_customer(area="M1")
+    night = datetime(2026, 6, 1, 22, 30, tzinfo=timezone.utc)  # 23:30 in London
+    clock[0] = night
+    held = await care.handle(opening(occurred_at=night))
+    await care.handle(opening(version=2, action="update", summary="engineers on site",
+                              occurred_at=night + timedelta(minutes=30)))
+    assert held.skipped == {"quiet_hours": 1} and standin.messages == []
+    clock[0] = night + timedelta(hours=3)  # 02:30: still quiet
+    assert await care.release_held() == 0
+    clock[0] = datetime(2026, 6, 2, 7, 30, tzinfo=timezone.utc)  # 08:30 in London
+    assert await care.release_held() == 1
+    assert await care.release_held() == 0
+    assert recipients(standin) == [sleeper.msisdn]
+    assert "engineers on site" in standin.messages[0].body
