@@ -9,6 +9,7 @@ agent reply (a bot utterance the desk sent: metadata source "desk").
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Optional
 
@@ -27,6 +28,8 @@ NOT_A_DRIVER = frozenset({"greet", "goodbye", "affirm", "deny", "thank", "thanks
                           "bot_challenge", "out_of_scope", "inform", "request_human",
                           "frustration", "nlu_fallback"})
 SESSION_GAP = timedelta(hours=1)
+#: Careline's channels key a known customer's conversation as ``customer-<id>``.
+_SENDER_CUSTOMER = re.compile(r"customer-(\d+)")
 FRUSTRATED_SCORE = -0.6
 
 
@@ -92,7 +95,10 @@ class ContactFolder:
         contact = Contact(sender_id=sender, started_at=at, last_event_at=at, user_messages=0,
                           frustrated=False, sentiment_sum=0.0, handed_off=False,
                           outage_notice=False)
-        if previous is not None and previous.customer_id is not None:
+        known = _SENDER_CUSTOMER.fullmatch(sender)
+        if known:
+            self._identify(contact, int(known.group(1)))
+        elif previous is not None and previous.customer_id is not None:
             self._identify(contact, previous.customer_id)
         self.session.add(contact)
         self.session.flush()

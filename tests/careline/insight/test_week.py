@@ -161,3 +161,18 @@ def test_the_html_report_has_charts_and_never_a_full_phone_number(week):
         assert person.msisdn[3:] not in page
     masked = mask_phone(people["A"].msisdn)
     assert masked.startswith("+44•") and masked in page
+
+
+def test_a_conversation_keyed_by_customer_id_is_attributed_without_slots(tmp_path, engine,
+                                                                         add_area, add_customer):
+    add_area("M1")
+    person = add_customer(area="M1", segment="business")
+    broker = SQLEventBroker(db=str(tmp_path / "events.db"))
+    Script(broker).conversation(f"customer-{person.id}", MONDAY, "sms",
+                                [("ask_bill", "bill please")])
+    broker.engine.dispose()
+    service = InsightService(engine=engine, events=str(tmp_path / "events.db"))
+    service.ingest_pending()
+    report = service.report(since=MONDAY, until=MONDAY + timedelta(days=1))
+    assert [(r.key, r.contacts) for r in report.by_segment] == [("business", 1)]
+    assert [(a.area, a.contacts) for a in report.areas] == [("M1", 1)]
