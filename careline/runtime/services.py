@@ -81,6 +81,7 @@ def local_services(settings: Settings, model: Path, token: str) -> list[ServiceS
             ),
         ),
         *handoff_services(settings),
+        incidents_service(settings),
     ]
 
 
@@ -107,6 +108,21 @@ def handoff_services(settings: Settings) -> list[ServiceSpec]:
             health_url=f"http://127.0.0.1:{worker_port}/health",
         ),
     ]
+
+
+def incidents_service(settings: Settings) -> ServiceSpec:
+    """The incidents API an operator's network system calls (docs/insight.md)."""
+    port = settings.resolved_incident_api_port
+    return ServiceSpec(
+        name="incidents",
+        argv=(sys.executable, "-m", "careline.cli.main", "incident", "serve",
+              "--port", str(port)),
+        health_url=f"http://127.0.0.1:{port}/health",
+        urls=(f"Incidents API: POST http://127.0.0.1:{port}/incidents "
+              "(token in .careline/secrets/incident-api-token)",
+              "Try an outage: .venv/bin/careline incident open INC-1 --area LS6 "
+              "--summary 'no mobile data'"),
+    )
 
 
 __all__ = ["ServiceSpec", "local_services", "rasa_environment", "PROJECT_ROOT"]
