@@ -120,3 +120,19 @@ async def test_rabbitmq_events_from_rasas_pika_broker_reach_the_desk():
             await channel.queue_delete(name)
         await channel.exchange_delete(exchange)
         await connection.close()
+
+
+def test_the_desk_reads_the_broker_rasa_is_configured_with(tmp_path, engine):
+    from careline.desk.app import default_event_source
+    from careline.desk.service import DeskService
+    from careline.settings import Settings
+
+    desk = DeskService(engine)
+    local = default_event_source(Settings(data_dir=tmp_path), desk)
+    assert isinstance(local, SqlEventSource)
+    assert str(local.engine.url) == f"sqlite:///{tmp_path / 'events.db'}"
+    production = default_event_source(
+        Settings(data_dir=tmp_path, event_broker_url="amqp://u:p@mq:5672/",
+                 desk_event_queue="desk-q"), desk)
+    assert isinstance(production, PikaEventSource)
+    assert production.queue_name == "desk-q" and production.exchange_name == "rasa-exchange"
