@@ -28,7 +28,8 @@ WARM_UP = 50
 def main() -> None:
     customers = int(os.environ.get("CARELINE_BENCH_CUSTOMERS", "100000"))
     lookups = int(os.environ.get("CARELINE_BENCH_LOOKUPS", "1000"))
-    print(f"profile store: {customers} synthetic customers, {lookups} lookups per backend")
+    print(f"profile store: {customers} synthetic customers, {lookups} lookups per backend "
+          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
     with tempfile.TemporaryDirectory() as directory:
         _bench("sqlite", f"sqlite:///{Path(directory) / 'bench.db'}", customers, lookups)
     with _postgres_database() as url:
@@ -59,7 +60,8 @@ def _bench(name: str, url: str, customers: int, lookups: int) -> None:
     p50 = statistics.median(timings)
     p95 = timings[int(len(timings) * 0.95) - 1]
     print(f"[{name}] find_customer+get_profile: p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
-          f"max {timings[-1]:.2f} ms over {len(timings)} lookups", flush=True)
+          f"max {timings[-1]:.2f} ms over {len(timings)} lookups "
+          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
     get_engine(url).dispose()
 
 
