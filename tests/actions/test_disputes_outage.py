@@ -69,3 +69,19 @@ async def test_fault_reported_when_troubleshooting_did_not_help(demo):
     reference = turn.kwargs("utter_fault_reported")["reference"]
     cases = ProfileService().get_profile(customer_id=demo["Tom"]).open_cases
     assert reference in {case.reference for case in cases}
+
+
+async def test_fixed_by_troubleshooting_is_noted_in_the_contact_history(demo):
+    from actions.outage import ActionFixedAfterTroubleshooting
+
+    turn = await run(ActionFixedAfterTroubleshooting(),
+                     Conversation(slots=verified(demo["Tom"]), intent="affirm"))
+    assert turn.responses == ["utter_glad_fixed"]
+    latest = ProfileService().recent_interactions(customer_id=demo["Tom"], limit=1)[0]
+    assert "restarting" in latest.summary
+
+
+async def test_no_update_to_give_without_an_incident(demo):
+    turn = await run(ActionOutageUpdate(), Conversation(slots=verified(demo["Gareth"]),
+                                                        intent="outage_update"))
+    assert turn.responses == ["utter_no_outage_update"]
