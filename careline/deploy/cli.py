@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
 import time
 
@@ -32,6 +33,7 @@ def _up(args: argparse.Namespace) -> int:
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
     from careline.runtime.local_secrets import local_secret
     from careline.runtime.model_cache import ensure_model
+    from careline.runtime.services import local_services, rasa_environment
     from careline.settings import get_settings
 
     if args.replicas < 1:
@@ -59,8 +61,16 @@ def _up(args: argparse.Namespace) -> int:
         event_queue=settings.event_queue,
         action_timeout_seconds=settings.action_timeout_seconds,
     )
+    # The single-instance services of `make run` (Twilio stand-in, desk, handoff
+    # worker), pointed at nginx instead of one Rasa server.
+    behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.url,
+                                         "database_url": plan.database_url})
+    extra = [spec for spec in local_services(behind_nginx, plan.model, plan.token)
+             if spec.name not in ("actions", "rasa")]
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # `kill`, systemd, timeout: stop all too
     started = time.monotonic()
-    supervisor = start_stack(plan, timeout=args.timeout)
+    supervisor = start_stack(plan, timeout=args.timeout, extra=extra,
+                             base_env=rasa_environment(behind_nginx, plan.token))
     print(f"\nCareline is up with {plan.replicas} replica(s) in "
           f"{time.monotonic() - started:.1f}s:")
     for service in supervisor.running:
@@ -74,3 +84,7 @@ def _up(args: argparse.Namespace) -> int:
     finally:
         supervisor.stop()
     return 0
+
+
+def _stop_on_sigterm(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt

@@ -9,6 +9,7 @@ use it with their own ports and servers.
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -78,6 +79,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
         "CARELINE_RASA_TOKEN": plan.token,
         "CARELINE_RASA_URL": plan.url,
+        # Twilio signs the public URL: nginx's, unless the operator names the real one.
+        "CARELINE_PUBLIC_URL": os.environ.get("CARELINE_PUBLIC_URL", plan.url),
         "PYTHONUNBUFFERED": "1",
     })
     for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
