@@ -28,8 +28,9 @@ class WebClient:
         self.events.append((event, data))
 
     async def connect(self, stack: CarelineStack, token: str | None = None) -> None:
-        await self.sio.connect(stack.rasa_url, transports=["websocket"],
-                               auth={"token": token} if token else None)
+        # Long polling: python-engineio's websocket client needs a newer aiohttp than Rasa pins.
+        await self.sio.connect(stack.rasa_url, transports=["polling"],
+                               auth={"token": token} if token else None, wait_timeout=30)
 
     def of(self, name: str) -> list[Any]:
         return [data for event, data in self.events if event == name]
