@@ -9,7 +9,8 @@ Careline with one replica (one Rasa process addressed directly) and with two
 (behind nginx), on the local PostgreSQL, Redis and RabbitMQ. Ratios compare
 Careline with the plain bot at the same load. Bounded: ~6 minutes with models cached.
 
-Environment: BENCH_LOAD_SECONDS (per phase, default 25), BENCH_LOAD_SATURATION_SECONDS (15).
+Environment: BENCH_LOAD_SECONDS (per phase, default 25), BENCH_LOAD_SATURATION_SECONDS (15),
+BENCH_LOAD_MODEL (a Careline model to load instead of the current one, to compare versions).
 """
 
 from __future__ import annotations
@@ -175,7 +176,7 @@ def start_careline(workdir: Path) -> tuple[Supervisor, StackPlan]:
     plan = StackPlan(
         replicas=2, port=ports[0], actions_port=ports[1],
         rasa_base_port=_consecutive_free(), action_base_port=_consecutive_free(),
-        data_dir=workdir, model=ensure_model().path, token=uuid.uuid4().hex,
+        data_dir=workdir, model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path), token=uuid.uuid4().hex,
         database_url=f"{SERVER}/careline_bench", tracker_store_url=f"{SERVER}/careline_bench_tracker",
         lock_key_prefix="bench", event_queue="careline_bench_events",
     )
