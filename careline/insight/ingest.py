@@ -24,9 +24,9 @@ from careline.profile.models import Customer
 HANDOFF_ACTION = "action_handoff_to_agent"
 NOTICE_INTENT = "EXTERNAL_outage_notice"
 #: Small talk that says nothing about why the customer came.
-NOT_A_DRIVER = frozenset({"greet", "goodbye", "affirm", "deny", "thank", "thanks", "chitchat",
-                          "bot_challenge", "out_of_scope", "inform", "request_human",
-                          "frustration", "nlu_fallback"})
+NOT_A_DRIVER = frozenset({"greet", "goodbye", "affirm", "deny", "thanks", "bot_challenge",
+                          "ask_capabilities", "out_of_scope", "inform", "verify_identity",
+                          "request_human", "frustration", "nlu_fallback"})
 SESSION_GAP = timedelta(hours=1)
 #: Careline's channels key a known customer's conversation as ``customer-<id>``.
 _SENDER_CUSTOMER = re.compile(r"customer-(\d+)")
