@@ -20,6 +20,7 @@ from pathlib import Path
 import aiohttp
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.settings import Settings
 from tests.e2e.customers import FICTIONAL_NUMBERS
 
 CONVERSATIONS = 50
@@ -84,7 +85,7 @@ async def twilio_conversation(session: aiohttp.ClientSession, phone: Phone, stan
         figures.latencies.append(last - started)
 
 
-async def run(settings, figures_rest: Figures, figures_twilio: Figures) -> None:  # type: ignore[no-untyped-def]
+async def run(settings: Settings, figures_rest: Figures, figures_twilio: Figures) -> None:
     standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
     limits = aiohttp.TCPConnector(limit=4 * CONVERSATIONS)
     timeout = aiohttp.ClientTimeout(total=300)
@@ -119,6 +120,10 @@ def main() -> None:
             asyncio.run(run(settings, rest, twilio))
         finally:
             supervisor.stop()
+    report(rest, twilio)
+
+
+def report(rest: Figures, twilio: Figures) -> None:
     turns = CONVERSATIONS * len(MESSAGES)
     print(f"{CONVERSATIONS} concurrent conversations x {len(MESSAGES)} messages = {turns} turns "
           "per channel, same Rasa server and model")

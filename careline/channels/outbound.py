@@ -64,7 +64,8 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
     engine = get_engine(settings.resolved_database_url)
     store = store or ChannelStore(engine)
     number = normalise_msisdn(address, region=settings.default_region)
-    default_from = settings.twilio_whatsapp_from if channel == "whatsapp" else settings.twilio_sms_from
+    default_from = (settings.twilio_whatsapp_from if channel == "whatsapp"
+                    else settings.twilio_sms_from)
     sender = TwilioSender(settings=settings, store=store, identity=SenderIdentity(
         channel=channel, from_number=default_from,
         messaging_service_sid=settings.twilio_messaging_service_sid))
@@ -73,7 +74,8 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
         ref = await run_blocking(functools.partial(
             profiles.find_customer, channel=channel, address=number))
         if ref is None:
-            return await _refused(sender, number, None, "not a known customer: no consent on record")
+            return await _refused(sender, number, None,
+                                  "not a known customer: no consent on record")
         sender_id = customer_sender_id(ref.customer_id)
         profile = await run_blocking(functools.partial(
             profiles.get_profile, customer_id=ref.customer_id, interactions=0))

@@ -83,8 +83,8 @@ class ChannelStore:
         with session_scope(self._engine) as session:
             row = repository.get_route(session=session, sender_id=sender_id, channel=channel)
             if row is not None:
-                row.offered_choices = json.dumps(
-                    [{"title": c.title, "payload": c.payload} for c in choices]) if choices else None
+                offered = [{"title": c.title, "payload": c.payload} for c in choices]
+                row.offered_choices = json.dumps(offered) if offered else None
 
     def record_delivery(self, *, channel: str, to_address: str, status: str, attempts: int,
                         sender_id: Optional[str] = None, message_sid: Optional[str] = None,

@@ -1,1 +1,1 @@
-"""The web chat page: a small widget (buttons, typing indicator, reconnect) for the webchat channel."""
+"""The web chat page: a widget with buttons, typing indicator and reconnection."""

@@ -11,7 +11,6 @@ import pytest
 import requests
 
 from careline.channels.phone_simulator import PhoneMessage
-from careline.channels.rendering import TWILIO_BODY_LIMIT
 from careline.channels.twilio_channel import APOLOGY
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack

@@ -5,7 +5,8 @@ from careline.channels.schemas import Choice
 
 
 def _sentences(count: int) -> str:
-    return " ".join(f"Sentence number {i} explains one more part of your bill." for i in range(count))
+    return " ".join(f"Sentence number {i} explains one more part of your bill."
+                    for i in range(count))
 
 
 def test_a_2000_character_answer_is_split_between_sentences_within_the_limit():
@@ -31,9 +32,10 @@ def test_a_sentence_longer_than_the_limit_is_split_between_words():
 
 
 def test_a_word_longer_than_the_limit_is_cut():
-    parts = split_text("See https://example.com/" + "x" * 120, 50)
+    text = "See https://example.com/" + "x" * 120
+    parts = split_text(text, 50)
     assert all(len(part) <= 50 for part in parts)
-    assert "".join(parts).replace(" ", "") == ("See https://example.com/" + "x" * 120).replace(" ", "")
+    assert "".join(parts).replace(" ", "") == text.replace(" ", "")
 
 
 def test_buttons_become_numbered_options_and_digits_pick_them():
