@@ -22,6 +22,7 @@ import random
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -137,10 +138,12 @@ def ensure_plain_model() -> Path:
     model = cache_dir() / f"{name}.tar.gz"
     if not model.exists():
         print(f"training the plain bot into {model} …", flush=True)
-        subprocess.run(["nice", "-n", "10", sys.executable, "-m", "rasa", "train",
-                        "--config", "config.yml", "--domain", "domain.yml", "--data", "data",
-                        "--out", str(model.parent), "--fixed-model-name", name],
-                       cwd=PLAIN_PROJECT, check=True, stdout=subprocess.DEVNULL)
+        with tempfile.TemporaryDirectory() as rasa_cache:  # keep .rasa/ out of the tree
+            subprocess.run(["nice", "-n", "10", sys.executable, "-m", "rasa", "train",
+                            "--config", "config.yml", "--domain", "domain.yml", "--data",
+                            "data", "--out", str(model.parent), "--fixed-model-name", name],
+                           cwd=PLAIN_PROJECT, check=True, stdout=subprocess.DEVNULL,
+                           env={**os.environ, "RASA_CACHE_DIRECTORY": rasa_cache})
     return model
 
 
@@ -176,7 +179,8 @@ def start_careline(workdir: Path) -> tuple[Supervisor, StackPlan]:
     plan = StackPlan(
         replicas=2, port=ports[0], actions_port=ports[1],
         rasa_base_port=_consecutive_free(), action_base_port=_consecutive_free(),
-        data_dir=workdir, model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path), token=uuid.uuid4().hex,
+        data_dir=workdir, token=uuid.uuid4().hex,
+        model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path),
         database_url=f"{SERVER}/careline_bench", tracker_store_url=f"{SERVER}/careline_bench_tracker",
         lock_key_prefix="bench", event_queue="careline_bench_events",
     )

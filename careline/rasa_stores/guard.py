@@ -33,7 +33,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
 from careline.observability.redact import redact
-from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 
 logger = logging.getLogger("careline.turns")
 
@@ -63,13 +63,7 @@ def install() -> None:
         turn_started.set(time.monotonic())
         try:
             return await original_handle(self, message)
-        except LockError as error:  # ConversationUnavailable lock errors included
-            return await _refuse_politely(message, error)
-        except Exception as error:
-            from careline.rasa_stores.errors import ConversationUnavailable
-
-            if not isinstance(error, ConversationUnavailable):
-                raise
+        except (ConversationUnavailable, LockError) as error:
             return await _refuse_politely(message, error)
 
     Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
