@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+import shutil
 import socket
 import subprocess
 import sys
@@ -31,11 +32,19 @@ class Person(NamedTuple):
     msisdn: str
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One database migrated to every head, copied for each test (migrating takes seconds)."""
+    path = tmp_path_factory.mktemp("careline-template") / "careline.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture()
-def engine(tmp_path: Path) -> Engine:
-    url = f"sqlite:///{tmp_path / 'careline.db'}"
-    upgrade(url)
-    return get_engine(url)
+def engine(tmp_path: Path, migrated_template: Path) -> Engine:
+    path = tmp_path / "careline.db"
+    shutil.copyfile(migrated_template, path)
+    return get_engine(f"sqlite:///{path}")
 
 
 @pytest.fixture()
