@@ -69,7 +69,8 @@ class ActionOutageUpdate(AccountAction):
                      customer: Customer) -> list[EventType]:
         profile = await lookup(profiles().get_profile, customer_id=customer.customer_id,
                                interactions=0)
-        reference = tracker.get_slot("outage_reference")
+        # the incident discussed here, or the one a proactive notice told the customer about
+        reference = tracker.get_slot("outage_reference") or tracker.get_slot("outage_incident")
         known = {o.reference: o for o in profile.outages}
         outage = known.get(reference) if reference else most_relevant(profile.outages)
         if outage is None and reference:

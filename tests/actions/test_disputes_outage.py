@@ -85,3 +85,11 @@ async def test_no_update_to_give_without_an_incident(demo):
     turn = await run(ActionOutageUpdate(), Conversation(slots=verified(demo["Gareth"]),
                                                         intent="outage_update"))
     assert turn.responses == ["utter_no_outage_update"]
+
+
+async def test_an_update_after_a_proactive_notice_is_about_that_incident(demo):
+    reference = ProfileService().outages_for_customer(customer_id=demo["Priya"])[0].reference
+    turn = await run(ActionOutageUpdate(), Conversation(
+        slots=verified(demo["Priya"], "whatsapp", outage_incident=reference),
+        intent="outage_update"))
+    assert turn.kwargs("utter_outage_update")["reference"] == reference
