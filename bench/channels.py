@@ -114,7 +114,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="careline-bench-") as base:
         settings = stack_settings(Path(base))
-        supervisor, _ = prepare_and_start(timeout=300, settings=settings)
+        supervisor, _ = prepare_and_start(timeout=600, settings=settings)
         try:
             rest, twilio = Figures(), Figures()
             asyncio.run(run(settings, rest, twilio))

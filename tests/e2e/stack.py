@@ -80,7 +80,7 @@ def careline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Carelin
     from careline.runtime.launch import prepare_and_start
 
     settings = stack_settings(tmp_path_factory.mktemp("careline-stack"))
-    supervisor, _ = prepare_and_start(timeout=300, settings=settings)
+    supervisor, _ = prepare_and_start(timeout=600, settings=settings)
     try:
         yield CarelineStack(settings=settings, token=settings.rasa_token.get_secret_value())
     finally:

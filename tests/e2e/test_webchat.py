@@ -136,3 +136,16 @@ def test_the_desk_reaches_a_web_chat_customer_outside_a_turn(careline_stack):
 
     messages = asyncio.run(run())
     assert messages[-1]["text"] == "Hi Bob, this is Sam from the team."
+
+
+def test_a_token_naming_a_customer_joins_their_phone_conversation(careline_stack):
+    async def run() -> dict:
+        client = WebClient()
+        await client.connect(careline_stack,
+                             _token(careline_stack, subject="carol-web", customer_id=4242))
+        session = await client.session()
+        await client.sio.disconnect()
+        return session
+
+    session = asyncio.run(run())
+    assert session["session_id"] == "customer-4242" and session["anonymous"] is False
