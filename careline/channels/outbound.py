@@ -53,6 +53,7 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
                         settings: Optional[Settings] = None,
                         store: Optional[ChannelStore] = None) -> OutboundResult:
     """Send ``text`` (or ``template``) to ``address`` on ``channel`` if policy allows."""
+    from careline.profile.errors import InvalidIdentity
     from careline.profile.phone import normalise_msisdn
     from careline.profile.service import ProfileService
 
@@ -63,7 +64,10 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
     settings = settings or get_settings()
     engine = get_engine(settings.resolved_database_url)
     store = store or ChannelStore(engine)
-    number = normalise_msisdn(address, region=settings.default_region)
+    try:
+        number = normalise_msisdn(address, region=settings.default_region)
+    except InvalidIdentity as error:
+        raise OutboundRefused(f"not a phone number: {error}") from error
     default_from = (settings.twilio_whatsapp_from if channel == "whatsapp"
                     else settings.twilio_sms_from)
     sender = TwilioSender(settings=settings, store=store, identity=SenderIdentity(
