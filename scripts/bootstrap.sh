@@ -23,8 +23,14 @@ if [ ! -x .venv/bin/python ]; then
   "$PYTHON" -m venv .venv
 fi
 
+# pip warns about every package missing from this machine's local wheel mirrors; hide that noise.
+pip_install() {
+  .venv/bin/python -m pip install --quiet "$@" 2>&1 | grep -v "is ignored: it is neither a file nor a directory"
+  return "${PIPESTATUS[0]}"
+}
+
 started=$(date +%s)
-.venv/bin/python -m pip install --quiet --upgrade "pip==24.0"
-.venv/bin/python -m pip install --quiet -r requirements.txt -c constraints.txt
-.venv/bin/python -m pip install --quiet --no-deps -e .
+pip_install --upgrade "pip==24.0"
+pip_install -r requirements.txt -c constraints.txt
+pip_install --no-deps -e .
 echo "dependencies installed in $(( $(date +%s) - started ))s"
