@@ -163,7 +163,7 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str]:
         name="plain-rasa",
         argv=(sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)),
         health_url=f"http://127.0.0.1:{port}/",
-    )], timeout=300)
+    )], timeout=900)
     return supervisor, f"http://127.0.0.1:{port}"
 
 
@@ -184,7 +184,7 @@ def start_careline(workdir: Path) -> tuple[Supervisor, StackPlan]:
         database_url=f"{SERVER}/careline_bench", tracker_store_url=f"{SERVER}/careline_bench_tracker",
         lock_key_prefix="bench", event_queue="careline_bench_events",
     )
-    return start_stack(plan, timeout=420), plan
+    return start_stack(plan, timeout=900), plan
 
 
 def _consecutive_free() -> int:
