@@ -54,10 +54,11 @@ class ChannelStore:
             return row.duplicates if row else 0
 
     def remember_route(self, *, sender_id: str, channel: str, address: str,
-                       at: Optional[datetime] = None) -> None:
+                       at: Optional[datetime] = None) -> Optional[Route]:
         """Record that the customer just wrote on ``channel`` from ``address``.
 
-        Options offered before are forgotten: a digit only picks from the last offer.
+        Options offered before are forgotten (a digit only picks from the last offer);
+        the route as it was, with those options, is returned.
         """
         moment = at or utcnow()
         with session_scope(self._engine) as session:
@@ -65,9 +66,11 @@ class ChannelStore:
             if row is None:
                 session.add(ConversationRoute(sender_id=sender_id, channel=channel,
                                               address=address, last_inbound_at=moment))
-            else:
-                row.address, row.last_inbound_at = address, moment
-                row.offered_choices = None
+                return None
+            previous = _route(row)
+            row.address, row.last_inbound_at = address, moment
+            row.offered_choices = None
+            return previous
 
     def route(self, *, sender_id: str, channel: Optional[str] = None) -> Optional[Route]:
         """The route on ``channel``, or the most recent one when no channel is named."""

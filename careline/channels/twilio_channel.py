@@ -92,9 +92,14 @@ class TwilioChannel(InputChannel):
             if inbound is None:
                 logger.warning("%s webhook without From or MessageSid ignored", self.kind)
                 return _twiml()
-            first_time = await run_blocking(functools.partial(
-                self.store.claim_inbound, message_sid=inbound.message_sid, channel=self.kind,
-                idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)))
+            try:
+                first_time = await run_blocking(functools.partial(
+                    self.store.claim_inbound, message_sid=inbound.message_sid,
+                    channel=self.kind, idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)))
+            except Exception:  # noqa: BLE001 - unknown whether seen: let Twilio retry it
+                logger.exception("%s %s: could not record the MessageSid", self.kind,
+                                 inbound.message_sid)
+                return response.text("temporarily unavailable", status=503)
             if not first_time:
                 logger.info("%s %s already processed (Twilio retry, idempotency token %s)",
                             self.kind, inbound.message_sid,
@@ -141,8 +146,6 @@ class TwilioChannel(InputChannel):
                                    limit=self.limit)
         try:
             previous = await run_blocking(functools.partial(
-                self.store.route, sender_id=key.sender_id, channel=self.kind))
-            await run_blocking(functools.partial(
                 self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
                 address=key.address))
             keyword = keyword_of(inbound.body, inbound.opt_out_type)

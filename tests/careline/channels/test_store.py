@@ -45,3 +45,12 @@ def test_a_status_callback_racing_ahead_of_the_send_record_keeps_its_status(stor
                                    attempts=2, message_sid="SMr", sender_id="customer-3")
     assert (record.status, record.attempts, record.sender_id) == ("delivered", 2, "customer-3")
     assert len(store.deliveries()) == 1
+
+
+def test_remembering_a_route_returns_the_one_before(store):
+    assert store.remember_route(sender_id="+447700900123", channel="sms",
+                                address="+447700900123") is None
+    store.offer_choices(sender_id="+447700900123", channel="sms", choices=[Choice("A", "/a")])
+    previous = store.remember_route(sender_id="+447700900123", channel="sms",
+                                    address="+447700900123")
+    assert previous.offered_choices == (Choice("A", "/a"),)
