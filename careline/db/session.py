@@ -14,6 +14,7 @@ from typing import Callable, Iterator, Optional, TypeVar
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from careline.settings import get_settings
 
@@ -25,8 +26,11 @@ def get_engine(url: Optional[str] = None) -> Engine:
     """The engine for ``url`` (default: the settings' database), created once."""
     url = url or get_settings().resolved_database_url
     if url.startswith("sqlite"):
+        # SQLAlchemy 1.4 opens a new SQLite connection per session by default;
+        # a pool keeps connections (and their page cache) between calls.
         engine = create_engine(
-            url, future=True, connect_args={"check_same_thread": False, "timeout": 30}
+            url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=10,
+            connect_args={"check_same_thread": False, "timeout": 30},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
     else:
