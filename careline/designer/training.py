@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import logging
 import os
 import tempfile
 import time
@@ -19,8 +18,6 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from careline.runtime.model_cache import cache_dir
-
-logger = logging.getLogger(__name__)
 
 #: The intent Rasa's FallbackClassifier predicts when it is not confident enough.
 FALLBACK_INTENT = "nlu_fallback"
