@@ -34,6 +34,12 @@ from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
+#: Turns run at once per channel; more wait their turn while their webhooks are acknowledged,
+#: so a burst cannot starve the event loop that acknowledges (and records) new webhooks.
+MAX_CONCURRENT_TURNS = 8
+#: Recording a MessageSid may wait this long (Twilio gives up on a webhook after 15 s).
+CLAIM_TIMEOUT_SECONDS = 10.0
+
 APOLOGY = ("Sorry, something went wrong on our side while answering you. "
            "Please try again in a few minutes.")
 
@@ -50,16 +56,18 @@ class TwilioChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Optional credentials: ``from_number``, ``messaging_service_sid``, ``max_body_chars``."""
+        """Optional credentials: ``from_number``, ``messaging_service_sid``,
+        ``max_body_chars``, ``max_concurrent_turns``."""
         credentials = credentials or {}
         return cls(from_number=credentials.get("from_number"),
                    messaging_service_sid=credentials.get("messaging_service_sid"),
-                   limit=credentials.get("max_body_chars"))
+                   limit=credentials.get("max_body_chars"),
+                   concurrency=credentials.get("max_concurrent_turns"))
 
     def __init__(self, *, from_number: Optional[str] = None,
                  messaging_service_sid: Optional[str] = None, limit: Optional[int] = None,
-                 settings: Optional[Settings] = None, store: Optional[ChannelStore] = None
-                 ) -> None:
+                 concurrency: Optional[int] = None, settings: Optional[Settings] = None,
+                 store: Optional[ChannelStore] = None) -> None:
         self.settings = settings or get_settings()
         default_from = (self.settings.twilio_whatsapp_from if self.kind == "whatsapp"
                         else self.settings.twilio_sms_from)
@@ -71,6 +79,8 @@ class TwilioChannel(InputChannel):
         self.sender = TwilioSender(settings=self.settings, identity=identity, store=self.store)
         self.limit = int(limit or CHANNEL_LIMITS[self.kind])
         self._turns: set[asyncio.Task] = set()
+        self._concurrency = int(concurrency or MAX_CONCURRENT_TURNS)
+        self._slots: Optional[asyncio.Semaphore] = None  # made in the server's loop
 
     def get_output_channel(self) -> TwilioOutput:
         """Reaches a conversation's customer outside a turn (desk replies, notices)."""
@@ -95,7 +105,8 @@ class TwilioChannel(InputChannel):
             try:
                 first_time = await run_blocking(functools.partial(
                     self.store.claim_inbound, message_sid=inbound.message_sid,
-                    channel=self.kind, idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)))
+                    channel=self.kind, idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)),
+                    timeout=CLAIM_TIMEOUT_SECONDS)
             except Exception:  # noqa: BLE001 - unknown whether seen: let Twilio retry it
                 logger.exception("%s %s: could not record the MessageSid", self.kind,
                                  inbound.message_sid)
@@ -141,6 +152,13 @@ class TwilioChannel(InputChannel):
 
     async def _run_turn(self, inbound: TwilioInbound,
                         on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._concurrency)
+        async with self._slots:
+            await self._turn(inbound, on_new_message)
+
+    async def _turn(self, inbound: TwilioInbound,
+                    on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output_class(sender=self.sender, store=self.store, address=key.address,
                                    limit=self.limit)
