@@ -39,11 +39,17 @@ class RasaClient:
         await self._append(conversation_id, [_bot(text, agent)])
 
     async def hand_back(self, *, conversation_id: str, closing_text: str, agent: str) -> None:
-        """Resume the bot for this conversation, clear the reason, say the closing line."""
+        """Resume the bot for this conversation, clear the reason, say the closing line.
+
+        The paused conversation never logged ``action_listen`` after the handoff
+        action; appending it makes the next customer message look like any other
+        turn to the policies, so rules (greet → utter_greet …) apply again.
+        """
         await self._append(conversation_id, [
             {"event": "resume", "timestamp": time.time()},
             {"event": "slot", "name": "handoff_reason", "value": None, "timestamp": time.time()},
             _bot(closing_text, agent),
+            {"event": "action", "name": "action_listen", "timestamp": time.time()},
         ])
 
     async def _append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
