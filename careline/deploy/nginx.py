@@ -90,6 +90,7 @@ http {{
   }}
   server {{
     listen 127.0.0.1:{layout.actions_port};
+    client_body_buffer_size 1m;  # action calls carry the tracker: keep them in memory
     location / {{
       proxy_pass http://actions;
       proxy_http_version 1.1;

@@ -131,7 +131,7 @@ class RedisTicketLockStore(LockStore):
             # A restarted Redis leaves every pooled connection dead; retry once on a
             # fresh one instead of refusing a turn per stale connection.
             self._client = aioredis.Redis.from_url(
-                self.url, socket_timeout=5, socket_connect_timeout=2, decode_responses=True,
+                self.url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True,
                 retry=Retry(NoBackoff(), 2), retry_on_error=[RedisConnectionError],
             )
             self._loop = loop
