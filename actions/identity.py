@@ -72,6 +72,9 @@ class ValidateVerificationForm(FormValidationAction):
 
     async def validate_account_number(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        if tracker.get_slot("claimed_customer_id") is not None and \
+                tracker.get_slot("requested_slot") != "account_number":
+            return {}  # a code that merely looks like an account number: keep the account
         service = identity_service()
         try:
             customer = await service.find_account(account_number=str(value))

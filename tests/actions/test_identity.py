@@ -136,3 +136,12 @@ async def test_an_already_verified_customer_passes_the_form_at_once(careline_db)
         CollectingDispatcher(), Conversation(intent="ask_balance",
                                              slots=verified(3, "webchat")).tracker(), domain)
     assert {e["name"]: e["value"] for e in events}["requested_slot"] is None
+
+
+async def test_a_code_read_as_an_account_number_does_not_undo_the_claimed_account(careline_db):
+    dispatcher = CollectingDispatcher()
+    waiting_for_code = Conversation(slots={"claimed_customer_id": 2, "account_number": "CL10000102",
+                                           "requested_slot": "otp_code"})
+    assert await ValidateVerificationForm().validate_account_number(
+        "481543", dispatcher, waiting_for_code.tracker(), {}) == {}
+    assert dispatcher.messages == []
