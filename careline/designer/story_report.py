@@ -39,7 +39,7 @@ def run_story_tests(root: Path, model: Path, raw_out: Path) -> None:
     """``rasa test core`` on tests/stories, writing Rasa's own files to ``raw_out``."""
     raw_out.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        [sys.executable, "-m", "careline.cli.main", "rasa", "test", "core", "--domain", "domain",
+        [sys.executable, "-m", "careline.cli.main", "rasa", "test", "core",
          "--stories", "tests/stories", "--model", str(model), "--out", str(raw_out)],
         cwd=root, check=True,
     )
