@@ -21,10 +21,13 @@ from careline.settings import get_settings
 T = TypeVar("T")
 
 
-@functools.lru_cache(maxsize=8)
 def get_engine(url: Optional[str] = None) -> Engine:
-    """The engine for ``url`` (default: the settings' database), created once."""
-    url = url or get_settings().resolved_database_url
+    """The engine for ``url`` (default: the settings' database), created once per URL."""
+    return _engine_for(url or get_settings().resolved_database_url)
+
+
+@functools.lru_cache(maxsize=8)
+def _engine_for(url: str) -> Engine:
     if url.startswith("sqlite"):
         # SQLAlchemy 1.4 opens a new SQLite connection per session by default;
         # a pool keeps connections (and their page cache) between calls.
@@ -36,6 +39,10 @@ def get_engine(url: Optional[str] = None) -> Engine:
     else:
         engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
     return engine
+
+
+#: Tests forget cached engines between databases with ``get_engine.cache_clear()``.
+get_engine.cache_clear = _engine_for.cache_clear  # type: ignore[attr-defined]
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
