@@ -29,6 +29,7 @@ def _send(args: argparse.Namespace) -> int:
     import sys
 
     import aiohttp
+    from twilio.base.exceptions import TwilioRestException
 
     from careline.channels.phone_simulator import Phone, PhoneMessage
     from careline.settings import get_settings
@@ -72,4 +73,8 @@ def _send(args: argparse.Namespace) -> int:
         return asyncio.run(run())
     except aiohttp.ClientError as error:
         print(f"could not reach Careline or the Twilio stand-in: {error}", file=sys.stderr)
+        return 1
+    except TwilioRestException as error:
+        print(f"the Twilio stand-in refused the request ({error.status} {error.msg}): check "
+              "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN", file=sys.stderr)
         return 1
