@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import json
+import re
 import subprocess
 import sys
 from dataclasses import asdict, dataclass
@@ -12,6 +13,9 @@ from pathlib import Path
 import yaml
 
 from careline.designer.project import load_project
+
+
+_NAME_WITH_FILE = re.compile(r"^(.*) \(([^()]+\.ya?ml)\)$")
 
 
 @dataclass(frozen=True)
@@ -53,13 +57,12 @@ def read_results(root: Path, raw_out: Path) -> StoryResult:
     if failed_file.exists():
         text = failed_file.read_text(encoding="utf-8")
         for story in (yaml.safe_load(text) or {}).get("stories") or []:
-            name = str(story.get("story", "?"))
-            failed.append(FailedStory(name, _test_file(root, name), _wrong_steps(text, name)))
+            raw_name = str(story.get("story", "?"))
+            # Rasa appends the test file to the name: "greet then pay (tests/stories/x.yml)".
+            match = _NAME_WITH_FILE.match(raw_name)
+            name, file = (match.group(1), match.group(2)) if match else (raw_name, "tests/stories")
+            failed.append(FailedStory(name, file, _wrong_steps(text, raw_name)))
     return StoryResult(total=total, failed=tuple(failed))
-
-
-def _test_file(root: Path, name: str) -> str:
-    return next((t.file for t in load_project(root).tests if t.name == name), "tests/stories")
 
 
 def _wrong_steps(text: str, story: str) -> tuple[str, ...]:

@@ -35,6 +35,7 @@ def test_story_results_count_failures_and_show_the_wrong_step(make_project, tmp_
     result = read_results(root, raw)
     assert (result.total, result.passed) == (1, 0)
     [story] = result.failed
+    assert (story.name, story.file) == ("greet then balance", "tests/stories/test_general.yml")
     assert story.wrong_predictions == ("- action: utter_balance # predicted: utter_greet",)
     write_story_report(result, tmp_path / "out")
     assert "predicted: utter_greet" in (tmp_path / "out" / "index.html").read_text()
