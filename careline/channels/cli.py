@@ -29,7 +29,7 @@ def _send(args: argparse.Namespace) -> int:
     import sys
 
     import aiohttp
-    from twilio.base.exceptions import TwilioRestException
+    from twilio.base.exceptions import TwilioException
 
     from careline.channels.phone_simulator import Phone, PhoneMessage
     from careline.settings import get_settings
@@ -74,7 +74,7 @@ def _send(args: argparse.Namespace) -> int:
     except aiohttp.ClientError as error:
         print(f"could not reach Careline or the Twilio stand-in: {error}", file=sys.stderr)
         return 1
-    except TwilioRestException as error:
-        print(f"the Twilio stand-in refused the request ({error.status} {error.msg}): check "
+    except TwilioException as error:
+        print(f"the Twilio stand-in refused the request ({error}): check "
               "TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN", file=sys.stderr)
         return 1
