@@ -25,7 +25,8 @@ fi
 
 # pip warns about every package missing from this machine's local wheel mirrors; hide that noise.
 pip_install() {
-  .venv/bin/python -m pip install --quiet "$@" 2>&1 | grep -v "is ignored: it is neither a file nor a directory"
+  .venv/bin/python -m pip install --quiet "$@" 2>&1 \
+    | { grep -v "is ignored: it is neither a file nor a directory" || true; }
   return "${PIPESTATUS[0]}"
 }
 
