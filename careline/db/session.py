@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 import functools
 from contextlib import contextmanager
-from typing import Callable, Iterator, Optional, TypeVar
+from typing import Callable, ContextManager, Iterator, Optional, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -57,9 +57,9 @@ def session_factory(engine: Optional[Engine] = None) -> sessionmaker:
 
 
 @contextmanager
-def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
-    """A session that commits on success and rolls back on error."""
-    session: Session = session_factory(engine)()
+def committing(sessions: Callable[[], Session]) -> Iterator[Session]:
+    """A session from ``sessions`` committed on success, rolled back on any error."""
+    session = sessions()
     try:
         yield session
         session.commit()
@@ -68,6 +68,11 @@ def session_scope(engine: Optional[Engine] = None) -> Iterator[Session]:
         raise
     finally:
         session.close()
+
+
+def session_scope(engine: Optional[Engine] = None) -> ContextManager[Session]:
+    """A session of ``engine`` (default: the settings' database) that commits on success."""
+    return committing(session_factory(engine))
 
 
 async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) -> T:

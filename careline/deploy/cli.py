@@ -34,6 +34,7 @@ def _up(args: argparse.Namespace) -> int:
     from careline.runtime.local_secrets import local_secret
     from careline.runtime.model_cache import ensure_model
     from careline.runtime.services import local_services, rasa_environment
+    from careline.runtime.supervisor import serve_until_interrupted
     from careline.settings import get_settings
 
     if args.replicas < 1:
@@ -71,18 +72,12 @@ def _up(args: argparse.Namespace) -> int:
     started = time.monotonic()
     supervisor = start_stack(plan, timeout=args.timeout, extra=extra,
                              base_env=rasa_environment(behind_nginx, plan.token))
-    print(f"\nCareline is up with {plan.replicas} replica(s) in "
-          f"{time.monotonic() - started:.1f}s:")
-    for service in supervisor.running:
-        for url in service.spec.urls:
-            print(f"  {url}")
-    print(f"  Logs: {data_dir / 'logs'}\nPress Ctrl-C to stop.", flush=True)
-    try:
-        supervisor.wait()
-    except KeyboardInterrupt:
-        print("\nstopping…", file=sys.stderr)
-    finally:
-        supervisor.stop()
+    serve_until_interrupted(supervisor, [
+        f"\nCareline is up with {plan.replicas} replica(s) in "
+        f"{time.monotonic() - started:.1f}s:",
+        *(f"  {url}" for service in supervisor.running for url in service.spec.urls),
+        f"  Logs: {data_dir / 'logs'}",
+    ])
     return 0
 
 

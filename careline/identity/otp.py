@@ -11,15 +11,13 @@ import hashlib
 import hmac
 import secrets
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Optional
+from typing import Callable, ContextManager, Optional
 
-from contextlib import contextmanager
-from typing import Iterator
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from careline.db.session import session_factory
+from careline.db.session import committing, session_factory
 from careline.identity import repository
 from careline.identity.schemas import CodeCheck, CodeOutcome, IssuedCode
 
@@ -56,17 +54,8 @@ class OneTimeCodeService:
         self._max_attempts = max_attempts
         self._clock = clock
 
-    @contextmanager
-    def _session(self) -> Iterator[Session]:
-        session: Session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+    def _session(self) -> ContextManager[Session]:
+        return committing(self._sessions)
 
     def issue(self, *, customer_id: int, purpose: str) -> IssuedCode:
         """A new code for ``customer_id``; earlier open codes for the purpose stop working."""

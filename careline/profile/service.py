@@ -15,12 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 from decimal import Decimal
-from typing import Callable, Iterator, Optional, Union
+from typing import Callable, ContextManager, Iterator, Optional, Union
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from careline.db.session import get_engine, session_factory
+from careline.db.session import committing, get_engine, session_factory
 from careline.profile import commands, policy
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
@@ -97,18 +97,9 @@ class ProfileService:
             session.rollback()
             session.close()
 
-    @contextmanager
-    def _write(self) -> Iterator[Session]:
+    def _write(self) -> ContextManager[Session]:
         """A session committed on success, rolled back on any error."""
-        session: Session = self._sessions()
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
+        return committing(self._sessions)
 
     def _silos(self, session: Session) -> Silos:
         today = self._today()

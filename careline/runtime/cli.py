@@ -73,17 +73,12 @@ def _settings(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from careline.runtime.launch import prepare_and_start
+    from careline.runtime.supervisor import serve_until_interrupted
 
     started = time.monotonic()
     supervisor, urls = prepare_and_start(timeout=args.timeout)
-    print(f"\nCareline is up in {time.monotonic() - started:.1f}s. Try:")
-    for url in urls:
-        print(f"  {url}")
-    print("Press Ctrl-C to stop.", flush=True)
-    try:
-        supervisor.wait()
-    except KeyboardInterrupt:
-        print("\nstopping…", file=sys.stderr)
-    finally:
-        supervisor.stop()
+    serve_until_interrupted(supervisor, [
+        f"\nCareline is up in {time.monotonic() - started:.1f}s. Try:",
+        *(f"  {url}" for url in urls),
+    ])
     return 0

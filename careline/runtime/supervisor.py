@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -96,6 +97,19 @@ class Supervisor:
             _signal_group(service.process, signal.SIGKILL)  # stragglers in the group
             service.log.close()
         self.running.clear()
+
+
+def serve_until_interrupted(supervisor: Supervisor, banner: Sequence[str]) -> None:
+    """Print what to try, wait for Ctrl-C (or a child's death), then stop every child."""
+    for line in banner:
+        print(line)
+    print("Press Ctrl-C to stop.", flush=True)
+    try:
+        supervisor.wait()
+    except KeyboardInterrupt:
+        print("\nstopping…", file=sys.stderr)
+    finally:
+        supervisor.stop()
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:
