@@ -8,6 +8,7 @@ from careline.channels.outbound import OutboundRefused, Template, send_outbound
 from careline.channels.store import ChannelStore
 from careline.proactive.delivery import DeliveryError, RasaConversations, notice_entities
 from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
+from careline.db.session import get_engine
 from careline.settings import Settings
 
 
@@ -24,7 +25,7 @@ class TwilioAndRasaChannel:
     def __init__(self, *, settings: Settings, rasa: Optional[RasaConversations] = None,
                  store: Optional[ChannelStore] = None) -> None:
         self._settings = settings
-        self._store = store or ChannelStore()
+        self._store = store or ChannelStore(get_engine(settings.resolved_database_url))
         self._rasa = rasa
 
     async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:

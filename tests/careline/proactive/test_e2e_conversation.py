@@ -65,7 +65,8 @@ def test_open_and_resolve_notices_are_in_the_conversation_and_sent_once(careline
     async def run() -> None:
         await care.handle(opened)
         await care.handle(opened)  # a retry: nothing sent or recorded twice
-        await care.handle(opened.copy(update={"version": 2, "action": "resolve"}))
+        await care.handle(IncidentUpdate.parse_obj({**opened.dict(), "version": 2,
+                                                    "action": "resolve"}))
         await care.close()
 
     asyncio.run(run())
