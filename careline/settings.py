@@ -44,10 +44,11 @@ class Settings(BaseSettings):
     desk_port: int = Field(5080, env="CARELINE_DESK_PORT")
     twilio_standin_port: int = Field(5099, env="CARELINE_TWILIO_STANDIN_PORT")
 
-    rasa_url: str = Field("http://127.0.0.1:5005", env="CARELINE_RASA_URL")
+    #: Both default to the local Rasa port (CARELINE_RASA_PORT), see _local_urls.
+    rasa_url: str = Field("", env="CARELINE_RASA_URL")
     rasa_token: SecretStr = Field(SecretStr(""), env="CARELINE_RASA_TOKEN")
     action_endpoint: Optional[str] = Field(None, env="CARELINE_ACTION_ENDPOINT")
-    public_url: str = Field("http://127.0.0.1:5005", env="CARELINE_PUBLIC_URL")
+    public_url: str = Field("", env="CARELINE_PUBLIC_URL")
 
     twilio_account_sid: str = Field("ACtest", env="TWILIO_ACCOUNT_SID")
     twilio_auth_token: SecretStr = Field(SecretStr("test"), env="TWILIO_AUTH_TOKEN")
@@ -115,6 +116,14 @@ class Settings(BaseSettings):
     class Config:
         case_sensitive = False
         allow_mutation = False
+
+    @root_validator(skip_on_failure=True)
+    def _local_urls(cls, values: dict) -> dict:
+        """Unset URLs follow the local Rasa port, so moving ports moves every URL."""
+        local = f"http://127.0.0.1:{values['rasa_port']}"
+        values["rasa_url"] = values.get("rasa_url") or local
+        values["public_url"] = values.get("public_url") or local
+        return values
 
     @root_validator(skip_on_failure=True)
     def _production_refuses_placeholders(cls, values: dict) -> dict:

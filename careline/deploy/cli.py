@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 import time
 
@@ -34,7 +33,7 @@ def _up(args: argparse.Namespace) -> int:
     from careline.runtime.local_secrets import local_secret
     from careline.runtime.model_cache import ensure_model
     from careline.runtime.services import local_services, rasa_environment
-    from careline.runtime.supervisor import serve_until_interrupted
+    from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
     from careline.settings import get_settings
 
     if args.replicas < 1:
@@ -68,7 +67,7 @@ def _up(args: argparse.Namespace) -> int:
                                          "database_url": plan.database_url})
     extra = [spec for spec in local_services(behind_nginx, plan.model, plan.token)
              if spec.name not in ("actions", "rasa")]
-    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # `kill`, systemd, timeout: stop all too
+    stop_on_signals()
     started = time.monotonic()
     supervisor = start_stack(plan, timeout=args.timeout, extra=extra,
                              base_env=rasa_environment(behind_nginx, plan.token))
@@ -80,6 +79,3 @@ def _up(args: argparse.Namespace) -> int:
     ])
     return 0
 
-
-def _stop_on_sigterm(_signum: int, _frame: object) -> None:
-    raise KeyboardInterrupt

@@ -73,8 +73,9 @@ def _settings(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from careline.runtime.launch import prepare_and_start
-    from careline.runtime.supervisor import serve_until_interrupted
+    from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
 
+    stop_on_signals()
     started = time.monotonic()
     supervisor, urls = prepare_and_start(timeout=args.timeout)
     serve_until_interrupted(supervisor, [

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,6 +58,16 @@ class Supervisor:
         self.running: list[RunningService] = []
 
     def start(self, specs: Sequence[ServiceSpec], *, timeout: float = 300.0) -> None:
+        """Start every child, then wait until each one's health endpoint answers.
+
+        A port already taken is refused up front: otherwise another process's
+        health endpoint would pass for ours.
+        """
+        for spec in specs:
+            port = urllib.parse.urlsplit(spec.health_url).port
+            if port is not None and _listening(port):
+                raise ServiceFailed(f"{spec.name}: port {port} is already in use "
+                                    "(is Careline already running?)")
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for spec in specs:
             log = open(self.log_dir / f"{spec.name}.log", "ab")
@@ -99,6 +111,16 @@ class Supervisor:
         self.running.clear()
 
 
+def stop_on_signals() -> None:
+    """Make Ctrl-C and SIGTERM (``kill``, systemd, ``timeout``) raise KeyboardInterrupt.
+
+    Called before starting children, so a signal during start-up stops them too;
+    Ctrl-C works even when a shell started us with SIGINT ignored (``cmd &``).
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 def serve_until_interrupted(supervisor: Supervisor, banner: Sequence[str]) -> None:
     """Print what to try, wait for Ctrl-C (or a child's death), then stop every child."""
     for line in banner:
@@ -110,6 +132,16 @@ def serve_until_interrupted(supervisor: Supervisor, banner: Sequence[str]) -> No
         print("\nstopping…", file=sys.stderr)
     finally:
         supervisor.stop()
+
+
+def _listening(port: int) -> bool:
+    with socket.socket() as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex(("127.0.0.1", port)) == 0
+
+
+def _interrupt(_signum: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

@@ -38,3 +38,12 @@ def test_production_accepts_real_secrets():
     settings = Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline",
                         rasa_token="a-long-random-token", twilio_auth_token="real-token-123")
     assert settings.profile is Profile.PRODUCTION
+
+
+def test_local_urls_follow_the_rasa_port(monkeypatch):
+    monkeypatch.delenv("CARELINE_PUBLIC_URL", raising=False)
+    monkeypatch.delenv("CARELINE_RASA_URL", raising=False)
+    settings = Settings(rasa_port=6005)
+    assert settings.public_url == settings.rasa_url == "http://127.0.0.1:6005"
+    assert Settings(rasa_port=6005, public_url="https://bot.example.com").public_url == (
+        "https://bot.example.com")

@@ -1,4 +1,6 @@
 import os
+import signal
+import subprocess
 import socket
 import sys
 import time
@@ -64,3 +66,32 @@ def test_a_child_that_dies_is_reported_with_its_log(tmp_path):
 def test_wait_healthy_gives_up_at_the_deadline():
     with pytest.raises(ServiceFailed, match="did not answer in time"):
         wait_healthy(f"http://127.0.0.1:{_free_port()}/", deadline=time.monotonic() + 1)
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_ctrl_c_and_sigterm_interrupt_even_when_started_with_sigint_ignored(sig):
+    script = ("import os, signal, time\n"
+              "from careline.runtime.supervisor import stop_on_signals\n"
+              "stop_on_signals()\n"
+              "try:\n"
+              f"    os.kill(os.getpid(), {int(sig)}); time.sleep(5)\n"
+              "except KeyboardInterrupt:\n"
+              "    print('interrupted')\n")
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=30,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN),  # like `cmd &`
+    )
+    assert result.stdout.strip() == "interrupted", result.stderr
+
+
+def test_a_port_already_in_use_is_refused_before_anything_starts(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        spec = ServiceSpec(name="web", argv=(sys.executable, "-c", "raise SystemExit(0)"),
+                           health_url=f"http://127.0.0.1:{port}/")
+        supervisor = Supervisor(tmp_path / "logs", dict(os.environ), tmp_path)
+        with pytest.raises(ServiceFailed, match=f"port {port} is already in use"):
+            supervisor.start([spec], timeout=5)
+        assert supervisor.running == []
