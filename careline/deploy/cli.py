@@ -63,7 +63,11 @@ def _up(args: argparse.Namespace) -> int:
     )
     # The single-instance services of `make run` (Twilio stand-in, desk, handoff
     # worker), pointed at nginx instead of one Rasa server.
+    # An unset public URL (the local Rasa port's) becomes nginx's, where webhooks arrive.
+    local_url = f"http://127.0.0.1:{settings.rasa_port}"
+    public_url = plan.url if settings.public_url == local_url else settings.public_url
     behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.url,
+                                         "public_url": public_url,
                                          "database_url": plan.database_url})
     extra = [spec for spec in local_services(behind_nginx, plan.model, plan.token)
              if spec.name not in ("actions", "rasa")]
