@@ -21,14 +21,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import AsyncIterator, Iterator
 
 import pytest
+from aiohttp import web
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 from careline.db.migrate import upgrade
+from careline.twilio_standin.app import build_app
+from careline.twilio_standin.state import StandinState
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 #: The instant the seeded databases treat as "now" (seeding is relative to it).
@@ -182,3 +185,26 @@ def seeded_db(request: pytest.FixtureRequest) -> TestDatabase:
     """The seeded database of each backend in turn (tests run once per backend)."""
     name = "seeded_sqlite_db" if request.param == "sqlite" else "seeded_postgres_db"
     return request.getfixturevalue(name)
+
+
+@dataclass
+class RunningStandin:
+    """The Twilio stand-in serving on a free port, with what it has "sent"."""
+
+    state: StandinState
+    url: str
+
+    def texts_to(self, number: str) -> list[str]:
+        return [m.body for m in self.state.messages if m.to.endswith(number)]
+
+
+@pytest.fixture()
+async def standin() -> AsyncIterator[RunningStandin]:
+    state = StandinState(account_sid="ACtest", auth_token="test")
+    runner = web.AppRunner(build_app(state))
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    yield RunningStandin(state=state, url=f"http://127.0.0.1:{port}")
+    await runner.cleanup()

@@ -11,10 +11,9 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, AsyncIterator, Iterator, Optional
+from typing import Any, Iterator, Optional
 
 import pytest
-from aiohttp import web
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import make_url
@@ -23,30 +22,7 @@ from careline.db.session import get_engine
 from careline.profile.seed.demo import DEMO_CUSTOMERS
 from careline.profile.service import ProfileService
 from careline.settings import reset_settings
-from careline.twilio_standin.app import build_app
-from careline.twilio_standin.state import StandinState
-from tests.conftest import TestDatabase
-
-
-@dataclass
-class RunningStandin:
-    state: StandinState
-    url: str
-
-    def texts_to(self, number: str) -> list[str]:
-        return [m.body for m in self.state.messages if m.to.endswith(number)]
-
-
-@pytest.fixture()
-async def standin() -> AsyncIterator[RunningStandin]:
-    state = StandinState(account_sid="ACtest", auth_token="test")
-    runner = web.AppRunner(build_app(state))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield RunningStandin(state=state, url=f"http://127.0.0.1:{port}")
-    await runner.cleanup()
+from tests.conftest import RunningStandin, TestDatabase
 
 
 @pytest.fixture()

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 import shutil
-from dataclasses import dataclass
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import Iterator
 
 import pytest
-from aiohttp import web
 from sqlalchemy.engine import Engine
 
 from careline.channels.store import ChannelStore
 from careline.db.migrate import upgrade
 from careline.db.session import get_engine
 from careline.settings import Settings, reset_settings
-from careline.twilio_standin.app import build_app
-from careline.twilio_standin.state import StandinState
+from tests.conftest import RunningStandin
 
 
 @pytest.fixture(scope="session")
@@ -47,24 +44,6 @@ def database(tmp_path: Path, migrated_template: Path,
 @pytest.fixture()
 def store(database: Engine) -> ChannelStore:
     return ChannelStore(database)
-
-
-@dataclass
-class RunningStandin:
-    state: StandinState
-    url: str
-
-
-@pytest.fixture()
-async def standin() -> AsyncIterator[RunningStandin]:
-    state = StandinState(account_sid="ACtest", auth_token="test")
-    runner = web.AppRunner(build_app(state))
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    yield RunningStandin(state=state, url=f"http://127.0.0.1:{port}")
-    await runner.cleanup()
 
 
 @pytest.fixture()
