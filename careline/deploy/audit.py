@@ -56,8 +56,8 @@ _RASA_HOLDS = "Rasa 3.6.21 requires"
 ACCEPTED_PINS: tuple[AcceptedPin, ...] = (
     AcceptedPin("aiohttp", "3.9.5", f"{_RASA_HOLDS} <3.10; server side only in the desk, "
                 "behind nginx; see the ids above"),
-    AcceptedPin("sanic", "21.12.2", f"{_RASA_HOLDS} <21.13; Rasa's HTTP API needs a token, "
-                "static files are not served by Sanic"),
+    AcceptedPin("sanic", "21.12.2", f"{_RASA_HOLDS} <21.13; Rasa's HTTP API needs a token; the web "
+                "chat's few files go through our own handler, not Sanic's static"),
     AcceptedPin("tensorflow", "2.12.0", f"{_RASA_HOLDS} ==2.12.0; models are trained here from "
                 "our own data, never loaded from an untrusted source"),
     AcceptedPin("keras", "2.12.0", "TensorFlow 2.12 requires <2.13; same exposure as tensorflow"),
