@@ -6,11 +6,59 @@ from datetime import date
 from decimal import Decimal
 from typing import Optional, Sequence
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from careline.profile.models import (Arrangement, ArrangementInstalment, BillingAccount, Customer,
-                                     Invoice, Payment)
+                                     Invoice, InvoiceLineRow, Payment)
+
+_accounts = BillingAccount.__table__
+_invoices = Invoice.__table__
+_lines = InvoiceLineRow.__table__
+_payments = Payment.__table__
+_arrangements = Arrangement.__table__
+_instalments = ArrangementInstalment.__table__
+_customers = Customer.__table__
+
+# Read statements are built once: building a select costs more than running it.
+_LATEST = (select(_invoices.c.id, _accounts.c.currency)
+           .select_from(_invoices
+                        .join(_accounts, _accounts.c.id == _invoices.c.account_id)
+                        .join(_customers, _customers.c.id == _accounts.c.customer_id))
+           .where(_customers.c.account_number == bindparam("account_number"))
+           .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc())
+           .limit(bindparam("limit"))
+           .subquery("latest"))
+_INVOICES_WITH_LINES = (
+    select(_invoices, _LATEST.c.currency, _lines.c.category.label("line_category"),
+           _lines.c.description.label("line_description"), _lines.c.amount.label("line_amount"))
+    .select_from(_LATEST
+                 .join(_invoices, _invoices.c.id == _LATEST.c.id)
+                 .outerjoin(_lines, _lines.c.invoice_id == _invoices.c.id))
+    .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc(), _lines.c.id))
+_LAST_PAYMENT_ID = (select(_payments.c.id).where(_payments.c.account_id == _accounts.c.id)
+                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc()).limit(1)
+                    .correlate(_accounts).scalar_subquery())
+_ACCOUNT_STATE = (
+    select(_accounts, _payments.c.paid_on.label("payment_paid_on"),
+           _payments.c.amount.label("payment_amount"),
+           _payments.c.method.label("payment_method"),
+           _arrangements.c.id.label("arrangement_id"),
+           _arrangements.c.reference.label("arrangement_reference"),
+           _arrangements.c.kind.label("arrangement_kind"),
+           _arrangements.c.status.label("arrangement_status"),
+           _arrangements.c.amount.label("arrangement_amount"),
+           _arrangements.c.created_on.label("arrangement_created_on"),
+           _instalments.c.due_on.label("instalment_due_on"),
+           _instalments.c.amount.label("instalment_amount"))
+    .select_from(_accounts
+                 .outerjoin(_payments, _payments.c.id == _LAST_PAYMENT_ID)
+                 .outerjoin(_arrangements, _arrangements.c.account_id == _accounts.c.id)
+                 .outerjoin(_instalments, _instalments.c.arrangement_id == _arrangements.c.id))
+    .where(_accounts.c.customer_id == bindparam("customer_id"))
+    .order_by(_arrangements.c.created_on.desc(), _arrangements.c.id.desc(),
+              _instalments.c.due_on, _instalments.c.id))
 
 
 def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccount]:
@@ -18,31 +66,27 @@ def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccoun
     return session.execute(statement).scalars().first()
 
 
-def latest_invoices_by_account_number(*, session: Session, account_number: str,
-                                      limit: int) -> list[tuple[Invoice, str]]:
-    """Newest first, each with its account's currency: one query from the account number."""
-    statement = (select(Invoice, BillingAccount.currency)
-                 .join(BillingAccount, BillingAccount.id == Invoice.account_id)
-                 .join(Customer, Customer.id == BillingAccount.customer_id)
-                 .where(Customer.account_number == account_number)
-                 .order_by(Invoice.issued_on.desc(), Invoice.id.desc()).limit(limit))
-    return [(invoice, currency) for invoice, currency in session.execute(statement)]
+def latest_invoices_with_lines(*, session: Session, account_number: str,
+                               limit: int) -> list[Row]:
+    """The ``limit`` newest invoices, one row per invoice line, in one query.
+
+    Rows carry the invoice's columns, the account's ``currency`` and the line's
+    ``line_category``/``line_description``/``line_amount`` (NULL for an invoice
+    without lines); newest invoice first, lines in insertion order.
+    """
+    return list(session.execute(_INVOICES_WITH_LINES,
+                                {"account_number": account_number, "limit": limit}))
 
 
-def last_payment(*, session: Session, account_id: int) -> Optional[Payment]:
-    statement = (select(Payment).where(Payment.account_id == account_id)
-                 .order_by(Payment.paid_on.desc(), Payment.id.desc()).limit(1))
-    return session.execute(statement).scalars().first()
+def account_state_rows(*, session: Session, customer_id: int) -> list[Row]:
+    """The customer's account with its last payment and every arrangement, in one query.
 
-
-def arrangements(*, session: Session, account_id: int,
-                 status: Optional[str] = None) -> list[Arrangement]:
-    """Newest first, optionally only those in ``status``."""
-    statement = select(Arrangement).where(Arrangement.account_id == account_id)
-    if status is not None:
-        statement = statement.where(Arrangement.status == status)
-    statement = statement.order_by(Arrangement.created_on.desc(), Arrangement.id.desc())
-    return list(session.execute(statement).scalars())
+    One row per arrangement instalment (at least one row per account): the
+    account's columns, ``payment_*`` of the newest payment, ``arrangement_*``
+    newest arrangement first and ``instalment_*`` by due date; no rows for a
+    customer without an account.
+    """
+    return list(session.execute(_ACCOUNT_STATE, {"customer_id": customer_id}))
 
 
 def add_arrangement(*, session: Session, account_id: int, reference: str, kind: str,

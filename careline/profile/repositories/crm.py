@@ -5,28 +5,59 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.engine import Row
+from sqlalchemy.orm import Session
 
-from careline.profile.models import Customer, CustomerIdentity
+from careline.profile.models import Customer, CustomerIdentity, NetworkArea
+
+_customers = Customer.__table__
+_identities = CustomerIdentity.__table__
+_areas = NetworkArea.__table__
+_REF_COLUMNS = (_customers.c.id, _customers.c.account_number, _customers.c.first_name,
+                _customers.c.last_name, _customers.c.segment)
+
+# Read statements are built once: building a select costs more than running it.
+_BY_IDENTITY = (select(*_REF_COLUMNS)
+                .join(_identities, _identities.c.customer_id == _customers.c.id)
+                .where(_identities.c.kind == bindparam("kind"),
+                       _identities.c.value == bindparam("value")))
+_BY_ACCOUNT = select(*_REF_COLUMNS).where(_customers.c.account_number == bindparam("account"))
+_PROFILE = (select(_customers, _areas.c.name.label("area_name"),
+                   _identities.c.kind.label("identity_kind"),
+                   _identities.c.value.label("identity_value"),
+                   _identities.c.opted_out.label("identity_opted_out"))
+            .select_from(_customers
+                         .outerjoin(_areas, _areas.c.code == _customers.c.area_code)
+                         .outerjoin(_identities, _identities.c.customer_id == _customers.c.id))
+            .where(_customers.c.id == bindparam("customer_id"))
+            .order_by(_identities.c.id))
 
 
-def get_customer(*, session: Session, customer_id: int,
-                 with_identities: bool = False) -> Optional[Customer]:
-    options = (selectinload(Customer.identities),) if with_identities else ()
-    return session.get(Customer, customer_id, options=options)
+def get_customer(*, session: Session, customer_id: int) -> Optional[Customer]:
+    return session.get(Customer, customer_id)
 
 
-def get_customer_by_identity(*, session: Session, kind: str, value: str) -> Optional[Customer]:
-    """The customer owning identity ``(kind, value)``; values are stored normalised."""
-    statement = (select(Customer).join(CustomerIdentity)
-                 .where(CustomerIdentity.kind == kind, CustomerIdentity.value == value))
-    return session.execute(statement).scalars().first()
+def get_customer_by_identity(*, session: Session, kind: str, value: str) -> Optional[Row]:
+    """The customer (id, account_number, names, segment) owning identity ``(kind, value)``.
+
+    Values are stored normalised; (kind, value) is unique, so one indexed lookup.
+    """
+    return session.execute(_BY_IDENTITY, {"kind": kind, "value": value}).first()
 
 
-def get_customer_by_account(*, session: Session, account_number: str) -> Optional[Customer]:
-    statement = select(Customer).where(Customer.account_number == account_number)
-    return session.execute(statement).scalars().first()
+def get_customer_by_account(*, session: Session, account_number: str) -> Optional[Row]:
+    """Like :func:`get_customer_by_identity`, by account number."""
+    return session.execute(_BY_ACCOUNT, {"account": account_number}).first()
+
+
+def customer_profile_rows(*, session: Session, customer_id: int) -> list[Row]:
+    """The customer's columns, area name and one identity per row, in one query.
+
+    A customer without identities gives one row whose identity columns are NULL;
+    an unknown id gives no rows.
+    """
+    return list(session.execute(_PROFILE, {"customer_id": customer_id}))
 
 
 def get_identities(*, session: Session, kind: str, value: str) -> list[CustomerIdentity]:

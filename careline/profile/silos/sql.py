@@ -9,8 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Optional
+from typing import Any, Callable, Hashable, Iterable, Optional, Sequence
 
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 
 from careline.profile import models
@@ -45,19 +46,19 @@ class SqlCrm:
                 if row else None)
 
     def customer(self, *, customer_id: int) -> Optional[CustomerInfo]:
-        row = crm.get_customer(session=self.session, customer_id=customer_id,
-                               with_identities=True)
-        if row is None:
+        rows = crm.customer_profile_rows(session=self.session, customer_id=customer_id)
+        if not rows:
             return None
-        area = network.get_area(session=self.session, code=row.area_code)
+        row = rows[0]
         return CustomerInfo(
             customer_id=row.id, account_number=row.account_number, first_name=row.first_name,
             full_name=f"{row.first_name} {row.last_name}", segment=Segment(row.segment),
             customer_since=row.customer_since,
-            identities=tuple(Identity(IdentityKind(i.kind), i.value, i.opted_out)
-                             for i in row.identities),
+            identities=tuple(Identity(IdentityKind(r.identity_kind), r.identity_value,
+                                      r.identity_opted_out)
+                             for r in rows if r.identity_kind is not None),
             address=ServiceAddress(row.address_line1, row.town, row.postcode, row.area_code,
-                                   area.name if area else row.area_code),
+                                   row.area_name or row.area_code),
             preferences=ContactPreferences(
                 Channel(row.preferred_channel) if row.preferred_channel else None,
                 row.marketing_opt_in, row.outage_notifications),
@@ -69,7 +70,7 @@ class SqlCrm:
         return pin_matches(pin, row.pin_hash if row else None)
 
 
-def customer_ref(row: models.Customer, kind: IdentityKind, value: str) -> CustomerRef:
+def customer_ref(row: Row, kind: IdentityKind, value: str) -> CustomerRef:
     return CustomerRef(customer_id=row.id, account_number=row.account_number,
                        first_name=row.first_name, full_name=f"{row.first_name} {row.last_name}",
                        segment=Segment(row.segment), matched_by=kind, identity=value)
@@ -81,12 +82,13 @@ class SqlBills:
     today: date
 
     def bills(self, *, account_number: str, limit: int) -> tuple[InvoiceInfo, ...]:
-        rows = billing.latest_invoices_by_account_number(
-            session=self.session, account_number=account_number, limit=limit)
-        return tuple(invoice_info(row, self.today, currency) for row, currency in rows)
+        rows = billing.latest_invoices_with_lines(session=self.session,
+                                                  account_number=account_number, limit=limit)
+        return tuple(invoice_info(group[0], self.today, group)
+                     for group in grouped(rows, key=lambda row: row.id))
 
 
-def invoice_info(row: models.Invoice, today: date, currency: str) -> InvoiceInfo:
+def invoice_info(row: Row, today: date, lines: Sequence[Row]) -> InvoiceInfo:
     outstanding = max(row.total - row.amount_paid, ZERO)
     if outstanding <= 0:
         status = InvoiceStatus.PAID
@@ -98,9 +100,10 @@ def invoice_info(row: models.Invoice, today: date, currency: str) -> InvoiceInfo
         invoice_number=row.invoice_number, period_start=row.period_start,
         period_end=row.period_end, issued_on=row.issued_on, due_on=row.due_on, total=row.total,
         outstanding=outstanding, status=status,
-        lines=tuple(InvoiceLine(BillCategory(line.category), line.description, line.amount)
-                    for line in row.lines),
-        currency=currency)
+        lines=tuple(InvoiceLine(BillCategory(line.line_category), line.line_description,
+                                line.line_amount)
+                    for line in lines if line.line_category is not None),
+        currency=row.currency)
 
 
 @dataclass(frozen=True)
@@ -108,17 +111,19 @@ class SqlBillingAccounts:
     session: Session
 
     def account(self, *, customer_id: int) -> Optional[AccountState]:
-        row = billing.get_account(session=self.session, customer_id=customer_id)
-        if row is None:
+        rows = billing.account_state_rows(session=self.session, customer_id=customer_id)
+        if not rows:
             return None
-        payment = billing.last_payment(session=self.session, account_id=row.id)
+        row = rows[0]
+        with_arrangement = [r for r in rows if r.arrangement_id is not None]
         return AccountState(
             payment_type=PaymentType(row.payment_type), autopay=row.autopay,
             prepaid_credit=row.prepaid_credit,
-            last_payment=(PaymentInfo(payment.paid_on, payment.amount, payment.method)
-                          if payment else None),
-            arrangements=tuple(arrangement_info(a) for a in
-                               billing.arrangements(session=self.session, account_id=row.id)),
+            last_payment=(PaymentInfo(row.payment_paid_on, row.payment_amount,
+                                      row.payment_method)
+                          if row.payment_paid_on is not None else None),
+            arrangements=tuple(arrangement_from_rows(group) for group in
+                               grouped(with_arrangement, key=lambda r: r.arrangement_id)),
             currency=row.currency)
 
 
@@ -127,6 +132,18 @@ def arrangement_info(row: models.Arrangement) -> ArrangementInfo:
                            status=ArrangementStatus(row.status), amount=row.amount,
                            schedule=tuple((i.due_on, i.amount) for i in row.instalments),
                            created_on=row.created_on)
+
+
+def arrangement_from_rows(rows: Sequence[Row]) -> ArrangementInfo:
+    """One arrangement from its joined rows (one per instalment, or one without any)."""
+    row = rows[0]
+    return ArrangementInfo(reference=row.arrangement_reference,
+                           kind=ArrangementKind(row.arrangement_kind),
+                           status=ArrangementStatus(row.arrangement_status),
+                           amount=row.arrangement_amount,
+                           schedule=tuple((r.instalment_due_on, r.instalment_amount)
+                                          for r in rows if r.instalment_due_on is not None),
+                           created_on=row.arrangement_created_on)
 
 
 @dataclass(frozen=True)
@@ -147,16 +164,42 @@ class SqlCatalogue:
                      for row in catalogue.roaming_add_ons(session=self.session, zone=zone))
 
 
-def plan_info(row: models.Plan) -> PlanInfo:
-    return PlanInfo(code=row.code, name=row.name, payment_type=PaymentType(row.payment_type),
-                    monthly_price=row.monthly_price, data_gb=row.data_gb, minutes=row.minutes,
-                    texts=row.texts, contract_months=row.contract_months,
-                    roaming_included=row.roaming_included, available=row.available)
+def plan_info(row: Any, prefix: str = "") -> PlanInfo:
+    """From a plan row, or from a joined row whose plan columns are named ``prefix + name``."""
+    c = _Prefixed(row, prefix)
+    return PlanInfo(code=c.code, name=c.name, payment_type=PaymentType(c.payment_type),
+                    monthly_price=c.monthly_price, data_gb=c.data_gb, minutes=c.minutes,
+                    texts=c.texts, contract_months=c.contract_months,
+                    roaming_included=c.roaming_included, available=c.available)
 
 
-def add_on_info(row: models.AddOn) -> AddOnInfo:
-    return AddOnInfo(code=row.code, name=row.name, kind=AddOnKind(row.kind), price=row.price,
-                     validity_days=row.validity_days, zone=row.zone, data_gb=row.data_gb)
+def add_on_info(row: Any, prefix: str = "") -> AddOnInfo:
+    """From an add-on row, or a joined row whose add-on columns are ``prefix + name``."""
+    c = _Prefixed(row, prefix)
+    return AddOnInfo(code=c.code, name=c.name, kind=AddOnKind(c.kind), price=c.price,
+                     validity_days=c.validity_days, zone=c.zone, data_gb=c.data_gb)
+
+
+@dataclass(frozen=True)
+class _Prefixed:
+    """Reads ``name`` as ``row.<prefix><name>``: joined rows label other tables' columns."""
+
+    row: Any
+    prefix: str
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.row, self.prefix + name)
+
+
+def grouped(rows: Iterable[Row], key: Callable[[Row], Hashable]) -> list[list[Row]]:
+    """Consecutive rows with the same key, in order: joined one-to-many rows per parent."""
+    groups: list[list[Row]] = []
+    for row in rows:
+        if groups and key(groups[-1][0]) == key(row):
+            groups[-1].append(row)
+        else:
+            groups.append([row])
+    return groups
 
 
 @dataclass(frozen=True)
@@ -164,27 +207,31 @@ class SqlUsage:
     session: Session
 
     def lines(self, *, customer_id: int, today: date, history: int) -> tuple[LineInfo, ...]:
-        result = []
-        for line in subscriptions.lines_for_customer(session=self.session,
-                                                     customer_id=customer_id):
-            cycles = [usage_cycle(row) for row in subscriptions.usage_cycles(
-                session=self.session, line_id=line.id, limit=history + 1)]
-            usage = (UsageSummary(current=cycles[0], data_allowance_gb=line.plan.data_gb,
-                                  history=tuple(cycles[1:])) if cycles else None)
-            add_ons = tuple(
-                ActiveAddOn(add_on_info(row.add_on), row.starts_on, row.ends_on, row.destination)
-                for row in subscriptions.active_add_ons(session=self.session, line_id=line.id,
-                                                        on=today))
-            result.append(LineInfo(msisdn=line.msisdn, plan=plan_info(line.plan),
-                                   started_on=line.started_on,
-                                   contract_ends_on=line.contract_ends_on, add_ons=add_ons,
-                                   usage=usage))
-        return tuple(result)
+        add_ons: dict[int, list[ActiveAddOn]] = {}
+        for row in subscriptions.active_add_ons(session=self.session, customer_id=customer_id,
+                                                on=today):
+            add_ons.setdefault(row.line_id, []).append(ActiveAddOn(
+                add_on_info(row, prefix="add_on_"), row.starts_on, row.ends_on, row.destination))
+        rows = subscriptions.lines_with_usage(session=self.session, customer_id=customer_id,
+                                              cycles=history + 1)
+        return tuple(line_info(group, tuple(add_ons.get(group[0].id, ())))
+                     for group in grouped(rows, key=lambda row: row.id))
 
 
-def usage_cycle(row: models.UsageCycleRow) -> UsageCycle:
-    return UsageCycle(row.cycle_start, row.cycle_end, row.data_gb, row.minutes, row.texts,
-                      row.roaming_data_gb)
+def line_info(rows: Sequence[Row], add_ons: tuple[ActiveAddOn, ...]) -> LineInfo:
+    """One line from its rows (one per usage cycle, newest first)."""
+    line = rows[0]
+    plan = plan_info(line, prefix="plan_")
+    cycles = [usage_cycle(row) for row in rows if row.cycle_cycle_start is not None]
+    usage = (UsageSummary(current=cycles[0], data_allowance_gb=plan.data_gb,
+                          history=tuple(cycles[1:])) if cycles else None)
+    return LineInfo(msisdn=line.msisdn, plan=plan, started_on=line.started_on,
+                    contract_ends_on=line.contract_ends_on, add_ons=add_ons, usage=usage)
+
+
+def usage_cycle(row: Row) -> UsageCycle:
+    return UsageCycle(row.cycle_cycle_start, row.cycle_cycle_end, row.cycle_data_gb,
+                      row.cycle_minutes, row.cycle_texts, row.cycle_roaming_data_gb)
 
 
 @dataclass(frozen=True)
@@ -217,21 +264,22 @@ class SqlEngagement:
         rows = engagement.recent_interactions(session=self.session, customer_id=customer_id,
                                               limit=limit,
                                               channel=channel.value if channel else None)
-        return tuple(interaction_info(row, reference) for row, reference in rows)
+        return tuple(interaction_info(row) for row in rows)
 
     def open_cases(self, *, customer_id: int) -> tuple[CaseRef, ...]:
         return tuple(case_ref(row) for row in
                      engagement.open_cases(session=self.session, customer_id=customer_id))
 
 
-def interaction_info(row: models.Interaction, case_reference: Optional[str]) -> InteractionInfo:
+def interaction_info(row: Row) -> InteractionInfo:
     return InteractionInfo(
         interaction_id=row.id, channel=Channel(row.channel), occurred_at=row.occurred_at,
         intent=row.intent, summary=row.summary, outcome=InteractionOutcome(row.outcome),
         handed_off=row.handed_off, satisfaction=row.satisfaction,
-        case_reference=case_reference)
+        case_reference=row.case_reference)
 
 
-def case_ref(row: models.Case) -> CaseRef:
+def case_ref(row: Any) -> CaseRef:
+    """From a case row or ORM object (same attribute names)."""
     return CaseRef(reference=row.reference, kind=CaseKind(row.kind),
                    status=CaseStatus(row.status), opened_at=row.opened_at, summary=row.summary)

@@ -50,7 +50,7 @@ def test_previous_test_left_nothing_behind(db_session):
     assert crm.get_customer_by_account(session=db_session, account_number="CL-ROLLBACK") is None
 
 
-def test_latest_invoices_by_account_number(db_session):
+def test_latest_invoices_with_lines_by_account_number(db_session):
     customer = make_customer(db_session)
     account = models.BillingAccount(customer_id=customer.id, payment_type="postpaid",
                                     currency="GBP", autopay=False)
@@ -58,17 +58,21 @@ def test_latest_invoices_by_account_number(db_session):
     db_session.flush()
     for month, paid in ((1, True), (2, False), (3, False)):
         start = date(2026, month, 1)
-        db_session.add(models.Invoice(account_id=account.id, invoice_number=f"I-{month}",
-                                      period_start=start, period_end=start + timedelta(days=27),
-                                      issued_on=start + timedelta(days=28),
-                                      due_on=start + timedelta(days=42), total=D("24.00"),
-                                      amount_paid=D("24.00") if paid else D("4.00")))
+        invoice = models.Invoice(account_id=account.id, invoice_number=f"I-{month}",
+                                 period_start=start, period_end=start + timedelta(days=27),
+                                 issued_on=start + timedelta(days=28),
+                                 due_on=start + timedelta(days=42), total=D("24.00"),
+                                 amount_paid=D("24.00") if paid else D("4.00"))
+        invoice.lines = [models.InvoiceLineRow(category="plan", description="Plan",
+                                               amount=D("20.00")),
+                         models.InvoiceLineRow(category="tax", description="VAT",
+                                               amount=D("4.00"))] if month != 2 else []
+        db_session.add(invoice)
     db_session.flush()
-    latest = billing.latest_invoices_by_account_number(session=db_session,
-                                                       account_number="CL1", limit=2)
-    assert [(i.invoice_number, currency) for i, currency in latest] == [("I-3", "GBP"),
-                                                                         ("I-2", "GBP")]
-    assert latest[0][0].total - latest[0][0].amount_paid == D("20.00")
+    rows = billing.latest_invoices_with_lines(session=db_session, account_number="CL1", limit=2)
+    assert [(r.invoice_number, r.currency, r.line_category) for r in rows] == [
+        ("I-3", "GBP", "plan"), ("I-3", "GBP", "tax"), ("I-2", "GBP", None)]
+    assert rows[0].total - rows[0].amount_paid == D("20.00")
 
 
 def test_incidents_for_area_hide_resolved_unless_asked(db_session):
@@ -97,5 +101,6 @@ def test_recent_interactions_newest_first_with_case_reference(db_session):
             summary=channel, outcome="resolved", handed_off=False,
             case_id=case.id if channel == "sms" else None))
     rows = engagement.recent_interactions(session=db_session, customer_id=customer.id, limit=2)
-    assert [(row.channel, ref) for row, ref in rows] == [("sms", "C-1"), ("whatsapp", None)]
+    assert [(row.channel, row.case_reference) for row in rows] == [("sms", "C-1"),
+                                                                    ("whatsapp", None)]
     assert db_session.execute(select(func.count(models.Interaction.id))).scalar() >= 3
