@@ -239,20 +239,27 @@ class SqlNetwork:
     session: Session
 
     def outages(self, *, area_code: str, include_resolved: bool) -> tuple[OutageInfo, ...]:
-        rows = network.incidents_for_area(session=self.session, area_code=area_code,
-                                          include_resolved=include_resolved)
-        return tuple(outage_info(row) for row in rows)
+        groups = grouped(network.incidents_for_area(session=self.session, area_code=area_code,
+                                                    include_resolved=include_resolved),
+                         key=lambda row: row.id)
+        services: dict[int, list[ServiceKind]] = {}
+        for row in network.incident_services(session=self.session,
+                                             incident_ids=[g[0].id for g in groups]):
+            services.setdefault(row.incident_id, []).append(ServiceKind(row.service))
+        return tuple(outage_info(group, services.get(group[0].id, ())) for group in groups)
 
 
-def outage_info(row: models.Incident) -> OutageInfo:
+def outage_info(rows: Sequence[Row], services: Iterable[ServiceKind]) -> OutageInfo:
+    """One incident from its rows (one per update, oldest first)."""
+    row = rows[0]
     return OutageInfo(
         reference=row.reference, title=row.title, area_code=row.area_code,
-        area_name=row.area.name, services=tuple(sorted(
-            (ServiceKind(s.service) for s in row.services), key=lambda s: s.value)),
+        area_name=row.area_name, services=tuple(sorted(services, key=lambda s: s.value)),
         status=IncidentStatus(row.status), severity=IncidentSeverity(row.severity),
         started_at=row.started_at, eta=row.eta, resolved_at=row.resolved_at,
-        updates=tuple(OutageUpdate(u.at, IncidentStatus(u.status), u.message)
-                      for u in row.updates))
+        updates=tuple(OutageUpdate(r.update_at, IncidentStatus(r.update_status),
+                                   r.update_message)
+                      for r in rows if r.update_at is not None))
 
 
 @dataclass(frozen=True)
