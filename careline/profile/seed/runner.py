@@ -62,6 +62,7 @@ def seed_database(url: Optional[str] = None, *, customers: int, seed: int = 42,
         builder.flush()
         add_synthetic_customers(builder, count=customers, seed=seed, today=now.date(), now=now)
         builder.fix_sequences()
+    _analyze(url)
     return SeedReport(len(DEMO_CUSTOMERS), customers, time.perf_counter() - started)
 
 
@@ -83,6 +84,22 @@ def seed_if_empty(url: Optional[str] = None, *,
         return seed_database(url, customers=customers)
     except AlreadySeeded:
         return None
+
+
+def _analyze(url: str) -> None:
+    """Refresh the planner's statistics after a bulk load.
+
+    Without them PostgreSQL plans the first lookups on a freshly seeded
+    database from guesses (autovacuum analyses later, on its own schedule) and
+    SQLite has no statistics at all; both then pick poorer join orders.
+    """
+    engine = get_engine(url)
+    if engine.dialect.name == "postgresql":
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.exec_driver_sql("ANALYZE")
+    else:
+        with engine.begin() as connection:
+            connection.exec_driver_sql("ANALYZE")
 
 
 def _holds_profile_data(connection) -> bool:  # type: ignore[no-untyped-def]
