@@ -13,6 +13,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "careline.proactive.models",
     "careline.insight.models",
     "careline.identity.models",
+    "careline.webchat.models",
 )
 
 
