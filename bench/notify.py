@@ -8,7 +8,9 @@ the planning time, the delivery time and rate, and the time of a retry of
 the same update (which must send nothing). Delivery is bounded by
 BENCH_NOTIFY_TIMEOUT (default 900 s); when it runs out, the progress made and
 the rate are printed instead.
-Size: BENCH_NOTIFY_CUSTOMERS (default 10000).
+Size: BENCH_NOTIFY_CUSTOMERS (default 10000); notices in flight at once:
+BENCH_NOTIFY_CONCURRENCY (default 16, sets CARELINE_NOTICE_CONCURRENCY).
+The 1-minute load average is printed at the start and at the end.
 """
 
 from __future__ import annotations
@@ -28,6 +30,11 @@ from typing import Iterator
 
 CUSTOMERS = int(os.environ.get("BENCH_NOTIFY_CUSTOMERS", "10000"))
 TIMEOUT = float(os.environ.get("BENCH_NOTIFY_TIMEOUT", "900"))
+CONCURRENCY = os.environ.get("BENCH_NOTIFY_CONCURRENCY", "16")
+
+
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def _free_port() -> int:
@@ -117,14 +124,17 @@ def main() -> None:
     from careline.proactive.wiring import outage_care
     from careline.settings import get_settings, reset_settings
 
+    print(f"start: {_load()}", flush=True)
     saved = {k: os.environ.get(k) for k in ("CARELINE_DATABASE_URL", "TWILIO_API_BASE_URL",
-                                             "CARELINE_PUBLIC_URL")}
+                                             "CARELINE_PUBLIC_URL",
+                                             "CARELINE_NOTICE_CONCURRENCY")}
     with tempfile.TemporaryDirectory(prefix="careline-bench-notify-") as scratch:
         url = f"sqlite:///{Path(scratch) / 'careline.db'}"
         port = _free_port()
         os.environ.update({"CARELINE_DATABASE_URL": url,
                            "TWILIO_API_BASE_URL": f"http://127.0.0.1:{port}",
-                           "CARELINE_PUBLIC_URL": "http://127.0.0.1:9"})
+                           "CARELINE_PUBLIC_URL": "http://127.0.0.1:9",
+                           "CARELINE_NOTICE_CONCURRENCY": CONCURRENCY})
         reset_settings()
         try:
             upgrade(url)
@@ -149,16 +159,17 @@ def main() -> None:
     print(f"planned {CUSTOMERS} customers in {figures['plan']:.1f}s")
     print(f"delivered {figures['sent']:.0f} notices ({figures['failed']:.0f} failed) in "
           f"{figures['deliver']:.1f}s = {rate:.1f} notices/s "
-          f"(concurrency {get_settings().notice_concurrency}, load average "
-          f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores)")
+          f"(concurrency {CONCURRENCY})")
     if figures["complete"]:
-        print(f"time to notify {CUSTOMERS} affected customers: "
-              f"{figures['plan'] + figures['deliver']:.1f}s")
+        total = figures["plan"] + figures["deliver"]
+        print(f"time to notify {CUSTOMERS} affected customers: {total:.1f}s = "
+              f"{CUSTOMERS / total:.1f} customers/s overall")
         print(f"retry of the same update: {figures['retry_sent']:.0f} sent, "
               f"{figures['retry']:.2f}s")
     elif rate:
         print(f"stopped after BENCH_NOTIFY_TIMEOUT={TIMEOUT:.0f}s; at this rate all {CUSTOMERS} "
               f"would take about {figures['plan'] + CUSTOMERS / rate:.0f}s")
+    print(f"end: {_load()}")
 
 
 if __name__ == "__main__":

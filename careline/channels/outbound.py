@@ -1,32 +1,50 @@
 """Messages to a customer outside a Rasa turn: proactive notices, reminders.
 
-Every proactive message goes through :func:`send_outbound`, which refuses
-numbers whose owner opted out (or who is not a known customer, so no consent
-is on record) and keeps WhatsApp's rule: outside 24 hours after the
-customer's last message only an approved template (a Twilio Content SID)
-may be sent. Refusals are recorded like failed deliveries.
+Every proactive message goes through :class:`Outbound` (or the one-shot
+:func:`send_outbound`), which refuses numbers whose owner opted out (or who
+is not a known customer, so no consent is on record) and keeps WhatsApp's
+rule: outside 24 hours after the customer's last message only an approved
+template (a Twilio Content SID) may be sent. Refusals are recorded like failed
+deliveries.
+
+Sending thousands of notices must not cost a profile load and a new twilio
+client per message: :class:`Outbound` keeps one sender (one twilio client,
+one pooled HTTP session) per channel for its lifetime,
+:meth:`Outbound.lookup` reads only what sending needs (whose number it is,
+the opt-out flag, the WhatsApp window) for a whole batch in two queries, and
+with ``batch_records`` the deliveries are stored by :meth:`Outbound.flush` in
+one transaction per batch instead of one per message.
 """
 
 from __future__ import annotations
 
 import asyncio
-import functools
 import json
 from dataclasses import dataclass, field
-from typing import Mapping, Optional
+from datetime import datetime
+from typing import Mapping, Optional, Sequence
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from careline.channels.conversation_key import customer_sender_id
+from careline.channels.models import ConversationRoute, Delivery
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
-from careline.channels.sender import SenderIdentity, TwilioSender
-from careline.channels.store import ChannelStore, utcnow
+from careline.channels.sender import UNSTORED, SenderIdentity, TwilioSender
+from careline.channels.store import ChannelStore, as_utc, utcnow
 from careline.channels.twilio_output import WHATSAPP_WINDOW
-from careline.db.session import get_engine, run_blocking
+from careline.db.session import get_engine, run_blocking, session_scope
 from careline.settings import Settings, get_settings
 
 PHONE_CHANNELS = ("sms", "whatsapp")
 #: The profile identity whose opt-out flag governs each channel.
 _IDENTITY_KINDS = {"sms": "msisdn", "whatsapp": "whatsapp"}
+#: Identities that name the customer behind a number, in the order they are tried.
+_LOOKUP_KINDS = {"sms": ("msisdn",), "whatsapp": ("whatsapp", "msisdn")}
+_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -44,69 +62,213 @@ class OutboundResult:
     deliveries: tuple[DeliveryRecord, ...] = ()
 
 
+@dataclass(frozen=True)
+class Contact:
+    """What sending to one number needs to know, and nothing more."""
+
+    customer_id: int
+    opted_out: bool
+    last_whatsapp_inbound: Optional[datetime] = None
+
+
+#: ``number → Contact`` for the numbers looked up; ``None`` marks an unknown number.
+Contacts = Mapping[str, Optional[Contact]]
+
+
 class OutboundRefused(ValueError):
     """A message that must not be sent (bad arguments, not policy: policy gives a result)."""
+
+
+def lookup_contacts(*, session: Session, channel: str, numbers: Sequence[str]) -> Contacts:
+    """Whose each E.164 number is on ``channel``, their opt-out and WhatsApp window.
+
+    Same rules as the profile's ``find_customer`` (WhatsApp: its own identity
+    first, then the mobile number) and as STOP (the opt-out flag of the
+    channel's own identity for that number), in a handful of queries.
+    """
+    from careline.profile.models import CustomerIdentity
+
+    kinds = _LOOKUP_KINDS[channel]
+    rows: dict[str, list[tuple[str, int, bool]]] = {}
+    unique = sorted(set(numbers))
+    for start in range(0, len(unique), _CHUNK):
+        chunk = unique[start:start + _CHUNK]
+        for kind, value, customer_id, opted_out in session.execute(
+                select(CustomerIdentity.kind, CustomerIdentity.value,
+                       CustomerIdentity.customer_id, CustomerIdentity.opted_out)
+                .where(CustomerIdentity.value.in_(chunk), CustomerIdentity.kind.in_(kinds))):
+            rows.setdefault(value, []).append((kind, customer_id, bool(opted_out)))
+    owners: dict[str, int] = {}
+    for number, found in rows.items():
+        owners[number] = next(cid for kind in kinds for k, cid, _ in found if k == kind)
+    windows = (_whatsapp_windows(session=session, customer_ids=set(owners.values()))
+               if channel == "whatsapp" else {})
+    contacts: dict[str, Optional[Contact]] = {number: None for number in unique}
+    for number, customer_id in owners.items():
+        opted_out = any(out and k == _IDENTITY_KINDS[channel] and cid == customer_id
+                        for k, cid, out in rows[number])
+        contacts[number] = Contact(customer_id=customer_id, opted_out=opted_out,
+                                   last_whatsapp_inbound=windows.get(customer_id))
+    return contacts
+
+
+def _whatsapp_windows(*, session: Session, customer_ids: set[int]) -> dict[int, datetime]:
+    """The last WhatsApp message of each customer's conversation (their route)."""
+    by_sender = {customer_sender_id(cid): cid for cid in customer_ids}
+    senders = sorted(by_sender)
+    found: dict[int, datetime] = {}
+    for start in range(0, len(senders), _CHUNK):
+        for sender_id, last in session.execute(
+                select(ConversationRoute.sender_id, ConversationRoute.last_inbound_at)
+                .where(ConversationRoute.channel == "whatsapp",
+                       ConversationRoute.sender_id.in_(senders[start:start + _CHUNK]))):
+            found[by_sender[sender_id]] = as_utc(last)
+    return found
+
+
+def store_deliveries(*, session: Session, records: Sequence[DeliveryRecord],
+                     at: datetime) -> None:
+    """Store sent/refused parts in bulk; a status callback that raced ahead keeps its status."""
+    sids = [r.message_sid for r in records if r.message_sid]
+    existing = {row.message_sid: row for start in range(0, len(sids), _CHUNK)
+                for row in session.execute(select(Delivery).where(
+                    Delivery.message_sid.in_(sids[start:start + _CHUNK]))).scalars()}
+    for record in records:
+        row = existing.get(record.message_sid) if record.message_sid else None
+        if row is not None:
+            row.attempts, row.sender_id, row.updated_at = record.attempts, record.sender_id, at
+            continue
+        session.add(Delivery(
+            message_sid=record.message_sid, channel=record.channel, sender_id=record.sender_id,
+            to_address=record.to_address, status=record.status, error_code=record.error_code,
+            error_message=record.error_message, attempts=record.attempts, created_at=at,
+            updated_at=at))
+
+
+class Outbound:
+    """The outbound door, kept open: one sender per channel, contacts looked up in bulk.
+
+    Create it inside the event loop that sends (the twilio client's HTTP
+    session belongs to that loop) and :meth:`close` it when done.
+    """
+
+    def __init__(self, *, settings: Optional[Settings] = None,
+                 store: Optional[ChannelStore] = None, engine: Optional[Engine] = None,
+                 batch_records: bool = False) -> None:
+        self._settings = settings or get_settings()
+        self._engine = engine or get_engine(self._settings.resolved_database_url)
+        self._store = store or ChannelStore(self._engine)
+        self._senders: dict[str, TwilioSender] = {}
+        self._batch_records = batch_records
+        self._unstored: list[DeliveryRecord] = []
+
+    def sender(self, channel: str) -> TwilioSender:
+        if channel not in self._senders:
+            settings = self._settings
+            default_from = (settings.twilio_whatsapp_from if channel == "whatsapp"
+                            else settings.twilio_sms_from)
+            self._senders[channel] = TwilioSender(
+                settings=settings, store=self._store, identity=SenderIdentity(
+                    channel=channel, from_number=default_from,
+                    messaging_service_sid=settings.twilio_messaging_service_sid))
+        return self._senders[channel]
+
+    async def lookup(self, *, channel: str, numbers: Sequence[str]) -> Contacts:
+        """:func:`lookup_contacts` for a batch, off the event loop."""
+        def read() -> Contacts:
+            with session_scope(self._engine) as session:
+                return lookup_contacts(session=session, channel=channel, numbers=numbers)
+
+        return await run_blocking(read)
+
+    async def send(self, *, channel: str, address: str, text: Optional[str] = None,
+                   template: Optional[Template] = None,
+                   contacts: Optional[Contacts] = None) -> OutboundResult:
+        """Send ``text`` (or ``template``) to ``address`` on ``channel`` if policy allows.
+
+        ``contacts`` is a :meth:`lookup` made for a batch; a number it does not
+        cover is looked up on its own.
+        """
+        number = self._number(channel, address, text, template)
+        if contacts is None or number not in contacts:
+            contacts = await self.lookup(channel=channel, numbers=[number])
+        contact = contacts[number]
+        sender, record = self.sender(channel), not self._batch_records
+        refusal = _refusal(channel, contact, template)
+        sender_id = customer_sender_id(contact.customer_id) if contact else None
+        if refusal is not None:
+            refused = await sender.refuse(to=number, reason=refusal, sender_id=sender_id,
+                                          record=record)
+            self._keep((refused,))
+            return OutboundResult(sent=False, reason=refusal, deliveries=(refused,))
+        if template is not None:
+            variables = json.dumps(dict(template.variables)) if template.variables else None
+            records: tuple[DeliveryRecord, ...] = (await sender.send(
+                to=number, content_sid=template.content_sid, content_variables=variables,
+                sender_id=sender_id, record=record),)
+        else:
+            records = tuple([await sender.send(to=number, body=part, sender_id=sender_id,
+                                               record=record)
+                             for part in split_text(text or "", CHANNEL_LIMITS[channel])])
+        self._keep(records)
+        failed = [r for r in records if r.failed]
+        return OutboundResult(sent=not failed, deliveries=records,
+                              reason=failed[0].error_message if failed else None)
+
+    def _number(self, channel: str, address: str, text: Optional[str],
+                template: Optional[Template]) -> str:
+        from careline.profile.errors import InvalidIdentity
+        from careline.profile.phone import normalise_msisdn
+
+        if channel not in PHONE_CHANNELS:
+            raise OutboundRefused(f"outbound messages go by sms or whatsapp, not {channel!r}")
+        if not text and template is None:
+            raise OutboundRefused("nothing to send: give text or a template")
+        try:
+            return normalise_msisdn(address, region=self._settings.default_region)
+        except InvalidIdentity as error:
+            raise OutboundRefused(f"not a phone number: {error}") from error
+
+    def _keep(self, records: Sequence[DeliveryRecord]) -> None:
+        self._unstored.extend(r for r in records if r.id == UNSTORED)
+
+    async def flush(self) -> int:
+        """Store the deliveries sent since the last flush, in one transaction; returns how many."""
+        records, self._unstored = self._unstored, []
+        if not records:
+            return 0
+
+        def write() -> None:
+            for attempt in range(2):
+                try:
+                    with session_scope(self._engine) as session:
+                        store_deliveries(session=session, records=records, at=utcnow())
+                    return
+                except IntegrityError:  # a status callback inserted one meanwhile
+                    if attempt:
+                        raise
+
+        await run_blocking(write)
+        return len(records)
+
+    async def close(self) -> None:
+        await self.flush()
+        for sender in self._senders.values():
+            await sender.close()
+        self._senders.clear()
 
 
 async def send_outbound(*, channel: str, address: str, text: Optional[str] = None,
                         template: Optional[Template] = None,
                         settings: Optional[Settings] = None,
                         store: Optional[ChannelStore] = None) -> OutboundResult:
-    """Send ``text`` (or ``template``) to ``address`` on ``channel`` if policy allows."""
-    from careline.profile.errors import InvalidIdentity
-    from careline.profile.phone import normalise_msisdn
-    from careline.profile.service import ProfileService
-
-    if channel not in PHONE_CHANNELS:
-        raise OutboundRefused(f"outbound messages go by sms or whatsapp, not {channel!r}")
-    if not text and template is None:
-        raise OutboundRefused("nothing to send: give text or a template")
-    settings = settings or get_settings()
-    engine = get_engine(settings.resolved_database_url)
-    store = store or ChannelStore(engine)
+    """One message through a short-lived :class:`Outbound` (reminders, one-time codes)."""
+    outbound = Outbound(settings=settings, store=store)
     try:
-        number = normalise_msisdn(address, region=settings.default_region)
-    except InvalidIdentity as error:
-        raise OutboundRefused(f"not a phone number: {error}") from error
-    default_from = (settings.twilio_whatsapp_from if channel == "whatsapp"
-                    else settings.twilio_sms_from)
-    sender = TwilioSender(settings=settings, store=store, identity=SenderIdentity(
-        channel=channel, from_number=default_from,
-        messaging_service_sid=settings.twilio_messaging_service_sid))
-    try:
-        profiles = ProfileService(engine, settings=settings)
-        ref = await run_blocking(functools.partial(
-            profiles.find_customer, channel=channel, address=number))
-        if ref is None:
-            return await _refused(sender, number, None,
-                                  "not a known customer: no consent on record")
-        sender_id = customer_sender_id(ref.customer_id)
-        profile = await run_blocking(functools.partial(
-            profiles.get_profile, customer_id=ref.customer_id, interactions=0))
-        if any(identity.opted_out and identity.value == number
-               and identity.kind.value == _IDENTITY_KINDS[channel]
-               for identity in profile.customer.identities):
-            return await _refused(sender, number, sender_id, f"opted out of {channel}")
-        use_template = template is not None
-        if channel == "whatsapp" and not use_template:
-            route = await run_blocking(functools.partial(
-                store.route, sender_id=sender_id, channel="whatsapp"))
-            if route is None or utcnow() - route.last_inbound_at > WHATSAPP_WINDOW:
-                return await _refused(sender, number, sender_id,
-                                      "WhatsApp 24-hour window closed: send an approved template")
-        if use_template:
-            record = await sender.send(to=number, content_sid=template.content_sid,
-                                       content_variables=json.dumps(dict(template.variables))
-                                       if template.variables else None, sender_id=sender_id)
-            records: tuple[DeliveryRecord, ...] = (record,)
-        else:
-            records = tuple([await sender.send(to=number, body=part, sender_id=sender_id)
-                             for part in split_text(text or "", CHANNEL_LIMITS[channel])])
-        failed = [r for r in records if r.failed]
-        return OutboundResult(sent=not failed, deliveries=records,
-                              reason=failed[0].error_message if failed else None)
+        return await outbound.send(channel=channel, address=address, text=text,
+                                   template=template)
     finally:
-        await sender.close()
+        await outbound.close()
 
 
 def send_outbound_sync(**kwargs: object) -> OutboundResult:
@@ -114,7 +276,15 @@ def send_outbound_sync(**kwargs: object) -> OutboundResult:
     return asyncio.run(send_outbound(**kwargs))  # type: ignore[arg-type]
 
 
-async def _refused(sender: TwilioSender, number: str, sender_id: Optional[str],
-                   reason: str) -> OutboundResult:
-    record = await sender.refuse(to=number, reason=reason, sender_id=sender_id)
-    return OutboundResult(sent=False, reason=reason, deliveries=(record,))
+def _refusal(channel: str, contact: Optional[Contact],
+             template: Optional[Template]) -> Optional[str]:
+    """Why policy forbids this message, or None when it may go."""
+    if contact is None:
+        return "not a known customer: no consent on record"
+    if contact.opted_out:
+        return f"opted out of {channel}"
+    if channel == "whatsapp" and template is None:
+        last = contact.last_whatsapp_inbound
+        if last is None or utcnow() - last > WHATSAPP_WINDOW:
+            return "WhatsApp 24-hour window closed: send an approved template"
+    return None

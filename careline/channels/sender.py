@@ -20,6 +20,8 @@ from careline.observability.redact import mask_phone
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
+#: The id of a :class:`DeliveryRecord` its caller has not stored yet.
+UNSTORED = 0
 
 
 @dataclass(frozen=True)
@@ -72,8 +74,12 @@ class TwilioSender:
     async def send(self, *, to: str, body: Optional[str] = None,
                    media_url: Optional[str] = None, content_sid: Optional[str] = None,
                    content_variables: Optional[str] = None,
-                   sender_id: Optional[str] = None) -> DeliveryRecord:
-        """Send to the E.164 number ``to``; never raises for Twilio or network errors."""
+                   sender_id: Optional[str] = None, record: bool = True) -> DeliveryRecord:
+        """Send to the E.164 number ``to``; never raises for Twilio or network errors.
+
+        ``record=False`` leaves storing the outcome to the caller (bulk senders
+        store a batch in one transaction, see ``careline.channels.outbound``).
+        """
         fields: dict[str, object] = {"to": twilio_address(self.identity.channel, to),
                                      "status_callback": self.status_callback(), **self._origin()}
         if body:
@@ -98,24 +104,32 @@ class TwilioSender:
                 await asyncio.sleep(delay)
                 delay *= self.retry.factor
                 continue
-            return await self._record(to_address=to, status=message.status or "queued",
+            return await self._record(record, to_address=to, status=message.status or "queued",
                                       attempts=attempt, sender_id=sender_id,
                                       message_sid=message.sid)
         code = str(getattr(error, "code", "") or getattr(error, "status", "") or "") or None
         logger.error("twilio send to %s failed for good after %d attempt(s): %s",
                      mask_phone(to), attempt, error)
-        return await self._record(to_address=to, status="failed", attempts=attempt,
+        return await self._record(record, to_address=to, status="failed", attempts=attempt,
                                   sender_id=sender_id, error_code=code,
                                   error_message=str(error)[:500])
 
-    async def refuse(self, *, to: str, reason: str,
-                     sender_id: Optional[str] = None) -> DeliveryRecord:
+    async def refuse(self, *, to: str, reason: str, sender_id: Optional[str] = None,
+                     record: bool = True) -> DeliveryRecord:
         """Record a message Careline chose not to send (opt-out, closed WhatsApp window)."""
         logger.info("not sending to %s on %s: %s", mask_phone(to), self.identity.channel, reason)
-        return await self._record(to_address=to, status="refused", attempts=0,
+        return await self._record(record, to_address=to, status="refused", attempts=0,
                                   sender_id=sender_id, error_message=reason)
 
-    async def _record(self, **fields: object) -> DeliveryRecord:
+    async def _record(self, record: bool, *, to_address: str, status: str, attempts: int,
+                      sender_id: Optional[str], message_sid: Optional[str] = None,
+                      error_code: Optional[str] = None,
+                      error_message: Optional[str] = None) -> DeliveryRecord:
+        fields = dict(to_address=to_address, status=status, attempts=attempts,
+                      sender_id=sender_id, message_sid=message_sid, error_code=error_code,
+                      error_message=error_message)
+        if not record:
+            return DeliveryRecord(id=UNSTORED, channel=self.identity.channel, **fields)
         return await run_blocking(functools.partial(
             self.store.record_delivery, channel=self.identity.channel, **fields))
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from typing import Optional, Protocol
+from typing import Optional, Protocol, Sequence
 from urllib.parse import quote
 
 import aiohttp
@@ -35,8 +35,14 @@ class DeliveryError(Exception):
 
 
 class NoticeChannel(Protocol):
+    async def prepare(self, notices: Sequence[PlannedNotice]) -> None:
+        """Look up in bulk what delivering this batch needs (called before its deliveries)."""
+
     async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:
         """Send one notice; raise :class:`DeliveryError` if it was not accepted."""
+
+    async def flush(self) -> None:
+        """Store what the batch's deliveries left to record (called after each batch)."""
 
     async def close(self) -> None:
         """Release connections."""

@@ -1,32 +1,47 @@
-"""The production notice channel: ``careline.channels.outbound`` for SMS and WhatsApp, Rasa for web chat."""
+"""The production notice channel: ``careline.channels.outbound`` for SMS/WhatsApp, Rasa for web chat."""
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
-from careline.channels.outbound import OutboundRefused, Template, send_outbound
+from careline.channels.outbound import Contacts, Outbound, OutboundRefused, Template
 from careline.channels.store import ChannelStore
 from careline.proactive.delivery import DeliveryError, RasaConversations, notice_entities
 from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
-from careline.db.session import get_engine
 from careline.settings import Settings
 
 
 class TwilioAndRasaChannel:
     """Sends each notice the way its mode needs; raises DeliveryError when refused.
 
-    SMS and WhatsApp go through the channel layer's outbound door (the real
-    twilio client; it re-checks opt-outs and the WhatsApp window, and records
-    each delivery). Outside the WhatsApp 24-hour window the approved outage
-    template (a Content SID) is sent with its variables. Web chat notices are
-    Rasa utterances on the ``webchat`` output channel, so they reach the socket.
+    SMS and WhatsApp go through the channel layer's outbound door, kept open
+    for the channel's lifetime (one twilio client and HTTP connection pool per
+    channel). :meth:`prepare` looks up a batch's contacts (opt-outs, WhatsApp
+    window) in bulk, so each send re-checks consent without a query of its
+    own, and :meth:`flush` stores the batch's deliveries in one transaction.
+    Outside the WhatsApp 24-hour window the approved outage template (a
+    Content SID) is sent with its variables. Web chat notices are Rasa
+    utterances on the ``webchat`` output channel, so they reach the socket.
     """
 
     def __init__(self, *, settings: Settings, rasa: Optional[RasaConversations] = None,
-                 store: Optional[ChannelStore] = None) -> None:
+                 store: Optional[ChannelStore] = None,
+                 outbound: Optional[Outbound] = None) -> None:
         self._settings = settings
-        self._store = store or ChannelStore(get_engine(settings.resolved_database_url))
+        self._outbound = outbound or Outbound(settings=settings, store=store,
+                                              batch_records=True)
         self._rasa = rasa
+        self._contacts: dict[str, Contacts] = {}
+
+    async def prepare(self, notices: Sequence[PlannedNotice]) -> None:
+        """Look up the contacts of a batch about to be delivered, one query per channel."""
+        by_channel: dict[str, list[str]] = {}
+        for notice in notices:
+            if notice.mode is not DeliveryMode.WEBCHAT:
+                by_channel.setdefault(notice.mode.channel, []).append(notice.address)
+        self._contacts = {}
+        self._contacts = {channel: await self._outbound.lookup(channel=channel, numbers=numbers)
+                          for channel, numbers in by_channel.items()}
 
     async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:
         if notice.mode is DeliveryMode.WEBCHAT:
@@ -36,14 +51,15 @@ class TwilioAndRasaChannel:
                                             output_channel="webchat",
                                             entities=notice_entities(notice))
             return DeliveryReceipt(provider_id=f"rasa:webchat:{notice.conversation_id}")
+        channel = notice.mode.channel
         template = (Template(content_sid=self._settings.outage_template_sid,
                              variables=dict(notice.template_variables))
                     if notice.mode is DeliveryMode.WHATSAPP_TEMPLATE else None)
         try:
-            result = await send_outbound(
-                channel=notice.mode.channel, address=notice.address,
+            result = await self._outbound.send(
+                channel=channel, address=notice.address,
                 text=None if template else notice.text, template=template,
-                settings=self._settings, store=self._store)
+                contacts=self._contacts.get(channel))
         except OutboundRefused as error:
             raise DeliveryError(str(error)) from error
         sids = [d.message_sid for d in result.deliveries if d.message_sid]
@@ -51,6 +67,11 @@ class TwilioAndRasaChannel:
             raise DeliveryError(result.reason or "not sent")
         return DeliveryReceipt(provider_id=",".join(sids)[:64])
 
+    async def flush(self) -> None:
+        """Store the batch's deliveries in the channel layer's log, in one transaction."""
+        await self._outbound.flush()
+
     async def close(self) -> None:
+        await self._outbound.close()
         if self._rasa is not None:
             await self._rasa.close()

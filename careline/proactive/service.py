@@ -35,6 +35,7 @@ from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUpdate,
                                         NotifyResult, PlannedNotice, Suppression)
+from careline.webchat.presence import STALE_AFTER
 
 logger = logging.getLogger(__name__)
 UNKNOWN_OUTCOME = "outcome unknown"
@@ -57,7 +58,8 @@ def utcnow() -> datetime:
 @dataclass(frozen=True)
 class CareOptions:
     policy: ContactPolicy = field(default_factory=ContactPolicy)
-    webchat_window: timedelta = timedelta(minutes=30)
+    #: A web chat connection not refreshed for this long no longer counts as connected.
+    webchat_window: timedelta = STALE_AFTER
     concurrency: int = 4
     batch: int = 50
 
@@ -191,6 +193,10 @@ class OutageCare:
                 self._claim, incident_id, version))
             if not batch:
                 return sent, failed
+            try:
+                await self._channel.prepare([notice for _, _, notice in batch])
+            except Exception as error:  # noqa: BLE001 - each send then looks up its own contact
+                logger.warning("bulk contact lookup failed (%r); sending one by one", error)
             outcomes: dict[int, tuple[Optional[str], Optional[str]]] = {}
             for rank in sorted({row_rank for _, row_rank, _ in batch}):
                 group = [(row_id, notice) for row_id, row_rank, notice in batch
@@ -198,6 +204,10 @@ class OutageCare:
                 results = await asyncio.gather(*(self._send_one(limit, notice)
                                                  for _, notice in group))
                 outcomes.update({row_id: result for (row_id, _), result in zip(group, results)})
+            try:
+                await self._channel.flush()
+            except Exception as error:  # noqa: BLE001 - the notices' own outcomes still count
+                logger.error("channel delivery log not stored for a batch: %r", error)
             await run_blocking(functools.partial(self._record_outcomes, outcomes, batch))
             sent += sum(1 for provider, _ in outcomes.values() if provider)
             failed += sum(1 for provider, _ in outcomes.values() if not provider)

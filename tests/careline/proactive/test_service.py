@@ -144,10 +144,16 @@ class BreaksFor:
     def __init__(self, inner, number: str) -> None:
         self.inner, self.number = inner, number
 
+    async def prepare(self, notices) -> None:
+        await self.inner.prepare(notices)
+
     async def deliver(self, notice):
         if notice.address == self.number:
             raise TimeoutError("database too slow after the send")
         return await self.inner.deliver(notice)
+
+    async def flush(self) -> None:
+        await self.inner.flush()
 
     async def close(self) -> None:
         await self.inner.close()
