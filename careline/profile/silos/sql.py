@@ -1,7 +1,10 @@
 """The SQL implementation of every silo, over Careline's own tables.
 
 Each class is bound to one session (the service opens one per call) and maps
-ORM rows to schemas here, so no row escapes the silo.
+rows to schemas here, so no row escapes the silo. Reads get plain rows from a
+few joined Core queries (see ``careline.profile.repositories``): one lookup is a
+fixed handful of statements whatever the customer's history; the mappers for
+plans, add-ons and cases also take the ORM objects the write commands hold.
 """
 
 from __future__ import annotations
