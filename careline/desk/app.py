@@ -18,6 +18,8 @@ from careline.desk.api_auth import desk_api_token
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.rasa_client import RasaClient
 from careline.desk.service import DeskService
+from careline.insight.service import InsightService, events_location
+from careline.insight.views import INSIGHT
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -47,7 +49,8 @@ def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
 
 def build_app(settings: Settings, *, engine: Optional[Engine] = None,
               rasa: Optional[RasaClient] = None,
-              event_source: Optional[EventSource] = None) -> web.Application:
+              event_source: Optional[EventSource] = None,
+              insight: Optional[InsightService] = None) -> web.Application:
     engine = engine or get_engine(settings.resolved_database_url)
     desk = DeskService(engine)
     app = web.Application()
@@ -56,6 +59,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[views.RASA] = rasa or RasaClient.from_settings(settings)
     app[views.API_TOKEN] = desk_api_token(settings)
     app[views.SECURE_COOKIES] = settings.profile.value == "production"
+    app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
     views.routes(app)
     app.router.add_static("/static", STATIC_DIR)
     source = event_source or default_event_source(settings, desk)

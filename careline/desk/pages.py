@@ -9,12 +9,15 @@ from typing import Optional
 from careline.desk.schemas import MessageView, QueueEntry, SignedIn, TicketDetail
 from careline.handoff.reasons import REASON_LABELS, HandoffReason
 from careline.handoff.schemas import ContextPackage, CustomerSnapshot
+from careline.insight.report import CONTENT_STYLE, render_body
+from careline.insight.schemas import InsightReport
 
 
 def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
-           refresh: Optional[int] = None, script: bool = False) -> str:
-    who = ""
+           refresh: Optional[int] = None, script: bool = False, style: str = "") -> str:
+    who = nav = ""
     if signed_in:
+        nav = '<nav><a href="/">Queue</a> <a href="/insight">Insight</a></nav>'
         who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
                f'<form method="post" action="/logout">{csrf_field(signed_in)}'
                f'<button class="secondary">Sign out</button></form></span>')
@@ -22,8 +25,10 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
     js = '<script src="/static/ticket.js" defer></script>' if script else ""
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{meta}'
             f'<title>{escape(title)} · Careline desk</title>'
-            f'<link rel="stylesheet" href="/static/desk.css">{js}</head><body>'
-            f'<header><a href="/">Careline desk</a>{who}</header><main>{body}</main></body></html>')
+            f'<link rel="stylesheet" href="/static/desk.css">{js}'
+            f'{f"<style>{style}</style>" if style else ""}</head><body>'
+            f'<header><a href="/">Careline desk</a>{nav}{who}</header>'
+            f'<main>{body}</main></body></html>')
 
 
 def csrf_field(signed_in: SignedIn) -> str:
@@ -61,6 +66,18 @@ def _queue_row(entry: QueueEntry) -> str:
             f'{escape(flags)}</td><td>{escape(entry.channel)}</td>'
             f'<td>{_minutes(entry.waiting_seconds)}</td><td>{status}</td>'
             f'<td><a href="/tickets/{entry.ticket_id}">Open</a></td></tr>')
+
+
+def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, until: str) -> str:
+    """The figures of ``careline report`` for the period, in the desk's layout."""
+    period = f"{report.since:%d %b %Y %H:%M} – {report.until:%d %b %Y %H:%M} UTC"
+    form = (f'<form method="get" action="/insight" class="period">'
+            f'<label>Since <input name="since" value="{escape(since)}" size="22"></label> '
+            f'<label>until <input name="until" value="{escape(until)}" size="22" '
+            f'placeholder="now"></label> <button class="secondary">Show</button></form>')
+    body = (f'<h1>Contact-centre insight</h1><p class="period">{escape(period)}</p>{form}'
+            f'<div class="insight">{render_body(report)}</div>')
+    return layout("Insight", body, signed_in=signed_in, style=CONTENT_STYLE)
 
 
 def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[str]) -> str:

@@ -25,6 +25,7 @@ from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import SignedIn
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
 from careline.handoff.schemas import ContextPackage
+from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
 
 SESSION_COOKIE = "careline_desk_session"
 LOGIN_CSRF_COOKIE = "careline_desk_login"
@@ -44,6 +45,7 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", agent_only(logout))
     app.router.add_get("/", agent_only(queue))
+    app.router.add_get("/insight", agent_only(insight))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
     app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
     forms = {"claim": _claim, "assign": _assign, "reply": _reply, "notes": _notes,
@@ -121,6 +123,16 @@ async def queue(request: web.Request) -> web.Response:
     entries = await run_blocking(request.app[DESK].queue)
     return web.Response(text=pages.queue_page(entries, request[SIGNED_IN]),
                         content_type="text/html")
+
+
+async def insight(request: web.Request) -> web.Response:
+    """The contact-centre dashboard: ``careline report``'s figures for ``?since=&until=``."""
+    report = await report_for_query(request.app[INSIGHT], request.query)
+    page = await run_blocking(functools.partial(
+        pages.insight_page, report, request[SIGNED_IN], since=request.query.get("since", "7d"),
+        until=request.query.get("until", "")), timeout=PAGE_TIMEOUT)
+    return web.Response(text=page, content_type="text/html",
+                        headers={"Cache-Control": "no-store"})
 
 
 async def ticket(request: web.Request) -> web.Response:

@@ -14,11 +14,16 @@ from careline.insight import charts
 from careline.insight.schemas import BreakdownRow, InsightReport
 from careline.observability.redact import redact
 
-STYLE = """
+#: The page around the content (the desk draws its own).
+PAGE_STYLE = """
 body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;margin:0;background:#f6f7f9;
 color:#1d2433}
 main{max-width:1100px;margin:0 auto;padding:24px}
-h1{font-size:1.5rem;margin:0 0 4px}h2{font-size:1.1rem;margin:0 0 10px}
+h1{font-size:1.5rem;margin:0 0 4px}
+"""
+#: The content of :func:`render_body`, for the report file and the desk's dashboard.
+CONTENT_STYLE = """
+h2{font-size:1.1rem;margin:0 0 10px}
 .period{color:#5b6475;margin:0 0 20px}
 .tiles{display:grid;grid-template-columns:repeat(auto-fit,minmax(118px,1fr));gap:10px;
 margin-bottom:20px}
@@ -33,6 +38,7 @@ th,td{text-align:left;padding:6px 8px;border-bottom:1px solid #e6e8ec}
 th{color:#5b6475;font-weight:600}td.n,th.n{text-align:right}
 .empty{color:#5b6475}
 """
+STYLE = PAGE_STYLE + CONTENT_STYLE
 
 
 def _text(value: object) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import threading
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -31,6 +32,8 @@ class InsightService:
         self._engine = engine
         self._reader = SqlEventReader(events) if events else None
         self._source = f"sql:{events}"[-64:] if events else ""
+        #: Two pages drawn at once must not both fold the same new events.
+        self._ingesting = threading.Lock()
 
     def ingest_pending(self, *, batch: int = 2000) -> int:
         """Read every new SQL broker event into the store; returns how many were read.
@@ -40,6 +43,11 @@ class InsightService:
         """
         if self._reader is None:
             return 0
+        with self._ingesting:
+            return self._ingest_pending(batch)
+
+    def _ingest_pending(self, batch: int) -> int:
+        assert self._reader is not None
         total = 0
         while True:
             with session_scope(self._engine) as session:

@@ -1,14 +1,15 @@
-"""The desk's insight dashboard: the report's figures as a page, as an aiohttp sub-app.
+"""The insight dashboard: the report's figures for a period, as a page.
 
-The desk mounts it behind its own login, e.g.
-``app.add_subapp("/insight", dashboard_app(settings))``; ``GET /?since=7d``
-brings the store up to date from the SQL broker and draws the page.
+The desk draws them in its own layout behind its login (``/insight`` in
+``careline.desk.views``, with :func:`report_for_query`); :func:`dashboard_app`
+is the same page on its own (``GET /?since=7d&until=…``), for an operator's
+own portal. Both bring the store up to date from the SQL broker first.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Optional
+from typing import Mapping, Optional
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
@@ -16,6 +17,7 @@ from sqlalchemy.engine import Engine
 from careline.db.session import run_blocking
 from careline.insight.period import parse_since
 from careline.insight.report import render_page
+from careline.insight.schemas import InsightReport
 from careline.insight.service import InsightService, events_location
 from careline.settings import Settings
 
@@ -24,19 +26,29 @@ INSIGHT = web.AppKey("insight", InsightService)
 PAGE_TIMEOUT = 120.0
 
 
-async def dashboard(request: web.Request) -> web.Response:
+async def report_for_query(service: InsightService, query: Mapping[str, str]) -> InsightReport:
+    """The report for ``?since=7d&until=…`` (as ``careline report`` reads them), ingested first.
+
+    A period that does not parse is a 400 with the hint.
+    """
+    now = datetime.now(timezone.utc)
     try:
-        since = parse_since(request.query.get("since", "7d"))
+        since = parse_since(query.get("since") or "7d", now=now)
+        until = parse_since(query["until"], now=now) if query.get("until") else now
     except ValueError as error:
         raise web.HTTPBadRequest(text=str(error))
-    service = request.app[INSIGHT]
 
-    def build() -> str:
+    def build() -> InsightReport:
         service.ingest_pending()
-        report = service.report(since=since, until=datetime.now(timezone.utc))
-        return render_page(report, title="Contact-centre insight")
+        return service.report(since=since, until=until)
 
-    page = await run_blocking(build, timeout=PAGE_TIMEOUT)
+    return await run_blocking(build, timeout=PAGE_TIMEOUT)
+
+
+async def dashboard(request: web.Request) -> web.Response:
+    report = await report_for_query(request.app[INSIGHT], request.query)
+    page = await run_blocking(lambda: render_page(report, title="Contact-centre insight"),
+                              timeout=PAGE_TIMEOUT)
     return web.Response(text=page, content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 
@@ -50,4 +62,4 @@ def dashboard_app(settings: Settings, *, engine: Optional[Engine] = None,
     return app
 
 
-__all__ = ["dashboard_app"]
+__all__ = ["INSIGHT", "dashboard_app", "report_for_query"]
