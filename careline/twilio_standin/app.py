@@ -75,7 +75,7 @@ async def create_message(request: web.Request) -> web.Response:
         media_urls=list(media), content_sid=posted.get("ContentSid"),
         content_variables=posted.get("ContentVariables"),
         status_callback=posted.get("StatusCallback"), created=state.now())
-    state.messages.append(message)
+    state.add(message)
     async with request.app[ARRIVALS]:
         request.app[ARRIVALS].notify_all()
     if message.status_callback:
@@ -118,7 +118,7 @@ async def list_messages(request: web.Request) -> web.Response:
     if not _authorised(request, state):
         return _twilio_error(401, 20003, "Authenticate")
     to = request.query.get("To")
-    found = [m for m in state.messages if to is None or m.to == to]
+    found = state.sent_to(to)
     found.sort(key=lambda m: m.created, reverse=True)  # Twilio lists newest first
     return web.json_response({
         "messages": [m.resource() for m in found], "page": 0, "page_size": len(found) or 50,
@@ -129,7 +129,7 @@ async def list_messages(request: web.Request) -> web.Response:
 
 async def inspect_messages(request: web.Request) -> web.Response:
     to = request.query.get("to")
-    found = [m.resource() for m in request.app[STATE].messages if to is None or m.to == to]
+    found = [m.resource() for m in request.app[STATE].sent_to(to)]
     return web.json_response(found)
 
 
@@ -137,10 +137,10 @@ async def wait_for_messages(request: web.Request) -> web.Response:
     """Long poll: answer once ``count`` messages were sent ``to`` (or after ``timeout``)."""
     to, count = request.query["to"], int(request.query.get("count", "1"))
     timeout = float(request.query.get("timeout", "30"))
-    messages = request.app[STATE].messages
+    state = request.app[STATE]
 
     def arrived() -> bool:
-        return sum(1 for m in messages if m.to == to) >= count
+        return len(state.by_recipient.get(to, ())) >= count
 
     condition = request.app[ARRIVALS]
     try:
@@ -148,7 +148,7 @@ async def wait_for_messages(request: web.Request) -> web.Response:
             await asyncio.wait_for(condition.wait_for(arrived), timeout)
     except asyncio.TimeoutError:
         pass
-    found = [m.resource() for m in messages if m.to == to]
+    found = [m.resource() for m in state.sent_to(to)]
     return web.json_response(found, status=200 if len(found) >= count else 408)
 
 

@@ -58,6 +58,16 @@ class StandinState:
     messages: list[StoredMessage] = field(default_factory=list)
     requests: list[dict[str, Any]] = field(default_factory=list)
     faults: Faults = field(default_factory=Faults)
+    #: Messages by recipient: long polls for one number stay cheap after thousands of sends.
+    by_recipient: dict[str, list[StoredMessage]] = field(default_factory=dict)
+
+    def add(self, message: StoredMessage) -> None:
+        self.messages.append(message)
+        self.by_recipient.setdefault(message.to, []).append(message)
+
+    def sent_to(self, to: Optional[str]) -> list[StoredMessage]:
+        """Messages sent to ``to`` (every message when None), oldest first."""
+        return list(self.messages if to is None else self.by_recipient.get(to, ()))
 
     def new_sid(self) -> str:
         return "SM" + secrets.token_hex(16)
@@ -67,5 +77,6 @@ class StandinState:
 
     def reset(self) -> None:
         self.messages.clear()
+        self.by_recipient.clear()
         self.requests.clear()
         self.faults = Faults()
