@@ -17,6 +17,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
+#: nginx closes idle upstream connections before the Sanic servers behind it do
+#: (SANIC_KEEP_ALIVE_SECONDS), so it never reuses one the server is closing.
+UPSTREAM_KEEPALIVE_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ http {{
     least_conn;
 {rasa}
     keepalive 32;
+    keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
   }}
   upstream rasa_sticky {{
     ip_hash;
@@ -71,6 +75,7 @@ http {{
     least_conn;
 {actions}
     keepalive 32;
+    keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
   }}
   server {{
     listen 127.0.0.1:{layout.listen_port};

@@ -20,7 +20,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from careline.deploy.nginx import NginxLayout, write
-from careline.runtime.services import ServiceSpec
+from careline.runtime.services import SANIC_KEEP_ALIVE_SECONDS, ServiceSpec
 
 NGINX = "/usr/sbin/nginx"
 
@@ -82,6 +82,7 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         # Twilio signs the public URL: nginx's, unless the operator names the real one.
         "CARELINE_PUBLIC_URL": os.environ.get("CARELINE_PUBLIC_URL", plan.url),
         "PYTHONUNBUFFERED": "1",
+        "SANIC_KEEP_ALIVE_TIMEOUT": str(SANIC_KEEP_ALIVE_SECONDS),
     })
     for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
                         ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url)):

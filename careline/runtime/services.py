@@ -14,6 +14,15 @@ from pathlib import Path
 from careline.settings import PROJECT_ROOT, Settings
 
 
+#: Idle keep-alive of every Sanic server we start (Rasa, action servers; Sanic reads
+#: ``SANIC_*`` from the environment). Sanic's default, 5 s, is shorter than its clients'
+#: idle pools (aiohttp in Rasa's action calls: 15 s; nginx's upstream keepalive: 60 s), so
+#: a client could reuse a connection the server was closing: under load Rasa's action
+#: calls failed with "Cannot write to closing transport" and the action's events were
+#: lost. A server that outlives its clients' pools never closes a connection first.
+SANIC_KEEP_ALIVE_SECONDS = 75
+
+
 @dataclass(frozen=True)
 class ServiceSpec:
     name: str
@@ -33,6 +42,7 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "CARELINE_TRACKER_DB": str(settings.data_dir / "tracker.db"),
         "CARELINE_EVENTS_DB": str(settings.data_dir / "events.db"),
         "PYTHONUNBUFFERED": "1",
+        "SANIC_KEEP_ALIVE_TIMEOUT": str(SANIC_KEEP_ALIVE_SECONDS),
         "CARELINE_PUBLIC_URL": settings.public_url,
         "CARELINE_RASA_URL": settings.rasa_url,
         "CARELINE_RASA_PORT": str(settings.rasa_port),
