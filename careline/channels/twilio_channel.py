@@ -33,6 +33,10 @@ from careline.observability.redact import mask_phone
 from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
+#: The twilio library logs every API request, headers and all, at INFO: a dozen lines
+#: per reply written from the event loop that also acknowledges webhooks. Its warnings
+#: stay; each send's outcome is in channel_deliveries and in our own log lines.
+logging.getLogger("twilio").setLevel(logging.WARNING)
 
 #: Turns run at once per channel; more wait their turn while their webhooks are acknowledged,
 #: so a burst cannot starve the event loop that acknowledges (and records) new webhooks.
