@@ -14,12 +14,11 @@ from pathlib import Path
 from careline.settings import PROJECT_ROOT, Settings
 
 
-#: Idle keep-alive of every Sanic server we start (Rasa, action servers; Sanic reads
-#: ``SANIC_*`` from the environment). Sanic's default, 5 s, is shorter than its clients'
-#: idle pools (aiohttp in Rasa's action calls: 15 s; nginx's upstream keepalive: 60 s), so
-#: a client could reuse a connection the server was closing: under load Rasa's action
-#: calls failed with "Cannot write to closing transport" and the action's events were
-#: lost. A server that outlives its clients' pools never closes a connection first.
+#: Idle keep-alive of the action servers (rasa_sdk's Sanic reads ``SANIC_*`` from the
+#: environment; Rasa sets its own 120 s). Sanic's default, 5 s, also closes a *fresh*
+#: connection that sends nothing for 5 s: under load Rasa's starved event loop connects,
+#: writes its action call late, and fails with "Cannot write to closing transport", losing
+#: the action's events. 75 s also outlasts nginx's idle upstream pool (60 s).
 SANIC_KEEP_ALIVE_SECONDS = 75
 
 
