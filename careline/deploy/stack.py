@@ -108,7 +108,7 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         ServiceSpec(
             name=f"rasa-{i}",
             argv=(python, "-m", "rasa", "run", "--model", str(plan.model),
-                  "--enable-api", "--auth-token", plan.token, "--port", str(port),
+                  "--enable-api", f"--auth-token={plan.token}", "--port", str(port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
             health_url=f"http://127.0.0.1:{port}/",
         )

@@ -78,8 +78,9 @@ def local_services(settings: Settings, model: Path, token: str) -> list[ServiceS
         ),
         ServiceSpec(
             name="rasa",
+            # "--auth-token=…" in one argument: a token_urlsafe token may start with "-".
             argv=(python, "-m", "rasa", "run", "--model", str(model),
-                  "--enable-api", "--auth-token", token, "--port", str(rasa_port),
+                  "--enable-api", f"--auth-token={token}", "--port", str(rasa_port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                   "--cors", "*"),
             health_url=f"http://127.0.0.1:{rasa_port}/",
