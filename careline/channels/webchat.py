@@ -4,10 +4,15 @@ Rasa's socket.io channel checks a token on connect and then lets the client
 name any ``session_id``. Here the conversation is fixed on connect from the
 signed token (or a server-issued anonymous one) and kept in the server-side
 socket session; a client naming any other session is refused and disconnected.
+
+A verified customer's live connection is recorded (``careline.webchat.presence``)
+so proactive outage notices reach them in the open chat instead of by SMS.
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -19,7 +24,9 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from careline.channels.webchat_tokens import WebIdentity, issue_anonymous, verify_token
+from careline.db.session import run_blocking
 from careline.webchat.page import page_response, static_response
+from careline.webchat.presence import HEARTBEAT, PresenceStore
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +53,15 @@ class WebChatChannel(InputChannel):
                    cors_allowed_origins=credentials.get("cors_allowed_origins", []))
 
     def __init__(self, *, socketio_path: str = "/socket.io",
-                 cors_allowed_origins: Any = ()) -> None:
+                 cors_allowed_origins: Any = (),
+                 presence: Optional[PresenceStore] = None) -> None:
         self.socketio_path = socketio_path
         self.cors_allowed_origins = list(cors_allowed_origins or [])
         self.sio: Optional[AsyncServer] = None
+        self.presence = presence or PresenceStore()
+        #: This process's live verified connections (socket id → conversation id).
+        self._live: Dict[str, str] = {}
+        self._heartbeat: Optional[asyncio.Task] = None
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         """Reaches a web chat conversation outside a turn (desk replies, notices)."""
@@ -85,7 +97,15 @@ class WebChatChannel(InputChannel):
                 identity, issued = issue_anonymous()
             await sio.save_session(sid, {"identity": identity, "issued_token": issued})
             await sio.enter_room(sid, identity.sender_id)
+            if identity.customer_id is not None and not identity.anonymous:
+                await self._connected(sid, identity)
             return True
+
+        @sio.on("disconnect")
+        async def disconnect(sid: str) -> None:
+            if self._live.pop(sid, None) is not None:
+                await self._record("disconnect", functools.partial(
+                    self.presence.disconnected, connection_id=sid))
 
         @sio.on("session_request")
         async def session_request(sid: str, data: Optional[Dict] = None) -> None:
@@ -116,6 +136,30 @@ class WebChatChannel(InputChannel):
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
 
         return hooks
+
+    async def _connected(self, sid: str, identity: WebIdentity) -> None:
+        assert identity.customer_id is not None
+        self._live[sid] = identity.sender_id
+        await self._record("connect", functools.partial(
+            self.presence.connected, connection_id=sid, sender_id=identity.sender_id,
+            customer_id=identity.customer_id))
+        if self._heartbeat is None or self._heartbeat.done():
+            self._heartbeat = asyncio.create_task(self._beat())
+
+    async def _beat(self) -> None:
+        """Keep this process's connections fresh; stops when none is left."""
+        while self._live:
+            await asyncio.sleep(HEARTBEAT.total_seconds())
+            await self._record("heartbeat", functools.partial(
+                self.presence.heartbeat, connection_ids=list(self._live)))
+
+    @staticmethod
+    async def _record(what: str, call: Callable[[], None]) -> None:
+        """Presence is best effort: a database hiccup must not break the chat itself."""
+        try:
+            await run_blocking(call)
+        except Exception as error:  # noqa: BLE001 - logged; the customer keeps chatting
+            logger.warning("web chat presence %s not recorded: %r", what, error)
 
     async def _same_session(self, sid: str, data: Optional[Dict],
                             identity: WebIdentity) -> bool:

@@ -1,9 +1,9 @@
 """Who lives in the affected areas and how to reach them, read from the profile and channels.
 
 Read-only queries over the profile engineer's CRM/network tables and the
-channel layer's conversation routes (the WhatsApp 24-hour window, the web
-chat session, each conversation's Rasa sender id). Batched by area so ten
-thousand customers take a handful of queries, not ten thousand.
+channel layer's conversation routes (the WhatsApp 24-hour window) and web chat
+presence (who is connected right now, and in which conversation). Batched by
+area so ten thousand customers take a handful of queries, not ten thousand.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Sequence
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from careline.channels.models import ConversationRoute
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea, OutageSubscriptionRow
 from careline.proactive.schemas import Recipient
+from careline.webchat.presence import live_sessions
 
 _CHUNK = 500
 
@@ -55,14 +56,14 @@ def recipients_in_areas(*, session: Session, areas: Sequence[str], now: datetime
                 .where(CustomerIdentity.customer_id.in_(chunk))
                 .order_by(CustomerIdentity.id)):
             identities.setdefault(customer_id, []).append((kind, value, opted_out))
-    routes = _routes(session=session, identities=identities, now=now,
-                     webchat_window=webchat_window)
+    routes = _whatsapp_routes(session=session, identities=identities, now=now)
+    connected = live_sessions(session=session, customer_ids=ids, now=now,
+                              stale_after=webchat_window)
     recipients = []
     for c in customers:
         ids_of = identities.get(c.id, [])
         msisdn = next((v for k, v, _ in ids_of if k == "msisdn"), None)
         whatsapp = next((v for k, v, _ in ids_of if k == "whatsapp"), msisdn)
-        web = next((v for k, v, _ in ids_of if k == "web_account"), None)
         blocked = {("sms" if k == "msisdn" else "webchat" if k == "web_account" else k)
                    for k, _, out in ids_of if out}
         recipients.append(Recipient(
@@ -71,28 +72,23 @@ def recipients_in_areas(*, session: Session, areas: Sequence[str], now: datetime
             timezone=timezone, opted_in=bool(c.outage_notifications) or c.id in subscribed,
             opted_out_channels=frozenset(blocked),
             last_whatsapp_inbound=routes.get(("whatsapp", whatsapp or "")),
-            webchat_conversation=routes.get(("webchat-session", web or "")),
+            webchat_conversation=connected.get(c.id),
         ))
     return recipients
 
 
-def _routes(*, session: Session, identities: dict[int, list[tuple[str, str, bool]]],
-            now: datetime, webchat_window: timedelta) -> dict:
-    """Last WhatsApp inbound per number, and the live web chat session per web account."""
+def _whatsapp_routes(*, session: Session, identities: dict[int, list[tuple[str, str, bool]]],
+                     now: datetime) -> dict:
+    """The last WhatsApp message per number (the 24-hour window)."""
     addresses = sorted({v for ids in identities.values() for _, v, _ in ids})
     found: dict = {}
     for chunk in _chunks(addresses):
         rows = session.execute(
-            select(ConversationRoute.channel, ConversationRoute.address,
-                   ConversationRoute.sender_id, ConversationRoute.last_inbound_at)
+            select(ConversationRoute.address, ConversationRoute.last_inbound_at)
             .where(ConversationRoute.address.in_(chunk),
-                   or_(ConversationRoute.channel == "whatsapp",
-                       ConversationRoute.channel == "webchat")))
-        for channel, address, sender_id, last in rows:
+                   ConversationRoute.channel == "whatsapp"))
+        for address, last in rows:
             last = last if last.tzinfo else last.replace(tzinfo=now.tzinfo)
-            if channel == "whatsapp":
-                previous = found.get(("whatsapp", address))
-                found[("whatsapp", address)] = max(filter(None, (previous, last)))
-            elif now - last <= webchat_window:
-                found[("webchat-session", address)] = sender_id
+            previous = found.get(("whatsapp", address))
+            found[("whatsapp", address)] = max(filter(None, (previous, last)))
     return found
