@@ -333,39 +333,67 @@ class OutageCare:
     async def record_in_trackers(self, *, limit: int = 10_000) -> int:
         """Enter sent SMS/WhatsApp notices into their Rasa conversations; returns how many.
 
-        Stops at the first unreachable Rasa (the rest stay ``pending`` for the
-        next run); a notice Rasa refuses (e.g. an older model without the
-        intent) is marked ``failed`` so it does not block the others.
+        Several conversations at once (the service's concurrency), never two
+        notices of one conversation at once, so each conversation gets them in
+        order. Stops at the first unreachable Rasa (the rest stay ``pending``
+        for the next run); a notice Rasa refuses (e.g. an older model without
+        the intent) is marked ``failed`` so it does not block the others.
         """
         if self._rasa is None:
             return 0
         rows = await run_blocking(functools.partial(self._pending_trackers, limit))
         recorded = 0
-        for row_id, notice in rows:
-            try:
-                await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
-                                                output_channel=RECORD_ONLY_CHANNEL,
-                                                entities=notice_entities(notice))
-                state = "recorded"
-            except DeliveryError as error:
-                if "unreachable" in str(error):
-                    logger.warning("Rasa unreachable; %d notices wait for their trackers",
-                                   len(rows) - recorded)
-                    break
-                logger.warning("Rasa refused notice %d: %s", row_id, error)
-                state = "failed"
-            await run_blocking(functools.partial(self._set_tracker, row_id, state))
-            recorded += state == "recorded"
+        for chunk in _by_distinct_conversation(rows, size=self._options.concurrency * 4):
+            states = await asyncio.gather(*(self._enter_tracker(row_id, notice)
+                                            for row_id, notice in chunk))
+            done = {row_id: state for (row_id, _), state in zip(chunk, states) if state}
+            await run_blocking(functools.partial(self._set_trackers, done))
+            recorded += sum(1 for state in done.values() if state == "recorded")
+            if len(done) < len(chunk):
+                logger.warning("Rasa unreachable; %d notices wait for their trackers",
+                               len(rows) - recorded)
+                break
         return recorded
+
+    async def _enter_tracker(self, row_id: int, notice: PlannedNotice) -> Optional[str]:
+        """``recorded``, ``failed`` (Rasa refused it) or None (Rasa unreachable: retry later)."""
+        assert self._rasa is not None
+        try:
+            await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
+                                            output_channel=RECORD_ONLY_CHANNEL,
+                                            entities=notice_entities(notice))
+        except DeliveryError as error:
+            if "unreachable" in str(error):
+                return None
+            logger.warning("Rasa refused notice %d: %s", row_id, error)
+            return "failed"
+        return "recorded"
 
     def _pending_trackers(self, limit: int) -> list[tuple[int, PlannedNotice]]:
         with session_scope(self._engine) as session:
             return [(row.id, _notice(row)) for row in
                     repository.pending_tracker_entries(session=session, limit=limit)]
 
-    def _set_tracker(self, row_id: int, state: str) -> None:
+    def _set_trackers(self, states: dict[int, str]) -> None:
         with session_scope(self._engine) as session:
-            repository.set_tracker_state(session=session, notification_id=row_id, tracker=state)
+            for row_id, state in states.items():
+                repository.set_tracker_state(session=session, notification_id=row_id,
+                                             tracker=state)
+
+
+def _by_distinct_conversation(rows: list[tuple[int, PlannedNotice]], *, size: int
+                              ) -> list[list[tuple[int, PlannedNotice]]]:
+    """Consecutive chunks of at most ``size`` rows, no conversation twice in one chunk."""
+    chunks: list[list[tuple[int, PlannedNotice]]] = []
+    current: list[tuple[int, PlannedNotice]] = []
+    seen: set[str] = set()
+    for row in rows:
+        if len(current) >= size or row[1].conversation_id in seen:
+            chunks.append(current)
+            current, seen = [], set()
+        current.append(row)
+        seen.add(row[1].conversation_id)
+    return chunks + [current] if current else chunks
 
 
 def _canonical(update: IncidentUpdate) -> str:
