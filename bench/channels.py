@@ -1,18 +1,25 @@
 """What Careline's Twilio channel costs over Rasa's REST channel: same model, same run.
 
 50 conversations talk at once, each sending the same messages one after another:
-first over Rasa's REST channel (latency: request → response carrying the replies),
-then over the SMS channel (latency: signed webhook → the turn's last reply recorded
-by the Twilio stand-in, i.e. through the real twilio client; the webhook's own
-acknowledgement and the first reply are reported too). A turn's replies are
-complete when no further one arrives within ``QUIET`` seconds; that wait is not
-counted in the latency. Prints p50/p95, turns per second and the ratios.
+over Rasa's REST channel (latency: request → response carrying the replies) and
+over the SMS channel (latency: signed webhook → the turn's last reply recorded by the
+Twilio stand-in, i.e. through the real twilio client; the webhook's acknowledgement
+and the first reply are reported too). How many replies each message gets on SMS is
+learnt once before timing (a warm-up conversation), so a turn ends exactly when its
+last reply arrives, with no idle wait. The two channels take turns (REST, SMS, REST,
+SMS) so both see the same machine. Prints p50/p95, turns per second and the ratios,
+and the 1-minute load average at start and end.
+
+The stack's logs are kept in ``BENCH_CHANNELS_DIR`` (default ``.careline/bench-channels``).
+``BENCH_CHANNELS_CONVERSATIONS`` (50) and ``BENCH_CHANNELS_ROUNDS`` (2) shrink or grow it.
 """
 
 from __future__ import annotations
 
 import asyncio
-import tempfile
+import collections
+import os
+import shutil
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,12 +27,16 @@ from pathlib import Path
 import aiohttp
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.settings import Settings
-from tests.e2e.customers import FICTIONAL_NUMBERS
+from careline.settings import PROJECT_ROOT, Settings
 
-CONVERSATIONS = 50
 MESSAGES = ("hi", "what is my balance", "is there an outage in my area", "thanks")
-QUIET = 0.3
+REPLY_TIMEOUT = 120.0
+
+
+def bench_numbers(count: int, *, offset: int = 0) -> list[str]:
+    """Valid mobile numbers nobody in the seed has (Australia's +61 4915 7xxxx block);
+    they only ever reach the local Twilio stand-in."""
+    return [f"+6149157{n:04d}" for n in range(offset, offset + count)]
 
 
 @dataclass
@@ -33,8 +44,13 @@ class Figures:
     latencies: list[float] = field(default_factory=list)
     first: list[float] = field(default_factory=list)
     acks: list[float] = field(default_factory=list)
-    errors: int = 0
+    refused: collections.Counter = field(default_factory=collections.Counter)
+    missing_replies: int = 0
     seconds: float = 0.0
+
+    @property
+    def errors(self) -> int:
+        return sum(self.refused.values()) + self.missing_replies
 
     @property
     def throughput(self) -> float:
@@ -42,25 +58,32 @@ class Figures:
 
 
 def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
 
 
-async def rest_conversation(session: aiohttp.ClientSession, url: str, index: int,
+def load_average() -> float:
+    return os.getloadavg()[0]
+
+
+async def rest_conversation(session: aiohttp.ClientSession, url: str, sender: str,
                             figures: Figures) -> None:
     for text in MESSAGES:
         started = time.perf_counter()
         async with session.post(f"{url}/webhooks/rest/webhook",
-                                json={"sender": f"bench-rest-{index}", "message": text}) as reply:
+                                json={"sender": sender, "message": text}) as reply:
             await reply.read()
         if reply.status != 200:
-            figures.errors += 1
+            figures.refused[reply.status] += 1
             continue
         figures.latencies.append(time.perf_counter() - started)
 
 
-async def _count_reaching(session: aiohttp.ClientSession, standin: str, to: str, count: int,
-                          timeout: float) -> int:
+async def _messages_to(session: aiohttp.ClientSession, standin: str, to: str, count: int,
+                       timeout: float) -> int:
+    """How many messages the stand-in has sent ``to``, waiting up to ``timeout`` for ``count``."""
     async with session.get(f"{standin}/_standin/wait",
                            params={"to": to, "count": str(count),
                                    "timeout": str(timeout)}) as waited:
@@ -68,45 +91,75 @@ async def _count_reaching(session: aiohttp.ClientSession, standin: str, to: str,
 
 
 async def twilio_conversation(session: aiohttp.ClientSession, phone: Phone, standin: str,
-                              figures: Figures) -> None:
+                              replies: tuple[int, ...], figures: Figures) -> None:
+    """One customer texting ``MESSAGES``; ``replies[i]`` is how many SMS message i gets."""
     seen = 0
-    for text in MESSAGES:
+    for text, expected in zip(MESSAGES, replies):
         form = phone.webhook_form(PhoneMessage(text=text))
         started = time.perf_counter()
         async with session.post(phone.server_url + phone.path, data=form,
                                 headers={"X-Twilio-Signature": phone.signature(form)}) as reply:
-            await reply.read()
+            body = await reply.read()
         if reply.status != 200:  # not accepted: no turn will run
-            figures.errors += 1
+            figures.refused[reply.status] += 1
+            if figures.refused[reply.status] == 1:
+                print(f"  first refused webhook: {reply.status} {body[:200]!r}", flush=True)
             continue
         figures.acks.append(time.perf_counter() - started)
-        seen = await _count_reaching(session, standin, phone.number, seen + 1, 120)
+        now = await _messages_to(session, standin, phone.number, seen + 1, REPLY_TIMEOUT)
         figures.first.append(time.perf_counter() - started)
-        last = time.perf_counter()
-        while True:  # the turn is over when no further reply arrives within QUIET
-            now = await _count_reaching(session, standin, phone.number, seen + 1, QUIET)
-            if now <= seen:
+        if now < seen + expected:
+            now = await _messages_to(session, standin, phone.number, seen + expected,
+                                     REPLY_TIMEOUT)
+        if now < seen + expected:
+            figures.missing_replies += 1
+        else:
+            figures.latencies.append(time.perf_counter() - started)
+        seen = now
+
+
+async def learn_replies(session: aiohttp.ClientSession, phone: Phone,
+                        standin: str) -> tuple[int, ...]:
+    """How many SMS each message gets: one unhurried conversation, 2 s of quiet per turn."""
+    counts, seen = [], 0
+    for text in MESSAGES:
+        result = await phone.send(PhoneMessage(text=text))
+        assert result.status == 200, f"warm-up webhook refused: {result.status}"
+        now = await _messages_to(session, standin, phone.number, seen + 1, REPLY_TIMEOUT)
+        while True:
+            more = await _messages_to(session, standin, phone.number, now + 1, 2.0)
+            if more <= now:
                 break
-            seen, last = now, time.perf_counter()
-        figures.latencies.append(last - started)
+            now = more
+        counts.append(now - seen)
+        seen = now
+    return tuple(counts)
 
 
-async def run(settings: Settings, figures_rest: Figures, figures_twilio: Figures) -> None:
+async def run(settings: Settings, conversations: int, rounds: int) -> tuple[Figures, Figures]:
     standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
-    limits = aiohttp.TCPConnector(limit=4 * CONVERSATIONS)
+    limits = aiohttp.TCPConnector(limit=0)
     timeout = aiohttp.ClientTimeout(total=300)
+    rest, twilio = Figures(), Figures()
     async with aiohttp.ClientSession(connector=limits, timeout=timeout) as session:
-        await rest_conversation(session, settings.rasa_url, 999, Figures())  # warm up
-        started = time.perf_counter()
-        await asyncio.gather(*(rest_conversation(session, settings.rasa_url, i, figures_rest)
-                               for i in range(CONVERSATIONS)))
-        figures_rest.seconds = time.perf_counter() - started
-        phones = [Phone(settings=settings, channel="sms", number=number)
-                  for number in FICTIONAL_NUMBERS[:CONVERSATIONS]]
-        started = time.perf_counter()
-        await asyncio.gather(*(twilio_conversation(session, phone, standin, figures_twilio)
-                               for phone in phones))
-        figures_twilio.seconds = time.perf_counter() - started - QUIET
+        await rest_conversation(session, settings.rasa_url, "bench-rest-warm", Figures())
+        [warm] = bench_numbers(1, offset=9999)
+        replies = await learn_replies(
+            session, Phone(settings=settings, channel="sms", number=warm), standin)
+        print(f"SMS replies per message: {dict(zip(MESSAGES, replies))}", flush=True)
+        for round_ in range(rounds):
+            started = time.perf_counter()
+            await asyncio.gather(*(
+                rest_conversation(session, settings.rasa_url, f"bench-rest-{round_}-{i}", rest)
+                for i in range(conversations)))
+            rest.seconds += time.perf_counter() - started
+            phones = [Phone(settings=settings, channel="sms", number=number)
+                      for number in bench_numbers(conversations, offset=round_ * conversations)]
+            started = time.perf_counter()
+            await asyncio.gather(*(twilio_conversation(session, phone, standin, replies, twilio)
+                                   for phone in phones))
+            twilio.seconds += time.perf_counter() - started
+    return rest, twilio
 
 
 def _line(name: str, values: list[float]) -> str:
@@ -118,32 +171,44 @@ def main() -> None:
     from careline.runtime.launch import prepare_and_start
     from tests.e2e.stack import stack_settings
 
-    with tempfile.TemporaryDirectory(prefix="careline-bench-") as base:
-        settings = stack_settings(Path(base))
-        supervisor, _ = prepare_and_start(timeout=600, settings=settings)
-        try:
-            rest, twilio = Figures(), Figures()
-            asyncio.run(run(settings, rest, twilio))
-        finally:
-            supervisor.stop()
-    report(rest, twilio)
+    conversations = int(os.environ.get("BENCH_CHANNELS_CONVERSATIONS", "50"))
+    rounds = int(os.environ.get("BENCH_CHANNELS_ROUNDS", "2"))
+    base = Path(os.environ.get("BENCH_CHANNELS_DIR", PROJECT_ROOT / ".careline" / "bench-channels"))
+    shutil.rmtree(base, ignore_errors=True)  # a fresh database and fresh logs each run
+    base.mkdir(parents=True)
+    print(f"load average (1 min) at start: {load_average():.2f}", flush=True)
+    settings = stack_settings(base)
+    supervisor, _ = prepare_and_start(timeout=600, settings=settings)
+    try:
+        rest, twilio = asyncio.run(run(settings, conversations, rounds))
+    finally:
+        supervisor.stop()
+    report(rest, twilio, conversations, rounds)
+    print(f"stack logs: {settings.data_dir / 'logs'}")
+    print(f"load average (1 min) at end: {load_average():.2f}", flush=True)
 
 
-def report(rest: Figures, twilio: Figures) -> None:
-    turns = CONVERSATIONS * len(MESSAGES)
-    print(f"{CONVERSATIONS} concurrent conversations x {len(MESSAGES)} messages = {turns} turns "
-          "per channel, same Rasa server and model")
+def report(rest: Figures, twilio: Figures, conversations: int, rounds: int) -> None:
+    turns = conversations * len(MESSAGES)
+    print(f"{conversations} concurrent conversations x {len(MESSAGES)} messages = {turns} turns "
+          f"per channel and round, {rounds} rounds alternating, same Rasa server and model")
     print("Rasa REST channel (request -> replies):")
     print(_line("latency", rest.latencies))
     print(f"  throughput                         {rest.throughput:8.2f} turns/s"
-          f"   ({rest.errors} failed requests)")
+          f"   (failed requests: {dict(rest.refused) or 0})")
     print("Careline SMS channel via Twilio stand-in:")
     print(_line("webhook acknowledged (TwiML)", twilio.acks))
     print(_line("webhook -> first reply sent", twilio.first))
     print(_line("latency (webhook -> last reply)", twilio.latencies))
     print(f"  throughput                         {twilio.throughput:8.2f} turns/s"
-          f"   ({twilio.errors} webhooks not accepted)")
+          f"   (webhooks not accepted: {dict(twilio.refused) or 0}, "
+          f"turns missing replies: {twilio.missing_replies})")
+    if not (rest.latencies and twilio.latencies):
+        print("no ratio: a channel completed no turn")
+        return
     p50 = percentile(twilio.latencies, 0.5) / percentile(rest.latencies, 0.5)
     p95 = percentile(twilio.latencies, 0.95) / percentile(rest.latencies, 0.95)
     print(f"Twilio/REST ratio: latency p50 {p50:.2f}, p95 {p95:.2f}, "
-          f"throughput {rest.throughput / twilio.throughput:.2f} (goal: under 1.3)")
+          f"throughput {rest.throughput / twilio.throughput:.2f} (REST/Twilio; goal: under 1.3)")
+    if twilio.errors or rest.errors:
+        print("NOT VALID: some turns failed (see above and the stack logs)")
