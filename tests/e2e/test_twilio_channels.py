@@ -7,11 +7,13 @@ import asyncio
 import time
 from typing import Any, Callable
 
+import aiohttp
 import pytest
 import requests
 
-from careline.channels.phone_simulator import PhoneMessage
+from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
+from careline.channels.twilio_webhook import SIGNATURE_HEADER
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
 
@@ -123,3 +125,32 @@ def test_media_only_and_location_messages_are_handled(careline_stack: CarelineSt
                                                "content_type": "image/jpeg"}]
     else:
         assert event["metadata"]["location"]["latitude"] == 53.8
+
+
+def test_fifty_concurrent_webhooks_are_all_acknowledged_and_each_answered_once(
+        careline_stack: CarelineStack):
+    """A burst from 50 customers: every webhook gets a 2xx (none refused or lost), every
+    customer exactly one turn and exactly its one reply (``/greet``: one SMS)."""
+    numbers = [random_mobile() for _ in range(50)]
+    phones = [careline_stack.phone("sms", number) for number in numbers]
+
+    async def burst() -> list[int]:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
+            async def post(phone: Phone) -> int:
+                form = phone.webhook_form(PhoneMessage(text="/greet"))
+                async with session.post(careline_stack.rasa_url + phone.path, data=form,
+                                        headers={SIGNATURE_HEADER: phone.signature(form)}) as reply:
+                    await reply.read()
+                    return reply.status
+            return await asyncio.gather(*(post(phone) for phone in phones))
+
+    statuses = asyncio.run(burst())
+    assert [s for s in statuses if not 200 <= s < 300] == []
+
+    def answered(number: str) -> bool:
+        events = careline_stack.tracker(number)["events"]
+        return [e["event"] for e in events if e["event"] in ("user", "bot")] == ["user", "bot"]
+
+    _eventually(lambda: all(answered(number) for number in numbers), timeout=600)
+    assert {number: len(_bodies(careline_stack, number)) for number in numbers} == {
+        number: 1 for number in numbers}
