@@ -1,60 +1,78 @@
 """Load bench: Careline's replicated stack against a plain `rasa init` bot, same run.
 
-Virtual customers play multi-turn conversations (billing, outage, plan, handoff)
-through Rasa's REST channel, pausing between messages (exponential think time, 5 s
-mean). For each target it prints p50/p95/p99 turn latency, messages/s, errors and
-RSS per process, at 20 and 100 conversations, and the saturation throughput (16
-customers, no think time). Targets: the plain bot (one `rasa run`, Rasa defaults),
-Careline with one replica (one Rasa process addressed directly) and with two
-(behind nginx), on the local PostgreSQL, Redis and RabbitMQ. Ratios compare
-Careline with the plain bot at the same load. Bounded: ~6 minutes with models cached.
+Virtual customers play multi-turn conversations (billing, outage, plan, handoff),
+pausing between messages (exponential think time, 5 s mean), through Rasa's REST
+channel and through Careline's SMS channel (signed Twilio webhooks in; a turn ends
+when its last reply reaches the local Twilio stand-in through the real twilio client).
+For each target and channel it prints p50/p95/p99 turn latency, messages/s and errors
+at 20 and 100 conversations, the saturation throughput (customers with no think time),
+and the resident memory of every process. Targets: the plain bot (one `rasa run`, Rasa
+defaults, REST only: it has no Twilio channel of its own that stays off Twilio's cloud),
+then `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind
+nginx on the local PostgreSQL, Redis and RabbitMQ, plus the Twilio stand-in), each on
+fresh databases. Ratios compare Careline with the plain bot at the same load. The
+1-minute load average is printed at start, per target and at the end.
 
-Environment: BENCH_LOAD_SECONDS (per phase, default 25), BENCH_LOAD_SATURATION_SECONDS (15),
-BENCH_LOAD_MODEL (a Careline model to load instead of the current one, to compare versions).
+Environment (defaults: 22 minutes at load average 5–13 on 2 cores, 3 of them training the
+plain bot on first use; BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2 runs a quick check):
+BENCH_LOAD_SECONDS (per phase, 25), BENCH_LOAD_SATURATION_SECONDS (15),
+BENCH_LOAD_CONVERSATIONS ("20,100"), BENCH_LOAD_REPLICAS ("1,2"),
+BENCH_LOAD_CHANNELS ("rest,sms"), BENCH_LOAD_SATURATION_CUSTOMERS (16),
+BENCH_LOAD_MODEL (a Careline model to load instead of the current one),
+BENCH_LOAD_DIR (logs; default .careline/bench-load).
 """
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import os
 import random
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
-import time
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Iterator
 
 import aiohttp
 
+from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.channels.twilio_channel import APOLOGY
 from careline.deploy.launch import start_stack
 from careline.deploy.stack import StackPlan
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.model_cache import cache_dir, ensure_model
 from careline.runtime.services import ServiceSpec
 from careline.runtime.supervisor import Supervisor
-from careline.settings import PROJECT_ROOT
+from careline.settings import PROJECT_ROOT, Settings
 
 PLAIN_PROJECT = Path(__file__).resolve().parent / "plain_rasa"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
+#: After a handoff the bot stays silent (a person answers), so the handoff story ends there.
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "billing": ("hi", "what's my balance", "why is my bill so high this month", "thanks"),
     "outage": ("hello", "is there an outage in my area", "my internet is down", "bye"),
     "plan": ("hey", "what plans do you have", "can you recommend a cheaper plan", "thank you"),
-    "handoff": ("hello", "this is useless, I want to talk to a human", "ok thanks"),
+    "handoff": ("hello", "this is useless, I want to talk to a human"),
 }
 THINK_MEAN_SECONDS = 5.0
-SATURATION_CUSTOMERS = 16
+REPLY_TIMEOUT = 60.0
+FAILED = {TRY_AGAIN_SHORTLY, APOLOGY}
+
+
+def load_average() -> float:
+    return os.getloadavg()[0]
 
 
 @dataclass
 class PhaseResult:
     latencies: list[float] = field(default_factory=list)
     errors: int = 0
+    completed_in_window: int = 0
     seconds: float = 0.0
 
     def percentile(self, p: float) -> float:
@@ -65,45 +83,128 @@ class PhaseResult:
 
     @property
     def rate(self) -> float:
-        return len(self.latencies) / self.seconds if self.seconds else 0.0
+        return self.completed_in_window / self.seconds if self.seconds else 0.0
+
+    def record(self, started: float, finished: float, stop_at: float, ok: bool) -> None:
+        """A turn started inside the window counts even if it ends after it (no survivor
+        bias); only turns finished inside the window count towards messages/s."""
+        self.latencies.append(finished - started)
+        self.errors += 0 if ok else 1
+        self.completed_in_window += 1 if finished <= stop_at else 0
 
 
-async def _customer(session: aiohttp.ClientSession, url: str, result: PhaseResult,
-                    stop_at: float, think: float) -> None:
+@dataclass(frozen=True)
+class Target:
+    """Where customers send their messages, and how to reach the Twilio stand-in."""
+
+    url: str
+    settings: Settings | None = None  # signs SMS webhooks; None: REST only
+    standin: str | None = None
+    numbers: Iterator[str] | None = None
+    replies: dict[str, tuple[int, ...]] = field(default_factory=dict)
+
+
+def bench_numbers(offset: int) -> Iterator[str]:
+    """Valid mobile numbers nobody in the seed has (+61 4915 7xxxx), one per conversation:
+    a handed-off number stays with a person. They only reach the local stand-in."""
+    return (f"+6149157{n:04d}" for n in itertools.count(offset))
+
+
+async def _rest_turn(session: aiohttp.ClientSession, target: Target, sender: str,
+                     text: str) -> bool:
+    try:
+        async with session.post(f"{target.url}/webhooks/rest/webhook",
+                                json={"sender": sender, "message": text}) as reply:
+            body = await reply.json(content_type=None) if reply.status == 200 else None
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False
+    return bool(body) and not FAILED & {m.get("text") for m in body}
+
+
+async def _waited(session: aiohttp.ClientSession, target: Target, to: str,
+                  count: int, timeout: float) -> list[dict]:
+    async with session.get(f"{target.standin}/_standin/wait",
+                           params={"to": to, "count": str(count),
+                                   "timeout": str(timeout)}) as waited:
+        return await waited.json()
+
+
+async def _sms_turn(session: aiohttp.ClientSession, target: Target, phone: Phone, text: str,
+                    seen: int, expected: int) -> tuple[bool, int]:
+    """Post a signed webhook, wait for ``expected`` replies; (ok, messages seen so far)."""
+    form = phone.webhook_form(PhoneMessage(text=text))
+    try:
+        async with session.post(phone.server_url + phone.path, data=form,
+                                headers={"X-Twilio-Signature": phone.signature(form)}) as reply:
+            await reply.read()
+        if reply.status != 200:
+            return False, seen
+        found = await _waited(session, target, phone.number, seen + expected, REPLY_TIMEOUT)
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        return False, seen
+    fresh = {m["body"] for m in found[seen:]}
+    return len(found) >= seen + expected and not FAILED & fresh, len(found)
+
+
+async def _customer(session: aiohttp.ClientSession, target: Target, channel: str,
+                    result: PhaseResult, stop_at: float, think: float) -> None:
     loop = asyncio.get_running_loop()
     if think:
         await asyncio.sleep(random.uniform(0, think))  # customers arrive spread out
     while loop.time() < stop_at:
+        name = random.choice(list(SCENARIOS))
         sender = f"bench-{uuid.uuid4().hex[:12]}"
-        for text in random.choice(list(SCENARIOS.values())):
+        phone = (Phone(settings=target.settings, channel="sms", number=next(target.numbers),
+                       server_url=target.url) if channel == "sms" else None)
+        seen = 0
+        for step, text in enumerate(SCENARIOS[name]):
             if loop.time() >= stop_at:
                 return
             started = loop.time()
-            try:
-                async with session.post(url, json={"sender": sender, "message": text}) as reply:
-                    body = await reply.json(content_type=None) if reply.status == 200 else None
-                ok = bool(body) and TRY_AGAIN_SHORTLY not in {m.get("text") for m in body}
-            except (aiohttp.ClientError, asyncio.TimeoutError):
-                ok = False
-            if loop.time() <= stop_at:
-                result.latencies.append(loop.time() - started)
-                result.errors += 0 if ok else 1
+            if phone is None:
+                ok = await _rest_turn(session, target, sender, text)
+            else:
+                ok, seen = await _sms_turn(session, target, phone, text, seen,
+                                           target.replies[name][step])
+            result.record(started, loop.time(), stop_at, ok)
             if think:
                 await asyncio.sleep(random.expovariate(1 / think))
 
 
-async def run_phase(base_url: str, customers: int, seconds: float, think: float) -> PhaseResult:
+async def run_phase(target: Target, channel: str, customers: int, seconds: float,
+                    think: float) -> PhaseResult:
     result = PhaseResult()
-    url = f"{base_url}/webhooks/rest/webhook"
-    timeout = aiohttp.ClientTimeout(total=60)
-    connector = aiohttp.TCPConnector(limit=0)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
+    timeout = aiohttp.ClientTimeout(total=REPLY_TIMEOUT + 30)
+    async with aiohttp.ClientSession(timeout=timeout,
+                                     connector=aiohttp.TCPConnector(limit=0)) as session:
         loop = asyncio.get_running_loop()
         started = loop.time()
-        await asyncio.gather(*(_customer(session, url, result, started + seconds, think)
-                               for _ in range(customers)))
-        result.seconds = loop.time() - started
+        await asyncio.gather(*(_customer(session, target, channel, result, started + seconds,
+                                         think) for _ in range(customers)))
+        result.seconds = seconds
     return result
+
+
+async def learn_replies(target: Target) -> dict[str, tuple[int, ...]]:
+    """How many SMS each scenario step gets: every scenario once, unhurried (2 s of quiet
+    ends a turn), before timing starts; timed turns then end at exactly that count."""
+    async with aiohttp.ClientSession() as session:
+        async def one(texts: tuple[str, ...]) -> tuple[int, ...]:
+            phone = Phone(settings=target.settings, channel="sms", number=next(target.numbers),
+                          server_url=target.url)
+            counts, seen = [], 0
+            for text in texts:
+                ok, now = await _sms_turn(session, target, phone, text, seen, 1)
+                if not ok:
+                    print(f"  warm-up SMS {text!r}: no proper reply", flush=True)
+                while len(more := await _waited(session, target, phone.number, now + 1,
+                                                2.0)) > now:
+                    now = len(more)
+                counts.append(now - seen)
+                seen = now
+            return tuple(counts)
+        counts = await asyncio.gather(*(one(texts) for texts in SCENARIOS.values()))
+    return dict(zip(SCENARIOS, counts))
 
 
 def rss_mb(supervisor: Supervisor) -> dict[str, float]:
@@ -143,6 +244,7 @@ def ensure_plain_model() -> Path:
                             "--config", "config.yml", "--domain", "domain.yml", "--data",
                             "data", "--out", str(model.parent), "--fixed-model-name", name],
                            cwd=PLAIN_PROJECT, check=True, stdout=subprocess.DEVNULL,
+                           stderr=subprocess.DEVNULL,  # progress bars; rerun by hand on failure
                            env={**os.environ, "RASA_CACHE_DIRECTORY": rasa_cache})
     return model
 
@@ -153,6 +255,20 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
+
+
+def _consecutive_free(count: int) -> int:
+    import socket
+
+    while True:
+        base = _free_port()
+        try:
+            for offset in range(1, count):
+                with socket.socket() as probe:
+                    probe.bind(("127.0.0.1", base + offset))
+            return base
+        except OSError:
+            continue
 
 
 def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str]:
@@ -167,7 +283,9 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str]:
     return supervisor, f"http://127.0.0.1:{port}"
 
 
-def start_careline(workdir: Path) -> tuple[Supervisor, StackPlan]:
+def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
+    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases,
+    with the Twilio stand-in; the desk and handoff worker are left out."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
@@ -175,54 +293,79 @@ def start_careline(workdir: Path) -> tuple[Supervisor, StackPlan]:
         for name in ("careline_bench", "careline_bench_tracker"):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    ports = [_free_port() for _ in range(6)]
+    shutil.rmtree(workdir, ignore_errors=True)
     plan = StackPlan(
-        replicas=2, port=ports[0], actions_port=ports[1],
-        rasa_base_port=_consecutive_free(), action_base_port=_consecutive_free(),
+        replicas=replicas, port=_free_port(), actions_port=_free_port(),
+        rasa_base_port=_consecutive_free(replicas),
+        action_base_port=_consecutive_free(replicas),
         data_dir=workdir, token=uuid.uuid4().hex,
         model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path),
-        database_url=f"{SERVER}/careline_bench", tracker_store_url=f"{SERVER}/careline_bench_tracker",
-        lock_key_prefix="bench", event_queue="careline_bench_events",
+        database_url=f"{SERVER}/careline_bench",
+        tracker_store_url=f"{SERVER}/careline_bench_tracker",
+        lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue="careline_bench_events",
     )
-    return start_stack(plan, timeout=900), plan
-
-
-def _consecutive_free() -> int:
-    import socket
-
-    while True:
-        base = _free_port()
-        try:
-            with socket.socket() as probe:
-                probe.bind(("127.0.0.1", base + 1))
-            return base
-        except OSError:
-            continue
+    standin_port = _free_port()
+    settings = Settings(public_url=plan.url, rasa_url=plan.url,
+                        twilio_standin_port=standin_port,
+                        twilio_api_base_url=f"http://127.0.0.1:{standin_port}",
+                        twilio_account_sid="ACbench", twilio_auth_token=uuid.uuid4().hex)
+    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
+    base_env.update({
+        "CARELINE_PUBLIC_URL": plan.url,
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
+        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or "",
+        "CARELINE_TWILIO_STANDIN_PORT": str(standin_port),
+    })
+    standin = ServiceSpec(
+        name="twilio-standin",
+        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(standin_port)),
+        health_url=f"http://127.0.0.1:{standin_port}/health")
+    previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
+    try:
+        supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
+    finally:
+        if previous is not None:
+            os.environ["CARELINE_PUBLIC_URL"] = previous
+    return supervisor, plan, settings
 
 
 @dataclass
 class TargetFigures:
     name: str
-    phases: dict[str, PhaseResult]
+    phases: dict[tuple[str, str], PhaseResult]
     rss: dict[str, float]
 
 
-async def measure(name: str, url: str, supervisor: Supervisor, seconds: float,
-                  saturation_seconds: float) -> TargetFigures:
-    await run_phase(url, 4, 3, 0)  # warm-up: first inferences build TF graphs
-    phases = {}
-    for label, customers, think, duration in (
-        ("20 conv", 20, THINK_MEAN_SECONDS, seconds),
-        ("100 conv", 100, THINK_MEAN_SECONDS, seconds),
-        ("saturation", SATURATION_CUSTOMERS, 0.0, saturation_seconds),
-    ):
-        phases[label] = await run_phase(url, customers, duration, think)
-        report_phase(name, label, phases[label])
-    return TargetFigures(name, phases, rss_mb(supervisor))
+@dataclass(frozen=True)
+class Phases:
+    seconds: float
+    saturation_seconds: float
+    saturation_customers: int
+    conversations: tuple[int, ...]
+
+    def plan(self) -> list[tuple[str, int, float, float]]:
+        """(label, customers, think, seconds) of each phase."""
+        loads = [(f"{n} conv", n, THINK_MEAN_SECONDS, self.seconds) for n in self.conversations]
+        return loads + [("saturation", self.saturation_customers, 0.0,
+                         self.saturation_seconds)]
 
 
-def report_phase(target: str, label: str, result: PhaseResult) -> None:
-    print(f"  {target:<18} {label:<11} n={len(result.latencies):>5}  "
+async def measure(name: str, target: Target, channels: tuple[str, ...], supervisor: Supervisor,
+                  phases: Phases) -> TargetFigures:
+    print(f"{name}: load average {load_average():.2f}", flush=True)
+    results: dict[tuple[str, str], PhaseResult] = {}
+    for channel in channels:
+        await run_phase(target, channel, 4, 3, 0)  # warm-up: first inferences build TF graphs
+        for label, customers, think, seconds in phases.plan():
+            result = await run_phase(target, channel, customers, seconds, think)
+            results[(channel, label)] = result
+            report_phase(name, channel, label, result)
+    return TargetFigures(name, results, rss_mb(supervisor))
+
+
+def report_phase(target: str, channel: str, label: str, result: PhaseResult) -> None:
+    print(f"  {target:<12} {channel:<5} {label:<11} n={len(result.latencies):>5}  "
           f"p50={result.percentile(50):7.0f} ms  p95={result.percentile(95):7.0f} ms  "
           f"p99={result.percentile(99):7.0f} ms  {result.rate:6.1f} msg/s  "
           f"errors={result.errors}", flush=True)
@@ -230,42 +373,64 @@ def report_phase(target: str, label: str, result: PhaseResult) -> None:
 
 def report(figures: list[TargetFigures]) -> None:
     plain = figures[0]
-    print("\nmemory (RSS, MB):")
+    print("\nmemory (RSS, MB, after the target's last phase):")
     for target in figures:
         shown = ", ".join(f"{name}={mb:.0f}" for name, mb in sorted(target.rss.items()))
-        print(f"  {target.name:<18} {shown}  total={sum(target.rss.values()):.0f}")
-    print(f"\nratios against {plain.name} (p95 latency: lower is better; throughput: higher):")
+        print(f"  {target.name:<12} {shown}  total={sum(target.rss.values()):.0f}")
+    print(f"\nratios against {plain.name} over REST at the same load "
+          "(p95 latency: lower is better; throughput: higher is better):")
     for target in figures[1:]:
-        for label in ("20 conv", "100 conv"):
-            ours, base = target.phases[label], plain.phases[label]
-            print(f"  {target.name:<18} {label:<11} p95 ×{ours.percentile(95) / base.percentile(95):.2f}")
-        ours, base = target.phases["saturation"], plain.phases["saturation"]
-        print(f"  {target.name:<18} saturation  throughput ×{ours.rate / base.rate:.2f}")
+        for channel, label in target.phases:
+            ours, base = target.phases[(channel, label)], plain.phases[("rest", label)]
+            if label == "saturation":
+                print(f"  {target.name:<12} {channel:<5} {label:<11} throughput "
+                      f"×{ours.rate / base.rate:.2f}")
+            else:
+                print(f"  {target.name:<12} {channel:<5} {label:<11} p95 "
+                      f"×{ours.percentile(95) / base.percentile(95):.2f}")
+
+
+def _ints(name: str, default: str) -> tuple[int, ...]:
+    return tuple(int(v) for v in os.environ.get(name, default).split(",") if v.strip())
 
 
 def main() -> None:
-    seconds = float(os.environ.get("BENCH_LOAD_SECONDS", "25"))
-    saturation = float(os.environ.get("BENCH_LOAD_SATURATION_SECONDS", "15"))
+    phases = Phases(seconds=float(os.environ.get("BENCH_LOAD_SECONDS", "25")),
+                    saturation_seconds=float(os.environ.get("BENCH_LOAD_SATURATION_SECONDS",
+                                                            "15")),
+                    saturation_customers=int(os.environ.get("BENCH_LOAD_SATURATION_CUSTOMERS",
+                                                            "16")),
+                    conversations=_ints("BENCH_LOAD_CONVERSATIONS", "20,100"))
+    replicas = _ints("BENCH_LOAD_REPLICAS", "1,2")
+    channels = tuple(c.strip() for c in os.environ.get("BENCH_LOAD_CHANNELS", "rest,sms")
+                     .split(",") if c.strip())
     workdir = Path(os.environ.get("BENCH_LOAD_DIR", PROJECT_ROOT / ".careline" / "bench-load"))
     workdir.mkdir(parents=True, exist_ok=True)
+    print(f"load average (1 min) at start: {load_average():.2f}", flush=True)
     figures = []
     plain_model = ensure_plain_model()
     supervisor, url = start_plain(plain_model, workdir / "plain")
     try:
-        print("plain rasa init bot, 1 process:", flush=True)
-        figures.append(asyncio.run(measure("plain ×1", url, supervisor, seconds, saturation)))
+        figures.append(asyncio.run(measure("plain ×1", Target(url=url), ("rest",), supervisor,
+                                           phases)))
     finally:
         supervisor.stop()
-    supervisor, plan = start_careline(workdir / "careline")
-    try:
-        print("Careline on PostgreSQL/Redis/RabbitMQ:", flush=True)
-        one = f"http://127.0.0.1:{plan.rasa_ports[0]}"
-        figures.append(asyncio.run(measure("careline ×1", one, supervisor, seconds, saturation)))
-        figures.append(asyncio.run(measure("careline ×2 nginx", plan.url, supervisor, seconds,
-                                           saturation)))
-    finally:
-        supervisor.stop()
+    for index, count in enumerate(replicas):
+        supervisor, plan, settings = start_careline(workdir / f"careline-{count}", count)
+        try:
+            target = Target(url=plan.url, settings=settings,
+                            standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
+                            numbers=bench_numbers(index * 5000))
+            if "sms" in channels:
+                target.replies.update(asyncio.run(learn_replies(target)))
+                print(f"SMS replies per scenario step: {target.replies}", flush=True)
+            figures.append(asyncio.run(measure(f"careline ×{count}", target, channels,
+                                               supervisor, phases)))
+        finally:
+            supervisor.stop()
     report(figures)
+    print(f"logs: {workdir}")
+    print(f"load average (1 min) at end: {load_average():.2f}", flush=True)
 
 
 if __name__ == "__main__":
