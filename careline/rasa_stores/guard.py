@@ -17,6 +17,9 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
 
 Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
 tests/careline/rasa_stores/test_guard.py fails if either hook stops applying.
+
+The same install also applies :mod:`careline.rasa_stores.action_results` (action
+responses checked against a once-compiled schema), which is about cost, not safety.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
 from careline.observability.redact import redact
+from careline.rasa_stores import action_results
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 
 logger = logging.getLogger("careline.turns")
@@ -47,6 +51,7 @@ class LoudTrackerStore(TrackerStore):
 
 def install() -> None:
     """Apply both hooks once per process (idempotent)."""
+    action_results.install()
     if getattr(Agent, "_careline_guarded", False):
         return
     original_create = Agent._create_tracker_store
