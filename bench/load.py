@@ -13,8 +13,9 @@ nginx on the local PostgreSQL, Redis and RabbitMQ, plus the Twilio stand-in), ea
 fresh databases. Ratios compare Careline with the plain bot at the same load. The
 1-minute load average is printed at start, per target and at the end.
 
-Environment (defaults: 22 minutes at load average 5–13 on 2 cores, 3 of them training the
-plain bot on first use; BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2 runs a quick check):
+Environment (defaults: 15 minutes on 2 cores at load average 2–6 with the models cached,
+22 at load 7–13 training the plain bot first; BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2
+is a quick check):
 BENCH_LOAD_SECONDS (per phase, 25), BENCH_LOAD_SATURATION_SECONDS (15),
 BENCH_LOAD_CONVERSATIONS ("20,100"), BENCH_LOAD_REPLICAS ("1,2"),
 BENCH_LOAD_CHANNELS ("rest,sms"), BENCH_LOAD_SATURATION_CUSTOMERS (16),
