@@ -7,6 +7,7 @@ message at a time, as the server does, after a warm-up message.
 
 from __future__ import annotations
 
+import os
 import time
 
 from careline.settings import PROJECT_ROOT
@@ -21,6 +22,7 @@ def main() -> None:
     from careline.designer.nlu_report import load_training_data
     from careline.designer.training import parse_texts, train_nlu_model
 
+    print(f"load average at start: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs", flush=True)
     data = load_training_data(PROJECT_ROOT / "data")
     model = train_nlu_model(PROJECT_ROOT / "config.yml", data.nlu_as_yaml(), label="full")
     how = "trained now" if model.trained else "cached; time recorded when it was trained"
@@ -34,3 +36,4 @@ def main() -> None:
           f"(including model load)")
     print(f"per-message NLU latency: p50 {_percentile(seconds, 0.5):.1f} ms, "
           f"p95 {_percentile(seconds, 0.95):.1f} ms, max {max(seconds):.1f} ms")
+    print(f"load average at end: {os.getloadavg()[0]:.2f}")
