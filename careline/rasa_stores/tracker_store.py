@@ -9,15 +9,24 @@
   afterwards (Rasa publishes first, then writes, and re-reads the whole tracker to
   find the new events), so the broker never carries a turn the database refused.
 * Every saved turn writes one ``careline.turns`` log line.
+* Database work runs in a small thread pool, never on Rasa's event loop: Rasa's SQL
+  store is synchronous inside ``async`` methods, so every round trip to PostgreSQL
+  (pre-ping, query, commit) stalled every conversation of the replica.
+* Save knows how many events the tracker was loaded with, instead of Rasa's extra
+  COUNT query over the conversation's events on every save (it grew with the
+  conversation). Trackers that were not loaded here fall back to Rasa's count.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import itertools
 import json
 import logging
 import time
-from typing import Any, Iterable, Optional
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, Callable, Iterable, Optional, TypeVar
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -37,6 +46,12 @@ logger = logging.getLogger(__name__)
 turn_logger = logging.getLogger("careline.turns")
 
 _DB_ERRORS = (SQLAlchemyError, OSError)
+#: PostgreSQL connections of one replica's tracker store (and threads using them).
+POOL_SIZE = 5
+#: Set on a tracker this store loaded: how many of its events are in the database.
+_STORED_EVENTS = "_careline_stored_events"
+
+T = TypeVar("T")
 
 
 def _loud(operation: str):  # type: ignore[no-untyped-def]
@@ -74,18 +89,51 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
             # connection would fail once. This one reconnects transparently.
             self.engine.dispose()
             self.engine = sa.create_engine(
-                url, pool_pre_ping=True, pool_size=5, max_overflow=10,
+                url, pool_pre_ping=True, pool_size=POOL_SIZE, max_overflow=10,
                 connect_args={"connect_timeout": 5},
             )
             self.sessionmaker = sa.orm.session.sessionmaker(bind=self.engine)
+        # SQLite takes one writer at a time: one thread keeps its writes in order.
+        workers = POOL_SIZE if self.engine.dialect.name == "postgresql" else 1
+        self._executor = ThreadPoolExecutor(max_workers=workers,
+                                            thread_name_prefix="tracker-store")
+
+    async def _off_loop(self, work: Callable[[], T]) -> T:
+        """Run blocking database work in the store's threads; the event loop serves others.
+
+        A thread cannot be stopped: if the turn is cancelled meanwhile (the client went
+        away), wait for the work to end before letting the cancellation through, so the
+        conversation's lock is not freed while its events are still being written.
+        """
+        future = asyncio.get_running_loop().run_in_executor(self._executor, work)
+        try:
+            return await asyncio.shield(future)
+        except asyncio.CancelledError:
+            try:
+                await future
+            except Exception:  # the cancellation below is what the caller sees
+                pass
+            raise
 
     @_loud("load")
     async def retrieve(self, sender_id: str) -> Optional[DialogueStateTracker]:
-        return await super().retrieve(sender_id)
+        return await self._off_loop(functools.partial(self._load, sender_id, False))
 
     @_loud("load")
     async def retrieve_full_tracker(self, conversation_id: str) -> Optional[DialogueStateTracker]:
-        return await super().retrieve_full_tracker(conversation_id)
+        return await self._off_loop(functools.partial(self._load, conversation_id, True))
+
+    def _load(self, sender_id: str, all_sessions: bool) -> Optional[DialogueStateTracker]:
+        """Rasa's query (latest session, or all), reading only the events' JSON."""
+        with self.session_scope() as session:
+            rows = self._event_query(session, sender_id,
+                                     fetch_events_from_all_sessions=all_sessions)
+            events = [json.loads(data) for (data,) in rows.with_entities(self.SQLEvent.data)]
+        if not self.domain or not events:
+            return None
+        tracker = DialogueStateTracker.from_dict(sender_id, events, self.domain.slots)
+        setattr(tracker, _STORED_EVENTS, len(events))
+        return tracker
 
     async def keys(self) -> Iterable[str]:
         try:
@@ -95,8 +143,19 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
 
     @_loud("save")
     async def save(self, tracker: DialogueStateTracker) -> None:
+        new_events = await self._off_loop(functools.partial(self._write, tracker))
+        if self.event_broker is not None:
+            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+        log_turn(tracker.sender_id, new_events)
+
+    def _write(self, tracker: DialogueStateTracker) -> list[Event]:
+        """Insert the events the database does not have yet; returns them."""
         with self.session_scope() as session:
-            new_events = list(self._additional_events(session, tracker))
+            stored = getattr(tracker, _STORED_EVENTS, None)
+            if stored is None or stored > len(tracker.events):
+                new_events = list(self._additional_events(session, tracker))
+            else:
+                new_events = list(itertools.islice(tracker.events, stored, None))
             for event in new_events:
                 data = event.as_dict()
                 session.add(self.SQLEvent(
@@ -108,9 +167,8 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
                     data=json.dumps(data),
                 ))
             session.commit()
-        if self.event_broker is not None:
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
-        log_turn(tracker.sender_id, new_events)
+        setattr(tracker, _STORED_EVENTS, len(tracker.events))
+        return new_events
 
 
 def log_turn(sender_id: str, new_events: list[Event]) -> None:

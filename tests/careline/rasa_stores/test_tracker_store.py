@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from pathlib import Path
@@ -10,9 +11,10 @@ from typing import Iterator
 import pytest
 from rasa.core.brokers.sql import SQLEventBroker
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from careline.rasa_stores.errors import TrackerStoreUnavailable
 from careline.rasa_stores.tracker_store import CarelineTrackerStore
@@ -88,6 +90,93 @@ async def test_postgres_round_trip(postgres_url: str) -> None:
     store.engine.dispose()
 
 
+def _stored(url: str, sender: str) -> list[str]:
+    """Event types of a conversation as stored, in order."""
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        rows = connection.execute(text("SELECT type_name FROM events WHERE sender_id = :s "
+                                       "ORDER BY id"), {"s": sender}).all()
+    engine.dispose()
+    return [row[0] for row in rows]
+
+
+@pytest.mark.postgres
+async def test_turns_on_loaded_and_on_fresh_trackers_store_each_event_once(
+    postgres_url: str,
+) -> None:
+    """A loaded tracker writes what came after loading; one built elsewhere (Rasa's HTTP
+    API, a new conversation) falls back to counting what the database has."""
+    store = CarelineTrackerStore(domain=Domain.empty())
+    fresh = DialogueStateTracker("c-3", slots=[])
+    for event in [SessionStarted(), *_turn("c-3", "hello", "Hi!")]:
+        fresh.update(event)
+    await store.save(fresh)
+    for number in range(3):  # turns the way Rasa runs them: load, add, save
+        loaded = await store.retrieve("c-3")
+        for event in _turn("c-3", f"turn {number}", "ok"):
+            loaded.update(event)
+        await store.save(loaded)
+        await store.save(loaded)  # saving again writes nothing twice
+    rebuilt = DialogueStateTracker.from_dict(
+        "c-3", [e.as_dict() for e in (await store.retrieve("c-3")).events], [])
+    rebuilt.update(UserUttered("from elsewhere", {"name": "greet", "confidence": 1.0}))
+    await store.save(rebuilt)
+    expected = ["session_started"] + ["user", "action", "bot", "action"] * 4 + ["user"]
+    assert _stored(postgres_url, "c-3") == expected
+    loaded = await store.retrieve("c-3")
+    assert [e.as_dict()["event"] for e in loaded.events] == expected
+    # a new session: the latest session's tracker still appends, never rewrites
+    loaded.update(SessionStarted())
+    loaded.update(ActionExecuted("action_listen"))
+    await store.save(loaded)
+    latest = await store.retrieve("c-3")
+    assert [e.as_dict()["event"] for e in latest.events] == ["session_started", "action"]
+    latest.update(UserUttered("new session", {"name": "greet", "confidence": 1.0}))
+    await store.save(latest)
+    assert _stored(postgres_url, "c-3") == [*expected, "session_started", "action", "user"]
+    store.engine.dispose()
+
+
+@pytest.mark.postgres
+async def test_a_save_waiting_on_the_database_leaves_the_event_loop_free(
+    postgres_url: str,
+) -> None:
+    """While one conversation's write waits for PostgreSQL, other coroutines run."""
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:  # a write stuck on the loop fails instead of hanging
+        connection.execute(text(f'ALTER DATABASE "{make_url(postgres_url).database}" '
+                                "SET lock_timeout = '20s'"))
+    admin.dispose()
+    store = CarelineTrackerStore(domain=Domain.empty())
+    tracker = DialogueStateTracker("c-4", slots=[])
+    for event in _turn("c-4", "hello", "Hi!"):
+        tracker.update(event)
+    await store.save(tracker)
+    for event in _turn("c-4", "again", "Hi again!"):
+        tracker.update(event)
+    blocker = create_engine(postgres_url)
+    with blocker.connect() as connection:
+        transaction = connection.begin()
+        connection.execute(text("LOCK TABLE events IN ACCESS EXCLUSIVE MODE"))
+        saving = asyncio.create_task(store.save(tracker))
+        deadline = asyncio.get_running_loop().time() + 30
+        while not _waiting_on_lock(connection):  # this loop runs: the save is off the loop
+            assert asyncio.get_running_loop().time() < deadline, "the save never queried"
+            await asyncio.sleep(0.05)
+        assert not saving.done()
+        transaction.commit()
+    await asyncio.wait_for(saving, timeout=30)
+    blocker.dispose()
+    assert _stored(postgres_url, "c-4") == ["user", "action", "bot", "action"] * 2
+    store.engine.dispose()
+
+
+def _waiting_on_lock(connection) -> bool:  # type: ignore[no-untyped-def]
+    return bool(connection.execute(text(
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+        "AND wait_event_type = 'Lock'")).scalar())
+
+
 @pytest.mark.postgres
 async def test_database_gone_is_loud_not_an_empty_conversation(
     postgres_url: str, caplog: pytest.LogCaptureFixture
@@ -107,6 +196,8 @@ async def test_database_gone_is_loud_not_an_empty_conversation(
     with caplog.at_level(logging.ERROR):
         with pytest.raises(TrackerStoreUnavailable):
             await store.retrieve("c-2")
+        for event in _turn("c-2", "still there?", "Yes!"):  # a turn with events to write
+            tracker.update(event)
         with pytest.raises(TrackerStoreUnavailable):
             await store.save(tracker)
     assert "could not load conversation c-2" in caplog.text
