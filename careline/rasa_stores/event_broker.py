@@ -1,7 +1,13 @@
 """Careline's event broker: RabbitMQ when CARELINE_EVENT_BROKER_URL is set, else SQL.
 
 The embedded default is Rasa's SQL broker on ``CARELINE_EVENTS_DB`` (data
-dir/events.db), which the desk and insight read locally. In production Rasa's Pika
+dir/events.db), which the desk and insight read locally. Rasa publishes every event
+with a commit from the event loop; on Rasa's own engine each is a fresh connection
+and an fsync, which was about half of the loop's time under load
+(docs/channels.md). :class:`EmbeddedEventBroker` keeps one pooled connection in
+WAL mode with ``synchronous=NORMAL``: a commit survives a crash of the process,
+and only an operating-system crash or power cut can lose the last few events
+(the tracker store keeps every event regardless). In production Rasa's Pika
 broker publishes persistent messages to a durable queue (``CARELINE_EVENT_QUEUE``)
 behind a fanout exchange. When RabbitMQ is unreachable Pika keeps the unpublished
 events in the process's memory and republishes them on reconnect, logging an error
@@ -19,7 +25,10 @@ from urllib.parse import unquote, urlsplit
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.brokers.pika import PikaEventBroker
 from rasa.core.brokers.sql import SQLEventBroker
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from careline.rasa_stores.config import event_broker_url, events_db_url
 from careline.settings import get_settings
@@ -38,7 +47,7 @@ class CarelineEventBroker(EventBroker):
         url = event_broker_url(settings)
         if url is None:
             database = make_url(events_db_url(settings)).database
-            return SQLEventBroker(dialect="sqlite", db=database)
+            return EmbeddedEventBroker(database)
         host, credentials = _split_credentials(url)
         broker = PikaEventBroker(
             host, queues=[settings.event_queue],
@@ -47,6 +56,26 @@ class CarelineEventBroker(EventBroker):
         )
         await broker.connect()
         return broker
+
+
+class EmbeddedEventBroker(SQLEventBroker):
+    """Rasa's SQL broker on one SQLite file, with cheap commits (see the module doc)."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(dialect="sqlite", db=database)
+        self.engine.dispose()
+        self.engine = create_engine(
+            f"sqlite:///{database}", poolclass=QueuePool, pool_size=2, max_overflow=4,
+            connect_args={"check_same_thread": False, "timeout": 30})
+        event.listen(self.engine, "connect", _cheap_commits)
+        self.sessionmaker = sessionmaker(bind=self.engine)
+
+
+def _cheap_commits(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 def _split_credentials(url: str) -> tuple[str, dict[str, Any]]:
