@@ -5,8 +5,7 @@ on every custom-action response. ``validate`` first checks the *schema itself*
 against the JSON Schema meta-schema (``check_schema``) and builds a new validator,
 every time: about 28 ms of CPU per action call on this machine against 0.35 ms for
 the response's own check. A Careline turn calls the action server one to three
-times (``action_identify_customer`` runs after every user message, forms call
-their validation actions), so this alone was ~45% of a Rasa replica's CPU under
+times (forms call their validation actions), so this alone was ~45% of a Rasa replica's CPU under
 load (docs/production.md, "Where a turn's time goes").
 
 The schema (``RemoteAction.action_response_format_spec``) is a constant, so

@@ -13,13 +13,18 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
    its :class:`TrackerStoreUnavailable` reaches the Agent;
 2. ``Agent.handle_message`` — the one entry every input channel calls — turns a
    :class:`ConversationUnavailable` or Rasa ``LockError`` into an error log and the
-   polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel.
+   polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel, and gives a message
+   without words (a photo, a location, blank text on any channel) the text
+   :data:`WORDLESS`: the MiniLM featurizer cannot embed an empty text, so the turn would
+   fail, and the bot cannot look at pictures, so it says so and offers a person.
 
 Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
 tests/careline/rasa_stores/test_guard.py fails if either hook stops applying.
 
 The same install also applies :mod:`careline.rasa_stores.action_results` (action
-responses checked against a once-compiled schema), which is about cost, not safety.
+responses checked against a once-compiled schema) and
+:mod:`careline.rasa_stores.channel_identity` (identity slots set in-process instead of
+by an action-server call per message), which are about cost, not safety.
 """
 
 from __future__ import annotations
@@ -36,10 +41,13 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
 from careline.observability.redact import redact
-from careline.rasa_stores import action_results
+from careline.rasa_stores import action_results, channel_identity
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 
 logger = logging.getLogger("careline.turns")
+
+#: What a message without words says to the bot: out of scope, answered honestly.
+WORDLESS = "/out_of_scope"
 
 #: When the current turn reached the Agent (monotonic seconds), for the turn log's latency.
 turn_started: contextvars.ContextVar[float] = contextvars.ContextVar("turn_started")
@@ -50,8 +58,9 @@ class LoudTrackerStore(TrackerStore):
 
 
 def install() -> None:
-    """Apply both hooks once per process (idempotent)."""
+    """Apply every hook once per process (idempotent)."""
     action_results.install()
+    channel_identity.install()
     if getattr(Agent, "_careline_guarded", False):
         return
     original_create = Agent._create_tracker_store
@@ -66,6 +75,8 @@ def install() -> None:
     @functools.wraps(original_handle)
     async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
         turn_started.set(time.monotonic())
+        if not (message.text or "").strip():
+            message.text = WORDLESS
         try:
             return await original_handle(self, message)
         except (ConversationUnavailable, LockError) as error:

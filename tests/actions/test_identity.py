@@ -8,7 +8,6 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.arrangements import ValidateArrangementForm
 from actions.identity import (ActionAskSecurityCode, ActionVerificationFailed,
                               ValidateVerificationForm)
-from actions.session import ActionIdentifyCustomer, channel_identity
 from tests.actions.conftest import Conversation, run, verified
 
 TOM_PHONE = "+447700900102"
@@ -91,29 +90,6 @@ async def test_failed_verification_hands_off_with_the_reason():
     turn = await run(ActionVerificationFailed(), Conversation(slots={"verification_attempts": 3}))
     assert turn.slots()["handoff_reason"] == "failed_verification"
     assert turn.followup() == "action_handoff_to_agent"
-
-
-def test_channel_metadata_is_trusted_only_from_its_own_channel():
-    sms = {"channel": "sms", "customer_id": 7, "verified": True, "address": "+447700900102"}
-    trusted = {e["name"]: e["value"] for e in channel_identity(sms, "sms", None)}
-    assert trusted == {"channel": "sms", "customer_id": 7, "verified": True,
-                       "second_factor": False}
-    forged = {e["name"]: e["value"] for e in channel_identity(sms, "rest", None)}
-    assert forged == {"channel": "rest"}
-
-
-async def test_a_web_chat_sign_in_survives_anonymous_metadata_on_later_turns():
-    conversation = Conversation(slots={"customer_id": 4, "verified": True, "channel": "webchat"},
-                                metadata={"channel": "webchat", "customer_id": None,
-                                          "verified": False}, input_channel="webchat")
-    assert (await run(ActionIdentifyCustomer(), conversation)).events == []
-
-
-async def test_whatsapp_metadata_identifies_the_customer_each_turn():
-    conversation = Conversation(metadata={"channel": "whatsapp", "customer_id": 1,
-                                          "verified": True}, input_channel="whatsapp")
-    slots = (await run(ActionIdentifyCustomer(), conversation)).slots()
-    assert slots["customer_id"] == 1 and slots["verified"] is True
 
 
 async def test_the_question_asked_before_sign_in_is_remembered_only_at_activation(careline_db):

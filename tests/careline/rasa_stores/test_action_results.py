@@ -37,7 +37,7 @@ def hooked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RemoteAction:
     reset_settings()
     CarelineTrackerStore()
     reset_settings()
-    return RemoteAction("action_identify_customer", None)
+    return RemoteAction("action_check_balance", None)
 
 
 def test_building_the_store_installs_the_compiled_check(hooked: RemoteAction) -> None:
