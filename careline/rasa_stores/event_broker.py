@@ -62,12 +62,13 @@ class EmbeddedEventBroker(SQLEventBroker):
     """Rasa's SQL broker on one SQLite file, with cheap commits (see the module doc)."""
 
     def __init__(self, database: str) -> None:
-        super().__init__(dialect="sqlite", db=database)
-        self.engine.dispose()
+        # Not SQLEventBroker.__init__: it would build an engine of its own first. The events
+        # table is Rasa's, so Rasa's table definition creates it, as Rasa's broker does.
         self.engine = create_engine(
             f"sqlite:///{database}", poolclass=QueuePool, pool_size=2, max_overflow=4,
             connect_args={"check_same_thread": False, "timeout": 30})
         event.listen(self.engine, "connect", _cheap_commits)
+        self.Base.metadata.create_all(self.engine)
         self.sessionmaker = sessionmaker(bind=self.engine)
 
 
