@@ -46,11 +46,6 @@ CLAIM_TIMEOUT_SECONDS = 10.0
 
 APOLOGY = ("Sorry, something went wrong on our side while answering you. "
            "Please try again in a few minutes.")
-#: What a message with a photo or a location but no words says to the bot. The model
-#: cannot classify an empty text (the MiniLM featurizer has no token to embed), and the
-#: bot cannot look at pictures: it says so and offers a person, who sees the media in the
-#: handoff's metadata.
-WORDLESS = "/out_of_scope"
 
 
 class TwilioChannel(InputChannel):
@@ -180,7 +175,9 @@ class TwilioChannel(InputChannel):
                 await self._honour_keyword(keyword, inbound, key, output)
                 return
             choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
-            text = inbound.button_payload or choice or inbound.body.strip() or WORDLESS
+            # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
+            # answers it as out of scope, and a person sees the media in the handoff's metadata
+            text = inbound.button_payload or choice or inbound.body.strip()
             await on_new_message(UserMessage(
                 text, output, key.sender_id, input_channel=self.name(),
                 message_id=inbound.message_sid, metadata=_metadata(inbound, key)))

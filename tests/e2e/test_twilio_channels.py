@@ -120,6 +120,7 @@ def test_media_only_and_location_messages_are_handled(careline_stack: CarelineSt
     bodies = _eventually(lambda: _bodies(careline_stack, f"whatsapp:{number}"))
     assert APOLOGY not in bodies
     [event] = _user_events(careline_stack, number)
+    assert event["parse_data"]["intent"]["name"] == "out_of_scope"
     if key == "media":
         assert event["metadata"]["media"] == [{"url": "https://example.com/bill.jpg",
                                                "content_type": "image/jpeg"}]

@@ -1,0 +1,24 @@
+"""Rasa's REST channel through Careline's Agent hooks: a message without words is answered."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+import requests
+
+from tests.e2e.stack import CarelineStack
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.mark.parametrize("text", ["", "   "])
+def test_a_blank_message_is_answered_as_out_of_scope(careline_stack: CarelineStack, text: str):
+    """The MiniLM featurizer cannot embed an empty text; the customer still gets an answer."""
+    sender = f"blank-{secrets.token_hex(4)}"
+    reply = requests.post(f"{careline_stack.rasa_url}/webhooks/rest/webhook",
+                          json={"sender": sender, "message": text}, timeout=60)
+    assert reply.status_code == 200
+    assert [m for m in reply.json() if m.get("text")], "the customer got no answer"
+    [user] = [e for e in careline_stack.tracker(sender)["events"] if e["event"] == "user"]
+    assert user["parse_data"]["intent"]["name"] == "out_of_scope"
