@@ -6,7 +6,8 @@ channel and through Careline's SMS channel (signed Twilio webhooks in; a turn en
 when its last reply reaches the local Twilio stand-in through the real twilio client).
 For each target and channel it prints p50/p95/p99 turn latency, messages/s and errors
 at 20 and 100 conversations, the saturation throughput (customers with no think time),
-and the resident memory of every process. Targets: the plain bot (one `rasa run`, Rasa
+the CPU milliseconds per message of every process in each phase (steadier than latency
+on a busy machine) and the resident memory of every process. Targets: the plain bot (one `rasa run`, Rasa
 defaults, REST only: it has no Twilio channel of its own that stays off Twilio's cloud),
 then `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind
 nginx on the local PostgreSQL, Redis and RabbitMQ, plus the Twilio stand-in), each on
@@ -41,6 +42,7 @@ from typing import Iterator
 
 import aiohttp
 
+from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
 from careline.deploy.launch import start_stack
@@ -75,6 +77,8 @@ class PhaseResult:
     errors: int = 0
     completed_in_window: int = 0
     seconds: float = 0.0
+    #: CPU milliseconds per message of each of the target's processes during the phase.
+    cpu_ms: dict[str, float] = field(default_factory=dict)
 
     def percentile(self, p: float) -> float:
         if not self.latencies:
@@ -208,27 +212,6 @@ async def learn_replies(target: Target) -> dict[str, tuple[int, ...]]:
     return dict(zip(SCENARIOS, counts))
 
 
-def rss_mb(supervisor: Supervisor) -> dict[str, float]:
-    """Resident memory of each child's process group, in MB."""
-    groups = {service.process.pid: service.spec.name for service in supervisor.running}
-    totals = {name: 0.0 for name in groups.values()}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            status = (entry / "status").read_text()
-        except OSError:
-            continue
-        name = groups.get(int(stat[2]))  # field 5: process group id
-        if name is None:
-            continue
-        for line in status.splitlines():
-            if line.startswith("VmRSS:"):
-                totals[name] += int(line.split()[1]) / 1024
-    return totals
-
-
 def ensure_plain_model() -> Path:
     """Train the plain bot once into the model cache (keyed by its files and Rasa's version)."""
     from importlib.metadata import version
@@ -359,7 +342,10 @@ async def measure(name: str, target: Target, channels: tuple[str, ...], supervis
     for channel in channels:
         await run_phase(target, channel, 4, 3, 0)  # warm-up: first inferences build TF graphs
         for label, customers, think, seconds in phases.plan():
+            before = cpu_seconds(supervisor)
             result = await run_phase(target, channel, customers, seconds, think)
+            result.cpu_ms = cpu_ms_per_message(before, cpu_seconds(supervisor),
+                                               len(result.latencies))
             results[(channel, label)] = result
             report_phase(name, channel, label, result)
     return TargetFigures(name, results, rss_mb(supervisor))
@@ -370,6 +356,9 @@ def report_phase(target: str, channel: str, label: str, result: PhaseResult) -> 
           f"p50={result.percentile(50):7.0f} ms  p95={result.percentile(95):7.0f} ms  "
           f"p99={result.percentile(99):7.0f} ms  {result.rate:6.1f} msg/s  "
           f"errors={result.errors}", flush=True)
+    shown = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(result.cpu_ms.items())
+                      if ms >= 0.05)
+    print(f"{'':<31}CPU ms per message: {shown}", flush=True)
 
 
 def report(figures: list[TargetFigures]) -> None:
