@@ -16,6 +16,7 @@ from careline.desk import views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
+from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import RasaClient
 from careline.desk.service import DeskService
 from careline.insight.service import InsightService, events_location
@@ -59,6 +60,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[views.RASA] = rasa or RasaClient.from_settings(settings)
     app[views.API_TOKEN] = desk_api_token(settings)
     app[views.SECURE_COOKIES] = settings.profile.value == "production"
+    app[views.THROTTLE] = LoginThrottle()
     app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
     views.routes(app)
     app.router.add_static("/static", STATIC_DIR)

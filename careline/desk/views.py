@@ -21,6 +21,7 @@ from careline.db.session import run_blocking
 from careline.desk import pages
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import bearer_matches
+from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import SignedIn
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
@@ -35,6 +36,7 @@ AGENTS = web.AppKey("agents", AgentService)
 RASA = web.AppKey("rasa", RasaClient)
 API_TOKEN = web.AppKey("api_token", str)
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
+THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -83,10 +85,11 @@ def agent_only(handler: Handler, *, form: bool = False) -> Handler:
     return wrapped
 
 
-async def login_form(request: web.Request, error: Optional[str] = None) -> web.Response:
+async def login_form(request: web.Request, error: Optional[str] = None,
+                     status: Optional[int] = None) -> web.Response:
     csrf = secrets.token_urlsafe(24)
     response = web.Response(text=pages.login_page(csrf=csrf, error=error),
-                            content_type="text/html", status=401 if error else 200)
+                            content_type="text/html", status=status or (401 if error else 200))
     response.set_cookie(LOGIN_CSRF_COOKIE, csrf, httponly=True, samesite="Strict",
                         secure=request.app[SECURE_COOKIES], max_age=3600)
     return response
@@ -98,11 +101,22 @@ async def login(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(str(data.get("csrf_token", "")).encode(),
                                                expected.encode()):
         return await login_form(request, error="The sign-in form expired; please try again.")
+    username, address = str(data.get("username", "")).strip(), request.remote or "unknown"
+    throttle = request.app[THROTTLE]
+    verdict = throttle.check(username=username, address=address)
+    if not verdict.allowed:
+        minutes = max(1, round(verdict.retry_after_seconds / 60))
+        refused = await login_form(
+            request, status=429,
+            error=f"Too many failed sign-ins. Please wait {minutes} min and try again.")
+        refused.headers["Retry-After"] = str(verdict.retry_after_seconds)
+        return refused
     result = await run_blocking(functools.partial(
-        request.app[AGENTS].sign_in, username=str(data.get("username", "")).strip(),
-        password=str(data.get("password", ""))))
+        request.app[AGENTS].sign_in, username=username, password=str(data.get("password", ""))))
     if result is None:
+        throttle.failed(username=username, address=address)
         return await login_form(request, error="Wrong username or password.")
+    throttle.succeeded(username=username, address=address)
     token, _ = result
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",

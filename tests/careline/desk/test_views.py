@@ -80,6 +80,21 @@ async def test_login_refuses_wrong_passwords_and_forged_forms(client):
     assert forged.status == 401 and "expired" in await forged.text()
 
 
+async def test_repeated_wrong_passwords_are_throttled_even_for_the_right_one(client):
+    async def attempt(password: str):
+        page = await (await client.get("/login")).text()
+        return await client.post("/login", data={"username": "ana", "password": password,
+                                                 "csrf_token": _csrf(page)},
+                                 allow_redirects=False)
+
+    for _ in range(5):
+        assert (await attempt("guess guess")).status == 401
+    refused = await attempt("correct horse")
+    assert refused.status == 429 and "Too many failed sign-ins" in await refused.text()
+    assert 0 < int(refused.headers["Retry-After"]) <= 15 * 60
+    assert (await client.get("/", allow_redirects=False)).status == 303  # still signed out
+
+
 async def test_handoff_api_is_authenticated_validated_and_idempotent(client):
     built = package(conversation_id="api-1")
     assert (await _post_handoff(client, built, token="wrong")).status == 401
