@@ -24,7 +24,9 @@ tests/careline/rasa_stores/test_guard.py fails if either hook stops applying.
 The same install also applies :mod:`careline.rasa_stores.action_results` (action
 responses checked against a once-compiled schema) and
 :mod:`careline.rasa_stores.channel_identity` (identity slots set in-process instead of
-by an action-server call per message), which are about cost, not safety.
+by an action-server call per message), which are about cost, and
+:mod:`careline.rasa_stores.external_intents` (a retried ``trigger_intent`` is entered
+once).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
 from careline.observability.redact import redact
-from careline.rasa_stores import action_results, channel_identity
+from careline.rasa_stores import action_results, channel_identity, external_intents
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 
 logger = logging.getLogger("careline.turns")
@@ -61,6 +63,7 @@ def install() -> None:
     """Apply every hook once per process (idempotent)."""
     action_results.install()
     channel_identity.install()
+    external_intents.install()
     if getattr(Agent, "_careline_guarded", False):
         return
     original_create = Agent._create_tracker_store
