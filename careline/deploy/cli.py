@@ -69,7 +69,7 @@ def _up(args: argparse.Namespace) -> int:
     behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.url,
                                          "public_url": public_url,
                                          "database_url": plan.database_url})
-    extra = [spec for spec in local_services(behind_nginx, plan.model, plan.token)
+    extra = [spec for spec in local_services(behind_nginx, plan.model)
              if spec.name not in ("actions", "rasa")]
     stop_on_signals()
     started = time.monotonic()

@@ -107,8 +107,9 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
     specs += [
         ServiceSpec(
             name=f"rasa-{i}",
-            argv=(python, "-m", "rasa", "run", "--model", str(plan.model),
-                  "--enable-api", f"--auth-token={plan.token}", "--port", str(port),
+            # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (runtime/rasa_server.py)
+            argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(plan.model),
+                  "--enable-api", "--port", str(port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
             health_url=f"http://127.0.0.1:{port}/",
         )

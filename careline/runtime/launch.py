@@ -24,7 +24,7 @@ def prepare_and_start(
     seed_if_empty(settings.resolved_database_url)
     model = ensure_model()
     token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
-    specs = local_services(settings, model.path, token)
+    specs = local_services(settings, model.path)
     supervisor = Supervisor(settings.data_dir / "logs", rasa_environment(settings, token),
                             PROJECT_ROOT)
     try:

@@ -57,7 +57,7 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
     return env
 
 
-def local_services(settings: Settings, model: Path, token: str) -> list[ServiceSpec]:
+def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
     python = sys.executable
     rasa_port = settings.rasa_port
     standin_port = settings.twilio_standin_port
@@ -78,9 +78,9 @@ def local_services(settings: Settings, model: Path, token: str) -> list[ServiceS
         ),
         ServiceSpec(
             name="rasa",
-            # "--auth-token=…" in one argument: a token_urlsafe token may start with "-".
-            argv=(python, "-m", "rasa", "run", "--model", str(model),
-                  "--enable-api", f"--auth-token={token}", "--port", str(rasa_port),
+            # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (rasa_server.py)
+            argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(model),
+                  "--enable-api", "--port", str(rasa_port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                   "--cors", "*"),
             health_url=f"http://127.0.0.1:{rasa_port}/",

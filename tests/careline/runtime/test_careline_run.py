@@ -22,6 +22,13 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except (FileNotFoundError, ProcessLookupError):
+        return b""
+
+
 def _processes_with_data_dir(data_dir: Path) -> list[int]:
     """Every live process started with this test's data dir in its environment."""
     marker = f"CARELINE_DATA_DIR={data_dir}".encode()
@@ -94,7 +101,10 @@ def test_run_answers_hi_and_stops_cleanly(careline_env):
         status = requests.get(f"http://127.0.0.1:{ports['RASA']}/status",
                               params={"token": token}, timeout=10)
         assert status.status_code == 200
-        assert len(_processes_with_data_dir(data_dir)) >= 2
+        children = _processes_with_data_dir(data_dir)
+        assert len(children) >= 2
+        shown = [pid for pid in children if token.encode() in _command_line(pid)]
+        assert shown == [], "the API token must not be readable in `ps`"
     finally:
         process.send_signal(signal.SIGINT)
         process.wait(timeout=60)
