@@ -63,11 +63,13 @@ class CarelineStack:
 
 
 def stack_settings(base: Path) -> Settings:
-    ports = {name: free_port() for name in ("rasa", "actions", "desk", "standin")}
+    # the handoff worker's own port too: its default (desk port + 1) may be another's
+    ports = {name: free_port() for name in ("rasa", "actions", "desk", "standin", "worker")}
     rasa_url = f"http://127.0.0.1:{ports['rasa']}"
     return Settings(
         data_dir=base / "data", rasa_port=ports["rasa"], actions_port=ports["actions"],
-        desk_port=ports["desk"], twilio_standin_port=ports["standin"], rasa_url=rasa_url,
+        desk_port=ports["desk"], handoff_worker_port=ports["worker"],
+        twilio_standin_port=ports["standin"], rasa_url=rasa_url,
         public_url=rasa_url, rasa_token=secrets.token_urlsafe(16),
         twilio_api_base_url=f"http://127.0.0.1:{ports['standin']}",
         twilio_auth_token=secrets.token_urlsafe(16), twilio_account_sid="ACe2e",

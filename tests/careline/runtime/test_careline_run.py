@@ -61,7 +61,8 @@ def _wait_for_line(process: subprocess.Popen, text: str, deadline: float) -> str
 @pytest.fixture()
 def careline_env(tmp_path):
     env = dict(os.environ)
-    ports = {name: _free_port() for name in ("RASA", "ACTIONS", "DESK", "TWILIO_STANDIN")}
+    ports = {name: _free_port()
+             for name in ("RASA", "ACTIONS", "DESK", "HANDOFF_WORKER", "TWILIO_STANDIN")}
     env.update({f"CARELINE_{name}_PORT": str(port) for name, port in ports.items()})
     env["CARELINE_DATA_DIR"] = str(tmp_path / "data")
     env["CARELINE_RASA_URL"] = f"http://127.0.0.1:{ports['RASA']}"
