@@ -1,4 +1,5 @@
-"""Designer commands: validate, nlu-report, story-report, eval-nlu, quality-check, nlu-compare."""
+"""Designer commands: validate, nlu-report, story-report, eval-nlu, eval-heldout, quality-check,
+nlu-compare."""
 
 from __future__ import annotations
 
@@ -33,6 +34,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     evaluation.add_argument("--model", type=Path, default=None,
                             help="model archive (default: the model `careline model` trains)")
     evaluation.set_defaults(handler=_eval_nlu)
+
+    heldout = subparsers.add_parser(
+        "eval-heldout", help="score the model on our own held-out messages (tests/nlu_heldout/)")
+    heldout.add_argument("--model", type=Path, default=None,
+                         help="model archive (default: the model `careline model` trains)")
+    heldout.set_defaults(handler=_eval_heldout)
 
     quality = subparsers.add_parser(
         "quality-check", help="fail when NLU holdout macro-F1 or story pass rate is below "
@@ -100,6 +107,7 @@ def _story_report(args: argparse.Namespace) -> int:
 
 
 def _eval_nlu(args: argparse.Namespace) -> int:
+    from careline.designer.metrics import label_table
     from careline.designer.render import write_evaluation
     from careline.designer.shared_eval import (EVAL_FILE, eval_dir, out_of_scope_line,
                                                read_coarse_labels, read_messages, score_model)
@@ -119,7 +127,35 @@ def _eval_nlu(args: argparse.Namespace) -> int:
         notes.append("intents missing from coarse_labels.yml: " + ", ".join(result.unmapped_intents))
     page = write_evaluation(root / "reports" / "eval", "NLU on real customer messages",
                             result.evaluation, notes=notes)
-    print(f"shared eval macro-F1 {result.evaluation.macro_f1:.3f}; {notes[0]}; wrote {page}")
+    # Per-label figures only: the messages and misses stay in the report, unread by default.
+    print(label_table(result.evaluation))
+    print(f"shared eval macro-F1 {result.evaluation.macro_f1:.3f}; {notes[0]}; {notes[3]}; "
+          f"wrote {page}")
+    return 0
+
+
+def _eval_heldout(args: argparse.Namespace) -> int:
+    from careline.designer.heldout import HELDOUT_DIR, leaked, read_heldout, score_heldout
+    from careline.designer.metrics import label_table
+    from careline.designer.project import load_project
+    from careline.designer.render import write_evaluation
+    from careline.designer.shared_eval import read_coarse_labels
+    from careline.runtime.model_cache import ensure_model
+
+    root = _root()
+    messages = read_heldout(root / HELDOUT_DIR)
+    copies = leaked(messages, [e.text for e in load_project(root).examples])
+    if copies:
+        print("held-out messages also in data/nlu (delete them from one side): "
+              + "; ".join(copies))
+        return 1
+    mapping = read_coarse_labels(root / "coarse_labels.yml")
+    evaluation = score_heldout(args.model or ensure_model(root).path, messages=messages,
+                               mapping=mapping)
+    page = write_evaluation(root / "reports" / "heldout", "NLU on our held-out messages",
+                            evaluation, notes=[f"messages: {len(messages)}"])
+    print(label_table(evaluation))
+    print(f"held-out macro-F1 {evaluation.macro_f1:.3f}; wrote {page}")
     return 0
 
 

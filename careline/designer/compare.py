@@ -28,6 +28,7 @@ class PipelineFigures:
     holdout_macro_f1: float
     eval_macro_f1: float
     tuned_threshold: float
+    tuned_ambiguity: float
     tuned_holdout_macro_f1: float
     tuned_eval_macro_f1: float
     oos_precision: float  # on the shared eval, at the tuned threshold
@@ -56,12 +57,13 @@ def measure(root: Path, config: Path, *, labels: Path, seed: int, test_fraction:
                           confidences=[p.top_confidence for p in result.predictions],
                           labels=result.evaluation.labels)
     write_evaluation(out / config.stem, f"Shared eval, {config.name}, fallback threshold "
-                     f"{tuned.threshold}", tuned_eval)
+                     f"{tuned.threshold} (ambiguity {tuned.ambiguity})", tuned_eval)
     oos = tuned_eval.score(OUT_OF_SCOPE)
     seconds = [p.seconds for p in result.predictions]
     return PipelineFigures(
         config=config.name, holdout_macro_f1=held.evaluation.macro_f1,
         eval_macro_f1=result.evaluation.macro_f1, tuned_threshold=tuned.threshold,
+        tuned_ambiguity=tuned.ambiguity,
         tuned_holdout_macro_f1=tuned.macro_f1, tuned_eval_macro_f1=tuned_eval.macro_f1,
         oos_precision=oos.precision if oos else 0.0, oos_recall=oos.recall if oos else 0.0,
         train_seconds=held.train_seconds, p50_ms=percentile(seconds, 0.5) * 1000,
@@ -82,11 +84,11 @@ def write_comparison(rows: Sequence[PipelineFigures], path: Path) -> Path:
     lines = ["# NLU pipelines compared", "",
              "Models trained on the holdout split's training part; the fallback threshold is "
              "tuned on our holdout only.", "",
-             "| pipeline | holdout F1 | eval F1 | tuned threshold | holdout F1 (tuned) | "
+             "| pipeline | holdout F1 | eval F1 | tuned threshold / ambiguity | holdout F1 (tuned) | "
              "eval F1 (tuned) | OOS P | OOS R | training s | p50 ms | p95 ms |",
              "|---|---|---|---|---|---|---|---|---|---|---|"]
     lines += [f"| {r.config} | {r.holdout_macro_f1:.3f} | {r.eval_macro_f1:.3f} | "
-              f"{r.tuned_threshold:.2f} | {r.tuned_holdout_macro_f1:.3f} | "
+              f"{r.tuned_threshold:.2f} / {r.tuned_ambiguity:.2f} | {r.tuned_holdout_macro_f1:.3f} | "
               f"{r.tuned_eval_macro_f1:.3f} | {r.oos_precision:.3f} | {r.oos_recall:.3f} | "
               f"{r.train_seconds:.0f} | {r.p50_ms:.1f} | {r.p95_ms:.1f} |" for r in rows]
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -91,3 +91,12 @@ def evaluate(
         accuracy=round(correct / len(expected), 4) if expected else 0.0,
         confusions=tuple(confusions), misses=misses, matrix=matrix, matrix_columns=columns,
     )
+
+
+def label_table(evaluation: Evaluation) -> str:
+    """Precision, recall and F1 per label as plain text: aggregates, never a message."""
+    rows = [f"{'label':28} {'P':>6} {'R':>6} {'F1':>6} {'n':>5}"]
+    rows += [f"{s.label:28} {s.precision:6.3f} {s.recall:6.3f} {s.f1:6.3f} {s.support:5d}"
+             for s in evaluation.scores]
+    rows.append(f"{'macro-F1':28} {'':6} {'':6} {evaluation.macro_f1:6.3f}")
+    return "\n".join(rows)

@@ -107,6 +107,11 @@ def load_project(
     return project
 
 
+def load_examples(path: Path, *, file: str) -> list[Example]:
+    """The NLU examples of one YAML file, annotations removed, each tagged with ``file``."""
+    return list(_read_examples(_load(path), file))
+
+
 def _yaml_files(base: Path) -> list[Path]:
     if base.is_file():
         return [base]

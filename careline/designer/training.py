@@ -91,11 +91,24 @@ def train_nlu_model(config: Path, nlu_yaml: str, *, label: str) -> TrainedModel:
     return TrainedModel(Path(path), trained=True, seconds=seconds)
 
 
+def quiet_message_logs() -> None:
+    """Keep Rasa from logging every parsed message: outside its own CLI, structlog is left
+    unconfigured and prints each text at debug level, which would put the shared eval
+    set's messages on the screen of whoever scores a model."""
+    import logging
+
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_structlog(logging.WARNING)
+    logging.getLogger("rasa.core.processor").setLevel(logging.WARNING)
+
+
 def parse_texts(model: Path, texts: Sequence[str]) -> list[Prediction]:
     """Parse each text with the model, timing every message on its own."""
     from rasa.core.agent import Agent
 
     offline_environment()
+    quiet_message_logs()
     agent = Agent.load(str(model))
     return asyncio.run(_parse_all(agent, texts))
 

@@ -20,3 +20,13 @@ def test_threshold_that_sends_unsure_off_topic_messages_to_out_of_scope():
     tuned = tune_threshold(predictions, expected, fallback_label="out_of_scope",
                            candidates=(0.3, 0.5, 0.65, 0.95))
     assert tuned.threshold == 0.65 and tuned.macro_f1 == 1.0
+
+
+def test_ambiguity_gap_is_tuned_too():
+    # Two close intents that are both right most of the time: a gap of 0.1 would send the
+    # correct answers to out-of-scope, so no gap scores best.
+    predictions = [parse("bill", 0.5, 0.45), parse("pay", 0.5, 0.42), parse("out_of_scope", 0.9)]
+    expected = ["bill", "pay", "out_of_scope"]
+    tuned = tune_threshold(predictions, expected, fallback_label="out_of_scope",
+                           candidates=(0.3,), ambiguities=(0.1, 0.0))
+    assert tuned.ambiguity == 0.0 and tuned.macro_f1 == 1.0

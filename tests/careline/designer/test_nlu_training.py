@@ -36,3 +36,15 @@ def test_holdout_trains_once_then_reuses_the_cached_model(make_project, tmp_path
     again = holdout(root / "data", config, seed=1, test_fraction=0.2)
     assert not again.trained
     assert [s.text for s in again.scored] == [s.text for s in first.scored]
+
+
+def test_parsing_does_not_log_message_texts(capsys):
+    import structlog
+
+    from careline.designer.training import quiet_message_logs
+
+    quiet_message_logs()
+    structlog.get_logger("rasa.core.processor").debug(
+        "processor.message.parse", parse_data_text="a private customer message")
+    captured = capsys.readouterr()
+    assert "a private customer message" not in captured.out + captured.err
