@@ -23,7 +23,7 @@ model: install
 	@$(CARELINE) model
 
 # Designer targets (docs/designer-guide.md). validate = rasa data validate + Careline's checks.
-.PHONY: nlu-report story-report eval-nlu quality-check
+.PHONY: nlu-report story-report eval-nlu eval-heldout quality-check
 
 validate: install
 	$(CARELINE) validate
@@ -36,6 +36,9 @@ story-report: install
 
 eval-nlu: install
 	nice -n 10 $(CARELINE) eval-nlu
+
+eval-heldout: install
+	nice -n 10 $(CARELINE) eval-heldout
 
 quality-check: install
 	nice -n 10 $(CARELINE) quality-check
