@@ -14,14 +14,13 @@ tests/careline/rasa_stores/test_channel_identity.py fails if the hook stops appl
 
 from __future__ import annotations
 
-import functools
-
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.identity.channel_trust import IDENTITY_SLOTS, identity_changes
+from careline.rasa_stores.processor_hooks import Method, wrap_once
 
 
 def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
@@ -34,15 +33,13 @@ def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
 
 def install() -> None:
     """Wrap the processor's slot extraction once per process (idempotent)."""
-    if getattr(MessageProcessor, "_careline_identity", False):
-        return
-    original = MessageProcessor.run_action_extract_slots
 
-    @functools.wraps(original)
-    async def run_action_extract_slots(self: MessageProcessor, output_channel: OutputChannel,
-                                       tracker: DialogueStateTracker) -> DialogueStateTracker:
-        tracker.update_with_events(identity_events(tracker), self.domain)
-        return await original(self, output_channel, tracker)
+    def make(original: Method) -> Method:
+        async def run_action_extract_slots(self: MessageProcessor, output_channel: OutputChannel,
+                                           tracker: DialogueStateTracker) -> DialogueStateTracker:
+            tracker.update_with_events(identity_events(tracker), self.domain)
+            return await original(self, output_channel, tracker)
 
-    MessageProcessor.run_action_extract_slots = run_action_extract_slots  # type: ignore[method-assign]
-    MessageProcessor._careline_identity = True  # type: ignore[attr-defined]
+        return run_action_extract_slots
+
+    wrap_once("run_action_extract_slots", make)

@@ -15,7 +15,6 @@ tests/careline/rasa_stores/test_external_intents.py fails if the hook stops appl
 
 from __future__ import annotations
 
-import functools
 import logging
 from typing import Any, Optional, Union
 
@@ -26,6 +25,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.observability.redact import redact
+from careline.rasa_stores.processor_hooks import Method, wrap_once
 
 logger = logging.getLogger(__name__)
 
@@ -50,19 +50,18 @@ def already_entered(tracker: DialogueStateTracker, intent_name: str, entities: E
 
 def install() -> None:
     """Wrap the processor's external trigger once per process (idempotent)."""
-    if getattr(MessageProcessor, "_careline_external_once", False):
-        return
-    original = MessageProcessor.trigger_external_user_uttered
 
-    @functools.wraps(original)
-    async def trigger_external_user_uttered(self: MessageProcessor, intent_name: str,
-                                            entities: Entities, tracker: DialogueStateTracker,
-                                            output_channel: OutputChannel) -> None:
-        if already_entered(tracker, intent_name, entities):
-            logger.info("external intent %s already in conversation %s: a retry, skipped",
-                        intent_name, redact(str(tracker.sender_id)))
-            return None
-        return await original(self, intent_name, entities, tracker, output_channel)
+    def make(original: Method) -> Method:
+        async def trigger_external_user_uttered(self: MessageProcessor, intent_name: str,
+                                                entities: Entities,
+                                                tracker: DialogueStateTracker,
+                                                output_channel: OutputChannel) -> None:
+            if already_entered(tracker, intent_name, entities):
+                logger.info("external intent %s already in conversation %s: a retry, skipped",
+                            intent_name, redact(str(tracker.sender_id)))
+                return None
+            return await original(self, intent_name, entities, tracker, output_channel)
 
-    MessageProcessor.trigger_external_user_uttered = trigger_external_user_uttered  # type: ignore[method-assign]
-    MessageProcessor._careline_external_once = True  # type: ignore[attr-defined]
+        return trigger_external_user_uttered
+
+    wrap_once("trigger_external_user_uttered", make)
