@@ -33,7 +33,7 @@ from careline.channels.conversation_key import customer_sender_id
 from careline.channels.models import ConversationRoute, Delivery
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
-from careline.channels.sender import UNSTORED, SenderIdentity, TwilioSender
+from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.store import ChannelStore, as_utc, utcnow
 from careline.channels.twilio_output import WHATSAPP_WINDOW
 from careline.db.session import get_engine, run_blocking, session_scope
@@ -230,7 +230,7 @@ class Outbound:
             raise OutboundRefused(f"not a phone number: {error}") from error
 
     def _keep(self, records: Sequence[DeliveryRecord]) -> None:
-        self._unstored.extend(r for r in records if r.id == UNSTORED)
+        self._unstored.extend(r for r in records if not r.stored)
 
     async def flush(self) -> int:
         """Store the deliveries sent since the last flush, in one transaction; returns how many."""

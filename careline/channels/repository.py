@@ -1,31 +1,99 @@
-"""Channel tables' queries: keyword-only functions on an explicit session."""
+"""Channel tables' queries: keyword-only functions on an explicit session.
+
+The per-message writes (MessageSid claims, routes, deliveries and their status
+callbacks) are single statements, most of them upserts: they run several times per
+SMS turn in the Rasa process, where ORM loads and flushes cost more CPU than the
+statements themselves, and an upsert cannot lose a race between two replicas. They
+are written out as SQL because SQLAlchemy 1.4 (Rasa's pin) compiles its dialects'
+``INSERT … ON CONFLICT`` afresh on every call; the text is the same on PostgreSQL
+and SQLite (3.24 and later).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import select
+from sqlalchemy import DateTime, bindparam, select, text
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import TextClause
 
 from careline.channels.models import ConversationRoute, Delivery, InboundMessage
+from careline.channels.schemas import STATUS_ORDER
+
+
+def _sql(statement: str, *moments: str) -> TextClause:
+    """A statement whose ``moments`` are bound as timezone-aware datetimes."""
+    return text(statement).bindparams(*(bindparam(m, type_=DateTime(timezone=True))
+                                         for m in moments))
+
+
+def _rank(column: str) -> str:
+    """How far along a delivery status is; unknown statuses rank with the final ones."""
+    whens = " ".join(f"WHEN '{status}' THEN {rank}" for status, rank in STATUS_ORDER.items())
+    return f"(CASE {column} {whens} ELSE {max(STATUS_ORDER.values())} END)"
+
+
+_CLAIM = _sql("""
+    INSERT INTO channel_inbound_messages
+        (message_sid, channel, idempotency_token, received_at, duplicates)
+    VALUES (:message_sid, :channel, :idempotency_token, :received_at, 0)
+    ON CONFLICT (message_sid) DO NOTHING""", "received_at")
+_COUNT_RETRY = text("""
+    UPDATE channel_inbound_messages SET duplicates = duplicates + 1
+    WHERE message_sid = :message_sid""")
+_UPSERT_ROUTE = _sql("""
+    INSERT INTO channel_routes (sender_id, channel, address, last_inbound_at, offered_choices)
+    VALUES (:sender_id, :channel, :address, :at, NULL)
+    ON CONFLICT (sender_id, channel) DO UPDATE SET address = excluded.address,
+        last_inbound_at = excluded.last_inbound_at, offered_choices = NULL""", "at")
+_INSERT_DELIVERY = """
+    INSERT INTO channel_deliveries (message_sid, channel, sender_id, to_address, status,
+        error_code, error_message, attempts, created_at, updated_at)
+    VALUES (:message_sid, :channel, :sender_id, :to_address, :status, :error_code,
+        :error_message, :attempts, :at, :at)"""
+_RECORD_SEND = _sql(_INSERT_DELIVERY + """
+    ON CONFLICT (message_sid) DO UPDATE SET attempts = excluded.attempts,
+        sender_id = excluded.sender_id, updated_at = excluded.updated_at""", "at")
+_RECORD_STATUS = _sql(_INSERT_DELIVERY + f"""
+    ON CONFLICT (message_sid) DO UPDATE SET status = excluded.status,
+        error_code = excluded.error_code, error_message = excluded.error_message,
+        updated_at = excluded.updated_at
+    WHERE {_rank("excluded.status")} >= {_rank("channel_deliveries.status")}""", "at")
 
 
 def get_inbound(*, session: Session, message_sid: str) -> Optional[InboundMessage]:
     return session.get(InboundMessage, message_sid)
 
 
-def add_inbound(*, session: Session, message_sid: str, channel: str,
-                idempotency_token: Optional[str], received_at: datetime) -> InboundMessage:
-    row = InboundMessage(message_sid=message_sid, channel=channel,
-                         idempotency_token=idempotency_token, received_at=received_at,
-                         duplicates=0)
-    session.add(row)
-    return row
+def claim_inbound(*, session: Session, message_sid: str, channel: str,
+                  idempotency_token: Optional[str], received_at: datetime) -> bool:
+    """Insert the MessageSid if new (True); else count the retry (False)."""
+    claimed = session.execute(_CLAIM, {
+        "message_sid": message_sid, "channel": channel,
+        "idempotency_token": idempotency_token, "received_at": received_at}).rowcount == 1
+    if not claimed:
+        session.execute(_COUNT_RETRY, {"message_sid": message_sid})
+    return claimed
 
 
 def get_route(*, session: Session, sender_id: str, channel: str) -> Optional[ConversationRoute]:
     return session.get(ConversationRoute, (sender_id, channel))
+
+
+def route_row(*, session: Session, sender_id: str, channel: str) -> Optional[Row]:
+    """The route's columns as a plain row (no ORM identity map)."""
+    routes = ConversationRoute.__table__
+    query = select(routes).where(routes.c.sender_id == sender_id, routes.c.channel == channel)
+    return session.execute(query).first()
+
+
+def upsert_route(*, session: Session, sender_id: str, channel: str, address: str,
+                 at: datetime) -> None:
+    """The customer was just heard on ``channel``: options offered before are forgotten."""
+    session.execute(_UPSERT_ROUTE, {"sender_id": sender_id, "channel": channel,
+                                    "address": address, "at": at})
 
 
 def latest_route(*, session: Session, sender_id: str) -> Optional[ConversationRoute]:
@@ -34,9 +102,32 @@ def latest_route(*, session: Session, sender_id: str) -> Optional[ConversationRo
     return session.execute(query).scalars().first()
 
 
-def get_delivery_by_sid(*, session: Session, message_sid: str) -> Optional[Delivery]:
-    query = select(Delivery).where(Delivery.message_sid == message_sid)
-    return session.execute(query).scalars().first()
+def record_send(*, session: Session, message_sid: Optional[str], channel: str,
+                to_address: str, status: str, attempts: int, sender_id: Optional[str],
+                error_code: Optional[str], error_message: Optional[str],
+                at: datetime) -> None:
+    """Record one send; a status callback that raced ahead keeps its (newer) status.
+
+    Sends that never reached Twilio have no SID; NULLs never clash, so each is a row.
+    """
+    session.execute(_RECORD_SEND, {
+        "message_sid": message_sid, "channel": channel, "sender_id": sender_id,
+        "to_address": to_address, "status": status, "error_code": error_code,
+        "error_message": error_message, "attempts": attempts, "at": at})
+
+
+def record_status(*, session: Session, message_sid: str, channel: str, to_address: str,
+                  status: str, error_code: Optional[str], error_message: Optional[str],
+                  at: datetime) -> bool:
+    """Apply a status callback; True unless it was older than the status already held.
+
+    Twilio does not promise callbacks in order: a late ``sent`` must not undo
+    ``delivered``. A callback for a SID not recorded yet creates the delivery.
+    """
+    return session.execute(_RECORD_STATUS, {
+        "message_sid": message_sid, "channel": channel, "sender_id": None,
+        "to_address": to_address, "status": status, "error_code": error_code,
+        "error_message": error_message, "attempts": 1, "at": at}).rowcount == 1
 
 
 def list_deliveries(*, session: Session, to_address: Optional[str] = None,

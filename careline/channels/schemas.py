@@ -8,6 +8,11 @@ from typing import Optional
 
 #: Delivery states Careline records (Twilio's own plus ``refused`` for policy).
 FAILED_STATUSES = frozenset({"failed", "undelivered", "refused"})
+#: How far along each status is: Twilio's callbacks can arrive out of order, and a
+#: delivery never steps back (a late ``sent`` after ``delivered`` is ignored).
+STATUS_ORDER = {"accepted": 0, "scheduled": 0, "queued": 0, "sending": 1, "sent": 2,
+                "delivered": 3, "undelivered": 3, "failed": 3, "canceled": 3,
+                "partially_delivered": 3, "refused": 3, "read": 4}
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,6 @@ class Route:
 
 @dataclass(frozen=True)
 class DeliveryRecord:
-    id: int
     message_sid: Optional[str]
     channel: str
     sender_id: Optional[str]
@@ -40,6 +44,8 @@ class DeliveryRecord:
     error_code: Optional[str]
     error_message: Optional[str]
     attempts: int
+    #: False while a bulk sender holds the record to store with others in one transaction.
+    stored: bool = True
 
     @property
     def failed(self) -> bool:

@@ -20,8 +20,6 @@ from careline.observability.redact import mask_phone
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
-#: The id of a :class:`DeliveryRecord` its caller has not stored yet.
-UNSTORED = 0
 
 
 @dataclass(frozen=True)
@@ -129,7 +127,7 @@ class TwilioSender:
                       sender_id=sender_id, message_sid=message_sid, error_code=error_code,
                       error_message=error_message)
         if not record:
-            return DeliveryRecord(id=UNSTORED, channel=self.identity.channel, **fields)
+            return DeliveryRecord(channel=self.identity.channel, stored=False, **fields)
         return await run_blocking(functools.partial(
             self.store.record_delivery, channel=self.identity.channel, **fields))
 

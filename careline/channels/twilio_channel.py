@@ -20,7 +20,7 @@ from sanic.response import HTTPResponse
 from careline.channels.conversation_key import CustomerKey, resolve_customer
 from careline.channels.keywords import REPLIES, Keyword, keyword_of
 from careline.channels.rendering import CHANNEL_LIMITS, resolve_choice
-from careline.channels.schemas import TwilioInbound
+from careline.channels.schemas import FAILED_STATUSES, TwilioInbound
 from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
@@ -133,14 +133,14 @@ class TwilioChannel(InputChannel):
             sid, state = form.get("MessageSid"), (form.get("MessageStatus") or "").lower()
             if not sid or not state:
                 return response.text("MessageSid and MessageStatus are required", status=400)
-            record = await run_blocking(functools.partial(
-                self.store.update_status, message_sid=sid, status=state,
-                error_code=form.get("ErrorCode") or None,
-                error_message=form.get("ErrorMessage") or None,
-                channel=self.kind, to_address=(form.get("To") or "").removeprefix("whatsapp:")))
-            if record.failed:
+            error_code = form.get("ErrorCode") or None
+            await run_blocking(functools.partial(
+                self.store.update_status, message_sid=sid, status=state, error_code=error_code,
+                error_message=form.get("ErrorMessage") or None, channel=self.kind,
+                to_address=(form.get("To") or "").removeprefix("whatsapp:")))
+            if state in FAILED_STATUSES:
                 logger.error("%s message %s to %s not delivered: %s %s", self.kind, sid,
-                             mask_phone(record.to_address), record.status, record.error_code)
+                             mask_phone(form.get("To") or ""), state, error_code)
             return response.empty(status=204)
 
         return hooks

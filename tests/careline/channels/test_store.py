@@ -1,5 +1,29 @@
+"""The channel store on both backends: its writes are dialect-specific upserts."""
+
+from __future__ import annotations
+
+from typing import Iterator
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.engine import Engine
+
 from careline.channels.schemas import Choice
 from careline.channels.store import ChannelStore
+
+CHANNEL_TABLES = ("channel_inbound_messages", "channel_routes", "channel_deliveries")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def store(request: pytest.FixtureRequest, database: Engine) -> Iterator[ChannelStore]:
+    """A store on a fresh SQLite file, or on the shared test PostgreSQL emptied afterwards."""
+    if request.param == "sqlite":
+        yield ChannelStore(database)
+        return
+    engine = request.getfixturevalue("postgres_db").engine
+    yield ChannelStore(engine)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(CHANNEL_TABLES)}"))
 
 
 def test_a_message_sid_is_claimed_once_and_retries_counted(store: ChannelStore):
@@ -29,22 +53,44 @@ def test_latest_route_is_the_channel_last_heard_and_new_messages_forget_choices(
 def test_status_callbacks_update_or_create_deliveries(store):
     store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
                           attempts=1, message_sid="SMa")
-    failed = store.update_status(message_sid="SMa", status="undelivered", error_code="30003",
-                                 error_message=None, channel="sms", to_address="+447700900123")
-    assert failed.failed and failed.error_code == "30003"
-    unknown = store.update_status(message_sid="SMb", status="failed", error_code="30008",
-                                  error_message=None, channel="sms", to_address="+4477")
+    assert store.update_status(message_sid="SMa", status="undelivered", error_code="30003",
+                               error_message=None, channel="sms", to_address="+447700900123")
+    assert store.update_status(message_sid="SMb", status="failed", error_code="30008",
+                               error_message=None, channel="sms", to_address="+4477")
+    held = {d.message_sid: (d.status, d.error_code, d.attempts) for d in store.deliveries()}
+    assert held == {"SMa": ("undelivered", "30003", 1), "SMb": ("failed", "30008", 1)}
     assert [d.message_sid for d in store.deliveries(status="undelivered")] == ["SMa"]
-    assert unknown.failed
 
 
 def test_a_status_callback_racing_ahead_of_the_send_record_keeps_its_status(store):
     store.update_status(message_sid="SMr", status="delivered", error_code=None,
                         error_message=None, channel="sms", to_address="+447700900123")
-    record = store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
-                                   attempts=2, message_sid="SMr", sender_id="customer-3")
+    store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
+                          attempts=2, message_sid="SMr", sender_id="customer-3")
+    [record] = store.deliveries()
     assert (record.status, record.attempts, record.sender_id) == ("delivered", 2, "customer-3")
-    assert len(store.deliveries()) == 1
+
+
+def test_a_late_callback_never_steps_a_delivery_back(store):
+    store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
+                          attempts=1, message_sid="SMl")
+    assert store.update_status(message_sid="SMl", status="delivered", error_code=None,
+                               error_message=None, channel="sms", to_address="+447700900123")
+    assert not store.update_status(message_sid="SMl", status="sent", error_code=None,
+                                   error_message=None, channel="sms",
+                                   to_address="+447700900123")
+    assert store.update_status(message_sid="SMl", status="read", error_code=None,
+                               error_message=None, channel="whatsapp",
+                               to_address="+447700900123")
+    assert [d.status for d in store.deliveries()] == ["read"]
+
+
+def test_sends_that_never_reached_twilio_are_each_recorded(store):
+    for reason in ("opted out", "no route"):
+        store.record_delivery(channel="sms", to_address="+447700900123", status="refused",
+                              attempts=0, error_message=reason)
+    assert sorted(d.error_message for d in store.deliveries(status="refused")) == [
+        "no route", "opted out"]
 
 
 def test_remembering_a_route_returns_the_one_before(store):
