@@ -1,14 +1,20 @@
-"""Reading Twilio's messaging webhooks: signature, parameters, media and location."""
+"""Reading Twilio's messaging webhooks: signature, parameters, media and location.
+
+The signature check and the form parsing take plain values (path, body, header), so
+the Rasa channel's Sanic routes and the aiohttp receipts service share them.
+"""
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import TYPE_CHECKING, Mapping, Optional
 from urllib.parse import parse_qs
 
-from sanic.request import Request, RequestParameters
 from twilio.request_validator import RequestValidator
 
 from careline.channels.schemas import Location, Media, TwilioInbound
+
+if TYPE_CHECKING:
+    from sanic.request import Request
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
@@ -17,30 +23,53 @@ DUPLICATE_HEADER = "X-Careline-Duplicate"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 
 
-def public_url_of(request: Request, public_base: str) -> str:
-    """The URL Twilio signed: the public base (as Twilio saw it behind proxies) + path."""
-    query = f"?{request.query_string}" if request.query_string else ""
-    return f"{public_base.rstrip('/')}{request.path}{query}"
+class Form(dict):  # type: ignore[type-arg]
+    """Posted parameters, every value of a name kept (Twilio signs them all);
+    ``get`` answers the first."""
+
+    def get(self, name: str, default: Optional[str] = None) -> Optional[str]:  # type: ignore[override]
+        values = super().get(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        """What Twilio's ``RequestValidator`` reads."""
+        return list(super().get(name) or [])
 
 
-def form_of(request: Request) -> RequestParameters:
+def parse_form(content_type: str, body: bytes) -> Form:
     """The posted parameters, empty ones kept: Twilio signs ``Body=`` of a media-only
-    message too, and Sanic's ``request.form`` would drop it."""
-    if request.content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
-        return RequestParameters()
+    message too, and the frameworks' form parsers drop it."""
+    if content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
+        return Form()
     try:
-        return RequestParameters(parse_qs(request.body.decode("utf-8"), keep_blank_values=True))
+        return Form(parse_qs(body.decode("utf-8"), keep_blank_values=True))
     except UnicodeDecodeError:
-        return RequestParameters()
+        return Form()
 
 
-def signature_is_valid(request: Request, form: RequestParameters, *, public_base: str,
-                       auth_token: str) -> bool:
-    signature = request.headers.get(SIGNATURE_HEADER)
+def signed_url(public_base: str, path: str, query_string: str = "") -> str:
+    """The URL Twilio signed: the public base (as Twilio saw it behind proxies) + path."""
+    query = f"?{query_string}" if query_string else ""
+    return f"{public_base.rstrip('/')}{path}{query}"
+
+
+def signature_matches(*, url: str, form: Form, signature: Optional[str],
+                      auth_token: str) -> bool:
+    """Whether ``signature`` (the X-Twilio-Signature header) signs ``url`` and ``form``."""
     if not signature:
         return False
-    validator = RequestValidator(auth_token)
-    return validator.validate(public_url_of(request, public_base), form, signature)
+    return RequestValidator(auth_token).validate(url, form, signature)
+
+
+def form_of(request: Request) -> Form:
+    return parse_form(request.content_type, request.body)
+
+
+def signature_is_valid(request: Request, form: Form, *, public_base: str,
+                       auth_token: str) -> bool:
+    return signature_matches(
+        url=signed_url(public_base, request.path, request.query_string), form=form,
+        signature=request.headers.get(SIGNATURE_HEADER), auth_token=auth_token)
 
 
 def _first(form: Mapping, name: str) -> Optional[str]:
