@@ -53,6 +53,22 @@ class DeliveryRecord:
 
 
 @dataclass(frozen=True)
+class StatusUpdate:
+    """One delivery status callback from Twilio, as recorded."""
+
+    message_sid: str
+    channel: str
+    status: str
+    to_address: str
+    error_code: Optional[str] = None
+    error_message: Optional[str] = None
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+@dataclass(frozen=True)
 class Media:
     url: str
     content_type: str

@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine, Row
 
 from careline.channels import repository
 from careline.channels.models import ConversationRoute, Delivery
-from careline.channels.schemas import Choice, DeliveryRecord, Route
+from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate
 from careline.db.session import session_scope
 
 
@@ -101,6 +101,16 @@ class ChannelStore:
                                             channel=channel, to_address=to_address,
                                             status=status, error_code=error_code,
                                             error_message=error_message, at=utcnow())
+
+    def update_statuses(self, updates: Sequence[StatusUpdate]) -> list[bool]:
+        """Apply several status callbacks in one transaction (the receipts' group commit);
+        each as :meth:`update_status` would."""
+        with session_scope(self._engine) as session:
+            at = utcnow()
+            return [repository.record_status(
+                session=session, message_sid=u.message_sid, channel=u.channel,
+                to_address=u.to_address, status=u.status, error_code=u.error_code,
+                error_message=u.error_message, at=at) for u in updates]
 
     def deliveries(self, *, to_address: Optional[str] = None,
                    status: Optional[str] = None) -> list[DeliveryRecord]:

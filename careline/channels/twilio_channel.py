@@ -14,19 +14,20 @@ from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint, response
-from sanic.request import Request, RequestParameters
+from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from careline.channels.conversation_key import CustomerKey, resolve_customer
 from careline.channels.keywords import REPLIES, Keyword, keyword_of
 from careline.channels.rendering import CHANNEL_LIMITS, resolve_choice
-from careline.channels.schemas import FAILED_STATUSES, TwilioInbound
+from careline.channels.schemas import TwilioInbound
 from careline.channels.sender import SenderIdentity, TwilioSender
+from careline.channels.status_callbacks import StatusWriter, answer_status
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
 from careline.channels.twilio_webhook import (
-    DUPLICATE_HEADER, EMPTY_TWIML, IDEMPOTENCY_HEADER, form_of, parse_inbound,
-    signature_is_valid,
+    DUPLICATE_HEADER, EMPTY_TWIML, IDEMPOTENCY_HEADER, SIGNATURE_HEADER, Form, form_of,
+    parse_inbound, signature_is_valid,
 )
 from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
@@ -81,6 +82,7 @@ class TwilioChannel(InputChannel):
             or self.settings.twilio_messaging_service_sid)
         self.store = store or ChannelStore()
         self.sender = TwilioSender(settings=self.settings, identity=identity, store=self.store)
+        self.status_writer = StatusWriter(self.store)
         self.limit = int(limit or CHANNEL_LIMITS[self.kind])
         self._turns: set[asyncio.Task] = set()
         self._concurrency = int(concurrency or MAX_CONCURRENT_TURNS)
@@ -127,25 +129,21 @@ class TwilioChannel(InputChannel):
 
         @hooks.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
-            form = form_of(request)
-            if not self._signed(request, form):
-                return response.text("invalid Twilio signature", status=403)
-            sid, state = form.get("MessageSid"), (form.get("MessageStatus") or "").lower()
-            if not sid or not state:
-                return response.text("MessageSid and MessageStatus are required", status=400)
-            error_code = form.get("ErrorCode") or None
-            await run_blocking(functools.partial(
-                self.store.update_status, message_sid=sid, status=state, error_code=error_code,
-                error_message=form.get("ErrorMessage") or None, channel=self.kind,
-                to_address=(form.get("To") or "").removeprefix("whatsapp:")))
-            if state in FAILED_STATUSES:
-                logger.error("%s message %s to %s not delivered: %s %s", self.kind, sid,
-                             mask_phone(form.get("To") or ""), state, error_code)
-            return response.empty(status=204)
+            # `careline up` sends these to the receipts service instead (receipts.py)
+            answer = await answer_status(
+                channel=self.kind, path=request.path, query_string=request.query_string,
+                content_type=request.content_type, body=request.body,
+                signature=request.headers.get(SIGNATURE_HEADER),
+                public_base=self.settings.public_url,
+                auth_token=self.settings.twilio_auth_token.get_secret_value(),
+                writer=self.status_writer)
+            if answer.status == 204:
+                return response.empty(status=204)
+            return response.text(answer.text, status=answer.status)
 
         return hooks
 
-    def _signed(self, request: Request, form: RequestParameters) -> bool:
+    def _signed(self, request: Request, form: Form) -> bool:
         valid = signature_is_valid(
             request, form, public_base=self.settings.public_url,
             auth_token=self.settings.twilio_auth_token.get_secret_value())
