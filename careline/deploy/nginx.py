@@ -7,6 +7,9 @@
   process that accepted the connection.
 * Action calls go through their own upstream with a read timeout, which is what
   bounds the slowest allowed action (the Redis lock's lease must outlive it).
+* Twilio's delivery status callbacks (``/webhooks/sms/status``, ``/webhooks/whatsapp/status``)
+  go to the receipts service, not to a replica: they would cost the replicas' event
+  loops a signature check and a write each, twice per reply.
 * A request that cannot even reach a replica (it was killed) is retried once on
   another: nothing was processed, so retrying a POST is safe.
 """
@@ -17,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
+#: Exactly the status routes of the SMS and WhatsApp channels.
+STATUS_CALLBACK_PATHS = r"^/webhooks/(sms|whatsapp)/status$"
 #: nginx closes idle upstream connections before the Sanic servers behind it do
 #: (SANIC_KEEP_ALIVE_SECONDS), so it never reuses one the server is closing.
 UPSTREAM_KEEPALIVE_SECONDS = 60
@@ -30,6 +35,7 @@ class NginxLayout:
     actions_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
+    receipts_port: int
     prefix: Path
     action_timeout_seconds: float
 
@@ -71,6 +77,11 @@ http {{
     ip_hash;
 {rasa}
   }}
+  upstream receipts {{
+    server 127.0.0.1:{layout.receipts_port};
+    keepalive 16;
+    keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
+  }}
   upstream actions {{
     least_conn;
 {actions}
@@ -81,6 +92,13 @@ http {{
     listen 127.0.0.1:{layout.listen_port};
     location = /nginx-health {{ return 200 "ok\\n"; }}
 {sticky}
+    location ~ {STATUS_CALLBACK_PATHS} {{
+      proxy_pass http://receipts;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+    }}
     location / {{
       proxy_pass http://rasa;
       proxy_http_version 1.1;

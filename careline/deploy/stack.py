@@ -39,6 +39,8 @@ class StackPlan:
     actions_port: int
     rasa_base_port: int
     action_base_port: int
+    #: The delivery receipts service (Twilio's status callbacks, careline/channels/receipts.py).
+    receipts_port: int
     data_dir: Path
     model: Path
     token: str
@@ -105,7 +107,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
 
 
 def services(plan: StackPlan) -> list[ServiceSpec]:
-    """Action servers, Rasa replicas, then nginx (healthy once it answers itself)."""
+    """Action servers, Rasa replicas, the receipts service, then nginx (healthy once it
+    answers itself)."""
     python = sys.executable
     specs = [
         ServiceSpec(
@@ -126,9 +129,15 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         )
         for i, port in enumerate(plan.rasa_ports)
     ]
+    specs.append(ServiceSpec(
+        name="receipts",
+        argv=(python, "-m", "careline.channels.receipts", "--port", str(plan.receipts_port)),
+        health_url=f"http://127.0.0.1:{plan.receipts_port}/health",
+    ))
     layout = NginxLayout(
         listen_port=plan.port, actions_port=plan.actions_port, rasa_ports=plan.rasa_ports,
-        action_ports=plan.action_ports, prefix=plan.data_dir / "nginx",
+        action_ports=plan.action_ports, receipts_port=plan.receipts_port,
+        prefix=plan.data_dir / "nginx",
         action_timeout_seconds=plan.action_timeout_seconds,
     )
     config = write(layout)

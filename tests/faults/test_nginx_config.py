@@ -11,7 +11,7 @@ from careline.deploy.stack import nginx_binary
 
 def test_nginx_accepts_the_generated_configuration(tmp_path: Path) -> None:
     layout = NginxLayout(listen_port=18080, actions_port=18079, rasa_ports=(18100, 18101),
-                         action_ports=(18200, 18201), prefix=tmp_path,
+                         action_ports=(18200, 18201), receipts_port=18078, prefix=tmp_path,
                          action_timeout_seconds=20)
     config = write(layout)
     checked = subprocess.run([nginx_binary(), "-t", "-p", str(tmp_path), "-c", str(config)],
