@@ -93,6 +93,9 @@ class ActionListPlans(Action):
         except Exception:
             logger.exception("plan catalogue unavailable")
             return apologise(dispatcher)
+        if not plans:  # an unloaded catalogue must not read "Our plans: ."
+            logger.error("the plan catalogue has no plan on sale")
+            return apologise(dispatcher)
         named = [p for p in (find_plan(str(e.get("value")), plans)
                              for e in tracker.latest_message.get("entities") or []
                              if e.get("entity") == "plan") if p]

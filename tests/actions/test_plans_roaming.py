@@ -1,10 +1,13 @@
 """Plans and roaming from usage and the catalogue."""
 
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy import update
 
 from actions.plans import (ActionChangePlan, ActionListPlans, ActionRecommendPlan,
                            ActionShowPlanUsage, ValidatePlanChangeForm, find_plan)
 from actions.roaming import ActionAddRoamingPass, ActionRoamingQuote, ValidateRoamingForm
+from careline.db.session import session_scope
+from careline.profile.models import Plan
 from careline.profile.service import ProfileService
 from tests.actions.conftest import Conversation, run, verified
 
@@ -21,6 +24,14 @@ async def test_plans_compared_without_an_account(careline_db):
     turn = await run(ActionListPlans(), Conversation(intent="compare_plans", entities=entities))
     comparison = turn.kwargs("utter_plans_compared")["comparison"]
     assert "Unlimited" in comparison and "Plus 25GB" in comparison
+
+
+async def test_an_empty_catalogue_gets_an_apology_and_a_person_not_an_empty_list(careline_db):
+    with session_scope() as session:
+        session.execute(update(Plan).values(available=False))
+    turn = await run(ActionListPlans(), Conversation(intent="compare_plans"))
+    assert turn.responses == ["utter_service_trouble"]
+    assert turn.slots()["offer"] == "human"
 
 
 def test_plan_names_are_forgiving(careline_db):
