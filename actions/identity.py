@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import apologise, hand_off
-from actions.parsing import digits
+from actions.parsing import account_number, digits
 from careline.identity.schemas import CodeOutcome
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
@@ -75,9 +75,13 @@ class ValidateVerificationForm(FormValidationAction):
         if tracker.get_slot("claimed_customer_id") is not None and \
                 tracker.get_slot("requested_slot") != "account_number":
             return {}  # a code that merely looks like an account number: keep the account
+        number = account_number(str(value))
+        if number is None:  # "my internet is down" is not a wrong account number: no try used
+            dispatcher.utter_message(response="utter_not_an_account_number")
+            return {"account_number": None}
         service = identity_service()
         try:
-            customer = await service.find_account(account_number=str(value))
+            customer = await service.find_account(account_number=number)
             delivery = await service.send_code(customer_id=customer.customer_id,
                                                purpose=SIGN_IN) if customer else None
         except Exception:

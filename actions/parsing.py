@@ -14,6 +14,18 @@ _WEEKDAYS = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
 _UNITS = {"day": 1, "days": 1, "week": 7, "weeks": 7, "fortnight": 14, "month": 30, "months": 30}
 
 
+#: An account number as printed on bills: CL and 8 digits; customers drop the CL or add
+#: spaces and dashes. A longer run of digits (a phone number) is not one.
+ACCOUNT_NUMBER = re.compile(r"(?<![\w-])(?:CL)?[\s-]*((?:\d[\s-]?){7}\d)(?![\w-]*\d)",
+                            re.IGNORECASE)
+
+
+def account_number(text: str) -> Optional[str]:
+    """The account number in ``text`` in its printed form (``CL12345678``), if any."""
+    match = ACCOUNT_NUMBER.search(text)
+    return f"CL{digits(match.group(1))}" if match else None
+
+
 def digits(text: str) -> str:
     return "".join(ch for ch in text if ch.isdigit())
 

@@ -64,6 +64,21 @@ async def test_unknown_account_three_times_gives_up(careline_db):
     assert slots["verification_attempts"] == 3
 
 
+async def test_words_without_an_account_number_use_no_try_and_spaced_numbers_are_found(
+        careline_db):
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    slots: dict = {}
+    for text in ("my internet is down", "bye", "07700900101"):
+        slots.update(await form.validate_account_number(
+            text, dispatcher, Conversation(slots=slots).tracker(), {}))
+    assert [m["response"] for m in dispatcher.messages] == ["utter_not_an_account_number"] * 3
+    assert slots == {"account_number": None}
+    found = await form.validate_account_number(
+        "it's cl 9999 9999", dispatcher, Conversation(slots=slots).tracker(), {})
+    assert (found["account_number"], found["verification_attempts"]) == (None, 1)
+
+
 async def test_pin_is_the_second_factor_and_wrong_pins_run_out(demo):
     form = ValidateArrangementForm()
     dispatcher = CollectingDispatcher()
