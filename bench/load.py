@@ -46,7 +46,8 @@ from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
 from careline.deploy.launch import start_stack
-from careline.deploy.stack import StackPlan
+from careline.deploy.stack import StackPlan, ensure_postgres_database
+from careline.profile.seed.runner import seed_database
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.model_cache import cache_dir, ensure_model
 from careline.runtime.services import ServiceSpec
@@ -63,6 +64,7 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "handoff": ("hello", "this is useless, I want to talk to a human"),
 }
 THINK_MEAN_SECONDS = 5.0
+BENCH_CUSTOMERS = 1000
 REPLY_TIMEOUT = 60.0
 FAILED = {TRY_AGAIN_SHORTLY, APOLOGY}
 
@@ -268,8 +270,9 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str]:
 
 
 def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
-    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases,
-    with the Twilio stand-in; the desk and handoff worker are left out."""
+    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases
+    (the profile store seeded), with the Twilio stand-in; the desk and handoff worker
+    are left out."""
     from sqlalchemy import create_engine, text
 
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
@@ -277,6 +280,9 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
         for name in ("careline_bench", "careline_bench_tracker"):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    # the catalogue and a thousand customers, as a live profile store would hold
+    ensure_postgres_database(f"{SERVER}/careline_bench")
+    seed_database(f"{SERVER}/careline_bench", customers=BENCH_CUSTOMERS)
     shutil.rmtree(workdir, ignore_errors=True)
     plan = StackPlan(
         replicas=replicas, port=_free_port(), actions_port=_free_port(),
