@@ -1,6 +1,7 @@
 """One replicated Careline stack on throwaway servers, shared by the fault tests.
 
-Two Rasa replicas and two action servers behind nginx, the tracker store and the
+Two Rasa replicas and two action servers behind nginx (with the receipts service and
+the Twilio stand-in, which posts status callbacks to nginx), the tracker store and the
 profile store on a private PostgreSQL, the lock store on a private Redis, the event
 broker on the shared RabbitMQ through a proxy the tests can cut. The lock lease is
 short (6 s) so a killed replica's conversations free up within the test.
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import os
 import signal
+import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +22,9 @@ import pytest
 from careline.deploy.launch import start_stack
 from careline.deploy.stack import StackPlan
 from careline.runtime.model_cache import ensure_model
+from careline.runtime.services import ServiceSpec
 from careline.runtime.supervisor import RunningService, Supervisor
+from careline.settings import Settings
 
 from .servers import CuttableProxy, ThrowawayPostgres, ThrowawayRedis, free_port
 
@@ -32,6 +36,7 @@ class FaultStack:
     postgres: ThrowawayPostgres
     redis: ThrowawayRedis
     rabbit: CuttableProxy
+    twilio: Settings  # what a phone needs to text the stack (phone_simulator.Phone)
 
     def service(self, name: str) -> RunningService:
         return next(s for s in self.supervisor.running if s.spec.name == name)
@@ -71,15 +76,40 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         lock_key_prefix="faults", lock_lifetime_seconds=6, action_timeout_seconds=5,
         event_queue=queue,
     )
-    supervisor = start_stack(plan, timeout=420)
+    twilio = _twilio(plan)
+    standin = ServiceSpec(
+        name="twilio-standin",
+        argv=(sys.executable, "-m", "careline.twilio_standin", "--port",
+              str(twilio.twilio_standin_port)),
+        health_url=f"{twilio.twilio_api_base_url}/health")
+    base_env = dict(os.environ)
+    base_env.update({
+        "CARELINE_PUBLIC_URL": plan.url, "TWILIO_ACCOUNT_SID": twilio.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": twilio.twilio_auth_token.get_secret_value(),
+        "TWILIO_API_BASE_URL": twilio.twilio_api_base_url or "",
+        "CARELINE_TWILIO_STANDIN_PORT": str(twilio.twilio_standin_port),
+    })
+    previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
     try:
-        yield FaultStack(plan, supervisor, postgres, redis, rabbit)
+        supervisor = start_stack(plan, timeout=420, extra=[standin], base_env=base_env)
+    finally:
+        if previous is not None:
+            os.environ["CARELINE_PUBLIC_URL"] = previous
+    try:
+        yield FaultStack(plan, supervisor, postgres, redis, rabbit, twilio)
     finally:
         supervisor.stop()
         rabbit.cut()
         redis.stop()
         postgres.remove()
         _delete_queue(queue)
+
+
+def _twilio(plan: StackPlan) -> Settings:
+    standin_port = free_port()
+    return Settings(rasa_url=plan.url, public_url=plan.url, twilio_standin_port=standin_port,
+                    twilio_api_base_url=f"http://127.0.0.1:{standin_port}",
+                    twilio_account_sid="ACfaults", twilio_auth_token=uuid.uuid4().hex)
 
 
 def _delete_queue(queue: str) -> None:

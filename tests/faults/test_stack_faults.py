@@ -1,4 +1,5 @@
-"""The replicated stack under faults: ordering across replicas, dead dependencies, crashes.
+"""The replicated stack under faults: ordering across replicas, dead dependencies, crashes;
+and where Twilio's status callbacks go (the receipts service, not a replica).
 
 One stack (see conftest.py) serves every test in file order; the destructive ones
 (killing a replica) come last.
@@ -13,8 +14,12 @@ import uuid
 import aio_pika
 import aiohttp
 import pytest
+from sqlalchemy import create_engine
 
+from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.channels.store import ChannelStore
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+from tests.e2e.customers import random_mobile
 
 from .client import converse, say, tracker_events, user_texts
 from .conftest import FaultStack
@@ -28,6 +33,33 @@ def _sender(kind: str) -> str:
 
 def _texts(body: list) -> list[str]:
     return [m.get("text", "") for m in body]
+
+
+async def test_a_replys_status_callbacks_go_through_nginx_to_the_receipts_service(
+    stack: FaultStack,
+) -> None:
+    number = random_mobile()
+    phone = Phone(settings=stack.twilio, channel="sms", number=number)
+    assert (await phone.send(PhoneMessage(text="hello"))).status == 200
+    engine = create_engine(stack.plan.database_url, future=True)
+    try:
+        store = ChannelStore(engine)
+        for _ in range(240):  # the turn runs after the webhook's answer
+            if [d for d in store.deliveries(to_address=number) if d.status == "delivered"]:
+                break
+            await asyncio.sleep(0.5)
+        delivered = [d for d in store.deliveries(to_address=number) if d.status == "delivered"]
+    finally:
+        engine.dispose()
+    assert delivered and all(d.message_sid for d in delivered)
+    async with aiohttp.ClientSession() as session:  # a forged one: refused where it lands
+        async with session.post(f"{stack.plan.url}/webhooks/whatsapp/status",
+                                data={"MessageSid": "SMforged", "MessageStatus": "read"},
+                                headers={"X-Twilio-Signature": "forged"}) as reply:
+            assert reply.status == 403
+    refusal = "refused whatsapp /webhooks/whatsapp/status"
+    assert refusal in stack.log("receipts")
+    assert all(refusal not in stack.log(name) for name in ("rasa-0", "rasa-1"))
 
 
 async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_order(
