@@ -79,6 +79,14 @@ class Settings(BaseSettings):
     billing_api_timeout_seconds: float = Field(3.0, gt=0,
                                                env="CARELINE_BILLING_API_TIMEOUT_SECONDS")
 
+    # Identity (careline/identity, docs/conversations.md): this many failed sign-in codes, or
+    # failed second factors (PIN or code), within the window pause that check for the customer
+    # for one window, across every conversation and channel.
+    identity_lockout_max_failures: int = Field(5, ge=1, le=100,
+                                               env="CARELINE_IDENTITY_LOCKOUT_MAX_FAILURES")
+    identity_lockout_window_minutes: float = Field(30.0, gt=0, le=24 * 60,
+                                                   env="CARELINE_IDENTITY_LOCKOUT_WINDOW_MINUTES")
+
     # Rasa's stores (careline/rasa_stores, docs/production.md): unset = embedded defaults.
     tracker_store_url: Optional[SecretStr] = Field(None, env="CARELINE_TRACKER_STORE_URL")
     tracker_db: Optional[Path] = Field(None, env="CARELINE_TRACKER_DB")
