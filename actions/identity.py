@@ -3,6 +3,9 @@ factor (PIN, or a one-time code when there is no PIN) that sensitive forms ask f
 
 Three failed tries end the attempt; the rules then run ``action_verification_failed``,
 which hands the conversation to a person with the reason ``failed_verification``.
+Failures also count per customer across conversations (:mod:`careline.identity.lockout`):
+a locked-out customer gets no code and no check, the attempt ends the same way, and
+``verification_paused`` makes the handoff say that sign-in is paused for their security.
 """
 
 from __future__ import annotations
@@ -18,13 +21,15 @@ from rasa_sdk.types import DomainDict
 
 from actions.customer import apologise, hand_off
 from actions.parsing import account_number, digits
-from careline.identity.schemas import CodeOutcome
+from careline.identity.schemas import CodeOutcome, PinCheck
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
 PASSED = "verified"  # what a code slot holds once checked: never the code itself
+#: Slots that end the attempt because the customer is locked out (see ActionVerificationFailed).
+PAUSED = {"verification_attempts": MAX_ATTEMPTS, "verification_paused": True}
 
 #: What a customer asked for before being asked to verify, resumed by the rules.
 PENDING_BY_INTENT = {
@@ -93,6 +98,8 @@ class ValidateVerificationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_too_many_account_tries"
                                      if tries >= MAX_ATTEMPTS else "utter_unknown_account")
             return {"account_number": None, "verification_attempts": tries}
+        if delivery and delivery.lockout:
+            return {"account_number": None, **PAUSED}
         if not delivery or not delivery.sent:
             dispatcher.utter_message(response="utter_code_not_sent")
             return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
@@ -120,6 +127,8 @@ class ValidateVerificationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_wrong_code",
                                      attempts_left=check.attempts_left)
             return {"otp_code": None}
+        if check.outcome is CodeOutcome.LOCKED_OUT:
+            return {"otp_code": None, **PAUSED}
         return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
 
 
@@ -158,19 +167,21 @@ class SecondFactorForm(FormValidationAction):
             if tracker.get_slot("second_factor_method") == "code":
                 check = await service.check_code(customer_id=int(customer_id),
                                                  purpose=SECOND_FACTOR, code=answer)
-                passed, locked = check.accepted, check.outcome not in (
+                passed, lockout, spent = check.accepted, check.lockout, check.outcome not in (
                     CodeOutcome.ACCEPTED, CodeOutcome.WRONG)
             else:
-                passed = bool(answer) and await service.check_pin(
-                    customer_id=int(customer_id), pin=answer)
-                locked = False
+                pin = await service.check_pin(customer_id=int(customer_id), pin=answer) \
+                    if answer else PinCheck(accepted=False)
+                passed, lockout, spent = pin.accepted, pin.lockout, False
         except Exception:
             logger.exception("second factor check failed")
             dispatcher.utter_message(response="utter_service_trouble")
             return {"security_code": None, "verification_attempts": MAX_ATTEMPTS}
+        if lockout:
+            return {"security_code": None, **PAUSED}
         if passed:
             return {"security_code": PASSED, "second_factor": True, "verification_attempts": 0}
-        tries = MAX_ATTEMPTS if locked else attempts(tracker) + 1
+        tries = MAX_ATTEMPTS if spent else attempts(tracker) + 1
         if tries < MAX_ATTEMPTS:
             dispatcher.utter_message(response="utter_wrong_pin",
                                      attempts_left=MAX_ATTEMPTS - tries)
@@ -193,6 +204,8 @@ class ActionAskSecurityCode(Action):
             return []
         service = identity_service()
         try:
+            if await service.lockout(customer_id=int(customer_id), purpose=SECOND_FACTOR):
+                return paused()
             if await service.has_pin(customer_id=int(customer_id)):
                 dispatcher.utter_message(response="utter_ask_pin")
                 return [SlotSet("second_factor_method", "pin")]
@@ -202,12 +215,20 @@ class ActionAskSecurityCode(Action):
             logger.exception("could not start a second factor")
             dispatcher.utter_message(response="utter_service_trouble")
             return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
+        if delivery.lockout:
+            return paused()
         if not delivery.sent:
             dispatcher.utter_message(response="utter_code_not_sent")
             return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
         dispatcher.utter_message(response="utter_ask_code_instead_of_pin",
                                  masked_number=delivery.masked_number)
         return [SlotSet("second_factor_method", "code")]
+
+
+def paused() -> list[EventType]:
+    """Locked out before asking: end the form now (no requested slot), so the rules hand off."""
+    return [*(SlotSet(name, value) for name, value in PAUSED.items()),
+            SlotSet("requested_slot", None)]
 
 
 class ActionConfirmVerified(Action):
@@ -222,14 +243,17 @@ class ActionConfirmVerified(Action):
 
 
 class ActionVerificationFailed(Action):
-    """Identity could not be confirmed: say so and pass the customer to a person."""
+    """Identity could not be confirmed, or checks are paused after too many failures across
+    conversations: say which and pass the customer to a person."""
 
     def name(self) -> str:
         return "action_verification_failed"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(response="utter_verification_failed")
-        return [SlotSet("verification_attempts", 0), SlotSet("account_number", None),
-                SlotSet("claimed_customer_id", None), SlotSet("pending_request", None),
-                *hand_off("failed_verification")]
+        dispatcher.utter_message(response="utter_verification_paused"
+                                 if tracker.get_slot("verification_paused")
+                                 else "utter_verification_failed")
+        return [SlotSet("verification_attempts", 0), SlotSet("verification_paused", False),
+                SlotSet("account_number", None), SlotSet("claimed_customer_id", None),
+                SlotSet("pending_request", None), *hand_off("failed_verification")]

@@ -4,6 +4,10 @@ Web chat sign-in sends a one-time code to the number on file for an account;
 sensitive operations ask for a second factor: the account PIN, or a one-time
 code when the customer has no PIN. Codes go out through the channels'
 outbound sender, so opt-outs and delivery records apply to them too.
+
+Failed checks count per customer across conversations and channels
+(:mod:`careline.identity.lockout`): while a customer is locked out for a purpose,
+no code is sent and no PIN or code is compared; a passed check clears the count.
 """
 
 from __future__ import annotations
@@ -14,8 +18,11 @@ from dataclasses import dataclass
 from typing import Optional
 
 from careline.db.session import run_blocking
+from careline.identity.lockout import FailedCheckLockout
 from careline.identity.otp import OneTimeCodeService
-from careline.identity.schemas import CodeCheck, CodeOutcome
+from careline.identity.schemas import CodeCheck, CodeOutcome, Lockout, PinCheck
+from careline.observability.redact import mask_account
+from careline.profile.errors import CustomerNotFound
 from careline.profile.schemas import CustomerRef, IdentityKind, UnifiedProfile
 from careline.profile.service import ProfileService
 
@@ -24,23 +31,29 @@ logger = logging.getLogger(__name__)
 SIGN_IN = "sign_in"
 SECOND_FACTOR = "second_factor"
 
+#: Code outcomes where a guess was compared with the code and was wrong.
+WRONG_GUESSES = frozenset({CodeOutcome.WRONG, CodeOutcome.LOCKED})
+
 
 @dataclass(frozen=True)
 class CodeDelivery:
-    """Where a code went, for the bot to say "the number ending 02"."""
+    """Where a code went, for the bot to say "the number ending 02"; none went while locked out."""
 
     customer_id: int
     masked_number: Optional[str]
     sent: bool
+    lockout: Optional[Lockout] = None
 
 
 class IdentityService:
     """Async on purpose: it both reads the database and sends a text."""
 
     def __init__(self, profiles: Optional[ProfileService] = None,
-                 codes: Optional[OneTimeCodeService] = None) -> None:
+                 codes: Optional[OneTimeCodeService] = None,
+                 lockout: Optional[FailedCheckLockout] = None) -> None:
         self._profiles = profiles or ProfileService()
         self._codes = codes or OneTimeCodeService()
+        self._lockout = lockout or FailedCheckLockout()
 
     async def find_account(self, *, account_number: str) -> Optional[CustomerRef]:
         normalised = "".join(account_number.split()).upper()
@@ -48,7 +61,14 @@ class IdentityService:
             self._profiles.find_customer_by_account, account_number=normalised))
 
     async def send_code(self, *, customer_id: int, purpose: str) -> CodeDelivery:
-        """Issue a code and text it to the number on file (never to a number we were given)."""
+        """Issue a code and text it to the number on file (never to a number we were given).
+
+        While the customer is locked out for ``purpose`` no code is issued or sent.
+        """
+        lockout = await self.lockout(customer_id=customer_id, purpose=purpose)
+        if lockout is not None:
+            return CodeDelivery(customer_id=customer_id, masked_number=None, sent=False,
+                                lockout=lockout)
         profile = await run_blocking(functools.partial(
             self._profiles.get_profile, customer_id=customer_id, interactions=0))
         number = number_on_file(profile)
@@ -68,12 +88,62 @@ class IdentityService:
                             sent=result.sent)
 
     async def check_code(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:
-        return await run_blocking(functools.partial(
+        """Check a code unless locked out; a wrong guess counts towards the lockout."""
+        lockout = await self.lockout(customer_id=customer_id, purpose=purpose)
+        if lockout is not None:
+            return CodeCheck(CodeOutcome.LOCKED_OUT, 0, lockout)
+        check = await run_blocking(functools.partial(
             self._codes.verify, customer_id=customer_id, purpose=purpose, code=code))
+        if check.accepted:
+            await self._passed(customer_id=customer_id, purpose=purpose)
+        elif check.outcome in WRONG_GUESSES:
+            lockout = await self._failed(customer_id=customer_id, purpose=purpose)
+            if lockout is not None:
+                return CodeCheck(CodeOutcome.LOCKED_OUT, 0, lockout)
+        return check
 
-    async def check_pin(self, *, customer_id: int, pin: str) -> bool:
-        return await run_blocking(functools.partial(
-            self._profiles.verify_pin, customer_id=customer_id, pin=pin))
+    async def check_pin(self, *, customer_id: int, pin: str) -> PinCheck:
+        """Check the PIN (a second factor) unless locked out; a wrong one counts towards it."""
+        lockout = await self.lockout(customer_id=customer_id, purpose=SECOND_FACTOR)
+        if lockout is not None:
+            return PinCheck(accepted=False, lockout=lockout)
+        if await run_blocking(functools.partial(
+                self._profiles.verify_pin, customer_id=customer_id, pin=pin)):
+            await self._passed(customer_id=customer_id, purpose=SECOND_FACTOR)
+            return PinCheck(accepted=True)
+        return PinCheck(accepted=False,
+                        lockout=await self._failed(customer_id=customer_id,
+                                                   purpose=SECOND_FACTOR))
+
+    async def lockout(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
+        """The running lock on this customer's checks for ``purpose``; logged when found."""
+        lockout = await run_blocking(functools.partial(
+            self._lockout.current, customer_id=customer_id, purpose=purpose))
+        if lockout is not None:
+            await self._warn(lockout, "still locked out, nothing sent or checked")
+        return lockout
+
+    async def _passed(self, *, customer_id: int, purpose: str) -> None:
+        await run_blocking(functools.partial(
+            self._lockout.clear, customer_id=customer_id, purpose=purpose))
+
+    async def _failed(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
+        lockout = await run_blocking(functools.partial(
+            self._lockout.record_failure, customer_id=customer_id, purpose=purpose))
+        if lockout is not None:
+            await self._warn(lockout, "too many failed checks: locked out")
+        return lockout
+
+    async def _warn(self, lockout: Lockout, what: str) -> None:
+        """Who and until when, with the account number masked; never what was tried."""
+        try:
+            profile = await run_blocking(functools.partial(
+                self._profiles.get_profile, customer_id=lockout.customer_id, interactions=0))
+            account = mask_account(profile.customer.account_number)
+        except CustomerNotFound:
+            account = "unknown"
+        logger.warning("%s for %s: customer %s (account %s) until %s", what, lockout.purpose,
+                       lockout.customer_id, account, lockout.until.isoformat(timespec="seconds"))
 
     async def has_pin(self, *, customer_id: int) -> bool:
         profile = await run_blocking(functools.partial(
@@ -90,5 +160,5 @@ def number_on_file(profile: UnifiedProfile) -> Optional[str]:
     return line.msisdn if line else None
 
 
-__all__ = ["IdentityService", "CodeDelivery", "CodeCheck", "CodeOutcome", "SIGN_IN",
-           "SECOND_FACTOR", "number_on_file"]
+__all__ = ["IdentityService", "CodeDelivery", "CodeCheck", "CodeOutcome", "Lockout", "PinCheck",
+           "SIGN_IN", "SECOND_FACTOR", "number_on_file"]

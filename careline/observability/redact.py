@@ -1,4 +1,4 @@
-"""Mask phone numbers and card numbers before anything is logged or reported."""
+"""Mask phone numbers, card numbers and account numbers before anything is logged or reported."""
 
 from __future__ import annotations
 
@@ -19,6 +19,15 @@ def mask_phone(number: str) -> str:
     prefix = "+" + "".join(digits[:2]) if "+" in number else ""
     hidden = len(digits) - len(prefix.lstrip("+")) - 2
     return f"{prefix}{'•' * hidden}{''.join(digits[-2:])}"
+
+
+def mask_account(number: str) -> str:
+    """Keep the letters in front and the last two digits: ``CL10000102`` → ``CL••••••02``."""
+    letters = re.match(r"[A-Za-z]*", number).end()  # type: ignore[union-attr]
+    hidden = len(number) - letters - 2
+    if hidden < 2:
+        return "•" * len(number)
+    return f"{number[:letters]}{'•' * hidden}{number[-2:]}"
 
 
 def redact(text: str) -> str:

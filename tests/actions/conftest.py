@@ -98,6 +98,7 @@ class Conversation:
     input_channel: Optional[str] = None
     active_loop: Optional[str] = None
     events: list[dict[str, Any]] = field(default_factory=list)
+    sender_id: str = "test-conversation"
 
     def tracker(self) -> Tracker:
         latest = {"intent": {"name": self.intent, "confidence": 1.0}, "text": self.text,
@@ -105,7 +106,7 @@ class Conversation:
                   "intent_ranking": [{"name": self.intent, "confidence": 1.0}]}
         user = {"event": "user", "text": self.text, "parse_data": latest,
                 "input_channel": self.input_channel, "metadata": self.metadata}
-        return Tracker("test-conversation", dict(self.slots), latest, [*self.events, user],
+        return Tracker(self.sender_id, dict(self.slots), latest, [*self.events, user],
                        False, None, {"name": self.active_loop} if self.active_loop else {},
                        "action_listen")
 

@@ -2,6 +2,7 @@
 as second factor, and a handoff when verification keeps failing."""
 
 import re
+from datetime import datetime, timedelta, timezone
 
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -136,3 +137,109 @@ async def test_a_code_read_as_an_account_number_does_not_undo_the_claimed_accoun
     assert await ValidateVerificationForm().validate_account_number(
         "481543", dispatcher, waiting_for_code.tracker(), {}) == {}
     assert dispatcher.messages == []
+
+
+GARETH_PIN = "9753"
+
+
+async def wrong_pins(form: ValidateArrangementForm, customer_id: int, sender_id: str,
+                     times: int) -> tuple[dict, CollectingDispatcher]:
+    """``times`` wrong PINs in one conversation (a fresh web chat: its own sender id and slots)."""
+    dispatcher = CollectingDispatcher()
+    slots = verified(customer_id, "webchat", second_factor_method="pin")
+    for _ in range(times):
+        slots.update(await form.validate_security_code(
+            "1111", dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(), {}))
+    return slots, dispatcher
+
+
+async def test_wrong_pins_in_two_conversations_add_up_to_a_pause_and_a_person(demo):
+    form = ValidateArrangementForm()
+    first, _ = await wrong_pins(form, demo["Gareth"], "web-chat-1", 3)
+    assert (first["verification_attempts"], first.get("verification_paused")) == (3, None)
+    second, dispatcher = await wrong_pins(form, demo["Gareth"], "web-chat-2", 2)
+    assert [m["response"] for m in dispatcher.messages] == ["utter_wrong_pin"]
+    assert second["verification_attempts"] == 3 and second["verification_paused"] is True
+    assert await form.required_slots(["security_code", "arrangement_kind"], dispatcher,
+                                     Conversation(slots=second).tracker(), {}) == []
+
+    third = Conversation(slots=verified(demo["Gareth"], "webchat"), sender_id="web-chat-3")
+    asked = await run(ActionAskSecurityCode(), third)
+    assert asked.responses == []  # not even asked for the PIN
+    assert asked.slots() == {"verification_attempts": 3, "verification_paused": True,
+                             "requested_slot": None}
+    right = await form.validate_security_code(
+        GARETH_PIN, CollectingDispatcher(),
+        Conversation(slots=verified(demo["Gareth"], "webchat", second_factor_method="pin"),
+                     sender_id="web-chat-4").tracker(), {})
+    assert right.get("second_factor") is None and right["verification_paused"] is True
+
+    failed = await run(ActionVerificationFailed(), Conversation(slots={**second}))
+    assert failed.responses == ["utter_verification_paused"]
+    assert failed.slots()["verification_paused"] is False
+    assert failed.slots()["handoff_reason"] == "failed_verification"
+    assert failed.followup() == "action_handoff_to_agent"
+
+
+async def test_a_right_pin_clears_the_failures_counted_across_conversations(demo):
+    form = ValidateArrangementForm()
+    await wrong_pins(form, demo["Gareth"], "web-chat-1", 3)
+    await wrong_pins(form, demo["Gareth"], "web-chat-2", 1)
+    slots = verified(demo["Gareth"], "webchat", second_factor_method="pin")
+    passed = await form.validate_security_code(
+        GARETH_PIN, CollectingDispatcher(),
+        Conversation(slots=slots, sender_id="web-chat-2").tracker(), {})
+    assert passed["second_factor"] is True
+    later, _ = await wrong_pins(form, demo["Gareth"], "web-chat-3", 3)
+    assert later.get("verification_paused") is None
+
+
+async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, demo):
+    form = ValidateVerificationForm()
+    for sender_id, wrong_tries in (("web-chat-1", 3), ("web-chat-2", 2)):
+        dispatcher = CollectingDispatcher()
+        slots = {"channel": "webchat", "verified": False}
+        slots.update(await form.validate_account_number(
+            "CL10000102", dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(),
+            {}))
+        wrong = "000000" if code_in(with_standin.texts_to(TOM_PHONE)) != "000000" else "111111"
+        for _ in range(wrong_tries):
+            slots.update(await form.validate_otp_code(
+                wrong, dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(), {}))
+    assert slots["verification_paused"] is True and slots["verification_attempts"] == 3
+    texted = len(with_standin.texts_to(TOM_PHONE))
+    assert texted == 2
+
+    dispatcher = CollectingDispatcher()
+    anonymous = Conversation(slots={"channel": "webchat", "verified": False},
+                             sender_id="web-chat-3")
+    given = await form.validate_account_number("CL10000102", dispatcher, anonymous.tracker(), {})
+    assert given == {"account_number": None, "verification_attempts": 3,
+                     "verification_paused": True}
+    assert dispatcher.messages == []  # the handoff says it (ActionVerificationFailed)
+    assert len(with_standin.texts_to(TOM_PHONE)) == texted  # no code was sent
+
+
+async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_standin, demo):
+    from careline.db.session import session_scope
+    from careline.identity import repository
+    from careline.identity.service import SIGN_IN
+
+    now = datetime.now(timezone.utc)
+    with session_scope() as session:
+        for minutes in (31, 32, 33, 34, 35):  # a lockout that began over half an hour ago
+            repository.add_failed_check(session=session, customer_id=demo["Tom"],
+                                        purpose=SIGN_IN, at=now - timedelta(minutes=minutes))
+    form = ValidateVerificationForm()
+    given = await form.validate_account_number(
+        "CL10000102", CollectingDispatcher(), Conversation().tracker(), {})
+    assert given["claimed_customer_id"] == demo["Tom"]
+    assert len(with_standin.texts_to(TOM_PHONE)) == 1
+    with session_scope() as session:
+        for minutes in (1, 2, 3, 4, 5):  # five more within the window: paused again
+            repository.add_failed_check(session=session, customer_id=demo["Tom"],
+                                        purpose=SIGN_IN, at=now - timedelta(minutes=minutes))
+    paused = await form.validate_account_number(
+        "CL10000102", CollectingDispatcher(), Conversation().tracker(), {})
+    assert paused["verification_paused"] is True
+    assert len(with_standin.texts_to(TOM_PHONE)) == 1

@@ -1,11 +1,16 @@
 import logging
 
-from careline.observability.redact import RedactingFilter, mask_phone, redact
+from careline.observability.redact import RedactingFilter, mask_account, mask_phone, redact
 
 
 def test_mask_phone_keeps_country_and_last_two_digits():
     assert mask_phone("+447700900123") == "+44••••••••23"
     assert "7700900" not in mask_phone("whatsapp:+447700900123")
+
+
+def test_mask_account_keeps_the_letters_and_last_two_digits():
+    assert mask_account("CL10000104") == "CL••••••04"
+    assert mask_account("CL12") == "••••"  # too short to show anything
 
 
 def test_redact_masks_phone_numbers_and_cards_in_text():
