@@ -5,7 +5,8 @@ Three failed tries end the attempt; the rules then run ``action_verification_fai
 which hands the conversation to a person with the reason ``failed_verification``.
 Failures also count per customer across conversations (:mod:`careline.identity.lockout`):
 a locked-out customer gets no code and no check, the attempt ends the same way, and
-``verification_paused`` makes the handoff say that sign-in is paused for their security.
+``verification_paused`` makes the handoff say that sign-in is paused for their security
+(a sensitive form that finds the lock before asking anything says so and hands off itself).
 """
 
 from __future__ import annotations
@@ -205,7 +206,7 @@ class ActionAskSecurityCode(Action):
         service = identity_service()
         try:
             if await service.lockout(customer_id=int(customer_id), purpose=SECOND_FACTOR):
-                return paused()
+                return stop_paused(dispatcher)
             if await service.has_pin(customer_id=int(customer_id)):
                 dispatcher.utter_message(response="utter_ask_pin")
                 return [SlotSet("second_factor_method", "pin")]
@@ -216,7 +217,7 @@ class ActionAskSecurityCode(Action):
             dispatcher.utter_message(response="utter_service_trouble")
             return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
         if delivery.lockout:
-            return paused()
+            return stop_paused(dispatcher)
         if not delivery.sent:
             dispatcher.utter_message(response="utter_code_not_sent")
             return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
@@ -225,10 +226,19 @@ class ActionAskSecurityCode(Action):
         return [SlotSet("second_factor_method", "code")]
 
 
-def paused() -> list[EventType]:
-    """Locked out before asking: end the form now (no requested slot), so the rules hand off."""
-    return [*(SlotSet(name, value) for name, value in PAUSED.items()),
-            SlotSet("requested_slot", None)]
+def stop_paused(dispatcher: CollectingDispatcher) -> list[EventType]:
+    """Locked out before even asking (the form is just starting): say so, hand off and end the
+    form here, rather than rely on the rules for a form that ends as it starts."""
+    return [*give_up(dispatcher, paused=True), SlotSet("requested_slot", None)]
+
+
+def give_up(dispatcher: CollectingDispatcher, *, paused: bool) -> list[EventType]:
+    """Tell the customer why we stop (a failed check, or checks paused) and pass them on."""
+    dispatcher.utter_message(response="utter_verification_paused" if paused
+                             else "utter_verification_failed")
+    return [SlotSet("verification_attempts", 0), SlotSet("verification_paused", False),
+            SlotSet("account_number", None), SlotSet("claimed_customer_id", None),
+            SlotSet("pending_request", None), *hand_off("failed_verification")]
 
 
 class ActionConfirmVerified(Action):
@@ -251,9 +261,4 @@ class ActionVerificationFailed(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        dispatcher.utter_message(response="utter_verification_paused"
-                                 if tracker.get_slot("verification_paused")
-                                 else "utter_verification_failed")
-        return [SlotSet("verification_attempts", 0), SlotSet("verification_paused", False),
-                SlotSet("account_number", None), SlotSet("claimed_customer_id", None),
-                SlotSet("pending_request", None), *hand_off("failed_verification")]
+        return give_up(dispatcher, paused=bool(tracker.get_slot("verification_paused")))

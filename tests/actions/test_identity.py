@@ -165,9 +165,10 @@ async def test_wrong_pins_in_two_conversations_add_up_to_a_pause_and_a_person(de
 
     third = Conversation(slots=verified(demo["Gareth"], "webchat"), sender_id="web-chat-3")
     asked = await run(ActionAskSecurityCode(), third)
-    assert asked.responses == []  # not even asked for the PIN
-    assert asked.slots() == {"verification_attempts": 3, "verification_paused": True,
-                             "requested_slot": None}
+    assert asked.responses == ["utter_verification_paused"]  # not even asked for the PIN
+    assert asked.slots()["requested_slot"] is None  # the form ends as it starts
+    assert asked.slots()["handoff_reason"] == "failed_verification"
+    assert asked.followup() == "action_handoff_to_agent"
     right = await form.validate_security_code(
         GARETH_PIN, CollectingDispatcher(),
         Conversation(slots=verified(demo["Gareth"], "webchat", second_factor_method="pin"),
