@@ -173,3 +173,16 @@ async def test_fifty_concurrent_callbacks_on_postgresql(postgres_db: TestDatabas
         sids, commits = await _burst(receipts, 50)
         assert {receipts.status(sid) for sid in sids} == {"delivered"}
         assert commits < 50
+
+
+@pytest.mark.postgres
+async def test_an_unwritable_callback_fails_alone_and_its_neighbours_are_recorded(
+        postgres_db: TestDatabase) -> None:
+    good = [_callback(_sid(), "delivered") for _ in range(20)]
+    bad = _callback(_sid(), "undelivered", ErrorCode="3" * 40)  # too long for the column
+    async for receipts in _serve(postgres_db.engine):
+        async with aiohttp.ClientSession() as session:
+            statuses = await asyncio.gather(*(receipts.post(session, c) for c in [*good, bad]))
+        assert statuses == [204] * len(good) + [503]
+        assert {receipts.status(c["MessageSid"]) for c in good} == {"delivered"}
+        assert receipts.status(bad["MessageSid"]) is None
