@@ -2,28 +2,30 @@
 
 Virtual customers play multi-turn conversations (billing, outage, plan, handoff),
 pausing between messages (exponential think time, 5 s mean), through Rasa's REST
-channel and through Careline's SMS channel (signed Twilio webhooks in; a turn ends
-when its last reply reaches the local Twilio stand-in through the real twilio client).
-For each target and channel it prints p50/p95/p99 turn latency, messages/s and errors
-at 20 and 100 conversations, the saturation throughput (customers with no think time),
-the CPU milliseconds per message of every process in each phase (steadier than latency
-on a busy machine) and the resident memory of every process. Targets: the plain bot (one `rasa run`, Rasa
-defaults, REST only: it has no Twilio channel of its own that stays off Twilio's cloud),
-then `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind
-nginx on the local PostgreSQL, Redis and RabbitMQ, plus the Twilio stand-in), each on
-fresh databases. Ratios compare Careline with the plain bot at the same load. The
-1-minute load average is printed at start, per target and at the end.
+channel and through Careline's Twilio channels (signed webhooks in; a turn ends when its
+last reply reaches the local Twilio stand-in through the real twilio client). REST and
+SMS customers are strangers, so account questions lead to sign-in; WhatsApp customers
+are the seeded store's own (WhatsApp vouches for the number), so every account answer
+is read from their unified profile. For each target and channel it prints p50/p95/p99
+turn latency, messages/s and errors at 20 and 100 conversations, the saturation
+throughput (customers with no think time), the CPU milliseconds per message of every
+process in each phase (steadier than latency on a busy machine) and the resident
+memory of every process. Targets: the plain bot (one `rasa run`, Rasa defaults, REST
+only: it has no Twilio channel of its own that stays off Twilio's cloud), then
+`careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind nginx on
+the local PostgreSQL, Redis and RabbitMQ, plus the receipts service and the Twilio
+stand-in), each on fresh databases with a seeded profile store. Ratios compare Careline
+with the plain bot at the same load. The 1-minute load average is printed at start, per
+target and at the end.
 
-Environment (defaults: 15 minutes on 2 cores at load average 2–6 with the models cached,
-22 at load 7–13 training the plain bot first; BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2
-is a quick check):
+Environment (defaults: about 20 minutes on 2 cores with the models cached;
+BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2 is a quick check):
 BENCH_LOAD_SECONDS (per phase, 25), BENCH_LOAD_SATURATION_SECONDS (15),
 BENCH_LOAD_CONVERSATIONS ("20,100"), BENCH_LOAD_REPLICAS ("1,2"),
-BENCH_LOAD_CHANNELS ("rest,sms"), BENCH_LOAD_SATURATION_CUSTOMERS (16),
+BENCH_LOAD_CHANNELS ("rest,sms,whatsapp"), BENCH_LOAD_SATURATION_CUSTOMERS (16),
 BENCH_LOAD_MODEL (a Careline model to load instead of the current one),
 BENCH_LOAD_DIR (logs; default .careline/bench-load).
 """
-
 from __future__ import annotations
 
 import asyncio
@@ -38,13 +40,14 @@ import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import aiohttp
 
 from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
+from careline.channels.twilio_client import twilio_address
 from careline.deploy.launch import start_stack
 from careline.deploy.stack import StackPlan, ensure_postgres_database
 from careline.profile.seed.runner import seed_database
@@ -66,6 +69,9 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
 THINK_MEAN_SECONDS = 5.0
 BENCH_CUSTOMERS = 1000
 REPLY_TIMEOUT = 60.0
+#: A WhatsApp turn ends this long after its last reply (not counted in its latency): what a
+#: seeded customer is told depends on their account, so no count can be learnt beforehand.
+QUIET_SECONDS = 1.0
 FAILED = {TRY_AGAIN_SHORTLY, APOLOGY}
 
 
@@ -105,16 +111,33 @@ class Target:
     """Where customers send their messages, and how to reach the Twilio stand-in."""
 
     url: str
-    settings: Settings | None = None  # signs SMS webhooks; None: REST only
+    settings: Settings | None = None  # signs Twilio webhooks; None: REST only
     standin: str | None = None
-    numbers: Iterator[str] | None = None
-    replies: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    #: Each Twilio channel's customer numbers, one per conversation.
+    numbers: dict[str, Iterator[str]] = field(default_factory=dict)
+    #: Replies each (channel, scenario) step gets, learnt before timing starts.
+    replies: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
 
 
 def bench_numbers(offset: int) -> Iterator[str]:
     """Valid mobile numbers nobody in the seed has (+61 4915 7xxxx), one per conversation:
     a handed-off number stays with a person. They only reach the local stand-in."""
     return (f"+6149157{n:04d}" for n in itertools.count(offset))
+
+
+def seeded_whatsapp_numbers() -> Iterator[str]:
+    """The bench store's customers on WhatsApp, one per conversation (~70% of the seeded
+    customers; they come round again only in runs far longer than the default)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(f"{SERVER}/careline_bench")
+    with engine.connect() as connection:
+        numbers = list(connection.execute(text(
+            "SELECT value FROM crm_identities WHERE kind = 'whatsapp' ORDER BY customer_id"
+        )).scalars())
+    engine.dispose()
+    random.Random(8).shuffle(numbers)
+    return itertools.cycle(numbers)
 
 
 async def _rest_turn(session: aiohttp.ClientSession, target: Target, sender: str,
@@ -136,21 +159,30 @@ async def _waited(session: aiohttp.ClientSession, target: Target, to: str,
         return await waited.json()
 
 
-async def _sms_turn(session: aiohttp.ClientSession, target: Target, phone: Phone, text: str,
-                    seen: int, expected: int) -> tuple[bool, int]:
-    """Post a signed webhook, wait for ``expected`` replies; (ok, messages seen so far)."""
+async def _twilio_turn(session: aiohttp.ClientSession, target: Target, phone: Phone, text: str,
+                       seen: int, expected: Optional[int]) -> tuple[bool, int, float]:
+    """Post a signed webhook and wait for the turn's replies: ``expected`` of them, or, when
+    the count depends on the customer's account (None), until QUIET_SECONDS pass without
+    another. Returns (ok, messages seen so far, loop time the last reply arrived)."""
+    loop = asyncio.get_running_loop()
     form = phone.webhook_form(PhoneMessage(text=text))
+    address = _address(phone)
     try:
         async with session.post(phone.server_url + phone.path, data=form,
                                 headers={"X-Twilio-Signature": phone.signature(form)}) as reply:
             await reply.read()
         if reply.status != 200:
-            return False, seen
-        found = await _waited(session, target, phone.number, seen + expected, REPLY_TIMEOUT)
+            return False, seen, loop.time()
+        found = await _waited(session, target, address, seen + (expected or 1), REPLY_TIMEOUT)
+        finished = loop.time()
+        if expected is None:
+            while len(more := await _waited(session, target, address, len(found) + 1,
+                                            QUIET_SECONDS)) > len(found):
+                found, finished = more, loop.time()
     except (aiohttp.ClientError, asyncio.TimeoutError):
-        return False, seen
+        return False, seen, loop.time()
     fresh = {m["body"] for m in found[seen:]}
-    return len(found) >= seen + expected and not FAILED & fresh, len(found)
+    return len(found) >= seen + (expected or 1) and not FAILED & fresh, len(found), finished
 
 
 async def _customer(session: aiohttp.ClientSession, target: Target, channel: str,
@@ -161,19 +193,21 @@ async def _customer(session: aiohttp.ClientSession, target: Target, channel: str
     while loop.time() < stop_at:
         name = random.choice(list(SCENARIOS))
         sender = f"bench-{uuid.uuid4().hex[:12]}"
-        phone = (Phone(settings=target.settings, channel="sms", number=next(target.numbers),
-                       server_url=target.url) if channel == "sms" else None)
+        phone = (None if channel == "rest" else Phone(
+            settings=target.settings, channel=channel, number=next(target.numbers[channel]),
+            server_url=target.url))
         seen = 0
         for step, text in enumerate(SCENARIOS[name]):
             if loop.time() >= stop_at:
                 return
             started = loop.time()
             if phone is None:
-                ok = await _rest_turn(session, target, sender, text)
+                ok, finished = await _rest_turn(session, target, sender, text), loop.time()
             else:
-                ok, seen = await _sms_turn(session, target, phone, text, seen,
-                                           target.replies[name][step])
-            result.record(started, loop.time(), stop_at, ok)
+                counts = target.replies.get((channel, name))
+                ok, seen, finished = await _twilio_turn(session, target, phone, text, seen,
+                                                        counts[step] if counts else None)
+            result.record(started, finished, stop_at, ok)
             if think:
                 await asyncio.sleep(random.expovariate(1 / think))
 
@@ -192,26 +226,32 @@ async def run_phase(target: Target, channel: str, customers: int, seconds: float
     return result
 
 
-async def learn_replies(target: Target) -> dict[str, tuple[int, ...]]:
-    """How many SMS each scenario step gets: every scenario once, unhurried (2 s of quiet
-    ends a turn), before timing starts; timed turns then end at exactly that count."""
+def _address(phone: Phone) -> str:
+    """The ``To`` the stand-in files the phone's replies under (``whatsapp:+44…``)."""
+    return twilio_address(phone.channel, phone.number)
+
+
+async def learn_replies(target: Target, channel: str) -> dict[tuple[str, str], tuple[int, ...]]:
+    """How many messages each scenario step gets on a Twilio channel: every scenario once,
+    unhurried (2 s of quiet ends a turn), before timing starts; timed turns then end at
+    exactly that count."""
     async with aiohttp.ClientSession() as session:
         async def one(texts: tuple[str, ...]) -> tuple[int, ...]:
-            phone = Phone(settings=target.settings, channel="sms", number=next(target.numbers),
-                          server_url=target.url)
+            phone = Phone(settings=target.settings, channel=channel,
+                          number=next(target.numbers[channel]), server_url=target.url)
             counts, seen = [], 0
             for text in texts:
-                ok, now = await _sms_turn(session, target, phone, text, seen, 1)
+                ok, now, _ = await _twilio_turn(session, target, phone, text, seen, 1)
                 if not ok:
-                    print(f"  warm-up SMS {text!r}: no proper reply", flush=True)
-                while len(more := await _waited(session, target, phone.number, now + 1,
+                    print(f"  warm-up {channel} {text!r}: no proper reply", flush=True)
+                while len(more := await _waited(session, target, _address(phone), now + 1,
                                                 2.0)) > now:
                     now = len(more)
                 counts.append(now - seen)
                 seen = now
             return tuple(counts)
         counts = await asyncio.gather(*(one(texts) for texts in SCENARIOS.values()))
-    return dict(zip(SCENARIOS, counts))
+    return {(channel, name): count for name, count in zip(SCENARIOS, counts)}
 
 
 def ensure_plain_model() -> Path:
@@ -348,6 +388,8 @@ async def measure(name: str, target: Target, channels: tuple[str, ...], supervis
     for channel in channels:
         await run_phase(target, channel, 4, 3, 0)  # warm-up: first inferences build TF graphs
         for label, customers, think, seconds in phases.plan():
+            if not think and channel == "whatsapp":
+                continue  # each turn ends with a quiet second: no saturation to find this way
             before = cpu_seconds(supervisor)
             result = await run_phase(target, channel, customers, seconds, think)
             result.cpu_ms = cpu_ms_per_message(before, cpu_seconds(supervisor),
@@ -398,7 +440,8 @@ def main() -> None:
                                                             "16")),
                     conversations=_ints("BENCH_LOAD_CONVERSATIONS", "20,100"))
     replicas = _ints("BENCH_LOAD_REPLICAS", "1,2")
-    channels = tuple(c.strip() for c in os.environ.get("BENCH_LOAD_CHANNELS", "rest,sms")
+    channels = tuple(c.strip() for c in os.environ.get("BENCH_LOAD_CHANNELS",
+                                                      "rest,sms,whatsapp")
                      .split(",") if c.strip())
     workdir = Path(os.environ.get("BENCH_LOAD_DIR", PROJECT_ROOT / ".careline" / "bench-load"))
     workdir.mkdir(parents=True, exist_ok=True)
@@ -416,10 +459,12 @@ def main() -> None:
         try:
             target = Target(url=plan.url, settings=settings,
                             standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
-                            numbers=bench_numbers(index * 5000))
-            if "sms" in channels:
-                target.replies.update(asyncio.run(learn_replies(target)))
-                print(f"SMS replies per scenario step: {target.replies}", flush=True)
+                            numbers={"sms": bench_numbers(index * 5000),
+                                     "whatsapp": seeded_whatsapp_numbers()})
+            if "sms" in channels:  # strangers: every SMS customer gets the same replies
+                target.replies.update(asyncio.run(learn_replies(target, "sms")))
+            if target.replies:
+                print(f"replies per scenario step: {target.replies}", flush=True)
             figures.append(asyncio.run(measure(f"careline ×{count}", target, channels,
                                                supervisor, phases)))
         finally:
