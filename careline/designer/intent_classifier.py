@@ -5,8 +5,8 @@ real customers wrote it scored no better than Rasa's default pipeline. A logisti
 on the L2-normalised all-MiniLM-L6-v2 sentence vector (from ``MiniLMFeaturizer``), next to
 TF-IDF character n-grams of the raw text (misspellings, "pls", "@handle"), generalises to
 unseen phrasing far better, trains in seconds and adds well under a millisecond per message
-(measured in docs/designer-guide.md). DIET stays in the pipeline for the entities; this
-component comes after it and sets the intent and the ranking the FallbackClassifier reads.
+(measured in docs/designer-guide.md). It sets the intent and the ranking the
+FallbackClassifier reads; a CRF supplies the entities (config.yml).
 
 No class weighting: the data's own proportions (many off-topic and billing examples, few
 roaming ones) are a truer prior for real traffic than a balanced one, which inflated the rare
