@@ -22,6 +22,8 @@ TASKS = web.AppKey("tasks", set)
 #: One condition per recipient: an arrival wakes only the long polls waiting on its number
 #: (waking every poll on every message cost the stand-in CPU the bench's Careline needs).
 ARRIVALS = web.AppKey("arrivals", dict)
+#: Status callbacks go out over one pooled, kept-alive client, as an HTTP/1.1 sender's do.
+CALLBACKS = web.AppKey("callbacks", aiohttp.ClientSession)
 
 
 def _twilio_error(status: int, code: int, message: str) -> web.Response:
@@ -83,37 +85,37 @@ async def create_message(request: web.Request) -> web.Response:
         async with arrivals:
             arrivals.notify_all()
     if message.status_callback:
-        task = asyncio.create_task(_report_status(state, message))
+        task = asyncio.create_task(_report_status(state, request.app[CALLBACKS], message))
         request.app[TASKS].add(task)
         task.add_done_callback(request.app[TASKS].discard)
     return web.json_response(message.resource(), status=201)
 
 
-async def _report_status(state: StandinState, message: StoredMessage) -> None:
+async def _report_status(state: StandinState, session: aiohttp.ClientSession,
+                         message: StoredMessage) -> None:
     """Post signed status callbacks as Twilio would: sent, then delivered or undelivered."""
     address = message.to.removeprefix("whatsapp:")
     error = state.faults.undeliverable.get(address)
     steps = [("sent", None), ("undelivered", error) if error else ("delivered", None)]
-    async with aiohttp.ClientSession() as session:
-        for status, code in steps:
-            message.status, message.error_code = status, code
-            params = {"MessageSid": message.sid, "SmsSid": message.sid,
-                      "MessageStatus": status, "SmsStatus": status, "To": message.to,
-                      "From": message.from_ or "", "AccountSid": message.account_sid,
-                      "ApiVersion": "2010-04-01"}
-            if code:
-                params["ErrorCode"] = str(code)
-            signature = RequestValidator(state.auth_token).compute_signature(
-                message.status_callback, params)
-            try:
-                async with session.post(message.status_callback, data=params,
-                                        headers={"X-Twilio-Signature": signature},
-                                        timeout=aiohttp.ClientTimeout(total=10)) as reply:
-                    await reply.read()
-            except (aiohttp.ClientError, asyncio.TimeoutError) as failure:
-                logger.warning("status callback to %s failed: %s",
-                               message.status_callback, failure)
-                return
+    for status, code in steps:
+        message.status, message.error_code = status, code
+        params = {"MessageSid": message.sid, "SmsSid": message.sid,
+                  "MessageStatus": status, "SmsStatus": status, "To": message.to,
+                  "From": message.from_ or "", "AccountSid": message.account_sid,
+                  "ApiVersion": "2010-04-01"}
+        if code:
+            params["ErrorCode"] = str(code)
+        signature = RequestValidator(state.auth_token).compute_signature(
+            message.status_callback, params)
+        try:
+            async with session.post(message.status_callback, data=params,
+                                    headers={"X-Twilio-Signature": signature},
+                                    timeout=aiohttp.ClientTimeout(total=10)) as reply:
+                await reply.read()
+        except (aiohttp.ClientError, asyncio.TimeoutError) as failure:
+            logger.warning("status callback to %s failed: %s",
+                           message.status_callback, failure)
+            return
 
 
 async def list_messages(request: web.Request) -> web.Response:
@@ -180,15 +182,21 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def _make_condition(app: web.Application) -> None:
+async def _open(app: web.Application) -> None:
     app[ARRIVALS] = {}
+    app[CALLBACKS] = aiohttp.ClientSession()
+
+
+async def _close(app: web.Application) -> None:
+    await app[CALLBACKS].close()
 
 
 def build_app(state: StandinState) -> web.Application:
     app = web.Application()
     app[STATE] = state
     app[TASKS] = set()
-    app.on_startup.append(_make_condition)
+    app.on_startup.append(_open)
+    app.on_cleanup.append(_close)
     app.router.add_get("/health", health)
     app.router.add_post(MESSAGES_PATH, create_message)
     app.router.add_get(MESSAGES_PATH, list_messages)
