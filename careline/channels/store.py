@@ -96,15 +96,14 @@ class ChannelStore:
                       error_message: Optional[str], channel: str, to_address: str) -> bool:
         """Apply a delivery status callback (one for an unknown SID is kept too); False
         when it was older than the status already recorded, and so ignored."""
-        with session_scope(self._engine) as session:
-            return repository.record_status(session=session, message_sid=message_sid,
-                                            channel=channel, to_address=to_address,
-                                            status=status, error_code=error_code,
-                                            error_message=error_message, at=utcnow())
+        [applied] = self.update_statuses([StatusUpdate(
+            message_sid=message_sid, channel=channel, status=status, to_address=to_address,
+            error_code=error_code, error_message=error_message)])
+        return applied
 
     def update_statuses(self, updates: Sequence[StatusUpdate]) -> list[bool]:
-        """Apply several status callbacks in one transaction (the receipts' group commit);
-        each as :meth:`update_status` would."""
+        """Apply status callbacks in one transaction (the receipts' group commit); for each,
+        False when it was older than the status already recorded, and so ignored."""
         with session_scope(self._engine) as session:
             at = utcnow()
             return [repository.record_status(

@@ -68,8 +68,9 @@ class StackPlan:
 
 #: One TensorFlow thread per replica. Careline's TensorFlow model is small (a 6-layer
 #: MiniLM on a short message), so splitting an operation across cores gains little, while
-#: every replica's pools otherwise size themselves to every core and spin against each other. Measured on 2 cores, one replica without think time:
-#: 17.6 instead of 15.7 msg/s, 52 instead of 65 ms of CPU per message (docs/production.md).
+#: every replica's pools otherwise size themselves to every core and spin against each
+#: other. Measured on 2 cores, one replica without think time: 17.6 instead of 15.7 msg/s,
+#: 52 instead of 65 ms of CPU per message (docs/production.md).
 SINGLE_THREADED_TENSORFLOW = {"TF_INTRA_OP_PARALLELISM_THREADS": "1",
                               "TF_INTER_OP_PARALLELISM_THREADS": "1"}
 
