@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from careline.designer.metrics import precision_recall_f1
 from careline.settings import PROJECT_ROOT
 
 Span = tuple[int, int, str]
@@ -56,11 +57,9 @@ class Tally:
         return rows + [self._row("micro avg", *total)]
 
     @staticmethod
-    def _row(name: str, tp: int, fp: int, fn: int, dup: int):
-        precision = tp / (tp + fp) if tp + fp else 0.0
-        recall = tp / (tp + fn) if tp + fn else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        return name, tp + fn, precision, recall, f1, dup
+    def _row(name: str, tp: int, fp: int, fn: int,
+             dup: int) -> tuple[str, int, float, float, float, int]:
+        return (name, tp + fn, *precision_recall_f1(tp, tp + fp, tp + fn), dup)
 
 
 def cross_validate(config: Path, n_folds: int, seed: int) -> Tally:

@@ -46,6 +46,14 @@ class Evaluation:
         return asdict(self)
 
 
+def precision_recall_f1(hits: int, predicted: int, actual: int) -> tuple[float, float, float]:
+    """``hits`` right out of ``predicted`` guesses and ``actual`` true cases; 0 where undefined."""
+    precision = hits / predicted if predicted else 0.0
+    recall = hits / actual if actual else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
 def evaluate(
     expected: Sequence[str],
     predicted: Sequence[str],
@@ -67,10 +75,8 @@ def evaluate(
     guessed = Counter(predicted)
     scores = []
     for label in label_list:
-        hits = pairs[(label, label)]
-        precision = hits / guessed[label] if guessed[label] else 0.0
-        recall = hits / truth[label] if truth[label] else 0.0
-        f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+        precision, recall, f1 = precision_recall_f1(pairs[(label, label)], guessed[label],
+                                                    truth[label])
         scores.append(LabelScore(label, round(precision, 4), round(recall, 4), round(f1, 4),
                                  truth[label], guessed[label]))
     scored = [s for s in scores if s.support]
