@@ -160,10 +160,11 @@ async def _waited(session: aiohttp.ClientSession, target: Target, to: str,
 
 
 async def _twilio_turn(session: aiohttp.ClientSession, target: Target, phone: Phone, text: str,
-                       seen: int, expected: Optional[int]) -> tuple[bool, int, float]:
+                       seen: int, expected: Optional[int],
+                       quiet: float = QUIET_SECONDS) -> tuple[bool, int, float]:
     """Post a signed webhook and wait for the turn's replies: ``expected`` of them, or, when
-    the count depends on the customer's account (None), until QUIET_SECONDS pass without
-    another. Returns (ok, messages seen so far, loop time the last reply arrived)."""
+    the count is not known (None), until ``quiet`` seconds pass without another. Returns
+    (ok, messages seen so far, loop time the last reply arrived)."""
     loop = asyncio.get_running_loop()
     form = phone.webhook_form(PhoneMessage(text=text))
     address = _address(phone)
@@ -177,7 +178,7 @@ async def _twilio_turn(session: aiohttp.ClientSession, target: Target, phone: Ph
         finished = loop.time()
         if expected is None:
             while len(more := await _waited(session, target, address, len(found) + 1,
-                                            QUIET_SECONDS)) > len(found):
+                                            quiet)) > len(found):
                 found, finished = more, loop.time()
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return False, seen, loop.time()
@@ -241,12 +242,10 @@ async def learn_replies(target: Target, channel: str) -> dict[tuple[str, str], t
                           number=next(target.numbers[channel]), server_url=target.url)
             counts, seen = [], 0
             for text in texts:
-                ok, now, _ = await _twilio_turn(session, target, phone, text, seen, 1)
+                ok, now, _ = await _twilio_turn(session, target, phone, text, seen, None,
+                                                quiet=2.0)
                 if not ok:
                     print(f"  warm-up {channel} {text!r}: no proper reply", flush=True)
-                while len(more := await _waited(session, target, _address(phone), now + 1,
-                                                2.0)) > now:
-                    now = len(more)
                 counts.append(now - seen)
                 seen = now
             return tuple(counts)
