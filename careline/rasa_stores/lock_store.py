@@ -9,7 +9,8 @@ Redis command or one Lua script, so it is atomic across processes:
 * the head of the queue takes the lock with ``SET NX PX`` (inside the script, so the
   head check and the SET cannot interleave with another replica); waiters whose
   heartbeat lapsed (their process died) are dropped from the head, so a crash never
-  blocks the queue;
+  blocks the queue; taking a ticket and the first try are one script, so an
+  uncontended turn takes its lock in one round trip;
 * the holder extends the lease with compare-and-``PEXPIRE`` while it works and
   releases with compare-and-``DEL``: a holder whose lease expired can never free or
   extend the next holder's lock.
@@ -41,7 +42,40 @@ from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
-_ENQUEUE = """
+# The head of the queue takes the lock. Returns 1 = acquired, 0 = wait, -1 = our ticket
+# is gone (we were presumed dead): re-queue.
+_TRY_FUNCTION = """
+local function try_acquire(lock, queue, alive, token, lifetime, heartbeat, idle)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  if redis.call('ZSCORE', queue, token) == false then return -1 end
+  redis.call('HSET', alive, token, now + tonumber(heartbeat))
+  while true do
+    local head = redis.call('ZRANGE', queue, 0, 0)[1]
+    local deadline = tonumber(redis.call('HGET', alive, head) or '0')
+    if deadline >= now then
+      if head ~= token then
+        redis.call('PEXPIRE', queue, idle)
+        redis.call('PEXPIRE', alive, idle)
+        return 0
+      end
+      break
+    end
+    redis.call('ZREM', queue, head)
+    redis.call('HDEL', alive, head)
+  end
+  if redis.call('SET', lock, token, 'NX', 'PX', lifetime) then
+    redis.call('ZREM', queue, token)
+    redis.call('HDEL', alive, token)
+    return 1
+  end
+  return 0
+end
+"""
+
+# Take a ticket and try at once: an uncontended turn takes its lock in one round trip.
+# KEYS: ticket, queue, alive, lock; ARGV: nonce, heartbeat ms, idle ms, lifetime ms.
+_ENQUEUE_AND_TRY = _TRY_FUNCTION + """
 local n = redis.call('INCR', KEYS[1])
 local token = n .. ':' .. ARGV[1]
 local t = redis.call('TIME')
@@ -49,35 +83,12 @@ local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 redis.call('ZADD', KEYS[2], n, token)
 redis.call('HSET', KEYS[3], token, now + tonumber(ARGV[2]))
 for i = 1, 3 do redis.call('PEXPIRE', KEYS[i], ARGV[3]) end
-return token
+return {token, try_acquire(KEYS[4], KEYS[2], KEYS[3], token, ARGV[4], ARGV[2], ARGV[3])}
 """
 
-# 1 = acquired, 0 = wait, -1 = our ticket is gone (we were presumed dead): re-queue.
-_TRY_ACQUIRE = """
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) == false then return -1 end
-redis.call('HSET', KEYS[3], ARGV[1], now + tonumber(ARGV[3]))
-while true do
-  local head = redis.call('ZRANGE', KEYS[2], 0, 0)[1]
-  local deadline = tonumber(redis.call('HGET', KEYS[3], head) or '0')
-  if deadline >= now then
-    if head ~= ARGV[1] then
-      redis.call('PEXPIRE', KEYS[2], ARGV[4])
-      redis.call('PEXPIRE', KEYS[3], ARGV[4])
-      return 0
-    end
-    break
-  end
-  redis.call('ZREM', KEYS[2], head)
-  redis.call('HDEL', KEYS[3], head)
-end
-if redis.call('SET', KEYS[1], ARGV[1], 'NX', 'PX', ARGV[2]) then
-  redis.call('ZREM', KEYS[2], ARGV[1])
-  redis.call('HDEL', KEYS[3], ARGV[1])
-  return 1
-end
-return 0
+# KEYS: lock, queue, alive; ARGV: token, lifetime ms, heartbeat ms, idle ms.
+_TRY_ACQUIRE = _TRY_FUNCTION + """
+return try_acquire(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4])
 """
 
 _LEAVE = """
@@ -168,32 +179,36 @@ class RedisTicketLockStore(LockStore):
         """Wait for our turn in the conversation's queue and take the lock."""
         keys = self._keys(conversation_id)
         idle_ms = self.lifetime_ms + self.heartbeat_ms
-        queue = [keys["ticket"], keys["queue"], keys["alive"]]
-        token = await self._eval(_ENQUEUE, queue, uuid.uuid4().hex, self.heartbeat_ms, idle_ms)
+        token, state = await self._enqueue_and_try(keys, idle_ms)
         deadline = asyncio.get_running_loop().time() + self.wait_seconds
         delay = self.poll_seconds
         try:
-            while True:
-                state = await self._eval(
-                    _TRY_ACQUIRE, [keys["lock"], keys["queue"], keys["alive"]],
-                    token, self.lifetime_ms, self.heartbeat_ms, idle_ms,
-                )
-                if state == 1:
-                    return token
-                if state == -1:
-                    logger.warning("lock ticket of %s lapsed; queueing again",
-                                   redact(conversation_id))
-                    token = await self._eval(
-                        _ENQUEUE, queue, uuid.uuid4().hex, self.heartbeat_ms, idle_ms)
+            while state != 1:
                 if asyncio.get_running_loop().time() > deadline:
                     raise LockWaitTimeout(
                         f"waited {self.wait_seconds:.0f}s for earlier turns of the conversation"
                     )
                 await asyncio.sleep(delay)
                 delay = min(delay * 1.5, 0.025)
+                state = await self._eval(
+                    _TRY_ACQUIRE, [keys["lock"], keys["queue"], keys["alive"]],
+                    token, self.lifetime_ms, self.heartbeat_ms, idle_ms,
+                )
+                if state == -1:
+                    logger.warning("lock ticket of %s lapsed; queueing again",
+                                   redact(conversation_id))
+                    token, state = await self._enqueue_and_try(keys, idle_ms)
+            return token
         except BaseException:
             await asyncio.shield(self._leave(keys, token))
             raise
+
+    async def _enqueue_and_try(self, keys: dict[str, str], idle_ms: int) -> tuple[str, int]:
+        token, state = await self._eval(
+            _ENQUEUE_AND_TRY, [keys["ticket"], keys["queue"], keys["alive"], keys["lock"]],
+            uuid.uuid4().hex, self.heartbeat_ms, idle_ms, self.lifetime_ms,
+        )
+        return token, int(state)
 
     async def _leave(self, keys: dict[str, str], token: str) -> None:
         try:

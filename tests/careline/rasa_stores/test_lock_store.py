@@ -60,6 +60,46 @@ async def test_waiters_are_served_in_arrival_order(redis_prefix: str) -> None:
     await store.close()
 
 
+async def test_an_uncontended_turn_takes_its_lock_in_one_round_trip(
+        redis_prefix: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = _store(redis_prefix)
+    calls: list[str] = []
+    evaluate = store._eval
+
+    async def counted(script: str, keys: list[str], *args: object) -> object:
+        calls.append(script)
+        return await evaluate(script, keys, *args)
+
+    monkeypatch.setattr(store, "_eval", counted)
+    token = await store.acquire("c1")
+    assert len(calls) == 1
+    client = redis.Redis.from_url(LOCAL_REDIS, decode_responses=True)
+    assert client.get(f"{redis_prefix}:c1:lock") == token
+    assert client.zcard(f"{redis_prefix}:c1:queue") == 0  # the holder left the queue
+    assert await store.release("c1", token) is True
+    await store.close()
+
+
+async def test_a_waiter_whose_ticket_was_dropped_queues_again(redis_prefix: str) -> None:
+    store = _store(redis_prefix)
+    holder = await store.acquire("c1")
+    client = redis.Redis.from_url(LOCAL_REDIS, decode_responses=True)
+    queue = f"{redis_prefix}:c1:queue"
+    waiter = asyncio.create_task(store.acquire("c1"))
+    deadline = asyncio.get_running_loop().time() + 10
+    while client.zcard(queue) == 0:
+        assert asyncio.get_running_loop().time() < deadline, "waiter never queued"
+        await asyncio.sleep(0.01)
+    client.delete(queue)  # as if another replica had presumed the waiter dead
+    await asyncio.sleep(0.1)  # it notices, takes a new ticket and waits again
+    assert client.zcard(queue) == 1
+    assert not waiter.done()
+    await store.release("c1", holder)
+    token = await asyncio.wait_for(waiter, 10)
+    assert client.get(f"{redis_prefix}:c1:lock") == token
+    await store.close()
+
+
 async def test_a_waiter_killed_in_the_queue_does_not_block_it(redis_prefix: str) -> None:
     store = _store(redis_prefix, wait_seconds=20)
     holder = await store.acquire("conversation-1")
