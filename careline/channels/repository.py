@@ -12,7 +12,7 @@ and SQLite (3.24 and later).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Sequence
 
 from sqlalchemy import DateTime, bindparam, select, text
 from sqlalchemy.engine import Row
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
 from careline.channels.models import ConversationRoute, Delivery, InboundMessage
-from careline.channels.schemas import STATUS_ORDER
+from careline.channels.schemas import STATUS_ORDER, DeliveryRecord
 
 
 def _sql(statement: str, *moments: str) -> TextClause:
@@ -102,18 +102,18 @@ def latest_route(*, session: Session, sender_id: str) -> Optional[ConversationRo
     return session.execute(query).scalars().first()
 
 
-def record_send(*, session: Session, message_sid: Optional[str], channel: str,
-                to_address: str, status: str, attempts: int, sender_id: Optional[str],
-                error_code: Optional[str], error_message: Optional[str],
-                at: datetime) -> None:
-    """Record one send; a status callback that raced ahead keeps its (newer) status.
+def record_sends(*, session: Session, records: Sequence[DeliveryRecord], at: datetime) -> None:
+    """Record sends (one, or a turn's replies) with the one upsert, run for each; a status
+    callback that raced ahead keeps its (newer) status, the send adds attempts and sender.
 
     Sends that never reached Twilio have no SID; NULLs never clash, so each is a row.
     """
-    session.execute(_RECORD_SEND, {
-        "message_sid": message_sid, "channel": channel, "sender_id": sender_id,
-        "to_address": to_address, "status": status, "error_code": error_code,
-        "error_message": error_message, "attempts": attempts, "at": at})
+    if not records:  # an empty executemany would run the statement once, unbound
+        return
+    session.execute(_RECORD_SEND, [{
+        "message_sid": r.message_sid, "channel": r.channel, "sender_id": r.sender_id,
+        "to_address": r.to_address, "status": r.status, "error_code": r.error_code,
+        "error_message": r.error_message, "attempts": r.attempts, "at": at} for r in records])
 
 
 def record_status(*, session: Session, message_sid: str, channel: str, to_address: str,

@@ -75,8 +75,9 @@ class TwilioSender:
                    sender_id: Optional[str] = None, record: bool = True) -> DeliveryRecord:
         """Send to the E.164 number ``to``; never raises for Twilio or network errors.
 
-        ``record=False`` leaves storing the outcome to the caller (bulk senders
-        store a batch in one transaction, see ``careline.channels.outbound``).
+        ``record=False`` leaves storing the outcome to the caller: bulk senders
+        store a batch in one transaction (``careline.channels.outbound``), a turn
+        its replies after its last one (``careline.channels.twilio_output``).
         """
         fields: dict[str, object] = {"to": twilio_address(self.identity.channel, to),
                                      "status_callback": self.status_callback(), **self._origin()}

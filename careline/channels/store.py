@@ -83,14 +83,17 @@ class ChannelStore:
 
         Returns the send's own outcome, as stored.
         """
+        record = DeliveryRecord(message_sid=message_sid, channel=channel, sender_id=sender_id,
+                                to_address=to_address, status=status, error_code=error_code,
+                                error_message=error_message, attempts=attempts)
+        self.record_deliveries([record])
+        return record
+
+    def record_deliveries(self, records: Sequence[DeliveryRecord]) -> None:
+        """Record sends in one transaction (a turn's replies, see ``twilio_output``); as
+        for one, a status callback that raced ahead keeps its (newer) status."""
         with session_scope(self._engine) as session:
-            repository.record_send(session=session, message_sid=message_sid, channel=channel,
-                                   to_address=to_address, status=status, attempts=attempts,
-                                   sender_id=sender_id, error_code=error_code,
-                                   error_message=error_message, at=utcnow())
-        return DeliveryRecord(message_sid=message_sid, channel=channel, sender_id=sender_id,
-                              to_address=to_address, status=status, error_code=error_code,
-                              error_message=error_message, attempts=attempts)
+            repository.record_sends(session=session, records=records, at=utcnow())
 
     def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
                       error_message: Optional[str], channel: str, to_address: str) -> bool:

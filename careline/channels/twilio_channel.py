@@ -2,7 +2,8 @@
 
 A webhook is checked (signature, duplicate ``MessageSid``), acknowledged at once
 with empty TwiML, and its turn runs in a background task; Rasa's lock store
-serialises turns of one conversation. Replies go out through the REST API.
+serialises turns of one conversation. Replies go out through the REST API; a
+turn's deliveries are recorded in one write after its last reply (``twilio_output``).
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class TwilioChannel(InputChannel):
                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
         key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output_class(sender=self.sender, store=self.store, address=key.address,
-                                   limit=self.limit)
+                                   limit=self.limit, per_turn=True)
         try:
             previous = await run_blocking(functools.partial(
                 self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
@@ -182,6 +183,8 @@ class TwilioChannel(InputChannel):
         except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
             logger.exception("%s turn for %s failed", self.kind, key.sender_id)
             await output.send_text_message(key.sender_id, APOLOGY)
+        finally:  # the turn's deliveries in one write, after its last reply (twilio_output)
+            await output.flush_deliveries()
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:

@@ -1,4 +1,18 @@
-"""Rasa output channels for SMS and WhatsApp: split, numbered options, window, records."""
+"""Rasa output channels for SMS and WhatsApp: split, numbered options, window, records.
+
+Every send is recorded in ``channel_deliveries``. Outside a turn (desk replies,
+notices) each is recorded as it goes. Inside a turn (``per_turn``) the records
+wait and :meth:`TwilioOutput.flush_deliveries` stores them in one transaction
+after the turn's last reply: recording each at once cost a thread hop, a pool
+checkout with pre-ping and a commit between one reply (or action) and the next,
+about 1.6 times a turn, in latency and CPU on the loop that answers customers.
+
+The price is a crash window: a process that dies mid-turn loses the records of
+the replies it sent. Twilio's status callbacks upsert the row by MessageSid
+anyway (``repository.record_status``), so such a delivery is still recorded,
+without its conversation; and a callback that arrives before the turn's write
+keeps its newer status (``repository.record_sends``).
+"""
 
 from __future__ import annotations
 
@@ -13,6 +27,7 @@ from rasa.core.channels.channel import OutputChannel
 from careline.channels.rendering import (
     CHANNEL_LIMITS, choices_from_buttons, numbered_options, split_text,
 )
+from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import TwilioSender
 from careline.channels.store import ChannelStore, utcnow
 from careline.db.session import run_blocking
@@ -37,11 +52,39 @@ class TwilioOutput(OutputChannel):
         return cls.kind
 
     def __init__(self, *, sender: TwilioSender, store: ChannelStore,
-                 address: Optional[str] = None, limit: Optional[int] = None) -> None:
+                 address: Optional[str] = None, limit: Optional[int] = None,
+                 per_turn: bool = False) -> None:
         self.sender = sender
         self.store = store
         self.address = address
         self.limit = limit or CHANNEL_LIMITS[self.kind]
+        #: ``per_turn``: the sends not stored yet, for :meth:`flush_deliveries`.
+        self._unstored: Optional[List[DeliveryRecord]] = [] if per_turn else None
+
+    def _keep(self, record: DeliveryRecord) -> None:
+        if self._unstored is not None and not record.stored:
+            self._unstored.append(record)
+
+    async def flush_deliveries(self) -> None:
+        """End the turn: store its deliveries in one transaction. Later sends through this
+        output (a reminder Rasa scheduled with it) are recorded at once. A failure is
+        logged with the MessageSids, not raised: the customer has had the replies."""
+        records, self._unstored = self._unstored or [], None
+        if not records:
+            return
+        try:
+            await run_blocking(functools.partial(self.store.record_deliveries, records))
+        except Exception:  # noqa: BLE001 - never into the customer's path
+            logger.exception("%s: %d deliveries not recorded (MessageSids %s); status "
+                             "callbacks record those sent, without their conversation",
+                             self.kind, len(records),
+                             ", ".join(r.message_sid or "(not sent)" for r in records))
+
+    async def _send(self, **fields: Any) -> None:
+        self._keep(await self.sender.send(record=self._unstored is None, **fields))
+
+    async def _refuse(self, **fields: Any) -> None:
+        self._keep(await self.sender.refuse(record=self._unstored is None, **fields))
 
     async def _address_for(self, recipient_id: str) -> Optional[str]:
         if self.address:
@@ -51,11 +94,11 @@ class TwilioOutput(OutputChannel):
         if route is None:
             logger.warning("no %s route for conversation %s; message dropped and recorded",
                            self.kind, recipient_id)
-            await self.sender.refuse(to="unknown", reason="no route to the customer",
-                                     sender_id=recipient_id)
+            await self._refuse(to="unknown", reason="no route to the customer",
+                               sender_id=recipient_id)
             return None
         if self.kind == "whatsapp" and utcnow() - route.last_inbound_at > WHATSAPP_WINDOW:
-            await self.sender.refuse(
+            await self._refuse(
                 to=route.address, sender_id=recipient_id,
                 reason="WhatsApp 24-hour window closed: only approved templates may be sent")
             return None
@@ -66,7 +109,7 @@ class TwilioOutput(OutputChannel):
         if address is None:
             return
         for part in split_text(text, self.limit):
-            await self.sender.send(to=address, body=part, sender_id=recipient_id)
+            await self._send(to=address, body=part, sender_id=recipient_id)
 
     async def send_text_with_buttons(self, recipient_id: Text, text: Text,
                                      buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
@@ -79,7 +122,7 @@ class TwilioOutput(OutputChannel):
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         address = await self._address_for(recipient_id)
         if address is not None:
-            await self.sender.send(to=address, media_url=image, sender_id=recipient_id)
+            await self._send(to=address, media_url=image, sender_id=recipient_id)
 
     async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
                                **kwargs: Any) -> None:
@@ -89,7 +132,7 @@ class TwilioOutput(OutputChannel):
             return
         if json_message.get("content_sid"):
             variables = json_message.get("content_variables")
-            await self.sender.send(
+            await self._send(
                 to=address, content_sid=str(json_message["content_sid"]),
                 content_variables=json.dumps(variables) if variables else None,
                 sender_id=recipient_id)

@@ -12,8 +12,10 @@ import pytest
 import requests
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.channels.store import ChannelStore
 from careline.channels.twilio_channel import APOLOGY
 from careline.channels.twilio_webhook import SIGNATURE_HEADER
+from careline.db.session import get_engine
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
 
@@ -75,6 +77,24 @@ def test_a_signed_message_is_acknowledged_with_empty_twiml_and_answered(
     [event] = _user_events(careline_stack, number)
     assert event["input_channel"] == "sms"
     assert event["metadata"]["channel"] == "sms" and event["metadata"]["address"] == number
+
+
+def test_a_turns_replies_are_recorded_with_their_conversation_and_sids(
+        careline_stack: CarelineStack):
+    """Recorded after the turn's last reply; a status callback may have made the row before,
+    without the conversation, which the turn's record then fills in."""
+    number = random_mobile()
+    asyncio.run(careline_stack.phone("sms", number).send(PhoneMessage(text="hi")))
+    _eventually(lambda: _bodies(careline_stack, number))
+    store = ChannelStore(get_engine(careline_stack.database_url))
+
+    def recorded() -> dict:
+        sids = {m["sid"] for m in careline_stack.standin_messages(number)}
+        held = {d.message_sid: d.sender_id for d in store.deliveries(to_address=number)}
+        return held if held == {sid: number for sid in sids} else {}
+
+    assert _eventually(recorded)
+    assert _user_events(careline_stack, number)  # the conversation the records name
 
 
 def test_a_duplicate_message_sid_is_processed_once(careline_stack: CarelineStack):

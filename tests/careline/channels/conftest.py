@@ -1,4 +1,4 @@
-"""Channel tests' fixtures: a migrated SQLite database and the Twilio stand-in, both real."""
+"""Channel tests' fixtures: migrated databases (SQLite, PostgreSQL) and the Twilio stand-in."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
 from careline.channels.store import ChannelStore
@@ -44,6 +45,27 @@ def database(tmp_path: Path, migrated_template: Path,
 @pytest.fixture()
 def store(database: Engine) -> ChannelStore:
     return ChannelStore(database)
+
+
+CHANNEL_TABLES = ("channel_inbound_messages", "channel_routes", "channel_deliveries")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def backend_engine(request: pytest.FixtureRequest, database: Engine) -> Iterator[Engine]:
+    """A fresh SQLite file, or the shared test PostgreSQL emptied afterwards: the channel
+    writes are upserts whose behaviour each backend must show."""
+    if request.param == "sqlite":
+        yield database
+        return
+    engine = request.getfixturevalue("postgres_db").engine
+    yield engine
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {', '.join(CHANNEL_TABLES)}"))
+
+
+@pytest.fixture()
+def backend_store(backend_engine: Engine) -> ChannelStore:
+    return ChannelStore(backend_engine)
 
 
 @pytest.fixture()

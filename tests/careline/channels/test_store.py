@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
-from sqlalchemy import text
-from sqlalchemy.engine import Engine
 
 from careline.channels.schemas import Choice
 from careline.channels.store import ChannelStore
 
-CHANNEL_TABLES = ("channel_inbound_messages", "channel_routes", "channel_deliveries")
 
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def store(request: pytest.FixtureRequest, database: Engine) -> Iterator[ChannelStore]:
-    """A store on a fresh SQLite file, or on the shared test PostgreSQL emptied afterwards."""
-    if request.param == "sqlite":
-        yield ChannelStore(database)
-        return
-    engine = request.getfixturevalue("postgres_db").engine
-    yield ChannelStore(engine)
-    with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {', '.join(CHANNEL_TABLES)}"))
+@pytest.fixture()
+def store(backend_store: ChannelStore) -> ChannelStore:
+    return backend_store
 
 
 def test_a_message_sid_is_claimed_once_and_retries_counted(store: ChannelStore):
