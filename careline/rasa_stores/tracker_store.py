@@ -14,7 +14,10 @@
   (pre-ping, query, commit) stalled every conversation of the replica.
 * Save knows how many events the tracker was loaded with, instead of Rasa's extra
   COUNT query over the conversation's events on every save (it grew with the
-  conversation). Trackers that were not loaded here fall back to Rasa's count.
+  conversation). A tracker Rasa creates for a conversation the store has no events of
+  starts at 0; trackers that were not loaded or created here fall back to Rasa's count.
+* New events are written with one executemany insert (batched by psycopg2), not one
+  ORM object per event and a unit-of-work flush.
 """
 
 from __future__ import annotations
@@ -31,6 +34,7 @@ from typing import Any, Callable, Iterable, Optional, TypeVar
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -148,6 +152,24 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
         log_turn(tracker.sender_id, new_events)
 
+    async def create_tracker(
+        self, sender_id: str, append_action_listen: bool = True
+    ) -> DialogueStateTracker:
+        """Rasa's create_tracker, with the new tracker known to have no stored events.
+
+        Rasa calls it only when retrieve (or retrieve_full_tracker) found no events: the
+        latest-session query returns at least the latest session start (or, with none,
+        every event), so it is empty only when the conversation has no events at all.
+        The first save then needs no COUNT. Not in init_tracker: Rasa's
+        deserialise_tracker also builds trackers with it and replays stored events.
+        """
+        tracker = self.init_tracker(sender_id)
+        setattr(tracker, _STORED_EVENTS, 0)
+        if append_action_listen:
+            tracker.update(ActionExecuted(ACTION_LISTEN_NAME))
+        await self.save(tracker)
+        return tracker
+
     def _write(self, tracker: DialogueStateTracker) -> list[Event]:
         """Insert the events the database does not have yet; returns them."""
         with self.session_scope() as session:
@@ -156,19 +178,25 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
                 new_events = list(self._additional_events(session, tracker))
             else:
                 new_events = list(itertools.islice(tracker.events, stored, None))
-            for event in new_events:
-                data = event.as_dict()
-                session.add(self.SQLEvent(
-                    sender_id=tracker.sender_id,
-                    type_name=event.type_name,
-                    timestamp=data.get("timestamp"),
-                    intent_name=data.get("parse_data", {}).get("intent", {}).get("name"),
-                    action_name=data.get("name"),
-                    data=json.dumps(data),
-                ))
+            if new_events:
+                rows = [_event_row(tracker.sender_id, event) for event in new_events]
+                session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
         setattr(tracker, _STORED_EVENTS, len(tracker.events))
         return new_events
+
+
+def _event_row(sender_id: str, event: Event) -> dict[str, Any]:
+    """The events table's columns for one event, as Rasa's SQL store fills them."""
+    data = event.as_dict()
+    return {
+        "sender_id": sender_id,
+        "type_name": event.type_name,
+        "timestamp": data.get("timestamp"),
+        "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
+        "action_name": data.get("name"),
+        "data": json.dumps(data),
+    }
 
 
 def log_turn(sender_id: str, new_events: list[Event]) -> None:
