@@ -12,7 +12,8 @@ broker publishes persistent messages to a durable queue (``CARELINE_EVENT_QUEUE`
 behind a fanout exchange. When RabbitMQ is unreachable Pika keeps the unpublished
 events in the process's memory and republishes them on reconnect, logging an error
 for each failed publish; the tracker store (written before publishing) stays the
-record of truth. See docs/production.md, "Fault behaviour".
+record of truth. See docs/production.md, "Fault behaviour". :class:`QuietPikaEventBroker`
+is Rasa's Pika broker without a deep copy of every event for a debug line that is off.
 """
 
 from __future__ import annotations
@@ -22,9 +23,11 @@ import logging
 from typing import Any, Optional
 from urllib.parse import unquote, urlsplit
 
+import structlog
 from rasa.core.brokers.broker import EventBroker
-from rasa.core.brokers.pika import PikaEventBroker
+from rasa.core.brokers.pika import RABBITMQ_EXCHANGE, PikaEventBroker, structlogger
 from rasa.core.brokers.sql import SQLEventBroker
+from rasa.shared.core.events import remove_parse_data
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
@@ -49,13 +52,60 @@ class CarelineEventBroker(EventBroker):
             database = make_url(events_db_url(settings)).database
             return EmbeddedEventBroker(database)
         host, credentials = _split_credentials(url)
-        broker = PikaEventBroker(
+        broker = QuietPikaEventBroker(
             host, queues=[settings.event_queue],
             connection_attempts=3, retry_delay_in_seconds=1, event_loop=event_loop,
             **credentials,
         )
         await broker.connect()
         return broker
+
+
+class QuietPikaEventBroker(PikaEventBroker):
+    """Rasa's Pika broker; the event's reduced copy is made only for a log line that is on.
+
+    Rasa deep-copies every event (``remove_parse_data``) before publishing, for a debug
+    line that is off in production: about 5% of the process's interpreter time.
+    """
+
+    async def _publish(
+        self, event: dict[str, Any], headers: Optional[dict[str, str]] = None
+    ) -> None:
+        if self._exchange is None:
+            return
+        try:
+            await self._exchange.publish(self._message(event, headers), "")
+            if _debug_logged():
+                structlogger.debug(
+                    "pika.events.publish",
+                    event_info="Logging a reduced version of the Pika event",
+                    rabbitmq_exchange=RABBITMQ_EXCHANGE, host=self.host,
+                    rasa_event=remove_parse_data(event),
+                )
+        except Exception:
+            structlogger.error(
+                "pika.events.publish.failed",
+                event_info="Logging a reduced version of the failed Pika event",
+                host=self.host, rasa_event=remove_parse_data(event),
+            )
+            if self.should_keep_unpublished_messages:
+                self._unpublished_events.append(event)
+            if self.raise_on_failure:
+                self.close()  # type: ignore[unused-coroutine]  # as Rasa: never awaited
+                raise
+
+
+#: What a structlog logger filtering out debug lines has for ``debug``: a do-nothing.
+_DEBUG_DROPPED = structlog.make_filtering_bound_logger(logging.INFO).debug
+
+
+def _debug_logged() -> bool:
+    """Whether structlog, as configured now, could print a debug line.
+
+    Rasa configures a level-filtering logger whose ``debug`` does nothing below its level;
+    any other configuration (or none, which prints everything) counts as on.
+    """
+    return structlog.get_config()["wrapper_class"].debug is not _DEBUG_DROPPED
 
 
 class EmbeddedEventBroker(SQLEventBroker):
