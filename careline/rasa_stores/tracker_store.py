@@ -16,6 +16,7 @@
   COUNT query over the conversation's events on every save (it grew with the
   conversation). A tracker Rasa creates for a conversation the store has no events of
   starts at 0; trackers that were not loaded or created here fall back to Rasa's count.
+  A save with nothing new (each new conversation's first, empty one) sends nothing.
 * New events are written with one executemany insert (batched by psycopg2), not one
   ORM object per event and a unit-of-work flush.
 """
@@ -147,6 +148,8 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
 
     @_loud("save")
     async def save(self, tracker: DialogueStateTracker) -> None:
+        if getattr(tracker, _STORED_EVENTS, None) == len(tracker.events):
+            return  # nothing new (Rasa saves each new conversation's empty tracker): no round trip
         new_events = await self._off_loop(functools.partial(self._write, tracker))
         if self.event_broker is not None:
             await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
