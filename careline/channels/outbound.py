@@ -19,6 +19,7 @@ one transaction per batch instead of one per message.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -26,11 +27,10 @@ from typing import Mapping, Optional, Sequence
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careline.channels.conversation_key import customer_sender_id
-from careline.channels.models import ConversationRoute, Delivery
+from careline.channels.models import ConversationRoute
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import SenderIdentity, TwilioSender
@@ -126,25 +126,6 @@ def _whatsapp_windows(*, session: Session, customer_ids: set[int]) -> dict[int, 
     return found
 
 
-def store_deliveries(*, session: Session, records: Sequence[DeliveryRecord],
-                     at: datetime) -> None:
-    """Store sent/refused parts in bulk; a status callback that raced ahead keeps its status."""
-    sids = [r.message_sid for r in records if r.message_sid]
-    existing = {row.message_sid: row for start in range(0, len(sids), _CHUNK)
-                for row in session.execute(select(Delivery).where(
-                    Delivery.message_sid.in_(sids[start:start + _CHUNK]))).scalars()}
-    for record in records:
-        row = existing.get(record.message_sid) if record.message_sid else None
-        if row is not None:
-            row.attempts, row.sender_id, row.updated_at = record.attempts, record.sender_id, at
-            continue
-        session.add(Delivery(
-            message_sid=record.message_sid, channel=record.channel, sender_id=record.sender_id,
-            to_address=record.to_address, status=record.status, error_code=record.error_code,
-            error_message=record.error_message, attempts=record.attempts, created_at=at,
-            updated_at=at))
-
-
 class Outbound:
     """The outbound door, kept open: one sender per channel, contacts looked up in bulk.
 
@@ -235,20 +216,8 @@ class Outbound:
     async def flush(self) -> int:
         """Store the deliveries sent since the last flush, in one transaction; returns how many."""
         records, self._unstored = self._unstored, []
-        if not records:
-            return 0
-
-        def write() -> None:
-            for attempt in range(2):
-                try:
-                    with session_scope(self._engine) as session:
-                        store_deliveries(session=session, records=records, at=utcnow())
-                    return
-                except IntegrityError:  # a status callback inserted one meanwhile
-                    if attempt:
-                        raise
-
-        await run_blocking(write)
+        if records:
+            await run_blocking(functools.partial(self._store.record_deliveries, records))
         return len(records)
 
     async def close(self) -> None:

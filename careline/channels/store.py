@@ -90,7 +90,7 @@ class ChannelStore:
         return record
 
     def record_deliveries(self, records: Sequence[DeliveryRecord]) -> None:
-        """Record sends in one transaction (a turn's replies, see ``twilio_output``); as
+        """Record sends in one transaction (a turn's replies, a batch of notices); as
         for one, a status callback that raced ahead keeps its (newer) status."""
         with session_scope(self._engine) as session:
             repository.record_sends(session=session, records=records, at=utcnow())
