@@ -205,11 +205,12 @@ class ActionAskSecurityCode(Action):
             return []
         service = identity_service()
         try:
-            if await service.lockout(customer_id=int(customer_id), purpose=SECOND_FACTOR):
-                return stop_paused(dispatcher)
             if await service.has_pin(customer_id=int(customer_id)):
+                if await service.lockout(customer_id=int(customer_id), purpose=SECOND_FACTOR):
+                    return stop_paused(dispatcher)
                 dispatcher.utter_message(response="utter_ask_pin")
                 return [SlotSet("second_factor_method", "pin")]
+            # send_code checks the lockout itself (and then sends nothing)
             delivery = await service.send_code(customer_id=int(customer_id),
                                                purpose=SECOND_FACTOR)
         except Exception:
