@@ -137,18 +137,18 @@ class IdentityService:
     async def _warn(self, lockout: Lockout, what: str) -> None:
         """Who and until when, with the account number masked; never what was tried."""
         try:
-            profile = await run_blocking(functools.partial(
-                self._profiles.get_profile, customer_id=lockout.customer_id, interactions=0))
-            account = mask_account(profile.customer.account_number)
+            customer = await run_blocking(functools.partial(
+                self._profiles.get_customer, customer_id=lockout.customer_id))
+            account = mask_account(customer.account_number)
         except CustomerNotFound:
             account = "unknown"
         logger.warning("%s for %s: customer %s (account %s) until %s", what, lockout.purpose,
                        lockout.customer_id, account, lockout.until.isoformat(timespec="seconds"))
 
     async def has_pin(self, *, customer_id: int) -> bool:
-        profile = await run_blocking(functools.partial(
-            self._profiles.get_profile, customer_id=customer_id, interactions=0))
-        return profile.customer.has_pin
+        customer = await run_blocking(functools.partial(
+            self._profiles.get_customer, customer_id=customer_id))
+        return customer.has_pin
 
 
 def number_on_file(profile: UnifiedProfile) -> Optional[str]:

@@ -149,6 +149,12 @@ class ProfileService:
             return silos.crm.verify_pin(customer_id=customer_id, pin=pin)
 
     # --- reads ---------------------------------------------------------------------------------
+    def get_customer(self, *, customer_id: int) -> CustomerInfo:
+        """The CRM record alone (account, identities, whether a PIN is set): one query, where
+        the unified profile reads every silo."""
+        with self._read() as silos:
+            return self._customer(silos, customer_id)
+
     def get_profile(self, *, customer_id: int, interactions: int = 5) -> UnifiedProfile:
         with self._read() as silos:
             customer = self._customer(silos, customer_id)

@@ -69,8 +69,14 @@ def test_unified_profile_joins_every_silo(service, demo):
     assert profile.open_cases == ()
 
 
+def test_the_crm_record_alone_is_the_profiles_customer(service, demo):
+    customer = service.get_customer(customer_id=demo["Priya"])
+    assert customer == service.get_profile(customer_id=demo["Priya"]).customer
+    assert customer.has_pin and customer.account_number.startswith("CL")
+
+
 def test_unknown_customer_ids_raise_not_found(service):
-    for call in (service.get_profile, service.balance, service.explain_bill,
+    for call in (service.get_customer, service.get_profile, service.balance, service.explain_bill,
                  service.outages_for_customer, service.recommend_plan,
                  service.arrangement_eligibility, service.recent_interactions):
         with pytest.raises(CustomerNotFound):
