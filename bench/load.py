@@ -10,12 +10,15 @@ is read from their unified profile. For each target and channel it prints p50/p9
 turn latency, messages/s and errors at 20 and 100 conversations, the saturation
 throughput (customers with no think time), the CPU milliseconds per message of every
 process in each phase (steadier than latency on a busy machine) and the resident
-memory of every process. Targets: the plain bot (one `rasa run`, Rasa defaults, REST
-only: it has no Twilio channel of its own that stays off Twilio's cloud), then
+memory of every process. Targets: the plain bot (one `rasa run`, Rasa defaults, over REST
+and over SMS through Rasa's own Twilio channel, whose real twilio client
+`bench/plain_twilio/sitecustomize.py` aims at the same stand-in), then
 `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind nginx on
 the local PostgreSQL, Redis and RabbitMQ, plus the receipts service and the Twilio
 stand-in), each on fresh databases with a seeded profile store. Ratios compare Careline
-with the plain bot at the same load. The 1-minute load average is printed at start, per
+with the plain bot at the same load: over REST, and over the plain bot's Twilio channel
+(SMS; Rasa serves WhatsApp with the same channel code, so WhatsApp is compared with it
+too). The 1-minute load average is printed at start, per
 target and at the end.
 
 Environment (defaults: about 20 minutes on 2 cores with the models cached;
@@ -58,6 +61,8 @@ from careline.runtime.supervisor import Supervisor
 from careline.settings import PROJECT_ROOT, Settings
 
 PLAIN_PROJECT = Path(__file__).resolve().parent / "plain_rasa"
+#: Holds the sitecustomize that sends the plain bot's twilio requests to the stand-in.
+PLAIN_TWILIO_SHIM = Path(__file__).resolve().parent / "plain_twilio"
 SERVER = "postgresql://postgres@127.0.0.1:5432"
 #: After a handoff the bot stays silent (a person answers), so the handoff story ends there.
 SCENARIOS: dict[str, tuple[str, ...]] = {
@@ -117,6 +122,13 @@ class Target:
     numbers: dict[str, Iterator[str]] = field(default_factory=dict)
     #: Replies each (channel, scenario) step gets, learnt before timing starts.
     replies: dict[tuple[str, str], tuple[int, ...]] = field(default_factory=dict)
+    #: The target's name for a bench channel's webhook (the plain bot: Rasa's "twilio").
+    webhooks: dict[str, str] = field(default_factory=dict)
+
+    def phone(self, channel: str) -> Phone:
+        """A new customer on ``channel``, posting to this target's webhook for it."""
+        return Phone(settings=self.settings, channel=self.webhooks.get(channel, channel),
+                     number=next(self.numbers[channel]), server_url=self.url)
 
 
 def bench_numbers(offset: int) -> Iterator[str]:
@@ -160,10 +172,12 @@ async def _waited(session: aiohttp.ClientSession, target: Target, to: str,
 
 
 async def _twilio_turn(session: aiohttp.ClientSession, target: Target, phone: Phone, text: str,
-                       seen: int, expected: Optional[int],
-                       quiet: float = QUIET_SECONDS) -> tuple[bool, int, float]:
+                       seen: int, expected: Optional[int], quiet: float = QUIET_SECONDS,
+                       first_wait: float = REPLY_TIMEOUT) -> tuple[bool, int, float]:
     """Post a signed webhook and wait for the turn's replies: ``expected`` of them, or, when
-    the count is not known (None), until ``quiet`` seconds pass without another. Returns
+    the count is not known (None), the first for up to ``first_wait`` seconds and then until
+    ``quiet`` seconds pass without another. A step learnt to get no reply (the plain bot's
+    silence) fails as soon as the webhook answers, as an empty REST reply does. Returns
     (ok, messages seen so far, loop time the last reply arrived)."""
     loop = asyncio.get_running_loop()
     form = phone.webhook_form(PhoneMessage(text=text))
@@ -172,9 +186,10 @@ async def _twilio_turn(session: aiohttp.ClientSession, target: Target, phone: Ph
         async with session.post(phone.server_url + phone.path, data=form,
                                 headers={"X-Twilio-Signature": phone.signature(form)}) as reply:
             await reply.read()
-        if reply.status != 200:
+        if reply.status // 100 != 2 or expected == 0:  # Rasa's Twilio channel answers 204
             return False, seen, loop.time()
-        found = await _waited(session, target, address, seen + (expected or 1), REPLY_TIMEOUT)
+        found = await _waited(session, target, address, seen + (expected or 1),
+                              first_wait if expected is None else REPLY_TIMEOUT)
         finished = loop.time()
         if expected is None:
             while len(more := await _waited(session, target, address, len(found) + 1,
@@ -194,9 +209,7 @@ async def _customer(session: aiohttp.ClientSession, target: Target, channel: str
     while loop.time() < stop_at:
         name = random.choice(list(SCENARIOS))
         sender = f"bench-{uuid.uuid4().hex[:12]}"
-        phone = (None if channel == "rest" else Phone(
-            settings=target.settings, channel=channel, number=next(target.numbers[channel]),
-            server_url=target.url))
+        phone = None if channel == "rest" else target.phone(channel)
         seen = 0
         for step, text in enumerate(SCENARIOS[name]):
             if loop.time() >= stop_at:
@@ -238,12 +251,11 @@ async def learn_replies(target: Target, channel: str) -> dict[tuple[str, str], t
     exactly that count."""
     async with aiohttp.ClientSession() as session:
         async def one(texts: tuple[str, ...]) -> tuple[int, ...]:
-            phone = Phone(settings=target.settings, channel=channel,
-                          number=next(target.numbers[channel]), server_url=target.url)
+            phone = target.phone(channel)
             counts, seen = [], 0
             for text in texts:
                 ok, now, _ = await _twilio_turn(session, target, phone, text, seen, None,
-                                                quiet=2.0)
+                                                quiet=2.0, first_wait=10.0)
                 if not ok:
                     print(f"  warm-up {channel} {text!r}: no proper reply", flush=True)
                 counts.append(now - seen)
@@ -296,16 +308,53 @@ def _consecutive_free(count: int) -> int:
             continue
 
 
-def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str]:
+def twilio_standin(public_url: str) -> tuple[Settings, dict[str, str], ServiceSpec]:
+    """A fresh Twilio stand-in: the settings that sign webhooks to ``public_url``, the
+    environment that points a target's twilio client at it, and its service."""
     port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CARELINE_")}
+    settings = Settings(public_url=public_url, rasa_url=public_url, twilio_standin_port=port,
+                        twilio_api_base_url=f"http://127.0.0.1:{port}",
+                        twilio_account_sid="ACbench", twilio_auth_token=uuid.uuid4().hex)
+    env = {
+        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
+        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
+        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or "",
+        "CARELINE_TWILIO_STANDIN_PORT": str(port),
+    }
+    spec = ServiceSpec(
+        name="twilio-standin",
+        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port)),
+        health_url=f"http://127.0.0.1:{port}/health")
+    return settings, env, spec
+
+
+def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
+    """The plain bot with Rasa's REST and Twilio channels (credentials written for it), and
+    a stand-in its real twilio client sends to."""
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    settings, standin_env, standin = twilio_standin(url)
+    workdir.mkdir(parents=True, exist_ok=True)
+    credentials = workdir / "credentials.yml"
+    credentials.write_text(
+        "rest:\n"
+        "twilio:\n"
+        f"  account_sid: {settings.twilio_account_sid}\n"
+        f"  auth_token: {settings.twilio_auth_token.get_secret_value()}\n"
+        f"  twilio_number: \"{settings.twilio_sms_from}\"\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
+    env.update(standin_env)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(PLAIN_TWILIO_SHIM), env.get("PYTHONPATH")) if p)
     supervisor = Supervisor(workdir / "logs", env, PLAIN_PROJECT)
-    supervisor.start([ServiceSpec(
+    supervisor.start([standin, ServiceSpec(
         name="plain-rasa",
-        argv=(sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port)),
-        health_url=f"http://127.0.0.1:{port}/",
+        argv=("env", f"PLAIN_TWILIO_API_BASE_URL={settings.twilio_api_base_url}",
+              sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port),
+              "--credentials", str(credentials)),
+        health_url=f"{url}/",
     )], timeout=900)
-    return supervisor, f"http://127.0.0.1:{port}"
+    return supervisor, url, settings
 
 
 def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
@@ -333,23 +382,9 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
         tracker_store_url=f"{SERVER}/careline_bench_tracker",
         lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue="careline_bench_events",
     )
-    standin_port = _free_port()
-    settings = Settings(public_url=plan.url, rasa_url=plan.url,
-                        twilio_standin_port=standin_port,
-                        twilio_api_base_url=f"http://127.0.0.1:{standin_port}",
-                        twilio_account_sid="ACbench", twilio_auth_token=uuid.uuid4().hex)
+    settings, standin_env, standin = twilio_standin(plan.url)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
-    base_env.update({
-        "CARELINE_PUBLIC_URL": plan.url,
-        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or "",
-        "CARELINE_TWILIO_STANDIN_PORT": str(standin_port),
-    })
-    standin = ServiceSpec(
-        name="twilio-standin",
-        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(standin_port)),
-        health_url=f"http://127.0.0.1:{standin_port}/health")
+    base_env.update(standin_env, CARELINE_PUBLIC_URL=plan.url)
     previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
     try:
         supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
@@ -414,17 +449,23 @@ def report(figures: list[TargetFigures]) -> None:
     for target in figures:
         shown = ", ".join(f"{name}={mb:.0f}" for name, mb in sorted(target.rss.items()))
         print(f"  {target.name:<12} {shown}  total={sum(target.rss.values()):.0f}")
-    print(f"\nratios against {plain.name} over REST at the same load "
-          "(p95 latency: lower is better; throughput: higher is better):")
+    print(f"\nratios against {plain.name} at the same load, over REST and over its Twilio "
+          "channel (SMS) (p95 latency: lower is better; throughput: higher is better):")
     for target in figures[1:]:
         for channel, label in target.phases:
-            ours, base = target.phases[(channel, label)], plain.phases[("rest", label)]
+            ours = target.phases[(channel, label)]
+            bases = [("REST", plain.phases.get(("rest", label)))]
+            if channel != "rest":
+                bases.append(("SMS", plain.phases.get(("sms", label))))
             if label == "saturation":
-                print(f"  {target.name:<12} {channel:<5} {label:<11} throughput "
-                      f"×{ours.rate / base.rate:.2f}")
+                shown = "  ".join(f"×{ours.rate / base.rate:.2f} (plain {name})"
+                                  for name, base in bases if base and base.rate)
+                print(f"  {target.name:<12} {channel:<5} {label:<11} throughput {shown}")
             else:
-                print(f"  {target.name:<12} {channel:<5} {label:<11} p95 "
-                      f"×{ours.percentile(95) / base.percentile(95):.2f}")
+                shown = "  ".join(
+                    f"×{ours.percentile(95) / base.percentile(95):.2f} (plain {name})"
+                    for name, base in bases if base and base.latencies)
+                print(f"  {target.name:<12} {channel:<5} {label:<11} p95 {shown}")
 
 
 def _ints(name: str, default: str) -> tuple[int, ...]:
@@ -447,9 +488,16 @@ def main() -> None:
     print(f"load average (1 min) at start: {load_average():.2f}", flush=True)
     figures = []
     plain_model = ensure_plain_model()
-    supervisor, url = start_plain(plain_model, workdir / "plain")
-    try:
-        figures.append(asyncio.run(measure("plain ×1", Target(url=url), ("rest",), supervisor,
+    supervisor, url, settings = start_plain(plain_model, workdir / "plain")
+    try:  # Rasa's Twilio channel is one webhook for SMS and WhatsApp: measured as SMS
+        plain = Target(url=url, settings=settings,
+                       standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
+                       numbers={"sms": bench_numbers(0)}, webhooks={"sms": "twilio"})
+        plain_channels = ("rest",) + (("sms",) if set(channels) - {"rest"} else ())
+        if "sms" in plain_channels:
+            plain.replies.update(asyncio.run(learn_replies(plain, "sms")))
+            print(f"plain bot's replies per scenario step: {plain.replies}", flush=True)
+        figures.append(asyncio.run(measure("plain ×1", plain, plain_channels, supervisor,
                                            phases)))
     finally:
         supervisor.stop()
