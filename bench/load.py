@@ -21,9 +21,11 @@ with the plain bot at the same load: over REST, and over the plain bot's Twilio 
 too). The 1-minute load average is printed at start, per
 target and at the end.
 
-Environment (defaults: about 20 minutes on 2 cores with the models cached;
-BENCH_LOAD_SECONDS=10 BENCH_LOAD_REPLICAS=2 is a quick check):
-BENCH_LOAD_SECONDS (per phase, 25), BENCH_LOAD_SATURATION_SECONDS (15),
+Environment (defaults: about 25 minutes on 2 cores with the models cached;
+BENCH_LOAD_SECONDS=10 BENCH_LOAD_MIN_TURNS=0 BENCH_LOAD_REPLICAS=2 is a quick check):
+BENCH_LOAD_SECONDS (per phase, 25), BENCH_LOAD_MIN_TURNS (300: a think-time phase lasts
+long enough for about that many turns, 75 s at 20 conversations),
+BENCH_LOAD_SATURATION_SECONDS (15),
 BENCH_LOAD_CONVERSATIONS ("20,100"), BENCH_LOAD_REPLICAS ("1,2"),
 BENCH_LOAD_CHANNELS ("rest,sms,whatsapp"), BENCH_LOAD_SATURATION_CUSTOMERS (16),
 BENCH_LOAD_MODEL (a Careline model to load instead of the current one),
@@ -407,10 +409,18 @@ class Phases:
     saturation_seconds: float
     saturation_customers: int
     conversations: tuple[int, ...]
+    #: A think-time phase lasts long enough for about this many turns: a p95 of 110 turns
+    #: (20 conversations for 25 s) is their sixth-slowest, and moved by ×1.5 between runs.
+    min_turns: int = 0
+
+    def load_seconds(self, conversations: int) -> float:
+        """The phase's length: ``seconds``, or longer for ``min_turns`` at light load."""
+        return max(self.seconds, self.min_turns * THINK_MEAN_SECONDS / conversations)
 
     def plan(self) -> list[tuple[str, int, float, float]]:
         """(label, customers, think, seconds) of each phase."""
-        loads = [(f"{n} conv", n, THINK_MEAN_SECONDS, self.seconds) for n in self.conversations]
+        loads = [(f"{n} conv", n, THINK_MEAN_SECONDS, self.load_seconds(n))
+                 for n in self.conversations]
         return loads + [("saturation", self.saturation_customers, 0.0,
                          self.saturation_seconds)]
 
@@ -478,7 +488,8 @@ def main() -> None:
                                                             "15")),
                     saturation_customers=int(os.environ.get("BENCH_LOAD_SATURATION_CUSTOMERS",
                                                             "16")),
-                    conversations=_ints("BENCH_LOAD_CONVERSATIONS", "20,100"))
+                    conversations=_ints("BENCH_LOAD_CONVERSATIONS", "20,100"),
+                    min_turns=int(os.environ.get("BENCH_LOAD_MIN_TURNS", "300")))
     replicas = _ints("BENCH_LOAD_REPLICAS", "1,2")
     channels = tuple(c.strip() for c in os.environ.get("BENCH_LOAD_CHANNELS",
                                                       "rest,sms,whatsapp")
