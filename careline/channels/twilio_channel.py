@@ -1,9 +1,8 @@
 """Careline's SMS and WhatsApp input channels (Rasa custom channels, see credentials.yml).
 
 A webhook is checked (signature, duplicate ``MessageSid``), acknowledged at once
-with empty TwiML, and its turn runs in a background task: the customer and their
-route are found in one thread hop (``arrival``), then Rasa's lock store serialises
-turns of one conversation. Replies go out through the REST API; a
+with empty TwiML, and its turn runs in a background task; Rasa's lock store
+serialises turns of one conversation. Replies go out through the REST API; a
 turn's deliveries are recorded in one write after its last reply (``twilio_output``).
 """
 
@@ -19,8 +18,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from careline.channels.arrival import arrive
-from careline.channels.conversation_key import CustomerKey
+from careline.channels.conversation_key import CustomerKey, resolve_customer
 from careline.channels.keywords import REPLIES, Keyword, keyword_of
 from careline.channels.rendering import CHANNEL_LIMITS, resolve_choice
 from careline.channels.schemas import TwilioInbound
@@ -164,12 +162,13 @@ class TwilioChannel(InputChannel):
 
     async def _turn(self, inbound: TwilioInbound,
                     on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
-        arrival = await arrive(channel=self.kind, raw_address=inbound.raw_from, store=self.store)
-        key = arrival.key
+        key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output_class(sender=self.sender, store=self.store, address=key.address,
                                    limit=self.limit, per_turn=True)
         try:
-            previous = arrival.route()
+            previous = await run_blocking(functools.partial(
+                self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
+                address=key.address))
             keyword = keyword_of(inbound.body, inbound.opt_out_type)
             if keyword is not None:
                 await self._honour_keyword(keyword, inbound, key, output)
