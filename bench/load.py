@@ -34,14 +34,9 @@ BENCH_LOAD_DIR (logs; default .careline/bench-load).
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import itertools
 import os
 import random
-import shutil
-import subprocess
-import sys
-import tempfile
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -49,23 +44,15 @@ from typing import Iterator, Optional
 
 import aiohttp
 
+from bench._targets import SERVER, ensure_plain_model, start_careline, start_plain
 from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
 from careline.channels.twilio_client import twilio_address
-from careline.deploy.launch import start_stack
-from careline.deploy.stack import StackPlan, ensure_postgres_database
-from careline.profile.seed.runner import seed_database
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
-from careline.runtime.model_cache import cache_dir, ensure_model
-from careline.runtime.services import ServiceSpec
 from careline.runtime.supervisor import Supervisor
 from careline.settings import PROJECT_ROOT, Settings
 
-PLAIN_PROJECT = Path(__file__).resolve().parent / "plain_rasa"
-#: Holds the sitecustomize that sends the plain bot's twilio requests to the stand-in.
-PLAIN_TWILIO_SHIM = Path(__file__).resolve().parent / "plain_twilio"
-SERVER = "postgresql://postgres@127.0.0.1:5432"
 #: After a handoff the bot stays silent (a person answers), so the handoff story ends there.
 SCENARIOS: dict[str, tuple[str, ...]] = {
     "billing": ("hi", "what's my balance", "why is my bill so high this month", "thanks"),
@@ -74,7 +61,6 @@ SCENARIOS: dict[str, tuple[str, ...]] = {
     "handoff": ("hello", "this is useless, I want to talk to a human"),
 }
 THINK_MEAN_SECONDS = 5.0
-BENCH_CUSTOMERS = 1000
 REPLY_TIMEOUT = 60.0
 #: A WhatsApp turn ends this long after its last reply (not counted in its latency): what a
 #: seeded customer is told depends on their account, so no count can be learnt beforehand.
@@ -265,135 +251,6 @@ async def learn_replies(target: Target, channel: str) -> dict[tuple[str, str], t
             return tuple(counts)
         counts = await asyncio.gather(*(one(texts) for texts in SCENARIOS.values()))
     return {(channel, name): count for name, count in zip(SCENARIOS, counts)}
-
-
-def ensure_plain_model() -> Path:
-    """Train the plain bot once into the model cache (keyed by its files and Rasa's version)."""
-    from importlib.metadata import version
-
-    digest = hashlib.sha256(f"rasa=={version('rasa')}".encode())
-    for path in sorted(p for p in PLAIN_PROJECT.rglob("*.yml")):
-        digest.update(path.read_bytes())
-    name = f"plain-{digest.hexdigest()[:16]}"
-    model = cache_dir() / f"{name}.tar.gz"
-    if not model.exists():
-        print(f"training the plain bot into {model} …", flush=True)
-        with tempfile.TemporaryDirectory() as rasa_cache:  # keep .rasa/ out of the tree
-            subprocess.run(["nice", "-n", "10", sys.executable, "-m", "rasa", "train",
-                            "--config", "config.yml", "--domain", "domain.yml", "--data",
-                            "data", "--out", str(model.parent), "--fixed-model-name", name],
-                           cwd=PLAIN_PROJECT, check=True, stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL,  # progress bars; rerun by hand on failure
-                           env={**os.environ, "RASA_CACHE_DIRECTORY": rasa_cache})
-    return model
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _consecutive_free(count: int) -> int:
-    import socket
-
-    while True:
-        base = _free_port()
-        try:
-            for offset in range(1, count):
-                with socket.socket() as probe:
-                    probe.bind(("127.0.0.1", base + offset))
-            return base
-        except OSError:
-            continue
-
-
-def twilio_standin(public_url: str) -> tuple[Settings, dict[str, str], ServiceSpec]:
-    """A fresh Twilio stand-in: the settings that sign webhooks to ``public_url``, the
-    environment that points a target's twilio client at it, and its service."""
-    port = _free_port()
-    settings = Settings(public_url=public_url, rasa_url=public_url, twilio_standin_port=port,
-                        twilio_api_base_url=f"http://127.0.0.1:{port}",
-                        twilio_account_sid="ACbench", twilio_auth_token=uuid.uuid4().hex)
-    env = {
-        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or "",
-        "CARELINE_TWILIO_STANDIN_PORT": str(port),
-    }
-    spec = ServiceSpec(
-        name="twilio-standin",
-        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port)),
-        health_url=f"http://127.0.0.1:{port}/health")
-    return settings, env, spec
-
-
-def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
-    """The plain bot with Rasa's REST and Twilio channels (credentials written for it), and
-    a stand-in its real twilio client sends to."""
-    port = _free_port()
-    url = f"http://127.0.0.1:{port}"
-    settings, standin_env, standin = twilio_standin(url)
-    workdir.mkdir(parents=True, exist_ok=True)
-    credentials = workdir / "credentials.yml"
-    credentials.write_text(
-        "rest:\n"
-        "twilio:\n"
-        f"  account_sid: {settings.twilio_account_sid}\n"
-        f"  auth_token: {settings.twilio_auth_token.get_secret_value()}\n"
-        f"  twilio_number: \"{settings.twilio_sms_from}\"\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
-    env.update(standin_env)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(PLAIN_TWILIO_SHIM), env.get("PYTHONPATH")) if p)
-    supervisor = Supervisor(workdir / "logs", env, PLAIN_PROJECT)
-    supervisor.start([standin, ServiceSpec(
-        name="plain-rasa",
-        argv=("env", f"PLAIN_TWILIO_API_BASE_URL={settings.twilio_api_base_url}",
-              sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port),
-              "--credentials", str(credentials)),
-        health_url=f"{url}/",
-    )], timeout=900)
-    return supervisor, url, settings
-
-
-def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
-    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases
-    (the profile store seeded), with the Twilio stand-in; the desk and handoff worker
-    are left out."""
-    from sqlalchemy import create_engine, text
-
-    admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:  # fresh databases: runs stay comparable
-        for name in ("careline_bench", "careline_bench_tracker"):
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
-    # the catalogue and a thousand customers, as a live profile store would hold
-    ensure_postgres_database(f"{SERVER}/careline_bench")
-    seed_database(f"{SERVER}/careline_bench", customers=BENCH_CUSTOMERS)
-    shutil.rmtree(workdir, ignore_errors=True)
-    plan = StackPlan(
-        replicas=replicas, port=_free_port(), actions_port=_free_port(),
-        rasa_base_port=_consecutive_free(replicas),
-        action_base_port=_consecutive_free(replicas), receipts_port=_free_port(),
-        data_dir=workdir, token=uuid.uuid4().hex,
-        model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path),
-        database_url=f"{SERVER}/careline_bench",
-        tracker_store_url=f"{SERVER}/careline_bench_tracker",
-        lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue="careline_bench_events",
-    )
-    settings, standin_env, standin = twilio_standin(plan.url)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
-    base_env.update(standin_env, CARELINE_PUBLIC_URL=plan.url)
-    previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
-    try:
-        supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
-    finally:
-        if previous is not None:
-            os.environ["CARELINE_PUBLIC_URL"] = previous
-    return supervisor, plan, settings
 
 
 @dataclass

@@ -8,7 +8,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench.load import PLAIN_TWILIO_SHIM
+from bench._targets import PLAIN_TWILIO_SHIM
 from tests.conftest import RunningStandin
 
 #: Rasa's channel as the plain bot runs it: one message per paragraph, sent synchronously.
