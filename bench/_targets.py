@@ -148,10 +148,5 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
     settings, standin_env, standin = twilio_standin(plan.url)
     base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
     base_env.update(standin_env, CARELINE_PUBLIC_URL=plan.url)
-    previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
-    try:
-        supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
-    finally:
-        if previous is not None:
-            os.environ["CARELINE_PUBLIC_URL"] = previous
+    supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
     return supervisor, plan, settings

@@ -9,7 +9,6 @@ use it with their own ports and servers.
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from dataclasses import dataclass
@@ -90,8 +89,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
         "CARELINE_RASA_TOKEN": plan.token,
         "CARELINE_RASA_URL": plan.url,
-        # Twilio signs the public URL: nginx's, unless the operator names the real one.
-        "CARELINE_PUBLIC_URL": os.environ.get("CARELINE_PUBLIC_URL", plan.url),
+        # Twilio signs the public URL: nginx's, unless ``base`` names the real one.
+        "CARELINE_PUBLIC_URL": env.get("CARELINE_PUBLIC_URL", plan.url),
         "PYTHONUNBUFFERED": "1",
         "SANIC_KEEP_ALIVE_TIMEOUT": str(SANIC_KEEP_ALIVE_SECONDS),
     })

@@ -89,12 +89,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         "TWILIO_API_BASE_URL": twilio.twilio_api_base_url or "",
         "CARELINE_TWILIO_STANDIN_PORT": str(twilio.twilio_standin_port),
     })
-    previous = os.environ.pop("CARELINE_PUBLIC_URL", None)  # nginx's URL is the public one
-    try:
-        supervisor = start_stack(plan, timeout=420, extra=[standin], base_env=base_env)
-    finally:
-        if previous is not None:
-            os.environ["CARELINE_PUBLIC_URL"] = previous
+    supervisor = start_stack(plan, timeout=420, extra=[standin], base_env=base_env)
     try:
         yield FaultStack(plan, supervisor, postgres, redis, rabbit, twilio)
     finally:

@@ -24,3 +24,10 @@ def test_an_embedded_store_removes_the_inherited_url():
                       {"CARELINE_LOCK_STORE_URL": "redis://elsewhere:6379/0"})
     assert "CARELINE_LOCK_STORE_URL" not in env
     assert env["CARELINE_EVENT_BROKER_URL"].startswith("amqp://")
+
+
+def test_the_public_url_is_the_callers_or_nginxs_never_one_left_in_the_process(monkeypatch):
+    monkeypatch.setenv("CARELINE_PUBLIC_URL", "https://stale.example")
+    assert environment(plan(), {})["CARELINE_PUBLIC_URL"] == "http://127.0.0.1:8080"
+    named = environment(plan(), {"CARELINE_PUBLIC_URL": "https://careline.example"})
+    assert named["CARELINE_PUBLIC_URL"] == "https://careline.example"
