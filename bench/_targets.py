@@ -17,7 +17,8 @@ from careline.deploy.launch import start_stack
 from careline.deploy.stack import StackPlan, ensure_postgres_database
 from careline.profile.seed.runner import seed_database
 from careline.runtime.model_cache import cache_dir, ensure_model
-from careline.runtime.services import ServiceSpec
+from careline.runtime.services import (ServiceSpec, standin_service,
+                                       twilio_environment)
 from careline.runtime.supervisor import Supervisor
 from careline.settings import Settings
 
@@ -78,17 +79,13 @@ def twilio_standin(public_url: str) -> tuple[Settings, dict[str, str], ServiceSp
     settings = Settings(public_url=public_url, rasa_url=public_url, twilio_standin_port=port,
                         twilio_api_base_url=f"http://127.0.0.1:{port}",
                         twilio_account_sid="ACbench", twilio_auth_token=uuid.uuid4().hex)
-    env = {
-        "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or "",
-        "CARELINE_TWILIO_STANDIN_PORT": str(port),
-    }
-    spec = ServiceSpec(
-        name="twilio-standin",
-        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port)),
-        health_url=f"http://127.0.0.1:{port}/health")
-    return settings, env, spec
+    return settings, twilio_environment(settings), standin_service(settings)
+
+
+def _environment_without_ours() -> dict[str, str]:
+    """This process's environment without Careline's and Twilio's settings: each target
+    gets its own."""
+    return {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
 
 
 def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
@@ -105,8 +102,7 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
         f"  account_sid: {settings.twilio_account_sid}\n"
         f"  auth_token: {settings.twilio_auth_token.get_secret_value()}\n"
         f"  twilio_number: \"{settings.twilio_sms_from}\"\n")
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
-    env.update(standin_env)
+    env = _environment_without_ours() | standin_env
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (str(PLAIN_TWILIO_SHIM), env.get("PYTHONPATH")) if p)
     supervisor = Supervisor(workdir / "logs", env, PLAIN_PROJECT)
@@ -146,7 +142,6 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
         lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue="careline_bench_events",
     )
     settings, standin_env, standin = twilio_standin(plan.url)
-    base_env = {k: v for k, v in os.environ.items() if not k.startswith(("CARELINE_", "TWILIO_"))}
-    base_env.update(standin_env, CARELINE_PUBLIC_URL=plan.url)
+    base_env = _environment_without_ours() | standin_env | {"CARELINE_PUBLIC_URL": plan.url}
     supervisor = start_stack(plan, timeout=900, extra=[standin], base_env=base_env)
     return supervisor, plan, settings

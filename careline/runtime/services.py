@@ -47,29 +47,40 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "CARELINE_RASA_PORT": str(settings.rasa_port),
         "CARELINE_ACTIONS_PORT": str(settings.actions_port),
         "CARELINE_DESK_PORT": str(settings.desk_port),
+        **twilio_environment(settings),
+    })
+    return env
+
+
+def twilio_environment(settings: Settings) -> dict[str, str]:
+    """Twilio's account for a child, and where its twilio client sends: locally the
+    stand-in, never Twilio's cloud."""
+    standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
+    return {
         "CARELINE_TWILIO_STANDIN_PORT": str(settings.twilio_standin_port),
         "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-    })
-    # Locally the twilio client talks to the stand-in, never to Twilio's cloud.
-    standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
-    env["TWILIO_API_BASE_URL"] = settings.twilio_api_base_url or standin
-    return env
+        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or standin,
+    }
+
+
+def standin_service(settings: Settings) -> ServiceSpec:
+    """The Twilio stand-in on the settings' port."""
+    port = settings.twilio_standin_port
+    return ServiceSpec(
+        name="twilio-standin",
+        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port)),
+        health_url=f"http://127.0.0.1:{port}/health",
+        urls=(f"Twilio stand-in, messages sent: http://127.0.0.1:{port}/_standin/messages",
+              "Try SMS: .venv/bin/careline sms --from +447700900123 hello"),
+    )
 
 
 def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
     python = sys.executable
     rasa_port = settings.rasa_port
-    standin_port = settings.twilio_standin_port
     return [
-        ServiceSpec(
-            name="twilio-standin",
-            argv=(python, "-m", "careline.twilio_standin", "--port", str(standin_port)),
-            health_url=f"http://127.0.0.1:{standin_port}/health",
-            urls=(f"Twilio stand-in, messages sent: http://127.0.0.1:{standin_port}"
-                  "/_standin/messages",
-                  "Try SMS: .venv/bin/careline sms --from +447700900123 hello"),
-        ),
+        standin_service(settings),
         ServiceSpec(
             name="actions",
             argv=(python, "-m", "rasa_sdk", "--actions", "actions",
@@ -135,4 +146,5 @@ def incidents_service(settings: Settings) -> ServiceSpec:
     )
 
 
-__all__ = ["ServiceSpec", "local_services", "rasa_environment", "PROJECT_ROOT"]
+__all__ = ["ServiceSpec", "local_services", "rasa_environment", "standin_service",
+           "twilio_environment", "PROJECT_ROOT"]

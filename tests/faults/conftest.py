@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import os
 import signal
-import sys
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ import pytest
 from careline.deploy.launch import start_stack
 from careline.deploy.stack import StackPlan
 from careline.runtime.model_cache import ensure_model
-from careline.runtime.services import ServiceSpec
+from careline.runtime.services import standin_service, twilio_environment
 from careline.runtime.supervisor import RunningService, Supervisor
 from careline.settings import Settings
 
@@ -77,19 +76,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         event_queue=queue,
     )
     twilio = _twilio(plan)
-    standin = ServiceSpec(
-        name="twilio-standin",
-        argv=(sys.executable, "-m", "careline.twilio_standin", "--port",
-              str(twilio.twilio_standin_port)),
-        health_url=f"{twilio.twilio_api_base_url}/health")
-    base_env = dict(os.environ)
-    base_env.update({
-        "CARELINE_PUBLIC_URL": plan.url, "TWILIO_ACCOUNT_SID": twilio.twilio_account_sid,
-        "TWILIO_AUTH_TOKEN": twilio.twilio_auth_token.get_secret_value(),
-        "TWILIO_API_BASE_URL": twilio.twilio_api_base_url or "",
-        "CARELINE_TWILIO_STANDIN_PORT": str(twilio.twilio_standin_port),
-    })
-    supervisor = start_stack(plan, timeout=420, extra=[standin], base_env=base_env)
+    base_env = {**os.environ, **twilio_environment(twilio), "CARELINE_PUBLIC_URL": plan.url}
+    supervisor = start_stack(plan, timeout=420, extra=[standin_service(twilio)],
+                             base_env=base_env)
     try:
         yield FaultStack(plan, supervisor, postgres, redis, rabbit, twilio)
     finally:
