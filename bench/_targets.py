@@ -14,7 +14,8 @@ import uuid
 from pathlib import Path
 
 from careline.deploy.launch import start_stack
-from careline.deploy.stack import StackPlan, ensure_postgres_database
+from careline.deploy.stack import (LOCAL_EVENT_BROKER_URL, StackPlan,
+                                   ensure_postgres_database)
 from careline.profile.seed.runner import seed_database
 from careline.runtime.model_cache import cache_dir, ensure_model
 from careline.runtime.services import (ServiceSpec, standin_service,
@@ -116,20 +117,35 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
     return supervisor, url, settings
 
 
+def _delete_queue(name: str) -> None:
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(LOCAL_EVENT_BROKER_URL)
+        async with connection:
+            await (await connection.channel()).queue_delete(name)
+
+    asyncio.run(delete())
+
+
 def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
-    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases
-    (the profile store seeded), with the Twilio stand-in; the desk and handoff worker
-    are left out."""
+    """What `careline up --replicas N` runs (nginx in front), on fresh bench databases of its
+    own (the profile store seeded), with the Twilio stand-in; the desk and handoff worker
+    are left out. Stacks of different N can run side by side."""
     from sqlalchemy import create_engine, text
 
+    profiles, trackers = f"careline_bench_x{replicas}", f"careline_bench_x{replicas}_tracker"
     admin = create_engine(f"{SERVER}/postgres", isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:  # fresh databases: runs stay comparable
-        for name in ("careline_bench", "careline_bench_tracker"):
+        for name in (profiles, trackers):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
+    _delete_queue(f"{profiles}_events")  # nothing consumes it: each run starts it empty
     # the catalogue and a thousand customers, as a live profile store would hold
-    ensure_postgres_database(f"{SERVER}/careline_bench")
-    seed_database(f"{SERVER}/careline_bench", customers=BENCH_CUSTOMERS)
+    ensure_postgres_database(f"{SERVER}/{profiles}")
+    seed_database(f"{SERVER}/{profiles}", customers=BENCH_CUSTOMERS)
     shutil.rmtree(workdir, ignore_errors=True)
     plan = StackPlan(
         replicas=replicas, port=_free_port(), actions_port=_free_port(),
@@ -137,9 +153,8 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
         action_base_port=_consecutive_free(replicas), receipts_port=_free_port(),
         data_dir=workdir, token=uuid.uuid4().hex,
         model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path),
-        database_url=f"{SERVER}/careline_bench",
-        tracker_store_url=f"{SERVER}/careline_bench_tracker",
-        lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue="careline_bench_events",
+        database_url=f"{SERVER}/{profiles}", tracker_store_url=f"{SERVER}/{trackers}",
+        lock_key_prefix=f"bench-{uuid.uuid4().hex[:8]}", event_queue=f"{profiles}_events",
     )
     settings, standin_env, standin = twilio_standin(plan.url)
     base_env = _environment_without_ours() | standin_env | {"CARELINE_PUBLIC_URL": plan.url}

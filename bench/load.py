@@ -12,14 +12,16 @@ throughput (customers with no think time), the CPU milliseconds per message of e
 process in each phase (steadier than latency on a busy machine) and the resident
 memory of every process. Targets: the plain bot (one `rasa run`, Rasa defaults, over REST
 and over SMS through Rasa's own Twilio channel, whose real twilio client
-`bench/plain_twilio/sitecustomize.py` aims at the same stand-in), then
+`bench/plain_twilio/sitecustomize.py` aims at the same stand-in) and
 `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind nginx on
 the local PostgreSQL, Redis and RabbitMQ, plus the receipts service and the Twilio
-stand-in), each on fresh databases with a seeded profile store. Ratios compare Careline
-with the plain bot at the same load: over REST, and over the plain bot's Twilio channel
-(SMS; Rasa serves WhatsApp with the same channel code, so WhatsApp is compared with it
-too). The 1-minute load average is printed at start, per
-target and at the end.
+stand-in), each on fresh databases of its own with a seeded profile store. All targets
+run side by side for the whole run and each phase is played on every target before the
+next, in alternating order, so drift in a shared machine's pace does not favour one
+target. Ratios compare Careline with the plain bot at the same load: over REST, and over
+the plain bot's Twilio channel (SMS; Rasa serves WhatsApp with the same channel code, so
+WhatsApp is compared with it too). Each phase prints the 1-minute load average at its
+start.
 
 Environment (defaults: about 25 minutes on 2 cores with the models cached;
 BENCH_LOAD_SECONDS=10 BENCH_LOAD_MIN_TURNS=0 BENCH_LOAD_REPLICAS=2 is a quick check):
@@ -44,7 +46,9 @@ from typing import Iterator, Optional
 
 import aiohttp
 
-from bench._targets import SERVER, ensure_plain_model, start_careline, start_plain
+from bench._targets import ensure_plain_model, start_careline, start_plain
+from bench.load_figures import (PhaseResult, TargetFigures, load_average, report,
+                                 report_phase)
 from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_channel import APOLOGY
@@ -66,37 +70,6 @@ REPLY_TIMEOUT = 60.0
 #: seeded customer is told depends on their account, so no count can be learnt beforehand.
 QUIET_SECONDS = 1.0
 FAILED = {TRY_AGAIN_SHORTLY, APOLOGY}
-
-
-def load_average() -> float:
-    return os.getloadavg()[0]
-
-
-@dataclass
-class PhaseResult:
-    latencies: list[float] = field(default_factory=list)
-    errors: int = 0
-    completed_in_window: int = 0
-    seconds: float = 0.0
-    #: CPU milliseconds per message of each of the target's processes during the phase.
-    cpu_ms: dict[str, float] = field(default_factory=dict)
-
-    def percentile(self, p: float) -> float:
-        if not self.latencies:
-            return float("nan")
-        ordered = sorted(self.latencies)
-        return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
-
-    @property
-    def rate(self) -> float:
-        return self.completed_in_window / self.seconds if self.seconds else 0.0
-
-    def record(self, started: float, finished: float, stop_at: float, ok: bool) -> None:
-        """A turn started inside the window counts even if it ends after it (no survivor
-        bias); only turns finished inside the window count towards messages/s."""
-        self.latencies.append(finished - started)
-        self.errors += 0 if ok else 1
-        self.completed_in_window += 1 if finished <= stop_at else 0
 
 
 @dataclass(frozen=True)
@@ -125,12 +98,12 @@ def bench_numbers(offset: int) -> Iterator[str]:
     return (f"+6149157{n:04d}" for n in itertools.count(offset))
 
 
-def seeded_whatsapp_numbers() -> Iterator[str]:
+def seeded_whatsapp_numbers(database_url: str) -> Iterator[str]:
     """The bench store's customers on WhatsApp, one per conversation (~70% of the seeded
     customers; they come round again only in runs far longer than the default)."""
     from sqlalchemy import create_engine, text
 
-    engine = create_engine(f"{SERVER}/careline_bench")
+    engine = create_engine(database_url)
     with engine.connect() as connection:
         numbers = list(connection.execute(text(
             "SELECT value FROM crm_identities WHERE kind = 'whatsapp' ORDER BY customer_id"
@@ -253,13 +226,6 @@ async def learn_replies(target: Target, channel: str) -> dict[tuple[str, str], t
     return {(channel, name): count for name, count in zip(SCENARIOS, counts)}
 
 
-@dataclass
-class TargetFigures:
-    name: str
-    phases: dict[tuple[str, str], PhaseResult]
-    rss: dict[str, float]
-
-
 @dataclass(frozen=True)
 class Phases:
     seconds: float
@@ -282,57 +248,38 @@ class Phases:
                          self.saturation_seconds)]
 
 
-async def measure(name: str, target: Target, channels: tuple[str, ...], supervisor: Supervisor,
-                  phases: Phases) -> TargetFigures:
-    print(f"{name}: load average {load_average():.2f}", flush=True)
-    results: dict[tuple[str, str], PhaseResult] = {}
+@dataclass
+class Running:
+    """A started target: its figures so far, where its customers go, its processes and the
+    bench channels it serves."""
+
+    figures: TargetFigures
+    target: Target
+    supervisor: Supervisor
+    channels: tuple[str, ...]
+
+
+async def measure(running: list[Running], channels: tuple[str, ...], phases: Phases) -> None:
+    """Each phase on every target before the next phase, in alternating order (A B C, then
+    C B A): a shared machine's pace drifts during a run, and measuring the targets one after
+    another, as the bench first did, gave whichever ran last the slower machine."""
+    flip = False
     for channel in channels:
-        await run_phase(target, channel, 4, 3, 0)  # warm-up: first inferences build TF graphs
+        serving = [r for r in running if channel in r.channels]
+        for each in serving:  # warm-up: first inferences build TF graphs
+            await run_phase(each.target, channel, 4, 3, 0)
         for label, customers, think, seconds in phases.plan():
             if not think and channel == "whatsapp":
                 continue  # each turn ends with a quiet second: no saturation to find this way
-            before = cpu_seconds(supervisor)
-            result = await run_phase(target, channel, customers, seconds, think)
-            result.cpu_ms = cpu_ms_per_message(before, cpu_seconds(supervisor),
-                                               len(result.latencies))
-            results[(channel, label)] = result
-            report_phase(name, channel, label, result)
-    return TargetFigures(name, results, rss_mb(supervisor))
-
-
-def report_phase(target: str, channel: str, label: str, result: PhaseResult) -> None:
-    print(f"  {target:<12} {channel:<5} {label:<11} n={len(result.latencies):>5}  "
-          f"p50={result.percentile(50):7.0f} ms  p95={result.percentile(95):7.0f} ms  "
-          f"p99={result.percentile(99):7.0f} ms  {result.rate:6.1f} msg/s  "
-          f"errors={result.errors}", flush=True)
-    shown = ", ".join(f"{name} {ms:.1f}" for name, ms in sorted(result.cpu_ms.items())
-                      if ms >= 0.05)
-    print(f"{'':<31}CPU ms per message: {shown}", flush=True)
-
-
-def report(figures: list[TargetFigures]) -> None:
-    plain = figures[0]
-    print("\nmemory (RSS, MB, after the target's last phase):")
-    for target in figures:
-        shown = ", ".join(f"{name}={mb:.0f}" for name, mb in sorted(target.rss.items()))
-        print(f"  {target.name:<12} {shown}  total={sum(target.rss.values()):.0f}")
-    print(f"\nratios against {plain.name} at the same load, over REST and over its Twilio "
-          "channel (SMS) (p95 latency: lower is better; throughput: higher is better):")
-    for target in figures[1:]:
-        for channel, label in target.phases:
-            ours = target.phases[(channel, label)]
-            bases = [("REST", plain.phases.get(("rest", label)))]
-            if channel != "rest":
-                bases.append(("SMS", plain.phases.get(("sms", label))))
-            if label == "saturation":
-                shown = "  ".join(f"×{ours.rate / base.rate:.2f} (plain {name})"
-                                  for name, base in bases if base and base.rate)
-                print(f"  {target.name:<12} {channel:<5} {label:<11} throughput {shown}")
-            else:
-                shown = "  ".join(
-                    f"×{ours.percentile(95) / base.percentile(95):.2f} (plain {name})"
-                    for name, base in bases if base and base.latencies)
-                print(f"  {target.name:<12} {channel:<5} {label:<11} p95 {shown}")
+            for each in (serving[::-1] if flip else serving):
+                load, before = load_average(), cpu_seconds(each.supervisor)
+                result = await run_phase(each.target, channel, customers, seconds, think)
+                result.load = load
+                result.cpu_ms = cpu_ms_per_message(before, cpu_seconds(each.supervisor),
+                                                   len(result.latencies))
+                each.figures.phases[(channel, label)] = result
+                report_phase(each.figures.name, channel, label, result)
+            flip = not flip
 
 
 def _ints(name: str, default: str) -> tuple[int, ...]:
@@ -354,36 +301,39 @@ def main() -> None:
     workdir = Path(os.environ.get("BENCH_LOAD_DIR", PROJECT_ROOT / ".careline" / "bench-load"))
     workdir.mkdir(parents=True, exist_ok=True)
     print(f"load average (1 min) at start: {load_average():.2f}", flush=True)
-    figures = []
     plain_model = ensure_plain_model()
-    supervisor, url, settings = start_plain(plain_model, workdir / "plain")
-    try:  # Rasa's Twilio channel is one webhook for SMS and WhatsApp: measured as SMS
+    running: list[Running] = []
+    try:  # every target runs for the whole run; phases alternate between them (measure)
+        supervisor, url, settings = start_plain(plain_model, workdir / "plain")
+        # Rasa's Twilio channel is one webhook for SMS and WhatsApp: measured as SMS
         plain = Target(url=url, settings=settings,
                        standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
                        numbers={"sms": bench_numbers(0)}, webhooks={"sms": "twilio"})
         plain_channels = ("rest",) + (("sms",) if set(channels) - {"rest"} else ())
+        running.append(Running(TargetFigures("plain ×1"), plain, supervisor, plain_channels))
         if "sms" in plain_channels:
             plain.replies.update(asyncio.run(learn_replies(plain, "sms")))
             print(f"plain bot's replies per scenario step: {plain.replies}", flush=True)
-        figures.append(asyncio.run(measure("plain ×1", plain, plain_channels, supervisor,
-                                           phases)))
-    finally:
-        supervisor.stop()
-    for index, count in enumerate(replicas):
-        supervisor, plan, settings = start_careline(workdir / f"careline-{count}", count)
-        try:
+        for index, count in enumerate(replicas):
+            supervisor, plan, settings = start_careline(workdir / f"careline-{count}", count)
             target = Target(url=plan.url, settings=settings,
                             standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
                             numbers={"sms": bench_numbers(index * 5000),
-                                     "whatsapp": seeded_whatsapp_numbers()})
+                                     "whatsapp": seeded_whatsapp_numbers(plan.database_url)})
+            running.append(Running(TargetFigures(f"careline ×{count}"), target, supervisor,
+                                   channels))
             if "sms" in channels:  # strangers: every SMS customer gets the same replies
                 target.replies.update(asyncio.run(learn_replies(target, "sms")))
-            if target.replies:
-                print(f"replies per scenario step: {target.replies}", flush=True)
-            figures.append(asyncio.run(measure(f"careline ×{count}", target, channels,
-                                               supervisor, phases)))
-        finally:
-            supervisor.stop()
+                print(f"careline ×{count}'s replies per scenario step: {target.replies}",
+                      flush=True)
+        print(f"all targets up: load average {load_average():.2f}", flush=True)
+        asyncio.run(measure(running, channels, phases))
+        for each in running:
+            each.figures.rss = rss_mb(each.supervisor)
+    finally:
+        for each in reversed(running):
+            each.supervisor.stop()
+    figures = [each.figures for each in running]
     report(figures)
     print(f"logs: {workdir}")
     print(f"load average (1 min) at end: {load_average():.2f}", flush=True)
