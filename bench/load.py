@@ -262,7 +262,7 @@ class Running:
 async def measure(running: list[Running], channels: tuple[str, ...], phases: Phases) -> None:
     """Each phase on every target before the next phase, in alternating order (A B C, then
     C B A): a shared machine's pace drifts during a run, and measuring the targets one after
-    another, as the bench first did, gave whichever ran last the slower machine."""
+    another, as the bench first did, let that drift fall on one target more than another."""
     flip = False
     for channel in channels:
         serving = [r for r in running if channel in r.channels]
