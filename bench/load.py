@@ -235,6 +235,8 @@ class Phases:
     #: A think-time phase lasts long enough for about this many turns: a p95 of 110 turns
     #: (20 conversations for 25 s) is their sixth-slowest, and moved by ×1.5 between runs.
     min_turns: int = 0
+    #: Each target's warm-up on each channel: its first inferences build TF graphs.
+    warm_up_seconds: float = 3.0
 
     def load_seconds(self, conversations: int) -> float:
         """The phase's length: ``seconds``, or longer for ``min_turns`` at light load."""
@@ -266,8 +268,8 @@ async def measure(running: list[Running], channels: tuple[str, ...], phases: Pha
     flip = False
     for channel in channels:
         serving = [r for r in running if channel in r.channels]
-        for each in serving:  # warm-up: first inferences build TF graphs
-            await run_phase(each.target, channel, 4, 3, 0)
+        for each in serving:
+            await run_phase(each.target, channel, 4, phases.warm_up_seconds, 0)
         for label, customers, think, seconds in phases.plan():
             if not think and channel == "whatsapp":
                 continue  # each turn ends with a quiet second: no saturation to find this way
