@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from careline.deploy.launch import start_stack
-from careline.deploy.stack import (LOCAL_EVENT_BROKER_URL, StackPlan,
+from careline.deploy.stack import (LOCAL_EVENT_BROKER_URL, StackPlan, delete_queue,
                                    ensure_postgres_database)
 from careline.profile.seed.runner import seed_database
 from careline.runtime.model_cache import cache_dir, ensure_model
@@ -117,19 +117,6 @@ def start_plain(model: Path, workdir: Path) -> tuple[Supervisor, str, Settings]:
     return supervisor, url, settings
 
 
-def _delete_queue(name: str) -> None:
-    import asyncio
-
-    import aio_pika
-
-    async def delete() -> None:
-        connection = await aio_pika.connect(LOCAL_EVENT_BROKER_URL)
-        async with connection:
-            await (await connection.channel()).queue_delete(name)
-
-    asyncio.run(delete())
-
-
 def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan, Settings]:
     """What `careline up --replicas N` runs (nginx in front), on fresh bench databases of its
     own (the profile store seeded), with the Twilio stand-in; the desk and handoff worker
@@ -142,7 +129,8 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
         for name in (profiles, trackers):
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()
-    _delete_queue(f"{profiles}_events")  # nothing consumes it: each run starts it empty
+    # nothing consumes the bench's events: each run starts its queue empty
+    delete_queue(LOCAL_EVENT_BROKER_URL, f"{profiles}_events")
     # the catalogue and a thousand customers, as a live profile store would hold
     ensure_postgres_database(f"{SERVER}/{profiles}")
     seed_database(f"{SERVER}/{profiles}", customers=BENCH_CUSTOMERS)

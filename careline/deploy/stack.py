@@ -173,3 +173,18 @@ def ensure_postgres_database(url: str) -> None:
                 connection.execute(text(f'CREATE DATABASE "{parsed.database}"'))
     finally:
         admin.dispose()
+
+
+def delete_queue(url: str, name: str) -> None:
+    """Delete the RabbitMQ queue ``name`` (gone already is fine): a stack started for a test
+    or the bench leaves events that nothing consumes."""
+    import asyncio
+
+    import aio_pika
+
+    async def delete() -> None:
+        connection = await aio_pika.connect(url)
+        async with connection:
+            await (await connection.channel()).queue_delete(name)
+
+    asyncio.run(delete())

@@ -19,7 +19,7 @@ from typing import Iterator
 import pytest
 
 from careline.deploy.launch import start_stack
-from careline.deploy.stack import StackPlan
+from careline.deploy.stack import LOCAL_EVENT_BROKER_URL, StackPlan, delete_queue
 from careline.runtime.model_cache import ensure_model
 from careline.runtime.services import standin_service, twilio_environment
 from careline.runtime.supervisor import RunningService, Supervisor
@@ -86,7 +86,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         rabbit.cut()
         redis.stop()
         postgres.remove()
-        _delete_queue(queue)
+        delete_queue(LOCAL_EVENT_BROKER_URL, queue)
 
 
 def _twilio(plan: StackPlan) -> Settings:
@@ -94,17 +94,3 @@ def _twilio(plan: StackPlan) -> Settings:
     return Settings(rasa_url=plan.url, public_url=plan.url, twilio_standin_port=standin_port,
                     twilio_api_base_url=f"http://127.0.0.1:{standin_port}",
                     twilio_account_sid="ACfaults", twilio_auth_token=uuid.uuid4().hex)
-
-
-def _delete_queue(queue: str) -> None:
-    import asyncio
-
-    import aio_pika
-
-    async def delete() -> None:
-        connection = await aio_pika.connect("amqp://guest:guest@127.0.0.1:5672/")
-        async with connection:
-            channel = await connection.channel()
-            await channel.queue_delete(queue)
-
-    asyncio.run(delete())
