@@ -138,7 +138,7 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
     plan = StackPlan(
         replicas=replicas, port=_free_port(), actions_port=_free_port(),
         rasa_base_port=_consecutive_free(replicas),
-        action_base_port=_consecutive_free(replicas), receipts_port=_free_port(),
+        action_base_port=_consecutive_free(replicas), gateway_port=_free_port(),
         data_dir=workdir, token=uuid.uuid4().hex,
         model=Path(os.environ.get("BENCH_LOAD_MODEL") or ensure_model().path),
         database_url=f"{SERVER}/{profiles}", tracker_store_url=f"{SERVER}/{trackers}",

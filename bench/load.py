@@ -14,7 +14,7 @@ memory of every process. Targets: the plain bot (one `rasa run`, Rasa defaults, 
 and over SMS through Rasa's own Twilio channel, whose real twilio client
 `bench/plain_twilio/sitecustomize.py` aims at the same stand-in) and
 `careline up --replicas N` for N = 1 and 2 (N Rasa + N action servers behind nginx on
-the local PostgreSQL, Redis and RabbitMQ, plus the receipts service and the Twilio
+the local PostgreSQL, Redis and RabbitMQ, plus the Twilio gateway and the Twilio
 stand-in), each on fresh databases of its own with a seeded profile store. All targets
 run side by side for the whole run and each phase is played on every target before the
 next, in alternating order, so drift in a shared machine's pace does not favour one
@@ -51,7 +51,7 @@ from bench.load_figures import (PhaseResult, TargetFigures, load_average, report
                                  report_phase)
 from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_channel import APOLOGY
+from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_client import twilio_address
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.supervisor import Supervisor

@@ -1,7 +1,7 @@
 """Twilio's delivery status callbacks, answered the same way wherever they arrive.
 
-Both the Rasa channel's ``/status`` route (``careline run``) and the receipts service
-(``careline up``, see receipts.py) hand a callback's path, body and signature to
+Both the Rasa channel's ``/status`` route (``careline run``) and the Twilio gateway
+(``careline up``, see twilio_gateway.py) hand a callback's path, body and signature to
 :func:`answer_status`. Writes are group-committed: one writer task per
 :class:`StatusWriter` takes every callback queued while the previous transaction ran
 and writes them in one, so a burst of callbacks costs a few commits, not one each,

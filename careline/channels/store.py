@@ -105,7 +105,7 @@ class ChannelStore:
         return applied
 
     def update_statuses(self, updates: Sequence[StatusUpdate]) -> list[bool]:
-        """Apply status callbacks in one transaction (the receipts' group commit); for each,
+        """Apply status callbacks in one transaction (the gateway's group commit); for each,
         False when it was older than the status already recorded, and so ignored."""
         with session_scope(self._engine) as session:
             at = utcnow()

@@ -1,20 +1,18 @@
 """Reading Twilio's messaging webhooks: signature, parameters, media and location.
 
 The signature check and the form parsing take plain values (path, body, header), so
-the Rasa channel's Sanic routes and the aiohttp receipts service share them.
+webhooks and status callbacks are read the same in the Rasa process (Sanic) and in
+the Twilio gateway (aiohttp).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Mapping, Optional
+from typing import Mapping, Optional
 from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
 
 from careline.channels.schemas import Location, Media, TwilioInbound
-
-if TYPE_CHECKING:
-    from sanic.request import Request
 
 SIGNATURE_HEADER = "X-Twilio-Signature"
 IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token"
@@ -59,17 +57,6 @@ def signature_matches(*, url: str, form: Form, signature: Optional[str],
     if not signature:
         return False
     return RequestValidator(auth_token).validate(url, form, signature)
-
-
-def form_of(request: Request) -> Form:
-    return parse_form(request.content_type, request.body)
-
-
-def signature_is_valid(request: Request, form: Form, *, public_base: str,
-                       auth_token: str) -> bool:
-    return signature_matches(
-        url=signed_url(public_base, request.path, request.query_string), form=form,
-        signature=request.headers.get(SIGNATURE_HEADER), auth_token=auth_token)
 
 
 def _first(form: Mapping, name: str) -> Optional[str]:

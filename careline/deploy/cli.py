@@ -21,8 +21,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="nginx's port in front of the action servers")
     up.add_argument("--rasa-base-port", type=int, default=8100)
     up.add_argument("--action-base-port", type=int, default=8200)
-    up.add_argument("--receipts-port", type=int, default=8078,
-                    help="the delivery receipts service (Twilio's status callbacks)")
+    up.add_argument("--gateway-port", type=int, default=8078,
+                    help="the Twilio gateway (SMS and WhatsApp webhooks, status callbacks)")
     up.add_argument("--timeout", type=float, default=300.0,
                     help="seconds to wait for every process to become healthy")
     up.set_defaults(handler=_up)
@@ -51,7 +51,7 @@ def _up(args: argparse.Namespace) -> int:
     plan = StackPlan(
         replicas=args.replicas, port=args.port, actions_port=args.actions_port,
         rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
-        receipts_port=args.receipts_port, data_dir=data_dir, model=ensure_model().path,
+        gateway_port=args.gateway_port, data_dir=data_dir, model=ensure_model().path,
         token=settings.rasa_token.get_secret_value()
         or local_secret(settings.data_dir, "rasa-token"),
         database_url=settings.database_url or LOCAL_DATABASE_URL,

@@ -7,9 +7,11 @@
   process that accepted the connection.
 * Action calls go through their own upstream with a read timeout, which is what
   bounds the slowest allowed action (the Redis lock's lease must outlive it).
-* Twilio's delivery status callbacks (``/webhooks/sms/status``, ``/webhooks/whatsapp/status``)
-  go to the receipts service, not to a replica: they would cost the replicas' event
-  loops a signature check and a write each, twice per reply.
+* Twilio's webhooks and delivery status callbacks (``/webhooks/sms/webhook``,
+  ``/webhooks/whatsapp/status``, …) go to the Twilio gateway, not to a replica: the
+  channel's checks, lookups, sends and writes would cost the replicas' event loops,
+  which also run the model. The gateway relays each turn back through this nginx to
+  a replica (``/webhooks/sms/turn``, token-protected).
 * A request that cannot even reach a replica (it was killed) is retried once on
   another: nothing was processed, so retrying a POST is safe.
 """
@@ -20,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
-#: Exactly the status routes of the SMS and WhatsApp channels.
-STATUS_CALLBACK_PATHS = r"^/webhooks/(sms|whatsapp)/status$"
+#: Exactly the webhook and status routes of the SMS and WhatsApp channels.
+TWILIO_GATEWAY_PATHS = r"^/webhooks/(sms|whatsapp)/(webhook|status)$"
 #: nginx closes idle upstream connections before the Sanic servers behind it do
 #: (SANIC_KEEP_ALIVE_SECONDS), so it never reuses one the server is closing.
 UPSTREAM_KEEPALIVE_SECONDS = 60
@@ -35,7 +37,7 @@ class NginxLayout:
     actions_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
-    receipts_port: int
+    gateway_port: int
     prefix: Path
     action_timeout_seconds: float
 
@@ -77,8 +79,8 @@ http {{
     ip_hash;
 {rasa}
   }}
-  upstream receipts {{
-    server 127.0.0.1:{layout.receipts_port};
+  upstream twilio_gateway {{
+    server 127.0.0.1:{layout.gateway_port};
     keepalive 16;
     keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
   }}
@@ -92,8 +94,8 @@ http {{
     listen 127.0.0.1:{layout.listen_port};
     location = /nginx-health {{ return 200 "ok\\n"; }}
 {sticky}
-    location ~ {STATUS_CALLBACK_PATHS} {{
-      proxy_pass http://receipts;
+    location ~ {TWILIO_GATEWAY_PATHS} {{
+      proxy_pass http://twilio_gateway;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;

@@ -38,8 +38,8 @@ class StackPlan:
     actions_port: int
     rasa_base_port: int
     action_base_port: int
-    #: The delivery receipts service (Twilio's status callbacks, careline/channels/receipts.py).
-    receipts_port: int
+    #: The Twilio gateway (webhooks and status callbacks, careline/channels/twilio_gateway.py).
+    gateway_port: int
     data_dir: Path
     model: Path
     token: str
@@ -106,7 +106,7 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
 
 
 def services(plan: StackPlan) -> list[ServiceSpec]:
-    """Action servers, Rasa replicas, the receipts service, then nginx (healthy once it
+    """Action servers, Rasa replicas, the Twilio gateway, then nginx (healthy once it
     answers itself)."""
     python = sys.executable
     specs = [
@@ -129,13 +129,14 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         for i, port in enumerate(plan.rasa_ports)
     ]
     specs.append(ServiceSpec(
-        name="receipts",
-        argv=(python, "-m", "careline.channels.receipts", "--port", str(plan.receipts_port)),
-        health_url=f"http://127.0.0.1:{plan.receipts_port}/health",
+        name="gateway",
+        argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(plan.gateway_port),
+              "--credentials", "credentials.yml"),
+        health_url=f"http://127.0.0.1:{plan.gateway_port}/health",
     ))
     layout = NginxLayout(
         listen_port=plan.port, actions_port=plan.actions_port, rasa_ports=plan.rasa_ports,
-        action_ports=plan.action_ports, receipts_port=plan.receipts_port,
+        action_ports=plan.action_ports, gateway_port=plan.gateway_port,
         prefix=plan.data_dir / "nginx",
         action_timeout_seconds=plan.action_timeout_seconds,
     )
@@ -145,6 +146,8 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         argv=(nginx_binary(), "-p", str(layout.prefix), "-c", str(config)),
         health_url=f"{plan.url}/nginx-health",
         urls=(f"REST webhook: POST {plan.url}/webhooks/rest/webhook",
+              f"Twilio webhooks (to the gateway): POST {plan.url}/webhooks/sms/webhook, "
+              f"{plan.url}/webhooks/whatsapp/webhook",
               f"Rasa HTTP API (token): {plan.url}/status"),
     ))
     return specs

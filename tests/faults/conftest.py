@@ -1,6 +1,6 @@
 """One replicated Careline stack on throwaway servers, shared by the fault tests.
 
-Two Rasa replicas and two action servers behind nginx (with the receipts service and
+Two Rasa replicas and two action servers behind nginx (with the Twilio gateway and
 the Twilio stand-in, which posts status callbacks to nginx), the tracker store and the
 profile store on a private PostgreSQL, the lock store on a private Redis, the event
 broker on the shared RabbitMQ through a proxy the tests can cut. The lock lease is
@@ -68,7 +68,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
     queue = f"test_faults_{uuid.uuid4().hex[:8]}"
     plan = StackPlan(
         replicas=2, port=free_port(), actions_port=free_port(),
-        rasa_base_port=free_port(2), action_base_port=free_port(2), receipts_port=free_port(),
+        rasa_base_port=free_port(2), action_base_port=free_port(2), gateway_port=free_port(),
         data_dir=tmp_path_factory.mktemp("stack"), model=_model(), token="fault-test-token",
         database_url=f"{postgres.url}/careline", tracker_store_url=f"{postgres.url}/tracker",
         lock_store_url=redis.url, event_broker_url=f"amqp://guest:guest@127.0.0.1:{rabbit.port}/",

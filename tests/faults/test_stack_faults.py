@@ -1,5 +1,5 @@
 """The replicated stack under faults: ordering across replicas, dead dependencies, crashes;
-and where Twilio's status callbacks go (the receipts service, not a replica).
+and where Twilio's webhooks and status callbacks go (the Twilio gateway, not a replica).
 
 One stack (see conftest.py) serves every test in file order; the destructive ones
 (killing a replica) come last.
@@ -18,6 +18,8 @@ from sqlalchemy import create_engine
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.store import ChannelStore
+from careline.channels.twilio_turns import APOLOGY
+from careline.observability.redact import redact
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
 from tests.e2e.customers import random_mobile
 
@@ -35,7 +37,7 @@ def _texts(body: list) -> list[str]:
     return [m.get("text", "") for m in body]
 
 
-async def test_a_replys_status_callbacks_go_through_nginx_to_the_receipts_service(
+async def test_twilio_traffic_goes_through_nginx_to_the_gateway_and_turns_to_a_replica(
     stack: FaultStack,
 ) -> None:
     number = random_mobile()
@@ -52,14 +54,26 @@ async def test_a_replys_status_callbacks_go_through_nginx_to_the_receipts_servic
     finally:
         engine.dispose()
     assert delivered and all(d.message_sid for d in delivered)
-    async with aiohttp.ClientSession() as session:  # a forged one: refused where it lands
+    replicas = stack.log("rasa-0") + stack.log("rasa-1")
+    relayed = f"turn conversation={redact(delivered[0].sender_id)} channel=sms"
+    assert relayed in replicas
+    # forged webhooks and callbacks are refused by the gateway; no replica sees them
+    assert (await phone.send(PhoneMessage(text="hi"), signature="forged")).status == 403
+    async with aiohttp.ClientSession() as session:
         async with session.post(f"{stack.plan.url}/webhooks/whatsapp/status",
                                 data={"MessageSid": "SMforged", "MessageStatus": "read"},
                                 headers={"X-Twilio-Signature": "forged"}) as reply:
             assert reply.status == 403
-    refusal = "refused whatsapp /webhooks/whatsapp/status"
-    assert refusal in stack.log("receipts")
-    assert all(refusal not in stack.log(name) for name in ("rasa-0", "rasa-1"))
+        turn = {"sender_id": "forged", "text": "hi", "message_id": "SMforged"}
+        for headers in ({}, {"Authorization": "Bearer not-the-token"}):
+            async with session.post(f"{stack.plan.url}/webhooks/sms/turn", json=turn,
+                                    headers=headers) as reply:
+                assert reply.status == 401  # a relayed turn needs the API token
+    for refusal in ("refused whatsapp /webhooks/whatsapp/status",
+                    "refused sms /webhooks/sms/webhook"):
+        assert refusal in stack.log("gateway")
+        assert all(refusal not in stack.log(name) for name in ("rasa-0", "rasa-1"))
+    assert "conversation=forged" not in stack.log("rasa-0") + stack.log("rasa-1")
 
 
 async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_order(
@@ -186,13 +200,20 @@ async def test_postgres_restart_recovers_without_losing_the_conversation(
 async def test_one_replica_killed_traffic_continues(stack: FaultStack) -> None:
     senders = [_sender("replica") for _ in range(8)]
     texts = ["hello", "what can you do", "is there an outage", "bye"]
+    phones = [Phone(settings=stack.twilio, channel="sms", number=random_mobile())
+              for _ in range(4)]
 
     async def kill_soon() -> None:
         await asyncio.sleep(1.0)
         stack.kill("rasa-1")
 
-    results, _ = await asyncio.gather(converse(stack.plan, senders, texts, think=0.3),
-                                      kill_soon())
+    results, texted, _ = await asyncio.gather(
+        converse(stack.plan, senders, texts, think=0.3), _texting(phones, texts), kill_soon())
+    # Twilio's side: every webhook acknowledged, every message answered, and a turn cut off
+    # with the replica is retried by nginx on the other, not apologised for
+    assert len(texted) == len(phones) * len(texts)
+    assert all(status == 200 and replies for _, _, status, replies in texted), texted
+    assert APOLOGY not in {reply for *_, replies in texted for reply in replies}
     assert all(status == 200 and body for _, _, status, body in results)
     refused = [(s, t) for s, t, _, body in results if TRY_AGAIN_SHORTLY in _texts(body)]
     async with aiohttp.ClientSession() as session:
@@ -207,3 +228,19 @@ async def test_one_replica_killed_traffic_continues(stack: FaultStack) -> None:
             assert first_seen == answered
         status, body = await say(session, stack.plan, senders[0], "hello again")
     assert status == 200 and TRY_AGAIN_SHORTLY not in _texts(body)
+
+
+async def _texting(phones: list[Phone], texts: list[str]) -> list[tuple[str, str, int, list[str]]]:
+    """Each phone texts each text and waits for its replies; all phones at once."""
+    results: list[tuple[str, str, int, list[str]]] = []
+
+    async def one(phone: Phone) -> None:
+        known: set[str] = set()
+        for text in texts:
+            status = (await phone.send(PhoneMessage(text=text))).status
+            replies = await phone.wait_for_replies(known=known, timeout=90, quiet=1.0)
+            known |= {m["sid"] for m in replies}
+            results.append((phone.number, text, status, [m["body"] for m in replies]))
+
+    await asyncio.gather(*(one(phone) for phone in phones))
+    return results

@@ -15,7 +15,8 @@ from sqlalchemy.engine import Engine
 
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_channel import APOLOGY, SmsChannel
+from careline.channels.twilio_channel import SmsChannel
+from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_output import SmsOutput
 from careline.settings import Settings
 
@@ -89,7 +90,7 @@ async def test_a_turns_replies_are_recorded_in_one_transaction_after_the_last(
     async def nothing_recorded_yet(_: UserMessage) -> None:
         assert backend_store.deliveries() == []  # no write between the replies
 
-    await channel._turn(_inbound(), _turn(["First.", "Second."], then=nothing_recorded_yet,
+    await channel.turns.turn(_inbound(), _turn(["First.", "Second."], then=nothing_recorded_yet,
                                           seen=seen))
     [message] = seen
     assert [m.body for m in standin.state.messages] == ["First.", "Second."]
@@ -109,7 +110,7 @@ async def test_a_status_callback_before_the_turns_write_keeps_its_newer_status(
                                     channel="sms", to_address=NUMBER)
 
     seen: list[UserMessage] = []
-    await channel._turn(_inbound(), _turn(["Your balance is £12.40."], then=delivered_at_once,
+    await channel.turns.turn(_inbound(), _turn(["Your balance is £12.40."], then=delivered_at_once,
                                           seen=seen))
     [record] = backend_store.deliveries()
     assert (record.message_sid, record.status, record.sender_id, record.attempts) == (
@@ -122,7 +123,7 @@ async def test_a_turn_that_fails_after_a_reply_records_it_and_the_apology(
         raise RuntimeError("action server down")
 
     seen: list[UserMessage] = []
-    await channel._turn(_inbound(), _turn(["Looking that up."], then=action_server_down,
+    await channel.turns.turn(_inbound(), _turn(["Looking that up."], then=action_server_down,
                                           seen=seen))
     assert [m.body for m in standin.state.messages] == ["Looking that up.", APOLOGY]
     assert _rows(backend_store) == [(m.sid, seen[0].sender_id, NUMBER, "queued")
@@ -132,7 +133,7 @@ async def test_a_turn_that_fails_after_a_reply_records_it_and_the_apology(
 
 async def test_a_keyword_reply_is_recorded_with_the_turn(channel, backend_store, writes,
                                                           standin):
-    await channel._turn(_inbound("HELP"), _turn([], seen=[]))
+    await channel.turns.turn(_inbound("HELP"), _turn([], seen=[]))
     [reply] = standin.state.messages
     assert [d.message_sid for d in backend_store.deliveries()] == [reply.sid]
     assert writes.transactions == [1]

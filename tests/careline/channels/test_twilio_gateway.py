@@ -1,5 +1,6 @@
-"""The receipts service on a real port and a real database: signed status callbacks are
-recorded before they are answered, forged ones never, and bursts share transactions."""
+"""The Twilio gateway's status callbacks on a real port and a real database: signed ones
+are recorded before they are answered, forged ones never, and bursts share transactions.
+(Its webhooks and relayed turns: tests/e2e/test_twilio_gateway_relay.py.)"""
 
 from __future__ import annotations
 
@@ -16,15 +17,14 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from careline.channels.receipts import build_app
-from careline.channels.status_callbacks import StatusWriter
+from careline.channels.twilio_gateway import build_app
 from careline.channels.store import ChannelStore
 from careline.observability.redact import mask_phone
 from careline.settings import Settings
 from tests.conftest import TestDatabase
 
 PUBLIC_URL = "https://careline.example"
-TOKEN = "receipts-test-token"
+TOKEN = "gateway-test-token"
 
 
 @dataclass
@@ -57,7 +57,7 @@ async def _serve(engine: Engine) -> AsyncIterator[Receipts]:
     event.listen(engine, "commit", counted)
     store = ChannelStore(engine)
     settings = Settings(public_url=PUBLIC_URL, twilio_auth_token=TOKEN)
-    runner = web.AppRunner(build_app(settings, StatusWriter(store)))
+    runner = web.AppRunner(build_app(settings, store=store))
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()

@@ -1,0 +1,193 @@
+"""One Twilio messaging webhook, from its signature to the customer's replies.
+
+Shared by the two places a webhook can land: the Rasa channel (``careline run``,
+twilio_channel.py), whose turns run in the same process, and the Twilio gateway
+(``careline up``, twilio_gateway.py), whose turns are relayed to a Rasa replica.
+Either way a webhook is checked (signature, duplicate ``MessageSid``),
+acknowledged at once with empty TwiML, and its turn runs in a background task;
+a turn that fails gets the apology, never silence.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import logging
+from dataclasses import dataclass
+from typing import Any, Awaitable, Callable, Dict, Optional
+
+from rasa.core.channels.channel import UserMessage
+
+from careline.channels.conversation_key import CustomerKey, resolve_customer
+from careline.channels.keywords import REPLIES, Keyword, keyword_of
+from careline.channels.rendering import resolve_choice
+from careline.channels.schemas import TwilioInbound
+from careline.channels.sender import TwilioSender
+from careline.channels.store import ChannelStore
+from careline.channels.twilio_output import TwilioOutput
+from careline.channels.twilio_webhook import (
+    EMPTY_TWIML, parse_form, parse_inbound, signature_matches, signed_url,
+)
+from careline.db.session import run_blocking
+from careline.observability.redact import mask_phone
+from careline.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+#: Turns run at once per channel; more wait their turn (in order) while their webhooks are
+#: acknowledged, so a burst cannot starve the event loop that acknowledges new webhooks.
+MAX_CONCURRENT_TURNS = 8
+#: Recording a MessageSid may wait this long (Twilio gives up on a webhook after 15 s).
+CLAIM_TIMEOUT_SECONDS = 10.0
+
+APOLOGY = ("Sorry, something went wrong on our side while answering you. "
+           "Please try again in a few minutes.")
+
+#: What runs a turn: Rasa's ``on_new_message`` in its process, the relay in the gateway.
+#: The message carries the turn's :class:`TwilioOutput`; replies go through it.
+RunTurn = Callable[[UserMessage], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class WebhookRequest:
+    """A messaging webhook as posted, whatever the web framework."""
+
+    path: str
+    query_string: str
+    content_type: str
+    body: bytes
+    signature: Optional[str]
+    idempotency_token: Optional[str]
+
+
+@dataclass(frozen=True)
+class WebhookAnswer:
+    status: int
+    text: str
+    #: An already processed MessageSid (a Twilio retry): answered, not run again.
+    duplicate: bool = False
+
+    @property
+    def is_twiml(self) -> bool:
+        return self.text == EMPTY_TWIML
+
+
+class TwilioTurns:
+    """Accepts one channel's webhooks and runs their turns, at most ``concurrency`` at once."""
+
+    def __init__(self, *, kind: str, settings: Settings, store: ChannelStore,
+                 sender: TwilioSender, output_class: type[TwilioOutput], limit: int,
+                 concurrency: int = MAX_CONCURRENT_TURNS) -> None:
+        self.kind = kind
+        self.settings = settings
+        self.store = store
+        self.sender = sender
+        self.output_class = output_class
+        self.limit = limit
+        self._concurrency = concurrency
+        self._slots: Optional[asyncio.Semaphore] = None  # made in the server's loop
+        self._tasks: set[asyncio.Task] = set()
+
+    def output(self, address: Optional[str] = None, *, per_turn: bool = False) -> TwilioOutput:
+        return self.output_class(sender=self.sender, store=self.store, address=address,
+                                 limit=self.limit, per_turn=per_turn)
+
+    async def accept(self, request: WebhookRequest, run: RunTurn) -> WebhookAnswer:
+        """Check and record the webhook, start its turn, and say what to answer Twilio."""
+        form = parse_form(request.content_type, request.body)
+        url = signed_url(self.settings.public_url, request.path, request.query_string)
+        if not signature_matches(url=url, form=form, signature=request.signature,
+                                 auth_token=self.settings.twilio_auth_token.get_secret_value()):
+            logger.warning("refused %s %s: missing or invalid X-Twilio-Signature (from %s)",
+                           self.kind, request.path, mask_phone(form.get("From") or ""))
+            return WebhookAnswer(403, "invalid Twilio signature")
+        inbound = parse_inbound(self.kind, form)
+        if inbound is None:
+            logger.warning("%s webhook without From or MessageSid ignored", self.kind)
+            return WebhookAnswer(200, EMPTY_TWIML)
+        try:
+            first_time = await run_blocking(functools.partial(
+                self.store.claim_inbound, message_sid=inbound.message_sid, channel=self.kind,
+                idempotency_token=request.idempotency_token), timeout=CLAIM_TIMEOUT_SECONDS)
+        except Exception:  # noqa: BLE001 - unknown whether seen: let Twilio retry it
+            logger.exception("%s %s: could not record the MessageSid", self.kind,
+                             inbound.message_sid)
+            return WebhookAnswer(503, "temporarily unavailable")
+        if not first_time:
+            logger.info("%s %s already processed (Twilio retry, idempotency token %s)",
+                        self.kind, inbound.message_sid, request.idempotency_token or "none")
+            return WebhookAnswer(200, EMPTY_TWIML, duplicate=True)
+        task = asyncio.create_task(self._queued(inbound, run))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return WebhookAnswer(200, EMPTY_TWIML)
+
+    async def drain(self, timeout: float) -> None:
+        """Let turns in flight finish (on shutdown): their webhooks were acknowledged."""
+        if self._tasks:
+            await asyncio.wait(set(self._tasks), timeout=timeout)
+
+    async def _queued(self, inbound: TwilioInbound, run: RunTurn) -> None:
+        if self._slots is None:
+            self._slots = asyncio.Semaphore(self._concurrency)
+        async with self._slots:
+            await self.turn(inbound, run)
+
+    async def turn(self, inbound: TwilioInbound, run: RunTurn) -> None:
+        """Route, keywords, a numbered choice, then the turn; its deliveries stored at the end."""
+        key = await resolve_customer(self.kind, inbound.raw_from)
+        output = self.output(key.address, per_turn=True)
+        try:
+            previous = await run_blocking(functools.partial(
+                self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
+                address=key.address))
+            keyword = keyword_of(inbound.body, inbound.opt_out_type)
+            if keyword is not None:
+                await self._honour_keyword(keyword, inbound, key, output)
+                return
+            choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
+            # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
+            # answers it as out of scope, and a person sees the media in the handoff's metadata
+            text = inbound.button_payload or choice or inbound.body.strip()
+            await run(UserMessage(
+                text, output, key.sender_id, input_channel=self.kind,
+                message_id=inbound.message_sid, metadata=_metadata(inbound, key)))
+        except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
+            logger.exception("%s turn for %s failed", self.kind, key.sender_id)
+            await output.send_text_message(key.sender_id, APOLOGY)
+        finally:  # the turn's deliveries in one write, after its last reply (twilio_output)
+            await output.flush_deliveries()
+
+    async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
+                              output: TwilioOutput) -> None:
+        if keyword is not Keyword.HELP:
+            from careline.profile.service import ProfileService
+
+            await run_blocking(functools.partial(
+                ProfileService().set_channel_opt_out, channel=self.kind, address=key.address,
+                opted_out=keyword is Keyword.STOP))
+            logger.info("%s %s on %s", mask_phone(key.address), keyword.value, self.kind)
+        if inbound.opt_out_type is None:  # with Advanced Opt-Out, Twilio has replied already
+            await output.send_text_message(key.sender_id, REPLIES[keyword])
+
+
+def _metadata(inbound: TwilioInbound, key: CustomerKey) -> Dict[str, Any]:
+    metadata: Dict[str, Any] = {
+        "channel": inbound.channel, "customer_id": key.customer_id, "address": key.address,
+        # WhatsApp vouches for the number; an SMS sender id can be spoofed.
+        "verified": inbound.channel == "whatsapp" and key.customer_id is not None,
+        "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
+        "message_sid": inbound.message_sid,
+    }
+    if inbound.location is not None:
+        metadata["location"] = {"latitude": inbound.location.latitude,
+                                "longitude": inbound.location.longitude,
+                                "label": inbound.location.label,
+                                "address": inbound.location.address}
+    if inbound.profile_name:
+        metadata["profile_name"] = inbound.profile_name
+    if inbound.wa_id:
+        metadata["wa_id"] = inbound.wa_id
+    if key.profile_unavailable:
+        metadata["profile_unavailable"] = True
+    return metadata
