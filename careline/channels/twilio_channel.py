@@ -21,7 +21,9 @@ from careline.channels.rendering import CHANNEL_LIMITS
 from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.status_callbacks import StatusWriter, answer_status
 from careline.channels.store import ChannelStore
-from careline.channels.turn_relay import TURN_PATH, RelayedTurn, TurnCollector, authorised
+from careline.channels.turn_relay import (
+    TURN_PATH, RelayedTurn, TurnAnswer, TurnCollector, authorised,
+)
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
 from careline.channels.twilio_turns import (
     MAX_CONCURRENT_TURNS, TwilioTurns, WebhookAnswer, WebhookRequest,
@@ -112,7 +114,7 @@ class TwilioChannel(InputChannel):
             await on_new_message(UserMessage(
                 turn.text, collector, turn.sender_id, input_channel=self.kind,
                 message_id=turn.message_id, metadata=turn.metadata))
-            return response.json({"messages": collector.messages})
+            return response.json(TurnAnswer(messages=collector.messages).dict())
 
         @hooks.route("/status", methods=["POST"])
         async def status(request: Request) -> HTTPResponse:
