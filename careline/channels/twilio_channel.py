@@ -25,12 +25,8 @@ from careline.channels.turn_relay import (
     TURN_PATH, RelayedTurn, TurnAnswer, TurnCollector, authorised,
 )
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
-from careline.channels.twilio_turns import (
-    MAX_CONCURRENT_TURNS, TwilioTurns, WebhookAnswer, WebhookRequest,
-)
-from careline.channels.twilio_webhook import (
-    DUPLICATE_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER,
-)
+from careline.channels.twilio_turns import MAX_CONCURRENT_TURNS, TwilioTurns, WebhookRequest
+from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -97,7 +93,9 @@ class TwilioChannel(InputChannel):
                 content_type=request.content_type, body=request.body,
                 signature=request.headers.get(SIGNATURE_HEADER),
                 idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)), on_new_message)
-            return sanic_answer(answer)
+            # empty TwiML: the replies go out through Twilio's REST API, not in this answer
+            return response.text(answer.text, status=answer.status,
+                                 content_type=answer.content_type, headers=answer.headers)
 
         @hooks.route(TURN_PATH, methods=["POST"])
         async def relayed_turn(request: Request) -> HTTPResponse:
@@ -141,11 +139,3 @@ class SmsChannel(TwilioChannel):
 class WhatsAppChannel(TwilioChannel):
     kind = "whatsapp"
     output_class = WhatsAppOutput
-
-
-def sanic_answer(answer: WebhookAnswer) -> HTTPResponse:
-    """Empty TwiML (replies go out through the REST API), or the refusal."""
-    if not answer.is_twiml:
-        return response.text(answer.text, status=answer.status)
-    headers = {DUPLICATE_HEADER: "1"} if answer.duplicate else None
-    return response.text(answer.text, content_type="text/xml", headers=headers)

@@ -29,7 +29,7 @@ from careline.channels.store import ChannelStore
 from careline.channels.turn_relay import RasaRelay
 from careline.channels.twilio_channel import SmsChannel, TwilioChannel, WhatsAppChannel
 from careline.channels.twilio_turns import WebhookRequest
-from careline.channels.twilio_webhook import DUPLICATE_HEADER, IDEMPOTENCY_HEADER, SIGNATURE_HEADER
+from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -55,10 +55,8 @@ async def webhook(request: web.Request) -> web.Response:
         content_type=request.content_type, body=await request.read(),
         signature=request.headers.get(SIGNATURE_HEADER),
         idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)), request.app[RELAY])
-    if not answer.is_twiml:
-        return web.Response(status=answer.status, text=answer.text)
-    headers = {DUPLICATE_HEADER: "1"} if answer.duplicate else None
-    return web.Response(text=answer.text, content_type="text/xml", headers=headers)
+    return web.Response(status=answer.status, text=answer.text,
+                        content_type=answer.content_type, headers=answer.headers)
 
 
 async def status(request: web.Request) -> web.Response:

@@ -26,7 +26,7 @@ from careline.channels.sender import TwilioSender
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import TwilioOutput
 from careline.channels.twilio_webhook import (
-    EMPTY_TWIML, parse_form, parse_inbound, signature_matches, signed_url,
+    DUPLICATE_HEADER, EMPTY_TWIML, parse_form, parse_inbound, signature_matches, signed_url,
 )
 from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
@@ -68,8 +68,12 @@ class WebhookAnswer:
     duplicate: bool = False
 
     @property
-    def is_twiml(self) -> bool:
-        return self.text == EMPTY_TWIML
+    def content_type(self) -> str:
+        return "text/xml" if self.text == EMPTY_TWIML else "text/plain"
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {DUPLICATE_HEADER: "1"} if self.duplicate else {}
 
 
 class TwilioTurns:
