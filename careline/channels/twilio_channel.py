@@ -29,7 +29,6 @@ from careline.channels.twilio_turns import MAX_CONCURRENT_TURNS, TwilioTurns, We
 from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from careline.settings import Settings, get_settings
 
-logger = logging.getLogger(__name__)
 #: The twilio library logs every API request, headers and all, at INFO: a dozen lines
 #: per reply written from the event loop that also acknowledges webhooks. Its warnings
 #: stay; each send's outcome is in channel_deliveries and in our own log lines.
@@ -48,13 +47,21 @@ class TwilioChannel(InputChannel):
 
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
-        """Optional credentials: ``from_number``, ``messaging_service_sid``,
-        ``max_body_chars``, ``max_concurrent_turns``."""
+        return cls.configured(credentials)
+
+    @classmethod
+    def configured(cls, credentials: Optional[Dict[Text, Any]], *,
+                   settings: Optional[Settings] = None,
+                   store: Optional[ChannelStore] = None) -> TwilioChannel:
+        """From credentials.yml's entry, in Rasa or in the Twilio gateway. Optional keys:
+        ``from_number``, ``messaging_service_sid``, ``max_body_chars``,
+        ``max_concurrent_turns``."""
         credentials = credentials or {}
         return cls(from_number=credentials.get("from_number"),
                    messaging_service_sid=credentials.get("messaging_service_sid"),
                    limit=credentials.get("max_body_chars"),
-                   concurrency=credentials.get("max_concurrent_turns"))
+                   concurrency=credentials.get("max_concurrent_turns"),
+                   settings=settings, store=store)
 
     def __init__(self, *, from_number: Optional[str] = None,
                  messaging_service_sid: Optional[str] = None, limit: Optional[int] = None,

@@ -32,8 +32,6 @@ from careline.channels.twilio_turns import WebhookRequest
 from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from careline.settings import Settings, get_settings
 
-logger = logging.getLogger(__name__)
-
 WEBHOOK_PATH = "/webhooks/{channel:sms|whatsapp}/webhook"
 STATUS_PATH = "/webhooks/{channel:sms|whatsapp}/status"
 #: A relayed turn may wait for its conversation's lock, then run actions bounded by
@@ -77,15 +75,9 @@ async def health(_: web.Request) -> web.Response:
 def channels_from(credentials: dict[str, Any], settings: Settings,
                   store: ChannelStore) -> dict[str, TwilioChannel]:
     """The SMS and WhatsApp channels as credentials.yml configures them for Rasa."""
-    channels: dict[str, TwilioChannel] = {}
-    for cls in (SmsChannel, WhatsAppChannel):
-        options = credentials.get(f"{cls.__module__}.{cls.__name__}") or {}
-        channels[cls.kind] = cls(
-            from_number=options.get("from_number"),
-            messaging_service_sid=options.get("messaging_service_sid"),
-            limit=options.get("max_body_chars"), concurrency=options.get("max_concurrent_turns"),
-            settings=settings, store=store)
-    return channels
+    return {cls.kind: cls.configured(credentials.get(f"{cls.__module__}.{cls.__name__}"),
+                                     settings=settings, store=store)
+            for cls in (SmsChannel, WhatsAppChannel)}
 
 
 def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelStore] = None,

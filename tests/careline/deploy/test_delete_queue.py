@@ -37,4 +37,3 @@ def test_a_queue_with_events_is_deleted_and_a_missing_one_is_fine() -> None:
     delete_queue(LOCAL_EVENT_BROKER_URL, name)
     assert not asyncio.run(_exists(name))
     delete_queue(LOCAL_EVENT_BROKER_URL, name)  # already gone: no error
-
