@@ -4,8 +4,10 @@ factor (PIN, or a one-time code when there is no PIN) that sensitive forms ask f
 Three failed tries end the attempt; the rules then run ``action_verification_failed``,
 which hands the conversation to a person with the reason ``failed_verification``.
 Failures also count per customer across conversations (:mod:`careline.identity.lockout`):
-a locked-out customer gets no code and no check, the attempt ends the same way, and
-``verification_paused`` makes the handoff say that sign-in is paused for their security
+a locked-out customer gets no code and no check, and the attempt ends the same way. Sign-in
+answers alike whether the account exists or not, so a sign-in lockout is not announced (it
+would tell the asker the account is real); a second factor's lockout is:
+``verification_paused`` makes the handoff say that checks are paused for their security
 (a sensitive form that finds the lock before asking anything says so and hands off itself).
 """
 
@@ -78,8 +80,12 @@ class ValidateVerificationForm(FormValidationAction):
 
     async def validate_account_number(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
-        if tracker.get_slot("claimed_customer_id") is not None and \
-                tracker.get_slot("requested_slot") != "account_number":
+        """Whatever the account (ours or not, locked out, no code sent), the asker hears the
+        same ``utter_code_sent`` and is asked for a code: a different answer would let anyone
+        test which account numbers exist and whose they are. Only the log says what happened."""
+        if tracker.get_slot("requested_slot") == "otp_code" or (
+                tracker.get_slot("claimed_customer_id") is not None and
+                tracker.get_slot("requested_slot") != "account_number"):
             return {}  # a code that merely looks like an account number: keep the account
         number = account_number(str(value))
         if number is None:  # "my internet is down" is not a wrong account number: no try used
@@ -94,26 +100,23 @@ class ValidateVerificationForm(FormValidationAction):
             logger.exception("sign-in lookup failed")
             dispatcher.utter_message(response="utter_service_trouble")
             return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
-        if customer is None:
-            tries = attempts(tracker) + 1
-            dispatcher.utter_message(response="utter_too_many_account_tries"
-                                     if tries >= MAX_ATTEMPTS else "utter_unknown_account")
-            return {"account_number": None, "verification_attempts": tries}
-        if delivery and delivery.lockout:
-            return {"account_number": None, **PAUSED}
-        if not delivery or not delivery.sent:
-            dispatcher.utter_message(response="utter_code_not_sent")
-            return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
-        dispatcher.utter_message(response="utter_code_sent", masked_number=delivery.masked_number)
+        dispatcher.utter_message(response="utter_code_sent")
+        if customer is None or delivery is None or not delivery.sent:
+            logger.info("sign-in: no code sent (%s)", "no such account" if customer is None
+                        else "locked out" if delivery and delivery.lockout else "not sent")
+            return {"account_number": number, "claimed_customer_id": None}
         return {"account_number": customer.account_number,
                 "claimed_customer_id": customer.customer_id,
                 "customer_name": customer.first_name}
 
     async def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher,
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """A wrong code, or a code for an account that got none, gets the same answers, and
+        the attempt ends after the same tries: the code step must not tell accounts apart
+        either. A sign-in lockout ends the attempt like a used-up code, without saying so."""
         claimed = tracker.get_slot("claimed_customer_id")
         if claimed is None:
-            return {"otp_code": None, "account_number": None}
+            return no_code_to_match(dispatcher, tracker)
         try:
             check = await identity_service().check_code(customer_id=int(claimed),
                                                         purpose=SIGN_IN, code=str(value))
@@ -128,9 +131,17 @@ class ValidateVerificationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_wrong_code",
                                      attempts_left=check.attempts_left)
             return {"otp_code": None}
-        if check.outcome is CodeOutcome.LOCKED_OUT:
-            return {"otp_code": None, **PAUSED}
         return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+
+
+def no_code_to_match(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
+    """A code typed when none was sent: answered as a wrong guess at a real code is (the
+    one-time code allows as many tries as MAX_ATTEMPTS), counted in the conversation."""
+    tries = attempts(tracker) + 1
+    if tries >= MAX_ATTEMPTS:
+        return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+    dispatcher.utter_message(response="utter_wrong_code", attempts_left=MAX_ATTEMPTS - tries)
+    return {"otp_code": None, "verification_attempts": tries}
 
 
 class SecondFactorForm(FormValidationAction):

@@ -25,7 +25,8 @@ async def test_web_sign_in_texts_a_code_to_the_number_on_file_and_accepts_it(wit
     given = await form.validate_account_number("cl 10000102", dispatcher,
                                                anonymous.tracker(), {})
     assert given["claimed_customer_id"] == demo["Tom"]
-    assert dispatcher.messages[-1]["masked_number"] == "02"
+    assert dispatcher.messages[-1]["response"] == "utter_code_sent"
+    assert "masked_number" not in dispatcher.messages[-1]  # whose number it is stays unsaid
     code = code_in(with_standin.texts_to(TOM_PHONE))
     claimed = Conversation(slots={"channel": "webchat", **given})
     accepted = await form.validate_otp_code(code, dispatcher, claimed.tracker(), {})
@@ -53,16 +54,33 @@ async def test_three_wrong_codes_end_the_sign_in(with_standin, demo):
     assert late.get("verified") is None  # locked: even the right code is refused now
 
 
-async def test_unknown_account_three_times_gives_up(careline_db):
+async def sign_in_with_wrong_codes(account: str, standin) -> tuple[list[dict], dict]:
+    """What an anonymous asker is told for ``account`` and then three wrong codes."""
     form = ValidateVerificationForm()
     dispatcher = CollectingDispatcher()
-    slots: dict = {}
+    slots: dict = {"channel": "webchat", "verified": False}
+    slots.update(await form.validate_account_number(account, dispatcher,
+                                                    Conversation(slots=slots).tracker(), {}))
+    sent = standin.texts_to(TOM_PHONE)
+    wrong = "111111" if sent and code_in(sent) == "000000" else "000000"
+    slots["requested_slot"] = "otp_code"
     for _ in range(3):
-        slots.update(await form.validate_account_number(
-            "CL99999999", dispatcher, Conversation(slots=slots).tracker(), {}))
-    assert [m["response"] for m in dispatcher.messages] == [
-        "utter_unknown_account", "utter_unknown_account", "utter_too_many_account_tries"]
-    assert slots["verification_attempts"] == 3
+        slots.update(await form.validate_otp_code(wrong, dispatcher,
+                                                  Conversation(slots=slots).tracker(), {}))
+    return dispatcher.messages, slots
+
+
+async def test_an_unknown_account_is_answered_exactly_like_a_real_one(with_standin, demo):
+    real, real_slots = await sign_in_with_wrong_codes("CL10000102", with_standin)
+    assert real_slots["claimed_customer_id"] == demo["Tom"]
+    unknown, unknown_slots = await sign_in_with_wrong_codes("CL99999999", with_standin)
+    assert unknown == real
+    assert [m["response"] for m in unknown] == ["utter_code_sent"] + ["utter_wrong_code"] * 2
+    assert unknown_slots["verification_attempts"] == real_slots["verification_attempts"] == 3
+    assert unknown_slots["claimed_customer_id"] is None
+    form = ValidateVerificationForm()
+    assert await form.required_slots(["account_number", "otp_code"], CollectingDispatcher(),
+                                     Conversation(slots=unknown_slots).tracker(), {}) == []
 
 
 async def test_words_without_an_account_number_use_no_try_and_spaced_numbers_are_found(
@@ -77,7 +95,8 @@ async def test_words_without_an_account_number_use_no_try_and_spaced_numbers_are
     assert slots == {"account_number": None}
     found = await form.validate_account_number(
         "it's cl 9999 9999", dispatcher, Conversation(slots=slots).tracker(), {})
-    assert (found["account_number"], found["verification_attempts"]) == (None, 1)
+    assert found == {"account_number": "CL99999999", "claimed_customer_id": None}
+    assert dispatcher.messages[-1]["response"] == "utter_code_sent"
 
 
 async def test_pin_is_the_second_factor_and_wrong_pins_run_out(demo):
@@ -207,7 +226,8 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
         for _ in range(wrong_tries):
             slots.update(await form.validate_otp_code(
                 wrong, dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(), {}))
-    assert slots["verification_paused"] is True and slots["verification_attempts"] == 3
+    assert slots["verification_attempts"] == 3
+    assert slots.get("verification_paused") is None  # sign-in never says an account is real
     texted = len(with_standin.texts_to(TOM_PHONE))
     assert texted == 2
 
@@ -215,9 +235,8 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
     anonymous = Conversation(slots={"channel": "webchat", "verified": False},
                              sender_id="web-chat-3")
     given = await form.validate_account_number("CL10000102", dispatcher, anonymous.tracker(), {})
-    assert given == {"account_number": None, "verification_attempts": 3,
-                     "verification_paused": True}
-    assert dispatcher.messages == []  # the handoff says it (ActionVerificationFailed)
+    assert given == {"account_number": "CL10000102", "claimed_customer_id": None}
+    assert [m["response"] for m in dispatcher.messages] == ["utter_code_sent"]  # as for anyone
     assert len(with_standin.texts_to(TOM_PHONE)) == texted  # no code was sent
 
 
@@ -242,5 +261,5 @@ async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_sta
                                         purpose=SIGN_IN, at=now - timedelta(minutes=minutes))
     paused = await form.validate_account_number(
         "CL10000102", CollectingDispatcher(), Conversation().tracker(), {})
-    assert paused["verification_paused"] is True
+    assert paused["claimed_customer_id"] is None  # paused: no code, answered as for anyone
     assert len(with_standin.texts_to(TOM_PHONE)) == 1
