@@ -8,7 +8,7 @@ summary.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Optional
 
 from rasa_sdk import Tracker
@@ -20,6 +20,7 @@ from actions.customer import AccountAction, Customer, apologise, lookup, profile
 from actions.formatting import day, money
 from actions.identity import SecondFactorForm
 from actions.parsing import calendar_date, count
+from careline import clock
 from careline.profile.errors import PolicyViolation
 from careline.profile.schemas import (ArrangementEligibility, ArrangementKind,
                                       ArrangementOption, EligibilityReason)
@@ -48,10 +49,6 @@ def deferral_option(eligibility: ArrangementEligibility) -> Optional[Arrangement
 def most_instalments(eligibility: ArrangementEligibility) -> int:
     return max((o.instalments for o in eligibility.options
                 if o.kind is ArrangementKind.INSTALMENTS), default=0)
-
-
-def today_utc() -> date:
-    return datetime.now(timezone.utc).date()
 
 
 def kind_from_text(value: Any) -> Optional[str]:
@@ -138,7 +135,7 @@ class ValidateArrangementForm(SecondFactorForm):
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         eligibility = await self._eligibility(tracker)
         option = deferral_option(eligibility)
-        today = today_utc()
+        today = clock.today()
         chosen = calendar_date(str(value), today=today)
         if option is None or chosen is None or not today < chosen <= option.last_due_on:
             latest = option.last_due_on if option else today
@@ -183,7 +180,7 @@ class ActionCreateArrangement(AccountAction):
         if tracker.get_slot("arrangement_kind") == "deferral":
             chosen = date.fromisoformat(tracker.get_slot("deferral_date"))
             request = dict(kind=ArrangementKind.DEFERRAL,
-                           deferral_days=(chosen - today_utc()).days)
+                           deferral_days=(chosen - clock.today()).days)
         else:
             request = dict(kind=ArrangementKind.INSTALMENTS,
                            instalments=int(tracker.get_slot("instalments")))

@@ -6,6 +6,8 @@ from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Optional
 
+from careline import clock
+
 CURRENCY_SYMBOLS = {"GBP": "£", "EUR": "€", "USD": "$"}
 
 
@@ -21,7 +23,7 @@ def day(value: date, *, today: Optional[date] = None) -> str:
     """``date(2026, 12, 1)`` → ``1 December`` (the year only when it is not this year)."""
     if isinstance(value, datetime):
         value = value.date()
-    this_year = (today or date.today()).year
+    this_year = (today or clock.today()).year
     text = f"{value.day} {value:%B}"
     return text if value.year == this_year else f"{text} {value.year}"
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import pytest
+import time_machine
 from aiohttp import web
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
@@ -34,8 +35,11 @@ from careline.twilio_standin.app import build_app
 from careline.twilio_standin.state import StandinState
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
-#: The instant the seeded databases treat as "now" (seeding is relative to it).
-SEEDED_AT = datetime.now(timezone.utc).replace(microsecond=0)
+#: The instant the seeded databases treat as "now" (seeding is relative to it). Fixed, so a
+#: seeded test reads the same calendar on any date; tests whose code reads the clock
+#: itself run at it through ``at_seeded_time``, and tests/careline/test_clock.py walks the
+#: awkward dates (month ends, 29 February, New Year, the UK's clock changes).
+SEEDED_AT = datetime(2026, 11, 18, 10, 30, tzinfo=timezone.utc)
 SEEDED_SYNTHETIC_CUSTOMERS = 50
 
 
@@ -164,6 +168,14 @@ def seeded_postgres_db() -> Iterator[TestDatabase]:
     with _temporary_postgres("careline_seeded") as database:
         _seed(database)
         yield database
+
+
+@pytest.fixture
+def at_seeded_time() -> Iterator[None]:
+    """``careline.clock`` (every ``datetime.now``) reads SEEDED_AT, still ticking, so code
+    that takes no clock argument sees the seeded databases' calendar."""
+    with time_machine.travel(SEEDED_AT, tick=True):
+        yield
 
 
 @pytest.fixture

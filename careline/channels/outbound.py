@@ -29,12 +29,13 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from careline import clock
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.models import ConversationRoute
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import SenderIdentity, TwilioSender
-from careline.channels.store import ChannelStore, as_utc, utcnow
+from careline.channels.store import ChannelStore, as_utc
 from careline.channels.twilio_output import WHATSAPP_WINDOW
 from careline.db.session import get_engine, run_blocking, session_scope
 from careline.settings import Settings, get_settings
@@ -254,6 +255,6 @@ def _refusal(channel: str, contact: Optional[Contact],
         return f"opted out of {channel}"
     if channel == "whatsapp" and template is None:
         last = contact.last_whatsapp_inbound
-        if last is None or utcnow() - last > WHATSAPP_WINDOW:
+        if last is None or clock.now() - last > WHATSAPP_WINDOW:
             return "WhatsApp 24-hour window closed: send an approved template"
     return None

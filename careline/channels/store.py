@@ -12,14 +12,11 @@ from typing import Optional, Sequence
 
 from sqlalchemy.engine import Engine, Row
 
+from careline import clock
 from careline.channels import repository
 from careline.channels.models import ConversationRoute, Delivery
 from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate
 from careline.db.session import session_scope
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def as_utc(moment: datetime) -> datetime:
@@ -37,7 +34,7 @@ class ChannelStore:
         with session_scope(self._engine) as session:
             return repository.claim_inbound(session=session, message_sid=message_sid,
                                             channel=channel, idempotency_token=idempotency_token,
-                                            received_at=utcnow())
+                                            received_at=clock.now())
 
     def duplicates_of(self, *, message_sid: str) -> int:
         with session_scope(self._engine) as session:
@@ -55,7 +52,7 @@ class ChannelStore:
             previous = repository.route_row(session=session, sender_id=sender_id,
                                             channel=channel)
             repository.upsert_route(session=session, sender_id=sender_id, channel=channel,
-                                    address=address, at=at or utcnow())
+                                    address=address, at=at or clock.now())
             return _route(previous) if previous is not None else None
 
     def route(self, *, sender_id: str, channel: Optional[str] = None) -> Optional[Route]:
@@ -93,7 +90,7 @@ class ChannelStore:
         """Record sends in one transaction (a turn's replies, a batch of notices); as
         for one, a status callback that raced ahead keeps its (newer) status."""
         with session_scope(self._engine) as session:
-            repository.record_sends(session=session, records=records, at=utcnow())
+            repository.record_sends(session=session, records=records, at=clock.now())
 
     def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
                       error_message: Optional[str], channel: str, to_address: str) -> bool:
@@ -108,7 +105,7 @@ class ChannelStore:
         """Apply status callbacks in one transaction (the gateway's group commit); for each,
         False when it was older than the status already recorded, and so ignored."""
         with session_scope(self._engine) as session:
-            at = utcnow()
+            at = clock.now()
             return [repository.record_status(
                 session=session, message_sid=u.message_sid, channel=u.channel,
                 to_address=u.to_address, status=u.status, error_code=u.error_code,

@@ -24,12 +24,13 @@ from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
 
+from careline import clock
 from careline.channels.rendering import (
     CHANNEL_LIMITS, choices_from_buttons, numbered_options, split_text,
 )
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import TwilioSender
-from careline.channels.store import ChannelStore, utcnow
+from careline.channels.store import ChannelStore
 from careline.db.session import run_blocking
 
 logger = logging.getLogger(__name__)
@@ -97,7 +98,7 @@ class TwilioOutput(OutputChannel):
             await self._refuse(to="unknown", reason="no route to the customer",
                                sender_id=recipient_id)
             return None
-        if self.kind == "whatsapp" and utcnow() - route.last_inbound_at > WHATSAPP_WINDOW:
+        if self.kind == "whatsapp" and clock.now() - route.last_inbound_at > WHATSAPP_WINDOW:
             await self._refuse(
                 to=route.address, sender_id=recipient_id,
                 reason="WhatsApp 24-hour window closed: only approved templates may be sent")

@@ -9,6 +9,7 @@ from typing import Optional
 
 from sqlalchemy.engine import Engine
 
+from careline import clock
 from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
@@ -33,7 +34,7 @@ class AgentService:
                 raise AgentExists(f"agent {username!r} already exists")
             agent = Agent(username=username, display_name=display_name,
                           password_hash=hash_password(password),
-                          created_at=datetime.now(timezone.utc))
+                          created_at=clock.now())
             repository.add(session=session, row=agent)
             return _ref(agent)
 
@@ -43,7 +44,7 @@ class AgentService:
             agent = repository.get_agent_by_username(session=session, username=username)
             if agent is None:
                 agent = Agent(username=username, display_name=display_name,
-                              created_at=datetime.now(timezone.utc), password_hash="")
+                              created_at=clock.now(), password_hash="")
                 repository.add(session=session, row=agent)
             if not verify_password(password, agent.password_hash):
                 agent.password_hash = hash_password(password)
@@ -56,7 +57,7 @@ class AgentService:
             if agent is None or not verify_password(password, agent.password_hash):
                 return None
             token = secrets.token_urlsafe(32)
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             row = AgentSession(token_hash=_digest(token), agent_id=agent.id,
                                csrf_token=secrets.token_urlsafe(24), created_at=now,
                                expires_at=now + SESSION_LIFETIME)
@@ -66,7 +67,7 @@ class AgentService:
     def session_for(self, *, token: str) -> Optional[SignedIn]:
         with session_scope(self._engine) as session:
             row = repository.get_session_by_hash(session=session, token_hash=_digest(token))
-            if row is None or _aware(row.expires_at) <= datetime.now(timezone.utc):
+            if row is None or _aware(row.expires_at) <= clock.now():
                 return None
             agent = session.get(Agent, row.agent_id)
             return SignedIn(agent=_ref(agent), csrf_token=row.csrf_token) if agent else None

@@ -9,6 +9,7 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from careline import clock
 from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
@@ -62,7 +63,7 @@ class DeskService:
                     reason=package.reason.value, sentiment=package.sentiment.score,
                     status="open", after_hours=not package.service.open_now,
                     callback_requested=False, handed_off_at=package.created_at,
-                    received_at=datetime.now(timezone.utc),
+                    received_at=clock.now(),
                     schema_version=package.schema_version, context_json=package.json(),
                 )
                 repository.add(session=session, row=ticket)
@@ -77,7 +78,7 @@ class DeskService:
 
     def queue(self, *, now: Optional[datetime] = None) -> list[QueueEntry]:
         """Unresolved tickets, highest priority first, then longest waiting."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         with session_scope(self._engine) as session:
             tickets = repository.unresolved_tickets(session=session)
             names = repository.agent_names(
@@ -91,11 +92,11 @@ class DeskService:
             waiting = len([t for t in repository.unresolved_tickets(session=session)
                            if t.status == "open"])
             agents = repository.count_live_sessions(session=session,
-                                                    now=datetime.now(timezone.utc))
+                                                    now=clock.now())
             return QueueLoad(waiting=waiting, agents=agents)
 
     def detail(self, *, ticket_id: int) -> TicketDetail:
-        now = datetime.now(timezone.utc)
+        now = clock.now()
         with session_scope(self._engine) as session:
             ticket = self._ticket(session, ticket_id)
             messages = repository.messages_for(session=session, ticket_id=ticket_id)
@@ -142,7 +143,7 @@ class DeskService:
             self._ticket(session, ticket_id)
             repository.add(session=session, row=TicketNote(
                 ticket_id=ticket_id, agent_id=agent_id, text=text,
-                created_at=datetime.now(timezone.utc)))
+                created_at=clock.now()))
 
     def start_reply(self, *, ticket_id: int, agent_id: int, text: str) -> int:
         """Record an agent's reply as "sending" before it goes out, so none is lost."""
@@ -151,7 +152,7 @@ class DeskService:
             if ticket.assigned_agent_id is None:
                 ticket.assigned_agent_id, ticket.status = agent_id, "assigned"
             message = TicketMessage(ticket_id=ticket_id, speaker="agent", text=text,
-                                    at=datetime.now(timezone.utc), agent_id=agent_id,
+                                    at=clock.now(), agent_id=agent_id,
                                     delivery="sending")
             repository.add(session=session, row=message)
             return message.id
@@ -166,7 +167,7 @@ class DeskService:
     def resolve(self, *, ticket_id: int, agent_id: int, closing_text: str) -> None:
         with session_scope(self._engine) as session:
             ticket = self._ticket(session, ticket_id, unresolved=True)
-            now = datetime.now(timezone.utc)
+            now = clock.now()
             ticket.status, ticket.resolved_at = "resolved", now
             ticket.assigned_agent_id = ticket.assigned_agent_id or agent_id
             repository.add(session=session, row=TicketMessage(

@@ -10,6 +10,7 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from careline import clock
 from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.handoff import repository
@@ -53,7 +54,7 @@ class OutboxService:
 
         Returns the stored item and whether this call created it.
         """
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         try:
             with session_scope(self._engine) as session:
                 existing = repository.get_by_key(session=session,
@@ -79,7 +80,7 @@ class OutboxService:
     def due(self, *, now: Optional[datetime] = None, limit: int = 20) -> list[OutboxItem]:
         with session_scope(self._engine) as session:
             return [_item(e) for e in repository.due_entries(
-                session=session, now=now or datetime.now(timezone.utc), limit=limit)]
+                session=session, now=now or clock.now(), limit=limit)]
 
     def mark_delivered(self, *, entry_id: int, now: Optional[datetime] = None) -> None:
         with session_scope(self._engine) as session:
@@ -87,13 +88,13 @@ class OutboxService:
             if entry is not None:
                 entry.status = "delivered"
                 entry.attempts += 1
-                entry.delivered_at = now or datetime.now(timezone.utc)
+                entry.delivered_at = now or clock.now()
                 entry.last_error = None
 
     def mark_failed(self, *, entry_id: int, error: str, permanent: bool, max_backoff: float,
                     now: Optional[datetime] = None) -> OutboxItem:
         """Record a failed attempt and schedule the next one (or give up if ``permanent``)."""
-        now = now or datetime.now(timezone.utc)
+        now = now or clock.now()
         with session_scope(self._engine) as session:
             entry = repository.get_entry(session=session, entry_id=entry_id)
             assert entry is not None, f"outbox entry {entry_id} vanished"

@@ -15,13 +15,14 @@ from typing import Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
+from careline import clock
 from careline.db.session import get_engine
 from careline.handoff.outbox import OutboxService
 from careline.handoff.package import HandoffRequest, build_context_package
 from careline.handoff.policy import HandoffPolicy, get_policy
 from careline.handoff.schemas import ContextPackage, CustomerSnapshot
 from careline.handoff.sentiment import score_conversation
-from careline.handoff.service_hours import expected_wait_minutes, utc_now, window_at
+from careline.handoff.service_hours import expected_wait_minutes, window_at
 from careline.handoff.snapshot import snapshot_profile
 from careline.handoff.transcript import RasaEvent, consecutive_fallbacks, read_conversation
 from careline.handoff.triggers import TriggerDecision, decide
@@ -65,7 +66,7 @@ class HandoffService:
 
     def hand_off(self, facts: ConversationFacts, *, now: Optional[datetime] = None) -> HandoffOutcome:
         """Build and durably store the handoff; raises if the outbox cannot be written."""
-        now = now or utc_now()
+        now = now or clock.now()
         policy = self.policy
         customer, note = self._snapshot(facts)
         record = read_conversation(facts.events)

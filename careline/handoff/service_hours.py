@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Optional
 from zoneinfo import ZoneInfo
 
@@ -44,6 +44,3 @@ def expected_wait_minutes(hours: ServiceHours, *, customers_ahead: int, agents: 
     per_agent = math.ceil((customers_ahead + 1) / max(1, agents))
     return max(hours.minimum_wait_minutes, per_agent * hours.minutes_per_customer_ahead)
 
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

@@ -17,6 +17,7 @@ from typing import Callable, ContextManager, Optional
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from careline import clock
 from careline.db.session import committing, session_factory
 from careline.identity import repository
 from careline.identity.schemas import CodeCheck, CodeOutcome, IssuedCode
@@ -26,10 +27,6 @@ DEFAULT_TTL = timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 3
 
 Clock = Callable[[], datetime]
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def _digest(code: str, salt: str) -> str:
@@ -47,7 +44,7 @@ class OneTimeCodeService:
     """
 
     def __init__(self, engine: Optional[Engine] = None, *, ttl: timedelta = DEFAULT_TTL,
-                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, clock: Clock = _utcnow,
+                 max_attempts: int = DEFAULT_MAX_ATTEMPTS, clock: Clock = clock.now,
                  sessions: Optional[sessionmaker] = None) -> None:
         self._sessions = sessions or session_factory(engine)
         self._ttl = ttl

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-from datetime import datetime, timezone
 from pathlib import Path
+
+from careline import clock
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -36,7 +37,7 @@ def _report(args: argparse.Namespace) -> int:
     from careline.insight.period import parse_since
     from careline.insight.report import render_page
 
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
         since = parse_since(args.since, now=now)
         until = parse_since(args.until, now=now) if args.until else now

@@ -6,12 +6,14 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
+from careline import clock
+
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
 
 
 def parse_since(value: str, *, now: Optional[datetime] = None) -> datetime:
     """The start of a period; raises ValueError with a hint for anything else."""
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     relative = re.fullmatch(r"(\d+)([mhdw])", value.strip().lower())
     if relative:
         return now - timedelta(**{_UNITS[relative.group(2)]: int(relative.group(1))})

@@ -6,11 +6,12 @@ import asyncio
 import functools
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy.engine import Engine
 
+from careline import clock
 from careline.db.session import run_blocking, session_scope
 from careline.insight.ingest import ContactFolder
 from careline.insight.metrics import compute_report
@@ -68,7 +69,7 @@ class InsightService:
             return ContactFolder(session).apply_all(events)
 
     def report(self, *, since: datetime, until: Optional[datetime] = None) -> InsightReport:
-        until = until or datetime.now(timezone.utc)
+        until = until or clock.now()
         with session_scope(self._engine) as session:
             return compute_report(session=session, since=since, until=until)
 

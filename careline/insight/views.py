@@ -8,12 +8,12 @@ own portal. Both bring the store up to date from the SQL broker first.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
 from typing import Mapping, Optional
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from careline import clock
 from careline.db.session import run_blocking
 from careline.insight.period import parse_since
 from careline.insight.report import render_page
@@ -31,7 +31,7 @@ async def report_for_query(service: InsightService, query: Mapping[str, str]) ->
 
     A period that does not parse is a 400 with the hint.
     """
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     try:
         since = parse_since(query.get("since") or "7d", now=now)
         until = parse_since(query["until"], now=now) if query.get("until") else now

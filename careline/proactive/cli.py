@@ -9,6 +9,8 @@ import re
 from datetime import datetime, timedelta, timezone
 from typing import Optional
 
+from careline import clock
+
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     incident = subparsers.add_parser(
@@ -76,7 +78,7 @@ def _change(args: argparse.Namespace) -> int:
     if args.action != "open" and previous is None:
         print(f"no incident {args.incident_id} yet: open it first")
         return 2
-    now = datetime.now(timezone.utc)
+    now = clock.now()
     base = previous.dict() if previous else {}
     fields = {
         "incident_id": args.incident_id, "action": args.action,
@@ -171,6 +173,6 @@ def _serve(args: argparse.Namespace) -> int:
     settings = get_settings()
     logging.basicConfig(level=settings.log_level)
     app = build_app(outage_care(settings), token=incident_api_token(settings))
-    web.run_app(app, host="127.0.0.1", port=args.port or settings.resolved_incident_api_port,
-                print=None)
+    web.run_app(app, host=settings.bind_host,
+                port=args.port or settings.resolved_incident_api_port, print=None)
     return 0

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from enum import Enum
 from typing import Optional
 
 from pydantic import BaseModel, Field, conint, constr, validator
+
+from careline import clock
 
 
 class IncidentAction(str, Enum):
@@ -51,7 +53,7 @@ class IncidentUpdate(BaseModel):
     detail: Optional[constr(max_length=500)] = None  # type: ignore[valid-type]
     eta: Optional[datetime] = None
     service_critical: bool = False
-    occurred_at: datetime = Field(default_factory=lambda: datetime.now(timezone.utc))
+    occurred_at: datetime = Field(default_factory=clock.now)
 
     class Config:
         frozen = True

@@ -18,13 +18,14 @@ import hashlib
 import json
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from careline import clock
 from careline.db.session import run_blocking, session_scope
 from careline.observability.redact import mask_phone
 from careline.proactive import audience, incidents, repository
@@ -49,10 +50,6 @@ class VersionConflict(Exception):
 
 class UnknownArea(ValueError):
     """An update names an area the network silo does not serve."""
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -83,7 +80,7 @@ class _Prepared:
 class OutageCare:
     def __init__(self, *, channel: NoticeChannel, rasa: Optional[RasaConversations] = None,
                  engine: Optional[Engine] = None, options: CareOptions = CareOptions(),
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = clock.now) -> None:
         self._channel = channel
         self._rasa = rasa
         self._engine = engine

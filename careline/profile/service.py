@@ -13,13 +13,14 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, ContextManager, Iterator, Optional, Union
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from careline import clock
 from careline.db.session import committing, get_engine, session_factory
 from careline.profile import commands, policy
 from careline.profile.identity import candidate_identities, parse_channel
@@ -72,12 +73,12 @@ class ProfileService:
 
     def __init__(self, engine: Optional[Engine] = None, *,
                  bills: Optional[CustomerBillSilo] = None, settings: Optional[Settings] = None,
-                 clock: Optional[Callable[[], datetime]] = None,
+                 clock: Callable[[], datetime] = clock.now,
                  sessions: Optional[sessionmaker] = None) -> None:
         self._settings = settings or get_settings()
         self._sessions = sessions or session_factory(
             engine or get_engine(self._settings.resolved_database_url))
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock
         if bills is None and self._settings.billing_api_url:
             from careline.profile.silos.http_bills import HttpCustomerBills
 
@@ -109,7 +110,9 @@ class ProfileService:
                      engagement=SqlEngagement(session))
 
     def _today(self) -> date:
-        return self._clock().date()
+        """Today on the operator's calendar: a bill due "today" in London is not yet overdue
+        at 23:30 UTC in summer, when London is already a day ahead of UTC."""
+        return clock.local_date(self._clock())
 
     def _policy(self) -> policy.ArrangementPolicy:
         s = self._settings

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime
 from email.utils import format_datetime
 from typing import Any, Optional
+
+from careline import clock
 
 
 @dataclass
@@ -73,7 +75,7 @@ class StandinState:
         return "SM" + secrets.token_hex(16)
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc)
+        return clock.now()
 
     def reset(self) -> None:
         self.messages.clear()

@@ -9,13 +9,14 @@ recorded: nothing proactive may be sent to someone whose consent is unknown.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Iterable, Optional, Sequence
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from careline import clock
 from careline.db.session import session_scope
 from careline.webchat.models import WebChatPresence
 
@@ -23,10 +24,6 @@ HEARTBEAT = timedelta(seconds=60)
 #: A connection not refreshed for this long belongs to a process that is gone.
 STALE_AFTER = timedelta(minutes=3)
 _CHUNK = 500
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def live_sessions(*, session: Session, customer_ids: Iterable[int], now: datetime,
@@ -75,7 +72,7 @@ class PresenceStore:
     def connected(self, *, connection_id: str, sender_id: str, customer_id: int) -> None:
         with session_scope(self._engine) as session:
             add_connection(session=session, connection_id=connection_id, sender_id=sender_id,
-                           customer_id=customer_id, at=utcnow())
+                           customer_id=customer_id, at=clock.now())
 
     def disconnected(self, *, connection_id: str) -> None:
         with session_scope(self._engine) as session:
@@ -84,8 +81,8 @@ class PresenceStore:
     def heartbeat(self, *, connection_ids: Sequence[str]) -> None:
         if connection_ids:
             with session_scope(self._engine) as session:
-                touch_connections(session=session, connection_ids=connection_ids, at=utcnow())
+                touch_connections(session=session, connection_ids=connection_ids, at=clock.now())
 
     def live(self, *, customer_ids: Iterable[int]) -> dict[int, str]:
         with session_scope(self._engine) as session:
-            return live_sessions(session=session, customer_ids=customer_ids, now=utcnow())
+            return live_sessions(session=session, customer_ids=customer_ids, now=clock.now())

@@ -26,9 +26,10 @@ from tests.conftest import RunningStandin, TestDatabase
 
 
 @pytest.fixture()
-def careline_db(seeded_sqlite_db: TestDatabase, tmp_path: Path,
-                monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """A private copy of the seeded database that every service in the test uses."""
+def careline_db(seeded_sqlite_db: TestDatabase, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                at_seeded_time: None) -> Iterator[str]:
+    """A private copy of the seeded database that every service in the test uses, read on
+    the calendar it was seeded for."""
     source = make_url(seeded_sqlite_db.url).database
     target = tmp_path / "careline.db"
     with sqlite3.connect(source) as src, sqlite3.connect(target) as dst:

@@ -15,6 +15,8 @@ from careline.profile.seed.reference import PLAN_BY_CODE
 OVERAGE_PER_GB = Decimal("2.50")
 ROAMING_PER_GB = Decimal("6.00")
 PAYMENT_TERMS = timedelta(days=14)
+#: A paid bill is paid this long after it is issued, or today if that is sooner.
+PAID_AFTER = timedelta(days=10)
 
 
 @dataclass(frozen=True)
@@ -96,12 +98,12 @@ def add_customer(builder: DatasetBuilder, spec: CustomerSpec, *, today: date,
             builder.add(models.Payment, account_id=account_id, paid_on=start + timedelta(days=2),
                         amount=plan[3], method="top_up")
             continue
-        _add_bill(builder, spec, account_id, cycle, start)
+        _add_bill(builder, spec, account_id, cycle, start, today=today)
     return SeededCustomer(customer_id, account_id, line_id)
 
 
 def _add_bill(builder: DatasetBuilder, spec: CustomerSpec, account_id: int, cycle: CycleUsage,
-              start: date) -> None:
+              start: date, *, today: date) -> None:
     plan = PLAN_BY_CODE[spec.plan_code]
     lines: list[tuple[BillCategory, str, Decimal]] = [
         (BillCategory.PLAN, f"{plan[1]} monthly charge", plan[3])]
@@ -122,8 +124,8 @@ def _add_bill(builder: DatasetBuilder, spec: CustomerSpec, account_id: int, cycl
         account_id=account_id, number=f"INV-{spec.account_number[2:]}-{start:%y%m}",
         period=(start, month_end(start)), issued_on=issued, due_on=issued + PAYMENT_TERMS,
         paid=paid, lines=lines)
-    if paid:
-        builder.add(models.Payment, account_id=account_id, paid_on=issued + timedelta(days=10),
+    if paid:  # never in the future: on the 1st, today's bill is paid today
+        builder.add(models.Payment, account_id=account_id, paid_on=min(issued + PAID_AFTER, today),
                     amount=total, method="direct_debit" if spec.autopay else "card")
 
 

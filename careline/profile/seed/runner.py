@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import func, select
 
+from careline import clock
 from careline.db.migrate import upgrade
 from careline.db.session import get_engine
 from careline.profile import models
@@ -51,16 +52,17 @@ def seed_database(url: Optional[str] = None, *, customers: int, seed: int = 42,
         raise ValueError(f"customers must be between 0 and {MAX_CUSTOMERS}")
     url = url or get_settings().resolved_database_url
     upgrade(url)
-    now = now or datetime.now(timezone.utc)
+    now = now or clock.now()
     started = time.perf_counter()
     with get_engine(url).begin() as connection:
         if _holds_profile_data(connection):
             raise AlreadySeeded("the database already holds profile data; seed an empty one")
         builder = DatasetBuilder(connection)
         add_reference(builder)
-        add_demo_customers(builder, today=now.date(), now=now)
+        today = clock.local_date(now)
+        add_demo_customers(builder, today=today, now=now)
         builder.flush()
-        add_synthetic_customers(builder, count=customers, seed=seed, today=now.date(), now=now)
+        add_synthetic_customers(builder, count=customers, seed=seed, today=today, now=now)
         builder.fix_sequences()
     _analyze(url)
     return SeedReport(len(DEMO_CUSTOMERS), customers, time.perf_counter() - started)

@@ -10,11 +10,12 @@ customerBillManagement/v4``):
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from typing import Any, Callable, Optional
 
 import requests
 
+from careline import clock
 from careline.profile.errors import SiloUnavailable
 from careline.profile.schemas import InvoiceInfo
 from careline.profile.silos.tmf678 import parse_bill
@@ -31,7 +32,7 @@ class HttpCustomerBills:
         self._timeout = timeout
         self._http = session or requests.Session()
         self._headers = {"Accept": "application/json", **(headers or {})}
-        self._today = today or (lambda: datetime.now(timezone.utc).date())
+        self._today = today or clock.today
 
     def bills(self, *, account_number: str, limit: int) -> tuple[InvoiceInfo, ...]:
         found = self._get("/customerBill", {"billingAccount.id": account_number,

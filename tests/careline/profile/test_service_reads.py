@@ -11,6 +11,7 @@ from careline.profile.schemas import (
     IncidentStatus, InvalidIdentity, InvalidRequest, InvoiceStatus, PaymentType,
     RecommendationReason, Segment, ServiceKind,
 )
+from tests.careline.profile.bills import unpaid_bills
 from tests.conftest import SEEDED_AT
 
 
@@ -84,12 +85,20 @@ def test_unknown_customer_ids_raise_not_found(service):
     assert service.verify_pin(customer_id=987654, pin="1234") is False
 
 
-def test_overdue_balance(service, demo):
+def test_overdue_balance(service, demo, seeded_db):
+    """Gareth's two unpaid bills: overdue is what fell due before today, read from the rows."""
     balance = service.balance(customer_id=demo["Gareth"])
+    today = SEEDED_AT.date()
+    unpaid = unpaid_bills(seeded_db, account_number="CL10000104")
+    overdue = [(due_on, owed) for due_on, owed in unpaid if due_on < today]
+    assert len(unpaid) == 2 and overdue
+    assert balance.amount_due == sum(owed for _, owed in unpaid) == D("60.00")
+    assert balance.overdue_amount == sum(owed for _, owed in overdue)
     assert balance.is_overdue
-    assert balance.overdue_amount == balance.amount_due == D("60.00")
-    assert balance.days_overdue == (SEEDED_AT.date() - balance.due_on).days > 0
+    assert balance.due_on == min(due_on for due_on, _ in unpaid)
+    assert balance.days_overdue == (today - min(due_on for due_on, _ in overdue)).days > 0
     assert not balance.autopay and balance.last_payment.method == "card"
+    assert balance.last_payment.paid_on <= today
 
 
 def test_prepaid_balance_is_credit(service, demo):
