@@ -6,25 +6,27 @@ every failed check is recorded per customer and purpose (sign-in code; second
 factor, PIN or code), and ``max_failures`` of them within ``window`` pause that check
 for one ``window`` from the failure that reached the limit. A passed check clears
 the count. Only when a check failed is stored, never what was tried.
+
+A try is counted before the PIN or code is compared (:meth:`FailedCheckLockout.claim_try`),
+in one step with reading the lock and held against every other connection: were the
+check "locked?" and the record "failed" two steps, a burst of parallel guesses would all
+find the customer unlocked and all be compared, whatever the limit.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import ContextManager, Optional, Sequence
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from careline import clock
 from careline.db.session import committing, session_factory
 from careline.identity import repository
 from careline.identity.otp import Clock
-from careline.identity.schemas import Lockout
+from careline.identity.schemas import ClaimedTry, Lockout
 from careline.settings import get_settings
-
-
-def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
 
 
 def lock_end(failures: Sequence[datetime], *, max_failures: int,
@@ -48,7 +50,7 @@ class FailedCheckLockout:
     """
 
     def __init__(self, engine: Optional[Engine] = None, *, max_failures: Optional[int] = None,
-                 window: Optional[timedelta] = None, clock: Clock = _utcnow,
+                 window: Optional[timedelta] = None, clock: Clock = clock.now,
                  sessions: Optional[sessionmaker] = None) -> None:
         settings = get_settings()
         self._sessions = sessions or session_factory(engine)
@@ -75,19 +77,31 @@ class FailedCheckLockout:
             return self._lockout(session, customer_id=customer_id, purpose=purpose,
                                  now=self._clock())
 
-    def record_failure(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
-        """Count one failed check; the lockout when this failure (or an earlier one) caused it.
+    def claim_try(self, *, customer_id: int, purpose: str) -> ClaimedTry:
+        """Count one try as failed, unless a lock is running (then nothing is counted).
 
         Failures too old to ever count again are forgotten on the way, so the table
         holds at most a few rows per customer.
         """
         now = self._clock()
         with self._session() as session:
+            repository.hold(session=session, scope=f"identity.checks.{purpose}",
+                            key=str(customer_id))
+            running = self._lockout(session, customer_id=customer_id, purpose=purpose, now=now)
+            if running is not None:
+                return ClaimedTry(failure_id=None, refused_by=running)
             repository.delete_failed_checks(session=session, customer_id=customer_id,
                                             purpose=purpose, before=now - 2 * self._window)
-            repository.add_failed_check(session=session, customer_id=customer_id,
-                                        purpose=purpose, at=now)
-            return self._lockout(session, customer_id=customer_id, purpose=purpose, now=now)
+            failure_id = repository.add_failed_check(session=session, customer_id=customer_id,
+                                                     purpose=purpose, at=now)
+            return ClaimedTry(failure_id=failure_id, lock_if_wrong=self._lockout(
+                session, customer_id=customer_id, purpose=purpose, now=now))
+
+    def withdraw(self, claimed: ClaimedTry) -> None:
+        """A try that compared nothing (no open code, an expired one) is no failed guess."""
+        if claimed.failure_id is not None:
+            with self._session() as session:
+                repository.delete_failed_check(session=session, failure_id=claimed.failure_id)
 
     def clear(self, *, customer_id: int, purpose: str) -> None:
         """A passed check: the customer starts again from no failures for ``purpose``."""

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import zlib
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
 
 from careline.identity.models import FailedCheck, OneTimeCode
@@ -39,9 +40,40 @@ def add_code(*, session: Session, customer_id: int, purpose: str, salt: str, cod
     return row
 
 
-def add_failed_check(*, session: Session, customer_id: int, purpose: str, at: datetime) -> None:
-    session.add(FailedCheck(customer_id=customer_id, purpose=purpose, failed_at=at))
+def hold(*, session: Session, scope: str, key: str) -> None:
+    """Hold ``key`` in ``scope`` (a customer's checks, a customer's or a number's codes)
+    until the session's transaction ends, on every connection and replica.
+
+    A count and the insert it allows must be one step: two connections that both count
+    before either inserts both pass (N parallel guesses at a PIN all compared, N texts
+    sent past the limit). PostgreSQL: a transaction-level advisory lock on the CRC-32s
+    of scope and key. SQLite has one writer at a time, but a transaction takes the write
+    lock only at its first write and pysqlite reads outside a transaction, so a no-op
+    write takes it here, before the caller counts. Raw SQL: neither has an ORM form.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:scope, :key)"),
+                        {"scope": _int4(scope), "key": _int4(key)})
+    else:
+        session.execute(text("UPDATE identity_failed_checks SET id = id WHERE 0"))
+
+
+def _int4(name: str) -> int:
+    """``name``'s CRC-32 as a signed 32-bit integer, the type of an advisory lock's keys."""
+    crc = zlib.crc32(name.encode())
+    return crc - 2 ** 32 if crc >= 2 ** 31 else crc
+
+
+def add_failed_check(*, session: Session, customer_id: int, purpose: str, at: datetime) -> int:
+    """Store one failure; its id, so a try that compared nothing can be taken back."""
+    row = FailedCheck(customer_id=customer_id, purpose=purpose, failed_at=at)
+    session.add(row)
     session.flush()
+    return row.id
+
+
+def delete_failed_check(*, session: Session, failure_id: int) -> None:
+    session.execute(delete(FailedCheck).where(FailedCheck.id == failure_id))
 
 
 def failed_checks_since(*, session: Session, customer_id: int, purpose: str,

@@ -29,6 +29,20 @@ class Lockout:
 
 
 @dataclass(frozen=True)
+class ClaimedTry:
+    """One try at a PIN or code, counted as a failure before it is compared.
+
+    ``failure_id`` is the failure standing for the try (None when it was refused);
+    ``refused_by`` the lock already running, so nothing may be compared; ``lock_if_wrong``
+    the lock this try starts if it turns out wrong.
+    """
+
+    failure_id: Optional[int]
+    refused_by: Optional[Lockout] = None
+    lock_if_wrong: Optional[Lockout] = None
+
+
+@dataclass(frozen=True)
 class IssuedCode:
     """A fresh code: shown once to the sender, stored only as a hash."""
 

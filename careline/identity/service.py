@@ -6,7 +6,8 @@ code when the customer has no PIN. Codes go out through the channels'
 outbound sender, so opt-outs and delivery records apply to them too.
 
 Failed checks count per customer across conversations and channels
-(:mod:`careline.identity.lockout`): while a customer is locked out for a purpose,
+(:mod:`careline.identity.lockout`): every try is counted before it is compared, so
+parallel guesses cannot pass the limit; while a customer is locked out for a purpose,
 no code is sent and no PIN or code is compared; a passed check clears the count.
 """
 
@@ -20,7 +21,7 @@ from typing import Optional
 from careline.db.session import run_blocking
 from careline.identity.lockout import FailedCheckLockout
 from careline.identity.otp import OneTimeCodeService
-from careline.identity.schemas import CodeCheck, CodeOutcome, Lockout, PinCheck
+from careline.identity.schemas import ClaimedTry, CodeCheck, CodeOutcome, Lockout, PinCheck
 from careline.observability.redact import mask_account
 from careline.profile.errors import CustomerNotFound
 from careline.profile.schemas import CustomerRef, IdentityKind, UnifiedProfile
@@ -89,31 +90,32 @@ class IdentityService:
 
     async def check_code(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:
         """Check a code unless locked out; a wrong guess counts towards the lockout."""
-        lockout = await self.lockout(customer_id=customer_id, purpose=purpose)
-        if lockout is not None:
-            return CodeCheck(CodeOutcome.LOCKED_OUT, 0, lockout)
+        claimed = await self._claim(customer_id=customer_id, purpose=purpose)
+        if claimed.refused_by is not None:
+            return CodeCheck(CodeOutcome.LOCKED_OUT, 0, claimed.refused_by)
         check = await run_blocking(functools.partial(
             self._codes.verify, customer_id=customer_id, purpose=purpose, code=code))
         if check.accepted:
             await self._passed(customer_id=customer_id, purpose=purpose)
-        elif check.outcome in WRONG_GUESSES:
-            lockout = await self._failed(customer_id=customer_id, purpose=purpose)
-            if lockout is not None:
-                return CodeCheck(CodeOutcome.LOCKED_OUT, 0, lockout)
+        elif check.outcome not in WRONG_GUESSES:
+            await run_blocking(functools.partial(self._lockout.withdraw, claimed))
+        elif claimed.lock_if_wrong is not None:
+            await self._warn(claimed.lock_if_wrong, "too many failed checks: locked out")
+            return CodeCheck(CodeOutcome.LOCKED_OUT, 0, claimed.lock_if_wrong)
         return check
 
     async def check_pin(self, *, customer_id: int, pin: str) -> PinCheck:
         """Check the PIN (a second factor) unless locked out; a wrong one counts towards it."""
-        lockout = await self.lockout(customer_id=customer_id, purpose=SECOND_FACTOR)
-        if lockout is not None:
-            return PinCheck(accepted=False, lockout=lockout)
+        claimed = await self._claim(customer_id=customer_id, purpose=SECOND_FACTOR)
+        if claimed.refused_by is not None:
+            return PinCheck(accepted=False, lockout=claimed.refused_by)
         if await run_blocking(functools.partial(
                 self._profiles.verify_pin, customer_id=customer_id, pin=pin)):
             await self._passed(customer_id=customer_id, purpose=SECOND_FACTOR)
             return PinCheck(accepted=True)
-        return PinCheck(accepted=False,
-                        lockout=await self._failed(customer_id=customer_id,
-                                                   purpose=SECOND_FACTOR))
+        if claimed.lock_if_wrong is not None:
+            await self._warn(claimed.lock_if_wrong, "too many failed checks: locked out")
+        return PinCheck(accepted=False, lockout=claimed.lock_if_wrong)
 
     async def lockout(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
         """The running lock on this customer's checks for ``purpose``; logged when found."""
@@ -127,12 +129,13 @@ class IdentityService:
         await run_blocking(functools.partial(
             self._lockout.clear, customer_id=customer_id, purpose=purpose))
 
-    async def _failed(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
-        lockout = await run_blocking(functools.partial(
-            self._lockout.record_failure, customer_id=customer_id, purpose=purpose))
-        if lockout is not None:
-            await self._warn(lockout, "too many failed checks: locked out")
-        return lockout
+    async def _claim(self, *, customer_id: int, purpose: str) -> ClaimedTry:
+        """Count this try before comparing anything (see :mod:`careline.identity.lockout`)."""
+        claimed = await run_blocking(functools.partial(
+            self._lockout.claim_try, customer_id=customer_id, purpose=purpose))
+        if claimed.refused_by is not None:
+            await self._warn(claimed.refused_by, "still locked out, nothing sent or checked")
+        return claimed
 
     async def _warn(self, lockout: Lockout, what: str) -> None:
         """Who and until when, with the account number masked; never what was tried."""

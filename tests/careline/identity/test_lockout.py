@@ -48,7 +48,8 @@ def fail(lockout: FailedCheckLockout, clock: Clock, times: int, *, every: timede
          customer_id: int = 7001, purpose: str = "second_factor") -> list:
     results = []
     for _ in range(times):
-        results.append(lockout.record_failure(customer_id=customer_id, purpose=purpose))
+        claimed = lockout.claim_try(customer_id=customer_id, purpose=purpose)
+        results.append(claimed.refused_by or claimed.lock_if_wrong)
         clock.now += every
     return results
 
@@ -121,3 +122,43 @@ def test_limits_come_from_the_settings(sessions, monkeypatch):
     finally:
         reset_settings()
     assert locked is not None and locked.until == START + timedelta(minutes=11)
+
+
+def test_a_refused_try_is_not_counted_and_a_withdrawn_one_is_forgotten(lockout, clock, sessions):
+    locked = fail(lockout, clock, 5, every=timedelta(minutes=1))[-1]
+    refused = lockout.claim_try(customer_id=7001, purpose="second_factor")
+    assert (refused.failure_id, refused.refused_by) == (None, locked)
+    lockout.clear(customer_id=7001, purpose="second_factor")
+    claimed = lockout.claim_try(customer_id=7001, purpose="second_factor")
+    lockout.withdraw(claimed)
+    with sessions() as session:
+        assert session.execute(select(FailedCheck).where(FailedCheck.customer_id == 7001)
+                               ).scalars().all() == []
+
+
+@pytest.mark.postgres
+def test_parallel_tries_on_separate_connections_never_pass_the_limit(postgres_db):
+    """Twelve tries released at once on twelve connections (as from replicas and new web
+    chats): only five are let through to be compared, the rest find the lock."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from careline.db.session import session_scope
+
+    customer_id, tries = 7999, 12
+    lockout = FailedCheckLockout(postgres_db.engine, max_failures=5, window=WINDOW)
+    barrier = Barrier(tries)
+
+    def one_try(_: int):
+        barrier.wait()
+        return lockout.claim_try(customer_id=customer_id, purpose="second_factor")
+
+    try:
+        with ThreadPoolExecutor(max_workers=tries) as pool:
+            claims = list(pool.map(one_try, range(tries)))
+    finally:
+        with session_scope(postgres_db.engine) as session:
+            session.execute(FailedCheck.__table__.delete().where(
+                FailedCheck.customer_id == customer_id))
+    assert sum(claim.failure_id is not None for claim in claims) == 5
+    assert sum(claim.refused_by is not None for claim in claims) == tries - 5
