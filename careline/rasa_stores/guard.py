@@ -16,7 +16,9 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
    polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel, and gives a message
    without words (a photo, a location, blank text on any channel) the text
    :data:`WORDLESS`: the MiniLM featurizer cannot embed an empty text, so the turn would
-   fail, and the bot cannot look at pictures, so it says so and offers a person.
+   fail, and the bot cannot look at pictures, so it says so and offers a person;
+3. the same hook holds each sender to :mod:`careline.rasa_stores.sender_limits` (message
+   size and rate) before the turn runs, so a refused message costs no NLU and no lock.
 
 Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
 tests/careline/rasa_stores/test_guard.py fails if either hook stops applying.
@@ -26,7 +28,9 @@ responses checked against a once-compiled schema) and
 :mod:`careline.rasa_stores.channel_identity` (identity slots set in-process instead of
 by an action-server call per message), which are about cost, and
 :mod:`careline.rasa_stores.external_intents` (a retried ``trigger_intent`` is entered
-once).
+once), and two trust boundaries: :mod:`careline.rasa_stores.customer_intents` (a
+customer's ``/intent{json}`` is read as words unless it is a button just offered) and
+:mod:`careline.rasa_stores.paused_conversations` (only the desk un-pauses a handoff).
 """
 
 from __future__ import annotations
@@ -43,8 +47,12 @@ from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
 from careline.observability.redact import redact
-from careline.rasa_stores import action_results, channel_identity, external_intents
+from careline.rasa_stores import (
+    action_results, channel_identity, customer_intents, external_intents, paused_conversations,
+    sender_limits,
+)
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
+from careline.settings import get_settings
 
 logger = logging.getLogger("careline.turns")
 
@@ -64,10 +72,15 @@ def install() -> None:
     action_results.install()
     channel_identity.install()
     external_intents.install()
+    customer_intents.install()
+    paused_conversations.install()
     if getattr(Agent, "_careline_guarded", False):
         return
     original_create = Agent._create_tracker_store
     original_handle = Agent.handle_message
+    settings = get_settings()
+    limits = sender_limits.SenderLimits.from_settings(settings)
+    counter = sender_limits.counter_for(settings)
 
     def create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
         if isinstance(store, LoudTrackerStore):
@@ -78,9 +91,13 @@ def install() -> None:
     @functools.wraps(original_handle)
     async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
         turn_started.set(time.monotonic())
-        if not (message.text or "").strip():
-            message.text = WORDLESS
+        customer_intents.own_text.set(None)
         try:
+            if await _refused_over_limits(message, limits, counter):
+                return _collected(message)
+            if not (message.text or "").strip():
+                message.text = WORDLESS
+                customer_intents.own_text.set(WORDLESS)
             return await original_handle(self, message)
         except (ConversationUnavailable, LockError) as error:
             return await _refuse_politely(message, error)
@@ -88,6 +105,32 @@ def install() -> None:
     Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
     Agent.handle_message = handle_message  # type: ignore[method-assign]
     Agent._careline_guarded = True  # type: ignore[attr-defined]
+
+
+async def _refused_over_limits(message: UserMessage, limits: sender_limits.SenderLimits,
+                               counter: sender_limits.WindowCounter) -> bool:
+    """Count the message; if its sender is over a cap, answer (or not) and say so."""
+    count = await counter.count(str(message.sender_id), limits.window_seconds)
+    verdict = sender_limits.verdict(text_length=len(message.text or ""),
+                                    count_in_window=count, limits=limits)
+    if verdict is sender_limits.Verdict.RUN:
+        return False
+    logger.warning("turn refused conversation=%s channel=%s reason=%s",
+                   redact(str(message.sender_id)), message.input_channel or "unknown",
+                   verdict.value)
+    output = message.output_channel
+    if verdict is sender_limits.Verdict.SLOW_DOWN:
+        await output.send_text_message(message.sender_id, sender_limits.SLOW_DOWN)
+    elif verdict is sender_limits.Verdict.TOO_LONG:
+        await output.send_text_message(message.sender_id,
+                                       sender_limits.too_long(limits.max_chars))
+    return True
+
+
+def _collected(message: UserMessage) -> Optional[list]:
+    """What Agent.handle_message returns: the replies, for a collecting channel."""
+    output = message.output_channel
+    return output.messages if isinstance(output, CollectingOutputChannel) else None
 
 
 async def _refuse_politely(message: UserMessage, error: Exception) -> Optional[list]:
@@ -101,6 +144,4 @@ async def _refuse_politely(message: UserMessage, error: Exception) -> Optional[l
     except Exception:  # the channel itself is down: the log line above is all we have
         logger.exception("could not tell conversation %s to try again",
                          redact(str(message.sender_id)))
-    if isinstance(output, CollectingOutputChannel):
-        return output.messages
-    return None
+    return _collected(message)

@@ -1,12 +1,14 @@
 """Wrap one of Rasa's ``MessageProcessor`` methods once per process.
 
 Careline's processor hooks (channel identity, external intents) each wrap a method;
-installing twice — several stores call ``guard.install`` — must not wrap twice.
+installing twice — several stores call ``guard.install`` — must not wrap twice. A
+static method stays static, so Rasa's ``self.<name>(...)`` calls keep their arguments.
 """
 
 from __future__ import annotations
 
 import functools
+import inspect
 from typing import Any, Callable
 
 from rasa.core.processor import MessageProcessor
@@ -20,5 +22,8 @@ def wrap_once(name: str, make: Callable[[Method], Method]) -> None:
     if getattr(MessageProcessor, marker, False):
         return
     original = getattr(MessageProcessor, name)
-    setattr(MessageProcessor, name, functools.wraps(original)(make(original)))
+    replacement = functools.wraps(original)(make(original))
+    if isinstance(inspect.getattr_static(MessageProcessor, name), staticmethod):
+        replacement = staticmethod(replacement)
+    setattr(MessageProcessor, name, replacement)
     setattr(MessageProcessor, marker, True)
