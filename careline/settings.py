@@ -86,6 +86,12 @@ class Settings(BaseSettings):
                                                env="CARELINE_IDENTITY_LOCKOUT_MAX_FAILURES")
     identity_lockout_window_minutes: float = Field(30.0, gt=0, le=24 * 60,
                                                    env="CARELINE_IDENTITY_LOCKOUT_WINDOW_MINUTES")
+    # At most this many one-time codes are texted per customer, and per number, within the
+    # window (no SMS bombing a customer or a phone by asking again and again); counted in the
+    # database, so the limit holds across replicas.
+    identity_code_limit: int = Field(5, ge=1, le=100, env="CARELINE_IDENTITY_CODE_LIMIT")
+    identity_code_window_minutes: float = Field(60.0, gt=0, le=24 * 60,
+                                                env="CARELINE_IDENTITY_CODE_WINDOW_MINUTES")
 
     # Per-sender caps on every channel (careline/rasa_stores/sender_limits.py): a longer
     # message is refused unread; past the rate, one "slow down", then silence for the window.

@@ -12,6 +12,8 @@ class OneTimeCode(Base):
     """A code sent to the number on file; the code itself is never stored."""
 
     __tablename__ = "identity_one_time_codes"
+    __table_args__ = (Index("ix_identity_one_time_codes_sent_to_created_at",
+                            "sent_to", "created_at"),)
 
     id = Column(Integer, primary_key=True)
     customer_id = Column(Integer, nullable=False, index=True)
@@ -22,6 +24,8 @@ class OneTimeCode(Base):
     expires_at = Column(UtcDateTime, nullable=False)
     attempts = Column(Integer, nullable=False, default=0)
     consumed_at = Column(UtcDateTime, nullable=True)
+    #: The number texted, for the limit per number (codes to one phone, whoever asked).
+    sent_to = Column(String(32), nullable=True)
 
 
 class FailedCheck(Base):

@@ -32,12 +32,24 @@ def retire_open_codes(*, session: Session, customer_id: int, purpose: str, at: d
 
 
 def add_code(*, session: Session, customer_id: int, purpose: str, salt: str, code_hash: str,
-             created_at: datetime, expires_at: datetime) -> OneTimeCode:
+             created_at: datetime, expires_at: datetime, sent_to: str) -> OneTimeCode:
     row = OneTimeCode(customer_id=customer_id, purpose=purpose, salt=salt, code_hash=code_hash,
-                      created_at=created_at, expires_at=expires_at, attempts=0)
+                      created_at=created_at, expires_at=expires_at, attempts=0, sent_to=sent_to)
     session.add(row)
     session.flush()
     return row
+
+
+def codes_issued_since(*, session: Session, since: datetime, customer_id: Optional[int] = None,
+                       sent_to: Optional[str] = None) -> int:
+    """How many codes (any purpose) went to this customer, or to this number, after ``since``."""
+    statement = select(func.count()).select_from(OneTimeCode).where(
+        OneTimeCode.created_at > since)
+    if customer_id is not None:
+        statement = statement.where(OneTimeCode.customer_id == customer_id)
+    if sent_to is not None:
+        statement = statement.where(OneTimeCode.sent_to == sent_to)
+    return session.execute(statement).scalar_one()
 
 
 def hold(*, session: Session, scope: str, key: str) -> None:

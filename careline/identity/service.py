@@ -64,7 +64,8 @@ class IdentityService:
     async def send_code(self, *, customer_id: int, purpose: str) -> CodeDelivery:
         """Issue a code and text it to the number on file (never to a number we were given).
 
-        While the customer is locked out for ``purpose`` no code is issued or sent.
+        While the customer is locked out for ``purpose``, or has had as many codes as the
+        limit allows (per customer and per number), no code is issued or sent.
         """
         lockout = await self.lockout(customer_id=customer_id, purpose=purpose)
         if lockout is not None:
@@ -76,7 +77,11 @@ class IdentityService:
         if number is None:
             return CodeDelivery(customer_id=customer_id, masked_number=None, sent=False)
         issued = await run_blocking(functools.partial(
-            self._codes.issue, customer_id=customer_id, purpose=purpose))
+            self._codes.issue, customer_id=customer_id, purpose=purpose, sent_to=number))
+        if issued is None:
+            logger.warning("code for customer %s not sent: too many codes to the customer or "
+                           "the number within the window", customer_id)
+            return CodeDelivery(customer_id=customer_id, masked_number=None, sent=False)
         from careline.channels.outbound import send_outbound
 
         result = await send_outbound(

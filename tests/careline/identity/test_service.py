@@ -20,6 +20,7 @@ from tests.conftest import SEEDED_AT, TestDatabase
 
 WINDOW = timedelta(minutes=30)
 GARETH_ACCOUNT, GARETH_PIN = "CL10000104", "9753"
+PHONE = "+447700900104"
 
 
 class Clock:
@@ -102,11 +103,12 @@ async def test_the_lock_ends_when_its_window_has_passed(world):
 
 async def test_wrong_sign_in_codes_across_codes_lock_and_then_no_code_is_issued(world):
     service, codes = world.service, world.codes
-    first = codes.issue(customer_id=world.gareth, purpose=SIGN_IN)
+    first = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
     outcomes = [(await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                           code=other(first.code))).outcome for _ in range(3)]
     assert outcomes == [CodeOutcome.WRONG, CodeOutcome.WRONG, CodeOutcome.LOCKED]
-    second = codes.issue(customer_id=world.gareth, purpose=SIGN_IN)  # a new conversation
+    # a new conversation
+    second = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
     fourth = await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                       code=other(second.code))
     fifth = await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
@@ -128,18 +130,18 @@ async def test_a_right_code_clears_the_count_and_no_code_or_expiry_is_no_guess(w
     for _ in range(6):
         check = await service.check_code(customer_id=world.gareth, purpose=SIGN_IN, code="123456")
         assert check.outcome is CodeOutcome.NO_CODE
-    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN)
+    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
     world.clock.now += timedelta(minutes=11)
     expired = await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                        code=issued.code)
     assert expired.outcome is CodeOutcome.EXPIRED
-    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN)
+    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
     for _ in range(2):
         await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                  code=other(issued.code))
     assert (await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                      code=issued.code)).accepted
-    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN)
+    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
     wrong = [await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                       code=other(issued.code)) for _ in range(3)]
     assert CodeOutcome.LOCKED_OUT not in [check.outcome for check in wrong]
