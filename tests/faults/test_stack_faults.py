@@ -80,9 +80,12 @@ async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_o
     stack: FaultStack,
 ) -> None:
     sender = _sender("burst")
-    # Explicit intents (not free text): the subject is ordering, and 16 unrecognised
-    # messages would rightly end in a fallback handoff that pauses the conversation.
-    sent = ['/greet{"burst_index": "%d"}' % i for i in range(16)]
+    # Sixteen different greetings from the NLU training data: the subject is ordering, and
+    # 16 unrecognised messages would rightly end in a fallback handoff that pauses the
+    # conversation (a customer's "/greet" is read as words: rasa_stores.customer_intents).
+    sent = ["hi", "hello", "hey", "good morning", "good evening", "hey there", "hiya",
+            "hello careline", "hi there", "morning", "hello friend", "greetings", "hi team",
+            "hello support", "hi careline team", "hey guys"]
     async with aiohttp.ClientSession() as session:
         replies = await asyncio.gather(*(say(session, stack.plan, sender, t) for t in sent))
         events = await tracker_events(session, stack.plan, sender)
