@@ -136,7 +136,7 @@ def start_careline(workdir: Path, replicas: int) -> tuple[Supervisor, StackPlan,
     seed_database(f"{SERVER}/{profiles}", customers=BENCH_CUSTOMERS)
     shutil.rmtree(workdir, ignore_errors=True)
     plan = StackPlan(
-        replicas=replicas, port=_free_port(), actions_port=_free_port(),
+        replicas=replicas, port=_free_port(), api_port=_free_port(), actions_port=_free_port(),
         rasa_base_port=_consecutive_free(replicas),
         action_base_port=_consecutive_free(replicas), gateway_port=_free_port(),
         data_dir=workdir, token=uuid.uuid4().hex,

@@ -78,6 +78,9 @@ class Target:
 
     url: str
     settings: Settings | None = None  # signs Twilio webhooks; None: REST only
+    #: Where the REST channel is served, when not at ``url``: careline up keeps it off the
+    #: public edge, on nginx's internal API port.
+    rest_url: str | None = None
     standin: str | None = None
     #: Each Twilio channel's customer numbers, one per conversation.
     numbers: dict[str, Iterator[str]] = field(default_factory=dict)
@@ -116,7 +119,7 @@ def seeded_whatsapp_numbers(database_url: str) -> Iterator[str]:
 async def _rest_turn(session: aiohttp.ClientSession, target: Target, sender: str,
                      text: str) -> bool:
     try:
-        async with session.post(f"{target.url}/webhooks/rest/webhook",
+        async with session.post(f"{target.rest_url or target.url}/webhooks/rest/webhook",
                                 json={"sender": sender, "message": text}) as reply:
             body = await reply.json(content_type=None) if reply.status == 200 else None
     except (aiohttp.ClientError, asyncio.TimeoutError):
@@ -318,7 +321,7 @@ def main() -> None:
             print(f"plain bot's replies per scenario step: {plain.replies}", flush=True)
         for index, count in enumerate(replicas):
             supervisor, plan, settings = start_careline(workdir / f"careline-{count}", count)
-            target = Target(url=plan.url, settings=settings,
+            target = Target(url=plan.url, rest_url=plan.api_url, settings=settings,
                             standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
                             numbers={"sms": bench_numbers(index * 5000),
                                      "whatsapp": seeded_whatsapp_numbers(plan.database_url)})

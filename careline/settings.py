@@ -43,11 +43,19 @@ class Settings(BaseSettings):
     actions_port: int = Field(5055, env="CARELINE_ACTIONS_PORT")
     desk_port: int = Field(5080, env="CARELINE_DESK_PORT")
     twilio_standin_port: int = Field(5099, env="CARELINE_TWILIO_STANDIN_PORT")
+    #: Where every internal service listens: Rasa replicas, action servers, the Twilio
+    #: gateway, the desk, the handoff worker, the incidents API, nginx's internal ports
+    #: (careline/runtime/services.py says what binds where). Loopback unless the operator
+    #: names an interface (an IPv4 address or a host name) the other hosts reach it on.
+    bind_host: str = Field("127.0.0.1", env="CARELINE_BIND_HOST")
 
     #: Both default to the local Rasa port (CARELINE_RASA_PORT), see _local_urls.
     rasa_url: str = Field("", env="CARELINE_RASA_URL")
     rasa_token: SecretStr = Field(SecretStr(""), env="CARELINE_RASA_TOKEN")
     action_endpoint: Optional[str] = Field(None, env="CARELINE_ACTION_ENDPOINT")
+    #: Rasa sends it with every action call and the action server refuses calls without it
+    #: (careline/runtime/action_server.py); empty means a generated local secret.
+    action_secret: SecretStr = Field(SecretStr(""), env="CARELINE_ACTION_SECRET")
     public_url: str = Field("", env="CARELINE_PUBLIC_URL")
 
     twilio_account_sid: str = Field("ACtest", env="TWILIO_ACCOUNT_SID")
@@ -60,6 +68,15 @@ class Settings(BaseSettings):
     twilio_api_base_url: Optional[str] = Field(None, env="TWILIO_API_BASE_URL")
     #: Signs web chat identity tokens (HS256); empty means a generated local secret.
     webchat_secret: SecretStr = Field(SecretStr(""), env="CARELINE_WEBCHAT_SECRET")
+    #: Keys a known customer's conversation id (an HMAC of the customer id), so the id of
+    #: someone's conversation cannot be worked out from their customer number; empty means
+    #: a generated local secret, refused by the production profile. Changing it starts
+    #: every customer's conversation afresh.
+    conversation_secret: SecretStr = Field(SecretStr(""), env="CARELINE_CONVERSATION_SECRET")
+    #: Bearer token of the REST channel (trusted callers: ``careline chat``, tests, bench);
+    #: empty means a generated local secret, and under the production profile the REST
+    #: channel is off unless a real token is set (careline/channels/rest.py).
+    rest_token: SecretStr = Field(SecretStr(""), env="CARELINE_REST_TOKEN")
     pay_url: str = Field("https://pay.careline.example/bill", env="CARELINE_PAY_URL")
 
     default_region: str = Field("GB", env="CARELINE_DEFAULT_REGION")
@@ -141,7 +158,7 @@ class Settings(BaseSettings):
     @root_validator(skip_on_failure=True)
     def _local_urls(cls, values: dict) -> dict:
         """Unset URLs follow the local Rasa port, so moving ports moves every URL."""
-        local = f"http://127.0.0.1:{values['rasa_port']}"
+        local = f"http://{reachable_host(values['bind_host'])}:{values['rasa_port']}"
         values["rasa_url"] = values.get("rasa_url") or local
         values["public_url"] = values.get("public_url") or local
         return values
@@ -151,7 +168,7 @@ class Settings(BaseSettings):
         if values.get("profile") != Profile.PRODUCTION:
             return values
         problems = []
-        for name in ("rasa_token", "twilio_auth_token"):
+        for name in ("rasa_token", "twilio_auth_token", "action_secret"):
             secret: SecretStr = values[name]
             if secret.get_secret_value() in PLACEHOLDER_SECRETS:
                 problems.append(name)
@@ -182,7 +199,12 @@ class Settings(BaseSettings):
     @property
     def resolved_action_endpoint(self) -> str:
         """Where Rasa calls the action server: the environment's, or the local port."""
-        return self.action_endpoint or f"http://127.0.0.1:{self.actions_port}/webhook"
+        return self.action_endpoint or f"http://{self.internal_host}:{self.actions_port}/webhook"
+
+    @property
+    def internal_host(self) -> str:
+        """Where Careline's own processes reach each other: see :func:`reachable_host`."""
+        return reachable_host(self.bind_host)
 
     def masked(self) -> dict[str, str]:
         """Settings as strings safe to print: secrets and URL passwords hidden."""
@@ -195,6 +217,16 @@ class Settings(BaseSettings):
             else:
                 shown[name] = "" if value is None else str(getattr(value, "value", value))
         return shown
+
+
+#: Addresses that mean "every interface": a client cannot connect to them.
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+
+def reachable_host(bind_host: str) -> str:
+    """The address a local client connects to for a server bound to ``bind_host``:
+    loopback when it listens on every interface (an operator's choice, never a default)."""
+    return "127.0.0.1" if bind_host in WILDCARD_HOSTS else bind_host
 
 
 def _mask_url_password(url: str) -> str:

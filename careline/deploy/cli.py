@@ -16,7 +16,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "point elsewhere (docs/production.md).",
     )
     up.add_argument("--replicas", type=int, default=2, help="Rasa servers and action servers")
-    up.add_argument("--port", type=int, default=8080, help="nginx's public port")
+    up.add_argument("--port", type=int, default=8080,
+                    help="nginx's public port: Twilio's webhooks and the web chat only")
+    up.add_argument("--api-port", type=int, default=8077,
+                    help="nginx's internal port in front of Rasa's HTTP API and REST channel")
     up.add_argument("--actions-port", type=int, default=8079,
                     help="nginx's port in front of the action servers")
     up.add_argument("--rasa-base-port", type=int, default=8100)
@@ -32,6 +35,7 @@ def _up(args: argparse.Namespace) -> int:
     from careline.deploy.launch import start_stack
     from careline.deploy.stack import (LOCAL_DATABASE_URL, LOCAL_EVENT_BROKER_URL,
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
+    from careline.runtime.action_secret import action_secret
     from careline.runtime.local_secrets import local_secret
     from careline.runtime.model_cache import ensure_model
     from careline.runtime.services import local_services, rasa_environment
@@ -49,7 +53,8 @@ def _up(args: argparse.Namespace) -> int:
         return secret.get_secret_value() if secret else default
 
     plan = StackPlan(
-        replicas=args.replicas, port=args.port, actions_port=args.actions_port,
+        replicas=args.replicas, port=args.port, api_port=args.api_port,
+        actions_port=args.actions_port,
         rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
         gateway_port=args.gateway_port, data_dir=data_dir, model=ensure_model().path,
         token=settings.rasa_token.get_secret_value()
@@ -62,13 +67,14 @@ def _up(args: argparse.Namespace) -> int:
         lock_lifetime_seconds=settings.lock_lifetime_seconds,
         event_queue=settings.event_queue,
         action_timeout_seconds=settings.action_timeout_seconds,
+        bind_host=settings.bind_host, action_secret=action_secret(settings),
     )
     # The single-instance services of `make run` (Twilio stand-in, desk, handoff
-    # worker), pointed at nginx instead of one Rasa server.
+    # worker), pointed at nginx's internal API port instead of one Rasa server.
     # An unset public URL (the local Rasa port's) becomes nginx's, where webhooks arrive.
-    local_url = f"http://127.0.0.1:{settings.rasa_port}"
+    local_url = f"http://{settings.internal_host}:{settings.rasa_port}"
     public_url = plan.url if settings.public_url == local_url else settings.public_url
-    behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.url,
+    behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.api_url,
                                          "public_url": public_url,
                                          "database_url": plan.database_url})
     extra = [spec for spec in local_services(behind_nginx, plan.model)

@@ -1,6 +1,16 @@
 """The nginx configuration in front of Careline's replicas.
 
-* Customer webhooks and the HTTP API go to any Rasa replica (least connections): the
+nginx listens on three ports. The public one (``listen_port``, the only one meant to be
+reachable from outside) routes only the public doors: Twilio's webhooks and status
+callbacks to the gateway, and the web chat's page and socket.io to the replicas;
+every other path answers 404 there, so Rasa's HTTP API (``/model``, ``/conversations``,
+``/status``…), the REST channel and the gateway's relayed turns are not reachable from
+the public edge even with a stolen token. The internal ones listen on
+``CARELINE_BIND_HOST`` (loopback by default): ``api_port`` for Rasa's HTTP API, the
+REST channel and the relayed turns (the desk, the handoff worker, proactive delivery
+and the gateway call it), ``actions_port`` for the action servers.
+
+* The HTTP API and relayed turns go to any Rasa replica (least connections): the
   Redis lock serialises each conversation, so no routing by conversation is needed.
 * Web chat (socket.io and the webchat channel's paths) sticks to one replica by
   client address (``ip_hash``): Rasa's socket.io channel keeps session state in the
@@ -11,7 +21,7 @@
   ``/webhooks/whatsapp/status``, …) go to the Twilio gateway, not to a replica: the
   channel's checks, lookups, sends and writes would cost the replicas' event loops,
   which also run the model. The gateway relays each turn back through this nginx to
-  a replica (``/webhooks/sms/turn``, token-protected).
+  a replica (``/webhooks/sms/turn``, token-protected) on the internal API port.
 * A request that cannot even reach a replica (it was killed) is retried once on
   another: nothing was processed, so retrying a POST is safe.
 """
@@ -21,6 +31,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from careline.settings import reachable_host
+
+#: The web chat's socket.io and page: public, and sticky to one replica.
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
 #: Exactly the webhook and status routes of the SMS and WhatsApp channels.
 TWILIO_GATEWAY_PATHS = r"^/webhooks/(sms|whatsapp)/(webhook|status)$"
@@ -34,12 +47,16 @@ class NginxLayout:
     """Ports and files of one nginx instance."""
 
     listen_port: int
+    #: Internal: Rasa's HTTP API, the REST channel and the gateway's relayed turns.
+    api_port: int
     actions_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
     gateway_port: int
     prefix: Path
     action_timeout_seconds: float
+    #: Where the internal ports listen and the upstream servers are reached.
+    bind_host: str = "127.0.0.1"
 
     @property
     def config_path(self) -> Path:
@@ -48,9 +65,10 @@ class NginxLayout:
 
 def render(layout: NginxLayout) -> str:
     """nginx.conf text for ``layout`` (foreground, every path inside the prefix)."""
-    rasa = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
+    host = reachable_host(layout.bind_host)
+    rasa = "\n".join(f"    server {host}:{p} max_fails=1 fail_timeout=5s;"
                      for p in layout.rasa_ports)
-    actions = "\n".join(f"    server 127.0.0.1:{p} max_fails=1 fail_timeout=5s;"
+    actions = "\n".join(f"    server {host}:{p} max_fails=1 fail_timeout=5s;"
                         for p in layout.action_ports)
     sticky = "\n".join(_sticky_location(path) for path in STICKY_PATHS)
     prefix = layout.prefix
@@ -80,7 +98,7 @@ http {{
 {rasa}
   }}
   upstream twilio_gateway {{
-    server 127.0.0.1:{layout.gateway_port};
+    server {host}:{layout.gateway_port};
     keepalive 16;
     keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
   }}
@@ -101,6 +119,11 @@ http {{
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
     }}
+    # Rasa's HTTP API, the REST channel and relayed turns: internal only (api_port).
+    location / {{ return 404; }}
+  }}
+  server {{
+    listen {layout.bind_host}:{layout.api_port};
     location / {{
       proxy_pass http://rasa;
       proxy_http_version 1.1;
@@ -114,7 +137,7 @@ http {{
     }}
   }}
   server {{
-    listen 127.0.0.1:{layout.actions_port};
+    listen {layout.bind_host}:{layout.actions_port};
     client_body_buffer_size 1m;  # action calls carry the tracker: keep them in memory
     location / {{
       proxy_pass http://actions;

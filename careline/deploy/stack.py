@@ -9,9 +9,10 @@ use it with their own ports and servers.
 
 from __future__ import annotations
 
+import secrets
 import shutil
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
@@ -19,7 +20,9 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from careline.deploy.nginx import NginxLayout, write
+from careline.runtime.action_secret import SECRET_VARIABLE
 from careline.runtime.services import SANIC_KEEP_ALIVE_SECONDS, ServiceSpec
+from careline.settings import reachable_host
 
 NGINX = "/usr/sbin/nginx"
 
@@ -34,7 +37,10 @@ class StackPlan:
     """Everything that differs between `careline up`, a fault test and the bench."""
 
     replicas: int
+    #: nginx's public port: Twilio's webhooks and the web chat only (careline/deploy/nginx.py).
     port: int
+    #: nginx's internal port for Rasa's HTTP API, the REST channel and relayed turns.
+    api_port: int
     actions_port: int
     rasa_base_port: int
     action_base_port: int
@@ -51,6 +57,11 @@ class StackPlan:
     lock_lifetime_seconds: float = 60.0
     action_timeout_seconds: float = 20.0
     event_queue: str = "careline_events"
+    #: Where every process but nginx's public port listens (CARELINE_BIND_HOST).
+    bind_host: str = "127.0.0.1"
+    #: What Rasa sends the action servers (CARELINE_ACTION_SECRET); a fresh random one
+    #: unless the caller passes the operator's: the plan sets both sides.
+    action_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
 
     @property
     def rasa_ports(self) -> tuple[int, ...]:
@@ -62,7 +73,17 @@ class StackPlan:
 
     @property
     def url(self) -> str:
+        """The public edge."""
         return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def internal_host(self) -> str:
+        return reachable_host(self.bind_host)
+
+    @property
+    def api_url(self) -> str:
+        """Rasa's HTTP API behind nginx, for Careline's own services and operators."""
+        return f"http://{self.internal_host}:{self.api_port}"
 
 
 #: One TensorFlow thread per replica. Careline's TensorFlow model is small (a 6-layer
@@ -82,13 +103,16 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_DATA_DIR": str(plan.data_dir),
         "CARELINE_DATABASE_URL": plan.database_url,
         "CARELINE_TRACKER_STORE_URL": plan.tracker_store_url,
-        "CARELINE_ACTION_ENDPOINT": f"http://127.0.0.1:{plan.actions_port}/webhook",
+        "CARELINE_ACTION_ENDPOINT": f"http://{plan.internal_host}:{plan.actions_port}/webhook",
+        SECRET_VARIABLE: plan.action_secret,
+        "CARELINE_BIND_HOST": plan.bind_host,
         "CARELINE_ACTION_TIMEOUT_SECONDS": str(plan.action_timeout_seconds),
         "CARELINE_LOCK_LIFETIME_SECONDS": str(plan.lock_lifetime_seconds),
         "CARELINE_EVENT_QUEUE": plan.event_queue,
         "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
         "CARELINE_RASA_TOKEN": plan.token,
-        "CARELINE_RASA_URL": plan.url,
+        # the gateway relays turns, and the desk and proactive delivery call Rasa, here
+        "CARELINE_RASA_URL": plan.api_url,
         # Twilio signs the public URL: nginx's, unless ``base`` names the real one.
         "CARELINE_PUBLIC_URL": env.get("CARELINE_PUBLIC_URL", plan.url),
         "PYTHONUNBUFFERED": "1",
@@ -108,12 +132,14 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
 def services(plan: StackPlan) -> list[ServiceSpec]:
     """Action servers, Rasa replicas, the Twilio gateway, then nginx (healthy once it
     answers itself)."""
-    python = sys.executable
+    python, host = sys.executable, plan.internal_host
     specs = [
         ServiceSpec(
             name=f"actions-{i}",
-            argv=(python, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)),
-            health_url=f"http://127.0.0.1:{port}/health",
+            # the shared secret comes from CARELINE_ACTION_SECRET (runtime/action_server.py)
+            argv=(python, "-m", "careline.runtime.action_server", "--port", str(port),
+                  "--host", plan.bind_host),
+            health_url=f"http://{host}:{port}/health",
         )
         for i, port in enumerate(plan.action_ports)
     ]
@@ -122,33 +148,34 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
             name=f"rasa-{i}",
             # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (runtime/rasa_server.py)
             argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(plan.model),
-                  "--enable-api", "--port", str(port),
+                  "--enable-api", "--interface", plan.bind_host, "--port", str(port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
-            health_url=f"http://127.0.0.1:{port}/",
+            health_url=f"http://{host}:{port}/",
         )
         for i, port in enumerate(plan.rasa_ports)
     ]
     specs.append(ServiceSpec(
         name="gateway",
         argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(plan.gateway_port),
-              "--credentials", "credentials.yml"),
-        health_url=f"http://127.0.0.1:{plan.gateway_port}/health",
+              "--host", plan.bind_host, "--credentials", "credentials.yml"),
+        health_url=f"http://{host}:{plan.gateway_port}/health",
     ))
     layout = NginxLayout(
-        listen_port=plan.port, actions_port=plan.actions_port, rasa_ports=plan.rasa_ports,
-        action_ports=plan.action_ports, gateway_port=plan.gateway_port,
-        prefix=plan.data_dir / "nginx",
-        action_timeout_seconds=plan.action_timeout_seconds,
+        listen_port=plan.port, api_port=plan.api_port, actions_port=plan.actions_port,
+        rasa_ports=plan.rasa_ports, action_ports=plan.action_ports,
+        gateway_port=plan.gateway_port, prefix=plan.data_dir / "nginx",
+        action_timeout_seconds=plan.action_timeout_seconds, bind_host=plan.bind_host,
     )
     config = write(layout)
     specs.append(ServiceSpec(
         name="nginx",
         argv=(nginx_binary(), "-p", str(layout.prefix), "-c", str(config)),
         health_url=f"{plan.url}/nginx-health",
-        urls=(f"REST webhook: POST {plan.url}/webhooks/rest/webhook",
-              f"Twilio webhooks (to the gateway): POST {plan.url}/webhooks/sms/webhook, "
+        urls=(f"Twilio webhooks (to the gateway): POST {plan.url}/webhooks/sms/webhook, "
               f"{plan.url}/webhooks/whatsapp/webhook",
-              f"Rasa HTTP API (token): {plan.url}/status"),
+              f"Web chat: {plan.url}/webhooks/webchat/chat",
+              f"Internal, not public: REST webhook POST {plan.api_url}/webhooks/rest/webhook, "
+              f"Rasa HTTP API (token) {plan.api_url}/status"),
     ))
     return specs
 

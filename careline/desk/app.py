@@ -95,5 +95,5 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
 
 def run_desk(settings: Settings, *, port: Optional[int] = None) -> None:
     logging.basicConfig(level=settings.log_level)
-    web.run_app(build_app(settings), host="127.0.0.1", port=port or settings.desk_port,
+    web.run_app(build_app(settings), host=settings.bind_host, port=port or settings.desk_port,
                 print=None, shutdown_timeout=3)

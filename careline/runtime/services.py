@@ -2,6 +2,17 @@
 
 A feature that adds a long-running service adds its :class:`ServiceSpec` in
 :func:`local_services`.
+
+What binds where: every process listens on ``CARELINE_BIND_HOST`` (loopback unless the
+operator names an interface) and nothing listens on every interface, which is Rasa's and
+rasa_sdk's own default. Each is told so on its command line (``--interface`` for Rasa,
+``--host`` for the rest) or, for the desk, the handoff worker and the incidents API, by
+the same setting in its environment. Under ``make run`` the one Rasa server *is* the
+public edge: Twilio's webhooks and the web chat reach it through whatever forwards
+``CARELINE_PUBLIC_URL`` to it (a tunnel to loopback, docs/channels.md), and its HTTP
+API on the same port needs the API token. Under ``careline up`` nginx is the public
+edge instead and the replicas stay internal (careline/deploy/nginx.py). The action
+server refuses every caller without the shared secret (careline/runtime/action_secret.py).
 """
 
 from __future__ import annotations
@@ -11,6 +22,7 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from careline.runtime.action_secret import SECRET_VARIABLE, action_secret
 from careline.settings import PROJECT_ROOT, Settings
 
 
@@ -35,6 +47,8 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
     env = dict(os.environ)
     env.update({
         "CARELINE_ACTION_ENDPOINT": settings.resolved_action_endpoint,
+        SECRET_VARIABLE: action_secret(settings),
+        "CARELINE_BIND_HOST": settings.bind_host,
         "CARELINE_RASA_TOKEN": token,
         "CARELINE_DATA_DIR": str(settings.data_dir),
         "CARELINE_DATABASE_URL": settings.resolved_database_url,
@@ -55,7 +69,7 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
 def twilio_environment(settings: Settings) -> dict[str, str]:
     """Twilio's account for a child, and where its twilio client sends: locally the
     stand-in, never Twilio's cloud."""
-    standin = f"http://127.0.0.1:{settings.twilio_standin_port}"
+    standin = f"http://{settings.internal_host}:{settings.twilio_standin_port}"
     return {
         "CARELINE_TWILIO_STANDIN_PORT": str(settings.twilio_standin_port),
         "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
@@ -66,38 +80,40 @@ def twilio_environment(settings: Settings) -> dict[str, str]:
 
 def standin_service(settings: Settings) -> ServiceSpec:
     """The Twilio stand-in on the settings' port."""
-    port = settings.twilio_standin_port
+    port, host = settings.twilio_standin_port, settings.internal_host
     return ServiceSpec(
         name="twilio-standin",
-        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port)),
-        health_url=f"http://127.0.0.1:{port}/health",
-        urls=(f"Twilio stand-in, messages sent: http://127.0.0.1:{port}/_standin/messages",
+        argv=(sys.executable, "-m", "careline.twilio_standin", "--port", str(port),
+              "--host", settings.bind_host),
+        health_url=f"http://{host}:{port}/health",
+        urls=(f"Twilio stand-in, messages sent: http://{host}:{port}/_standin/messages",
               "Try SMS: .venv/bin/careline sms --from +447700900123 hello"),
     )
 
 
 def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
-    python = sys.executable
+    python, host = sys.executable, settings.internal_host
     rasa_port = settings.rasa_port
     return [
         standin_service(settings),
         ServiceSpec(
             name="actions",
-            argv=(python, "-m", "rasa_sdk", "--actions", "actions",
-                  "--port", str(settings.actions_port)),
-            health_url=f"http://127.0.0.1:{settings.actions_port}/health",
+            # the shared secret comes from CARELINE_ACTION_SECRET, out of `ps`
+            argv=(python, "-m", "careline.runtime.action_server",
+                  "--port", str(settings.actions_port), "--host", settings.bind_host),
+            health_url=f"http://{host}:{settings.actions_port}/health",
         ),
         ServiceSpec(
             name="rasa",
             # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (rasa_server.py)
             argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(model),
-                  "--enable-api", "--port", str(rasa_port),
+                  "--enable-api", "--interface", settings.bind_host, "--port", str(rasa_port),
                   "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
                   "--cors", "*"),
-            health_url=f"http://127.0.0.1:{rasa_port}/",
+            health_url=f"http://{host}:{rasa_port}/",
             urls=(
-                f"REST webhook: POST http://127.0.0.1:{rasa_port}/webhooks/rest/webhook",
-                f"Web chat: http://127.0.0.1:{rasa_port}/webhooks/webchat/chat",
+                f"REST webhook: POST http://{host}:{rasa_port}/webhooks/rest/webhook",
+                f"Web chat: http://{host}:{rasa_port}/webhooks/webchat/chat",
                 "Terminal chat: .venv/bin/careline chat",
             ),
         ),
@@ -110,36 +126,36 @@ def handoff_services(settings: Settings) -> list[ServiceSpec]:
     """The agent desk (with its demo agent seeded first) and the handoff outbox worker."""
     from careline.desk.cli import DEMO_AGENT, demo_password
 
-    python, desk_port = sys.executable, settings.desk_port
+    python, host, desk_port = sys.executable, settings.internal_host, settings.desk_port
     worker_port = settings.resolved_handoff_worker_port
     return [
         ServiceSpec(
             name="desk",
+            # Rasa's HTTP API at its internal address (never through the public edge)
             argv=(python, "-m", "careline.cli.main", "desk", "--seed-demo-agent",
-                  "--port", str(desk_port),
-                  "--rasa-url", f"http://127.0.0.1:{settings.rasa_port}"),
-            health_url=f"http://127.0.0.1:{desk_port}/health",
-            urls=(f"Agent desk: http://127.0.0.1:{desk_port}/  "
+                  "--port", str(desk_port), "--rasa-url", settings.rasa_url),
+            health_url=f"http://{host}:{desk_port}/health",
+            urls=(f"Agent desk: http://{host}:{desk_port}/  "
                   f"(demo login: {DEMO_AGENT} / {demo_password(settings.data_dir)})",),
         ),
         ServiceSpec(
             name="handoff-worker",
             argv=(python, "-m", "careline.cli.main", "handoff-worker",
-                  "--port", str(worker_port), "--desk-url", f"http://127.0.0.1:{desk_port}"),
-            health_url=f"http://127.0.0.1:{worker_port}/health",
+                  "--port", str(worker_port), "--desk-url", f"http://{host}:{desk_port}"),
+            health_url=f"http://{host}:{worker_port}/health",
         ),
     ]
 
 
 def incidents_service(settings: Settings) -> ServiceSpec:
     """The incidents API an operator's network system calls (docs/insight.md)."""
-    port = settings.resolved_incident_api_port
+    port, host = settings.resolved_incident_api_port, settings.internal_host
     return ServiceSpec(
         name="incidents",
         argv=(sys.executable, "-m", "careline.cli.main", "incident", "serve",
               "--port", str(port)),
-        health_url=f"http://127.0.0.1:{port}/health",
-        urls=(f"Incidents API: POST http://127.0.0.1:{port}/incidents "
+        health_url=f"http://{host}:{port}/health",
+        urls=(f"Incidents API: POST http://{host}:{port}/incidents "
               "(token in .careline/secrets/incident-api-token)",
               "Try an outage: .venv/bin/careline incident open INC-1 --area LS6 "
               "--summary 'no mobile data'"),

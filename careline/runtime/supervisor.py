@@ -64,9 +64,10 @@ class Supervisor:
         health endpoint would pass for ours.
         """
         for spec in specs:
-            port = urllib.parse.urlsplit(spec.health_url).port
-            if port is not None and _listening(port):
-                raise ServiceFailed(f"{spec.name}: port {port} is already in use "
+            health = urllib.parse.urlsplit(spec.health_url)
+            if health.port is not None and _listening(health.hostname or "127.0.0.1",
+                                                      health.port):
+                raise ServiceFailed(f"{spec.name}: port {health.port} is already in use "
                                     "(is Careline already running?)")
         self.log_dir.mkdir(parents=True, exist_ok=True)
         for spec in specs:
@@ -134,10 +135,10 @@ def serve_until_interrupted(supervisor: Supervisor, banner: Sequence[str]) -> No
         supervisor.stop()
 
 
-def _listening(port: int) -> bool:
+def _listening(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.settimeout(0.5)
-        return sock.connect_ex(("127.0.0.1", port)) == 0
+        return sock.connect_ex((host, port)) == 0
 
 
 def _interrupt(_signum: int, _frame: object) -> None:

@@ -32,11 +32,13 @@ def test_production_refuses_placeholder_secrets():
         Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline")
     assert "rasa_token" in str(error.value)
     assert "twilio_auth_token" in str(error.value)
+    assert "action_secret" in str(error.value)
 
 
 def test_production_accepts_real_secrets():
     settings = Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline",
-                        rasa_token="a-long-random-token", twilio_auth_token="real-token-123")
+                        rasa_token="a-long-random-token", twilio_auth_token="real-token-123",
+                        action_secret="a-shared-action-secret")
     assert settings.profile is Profile.PRODUCTION
 
 
@@ -47,3 +49,15 @@ def test_local_urls_follow_the_rasa_port(monkeypatch):
     assert settings.public_url == settings.rasa_url == "http://127.0.0.1:6005"
     assert Settings(rasa_port=6005, public_url="https://bot.example.com").public_url == (
         "https://bot.example.com")
+
+
+def test_internal_services_bind_to_loopback_unless_the_operator_names_an_address(monkeypatch):
+    monkeypatch.delenv("CARELINE_BIND_HOST", raising=False)
+    monkeypatch.delenv("CARELINE_RASA_URL", raising=False)
+    monkeypatch.delenv("CARELINE_ACTION_ENDPOINT", raising=False)
+    assert Settings().bind_host == "127.0.0.1"
+    named = Settings(bind_host="10.0.0.5", actions_port=6055, rasa_port=6005)
+    assert named.resolved_action_endpoint == "http://10.0.0.5:6055/webhook"
+    assert named.rasa_url == "http://10.0.0.5:6005"
+    # every interface is an operator's choice; Careline's own processes then use loopback
+    assert Settings(bind_host="0.0.0.0", actions_port=6055).internal_host == "127.0.0.1"

@@ -1,4 +1,5 @@
-"""A REST customer and a tracker reader for the fault tests (through nginx)."""
+"""A REST customer and a tracker reader for the fault tests (through nginx's internal API
+port: neither is served on the public edge)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from careline.deploy.stack import StackPlan
 
 async def say(session: aiohttp.ClientSession, plan: StackPlan, sender: str,
               text: str) -> tuple[int, list[dict[str, Any]]]:
-    async with session.post(f"{plan.url}/webhooks/rest/webhook",
+    async with session.post(f"{plan.api_url}/webhooks/rest/webhook",
                             json={"sender": sender, "message": text},
                             timeout=aiohttp.ClientTimeout(total=120)) as response:
         body = await response.json(content_type=None) if response.status == 200 else []
@@ -21,7 +22,7 @@ async def say(session: aiohttp.ClientSession, plan: StackPlan, sender: str,
 
 async def tracker_events(session: aiohttp.ClientSession, plan: StackPlan,
                          sender: str) -> list[dict[str, Any]]:
-    async with session.get(f"{plan.url}/conversations/{sender}/tracker",
+    async with session.get(f"{plan.api_url}/conversations/{sender}/tracker",
                            params={"token": plan.token, "include_events": "ALL"}) as response:
         assert response.status == 200, await response.text()
         return (await response.json())["events"]

@@ -67,7 +67,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
     rabbit.start()
     queue = f"test_faults_{uuid.uuid4().hex[:8]}"
     plan = StackPlan(
-        replicas=2, port=free_port(), actions_port=free_port(),
+        replicas=2, port=free_port(), api_port=free_port(), actions_port=free_port(),
         rasa_base_port=free_port(2), action_base_port=free_port(2), gateway_port=free_port(),
         data_dir=tmp_path_factory.mktemp("stack"), model=_model(), token="fault-test-token",
         database_url=f"{postgres.url}/careline", tracker_store_url=f"{postgres.url}/tracker",

@@ -65,8 +65,10 @@ async def test_twilio_traffic_goes_through_nginx_to_the_gateway_and_turns_to_a_r
                                 headers={"X-Twilio-Signature": "forged"}) as reply:
             assert reply.status == 403
         turn = {"sender_id": "forged", "text": "hi", "message_id": "SMforged"}
+        async with session.post(f"{stack.plan.url}/webhooks/sms/turn", json=turn) as reply:
+            assert reply.status == 404  # not served on the public edge at all
         for headers in ({}, {"Authorization": "Bearer not-the-token"}):
-            async with session.post(f"{stack.plan.url}/webhooks/sms/turn", json=turn,
+            async with session.post(f"{stack.plan.api_url}/webhooks/sms/turn", json=turn,
                                     headers=headers) as reply:
                 assert reply.status == 401  # a relayed turn needs the API token
     for refusal in ("refused whatsapp /webhooks/whatsapp/status",

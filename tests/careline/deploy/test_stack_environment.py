@@ -6,7 +6,7 @@ from careline.deploy.stack import StackPlan, environment
 
 
 def plan(**overrides) -> StackPlan:
-    return StackPlan(replicas=2, port=8080, actions_port=8079, rasa_base_port=8100,
+    return StackPlan(replicas=2, port=8080, api_port=8077, actions_port=8079, rasa_base_port=8100,
                      action_base_port=8200, gateway_port=8078, data_dir=Path("/tmp/stack"),
                      model=Path("/tmp/model.tar.gz"), token="t", **overrides)
 

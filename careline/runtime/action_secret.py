@@ -1,0 +1,49 @@
+"""The shared secret between Rasa and the action server, and the one rule that checks it.
+
+The action server believes the tracker it is posted: a call whose slots say
+``verified: true`` and name a customer is answered with that customer's account. So
+only Rasa may call it: endpoints.yml has Rasa send ``Authorization: Bearer <secret>``
+on every action call (a header, so the secret is in no URL and no access log), and
+:mod:`careline.runtime.action_server` refuses anything else. Only ``/health`` stays
+open, for the supervisors' and load balancers' probes.
+"""
+
+from __future__ import annotations
+
+import hmac
+from http import HTTPStatus
+from typing import Optional
+
+from careline.runtime.local_secrets import local_secret
+from careline.settings import Settings
+
+#: The environment variable endpoints.yml expands into the header (never a command line:
+#: ``ps`` shows those to every user of the machine).
+SECRET_VARIABLE = "CARELINE_ACTION_SECRET"
+OPEN_PATHS = frozenset({"/health"})
+_SCHEME = "Bearer "
+
+
+def action_secret(settings: Settings) -> str:
+    """``CARELINE_ACTION_SECRET``, or a random local one kept in the data dir (the
+    production profile refuses an empty one, careline/settings.py)."""
+    configured = settings.action_secret.get_secret_value()
+    return configured or local_secret(settings.data_dir, "action-secret")
+
+
+def refusal(*, path: str, authorization: Optional[str], secret: str) -> Optional[HTTPStatus]:
+    """Why a request to the action server is refused, or ``None`` when it may pass.
+
+    401 without a bearer credential, 403 with the wrong one. The comparison takes the
+    same time wherever the first differing character is (``hmac.compare_digest``), so
+    timing does not reveal the secret a prefix at a time. An empty ``secret`` refuses
+    everything: a misconfigured server must not fall open.
+    """
+    if path in OPEN_PATHS:
+        return None
+    if not authorization or not authorization.startswith(_SCHEME):
+        return HTTPStatus.UNAUTHORIZED
+    offered = authorization[len(_SCHEME):].encode()
+    if not secret or not hmac.compare_digest(offered, secret.encode()):
+        return HTTPStatus.FORBIDDEN
+    return None

@@ -1,0 +1,64 @@
+"""``python -m careline.runtime.action_server --port P --host H``: rasa_sdk's action server,
+refusing every caller but Rasa.
+
+``python -m rasa_sdk`` listens on every interface (``SANIC_HOST`` or 0.0.0.0) and runs
+whatever tracker it is posted, so anyone who reaches its port could post ``verified:
+true`` and a customer id and read that customer's balance. Every place Careline starts
+an action server (``make run``, ``careline up``, the fault tests and the load bench
+through careline/deploy/stack.py) starts this module instead: rasa_sdk's own app
+(``create_app``, its executor, routes and error handling untouched) with one request
+middleware that applies :func:`careline.runtime.action_secret.refusal`, bound to the
+address it is told (``CARELINE_BIND_HOST``, loopback by default). The secret comes from
+the environment (``CARELINE_ACTION_SECRET``), never from the command line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+from typing import Optional
+
+from careline.runtime.action_secret import action_secret, refusal
+from careline.settings import get_settings
+
+ACTIONS_PACKAGE = "actions"
+
+
+def build_app(secret: str):  # type: ignore[no-untyped-def]  # a sanic.Sanic
+    """rasa_sdk's app for Careline's actions, behind the shared-secret check."""
+    from rasa_sdk.endpoint import create_app
+    from sanic import response
+    from sanic.request import Request
+
+    # No CORS origins (rasa_sdk's CLI default too): no browser page may call it.
+    app = create_app(ACTIONS_PACKAGE, cors_origins=None)
+
+    @app.middleware("request")
+    async def only_rasa(request: Request) -> Optional[response.HTTPResponse]:
+        status = refusal(path=request.path, authorization=request.headers.get("authorization"),
+                         secret=secret)
+        if status is None:
+            return None
+        return response.json({"error": status.phrase}, status=status.value,
+                             headers={"WWW-Authenticate": "Bearer"})
+
+    return app
+
+
+def main(argv: Optional[list[str]] = None) -> None:
+    from rasa_sdk import utils
+
+    settings = get_settings()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=settings.actions_port)
+    parser.add_argument("--host", default=settings.bind_host)
+    args = parser.parse_args(argv)
+    # rasa_sdk's own logging set-up, as `python -m rasa_sdk` does it
+    utils.configure_colored_logging(logging.INFO)
+    utils.update_sanic_log_level()
+    app = build_app(action_secret(settings))
+    app.run(args.host, args.port, workers=utils.number_of_sanic_workers())
+
+
+if __name__ == "__main__":
+    main()
