@@ -2,7 +2,9 @@
 
 Events arrive as Rasa's own JSON dicts (what ``tracker.events`` holds in the
 action server and what the event broker publishes); this module is the one
-place that knows their shape.
+place that knows their shape. The action server's events include the turn still
+in memory, whose PIN or code is not masked yet: the transcript masks it
+(:mod:`careline.identity.secret_answers`), so no package or desk line carries one.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
 
 from careline.handoff.schemas import EntityValue, TranscriptEntry, TurnUnderstanding
+from careline.identity.secret_answers import masked_events
 
 RasaEvent = Mapping[str, Any]
 MAX_TRANSCRIPT_ENTRIES = 300
@@ -36,7 +39,7 @@ def read_conversation(events: Iterable[RasaEvent]) -> ConversationRecord:
     turns: list[dict[str, Any]] = []
     slots: dict[str, Any] = {}
     started_at: Optional[datetime] = None
-    for event in events:
+    for event in masked_events(events):
         kind = event.get("event")
         if started_at is None and kind in ("session_started", "user", "action"):
             started_at = event_time(event)

@@ -8,6 +8,9 @@
 * Save writes the new events first and publishes exactly those to the event broker
   afterwards (Rasa publishes first, then writes, and re-reads the whole tracker to
   find the new events), so the broker never carries a turn the database refused.
+* PINs and one-time codes the customer typed are masked in what is written and
+  published (:mod:`careline.identity.secret_answers`): the turn's actions saw them raw,
+  nothing after the turn does.
 * Every saved turn writes one ``careline.turns`` log line.
 * Database work runs in a small thread pool, never on Rasa's event loop: Rasa's SQL
   store is synchronous inside ``async`` methods, so every round trip to PostgreSQL
@@ -37,10 +40,11 @@ from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.constants import ACTION_LISTEN_NAME
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, Event, UserUttered
+from rasa.shared.core.events import ActionExecuted, Event, Restarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
+from careline.identity.secret_answers import RasaEvent, masked_events
 from careline.observability.redact import redact
 from careline.rasa_stores.config import tracker_store_url
 from careline.rasa_stores.errors import TrackerStoreUnavailable
@@ -150,9 +154,10 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
     async def save(self, tracker: DialogueStateTracker) -> None:
         if getattr(tracker, _STORED_EVENTS, None) == len(tracker.events):
             return  # nothing new (Rasa saves each new conversation's empty tracker): no round trip
-        new_events = await self._off_loop(functools.partial(self._write, tracker))
+        new_events, stored = await self._off_loop(functools.partial(self._write, tracker))
         if self.event_broker is not None:
-            await self._stream_new_events(self.event_broker, new_events, tracker.sender_id)
+            for data in stored:  # Rasa's _stream_new_events, with what was stored
+                self.event_broker.publish({"sender_id": tracker.sender_id, **data})
         log_turn(tracker.sender_id, new_events)
 
     async def create_tracker(
@@ -173,28 +178,41 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
         await self.save(tracker)
         return tracker
 
-    def _write(self, tracker: DialogueStateTracker) -> list[Event]:
-        """Insert the events the database does not have yet; returns them."""
+    def _write(self, tracker: DialogueStateTracker) -> tuple[list[Event], list[RasaEvent]]:
+        """Insert the events the database does not have yet, secrets masked; returns them,
+        and what was stored of them."""
         with self.session_scope() as session:
             stored = getattr(tracker, _STORED_EVENTS, None)
             if stored is None or stored > len(tracker.events):
                 new_events = list(self._additional_events(session, tracker))
             else:
                 new_events = list(itertools.islice(tracker.events, stored, None))
-            if new_events:
-                rows = [_event_row(tracker.sender_id, event) for event in new_events]
+            first_new = len(tracker.events) - len(new_events)
+            data = masked_events([event.as_dict() for event in new_events],
+                                 requested_slot=_requested_slot(tracker.events, first_new))
+            if data:
+                rows = [_event_row(tracker.sender_id, event) for event in data]
                 session.execute(sa.insert(self.SQLEvent.__table__), rows)
             session.commit()
         setattr(tracker, _STORED_EVENTS, len(tracker.events))
-        return new_events
+        return new_events, data
 
 
-def _event_row(sender_id: str, event: Event) -> dict[str, Any]:
+def _requested_slot(events: Any, before: int) -> Optional[str]:
+    """The slot the bot was asking for before event ``before`` (the last one it set)."""
+    for event in reversed(list(itertools.islice(events, before))):
+        if isinstance(event, SlotSet) and event.key == "requested_slot":
+            return event.value
+        if isinstance(event, Restarted):
+            return None
+    return None
+
+
+def _event_row(sender_id: str, data: RasaEvent) -> dict[str, Any]:
     """The events table's columns for one event, as Rasa's SQL store fills them."""
-    data = event.as_dict()
     return {
         "sender_id": sender_id,
-        "type_name": event.type_name,
+        "type_name": data.get("event"),
         "timestamp": data.get("timestamp"),
         "intent_name": data.get("parse_data", {}).get("intent", {}).get("name"),
         "action_name": data.get("name"),

@@ -1,7 +1,7 @@
 from careline.handoff.package import idempotency_key
 from careline.handoff.reasons import HandoffReason
 from careline.handoff.transcript import consecutive_fallbacks, read_conversation
-from tests.careline.handoff.builders import conversation, package, user
+from tests.careline.handoff.builders import bot, conversation, package, slot, user
 
 
 def test_transcript_keeps_every_line_with_its_time_and_speaker():
@@ -58,3 +58,17 @@ def test_conversation_start_is_the_first_event():
     record = read_conversation(conversation())
     assert record.started_at is not None
     assert record.customer_messages[0] == "hi"
+
+
+def test_a_pin_typed_in_the_turn_that_hands_off_is_masked_in_the_package():
+    """The handoff runs in the turn of the third wrong PIN, before the tracker store masks
+    it: the transcript, the understanding and the summary must not carry it."""
+    start = 1_790_000_000.0
+    events = (*conversation(start), slot("requested_slot", "security_code", start + 40),
+              bot("For your security, please send your 4-digit account PIN.", start + 41),
+              user("3333", start + 50), slot("security_code", "3333", start + 50.1),
+              slot("verification_attempts", 3, start + 50.2))
+    built = package(events=events, reason=HandoffReason.FAILED_VERIFICATION)
+    assert built.transcript[-1].text == "••••"
+    assert built.understanding[-1].slots["security_code"] == "••••"
+    assert "3333" not in built.json()

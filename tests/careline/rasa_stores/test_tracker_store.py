@@ -348,3 +348,36 @@ async def test_a_tracker_saved_again_inserts_only_its_new_events_in_one_statemen
         await store.save(tracker)
     assert [n for s, n in statements if "insert" in s] == [4]
     assert _stored(str(store.engine.url), "c-7") == ["user", "action", "bot", "action"] * 2
+
+
+async def test_a_pin_typed_when_asked_is_masked_in_the_store_and_the_broker(
+    sqlite_store: CarelineTrackerStore, tmp_path: Path
+) -> None:
+    """The form's action sees the PIN in its turn; what is stored and published does not."""
+    from rasa.shared.core.events import SlotSet
+
+    tracker = DialogueStateTracker("c-9", slots=[])
+    for event_ in [UserUttered("switch me to unlimited", {"name": "change_plan"}),
+                   SlotSet("requested_slot", "security_code"), BotUttered("Your PIN?"),
+                   ActionExecuted("action_listen")]:
+        tracker.update(event_)
+    await sqlite_store.save(tracker)
+    for event_ in [UserUttered("my pin is 2468", {"name": "inform"},
+                               entities=[{"entity": "pin", "value": "2468"}]),
+                   SlotSet("security_code", "my pin is 2468"),
+                   SlotSet("security_code", "verified"), ActionExecuted("action_listen")]:
+        tracker.update(event_)
+    await sqlite_store.save(tracker)
+
+    loaded = await sqlite_store.retrieve("c-9")
+    answer = [e for e in loaded.events if isinstance(e, UserUttered)][-1]
+    assert answer.text == "my pin is ••••" and answer.entities[0]["value"] == "••••"
+    assert [e.value for e in loaded.events if getattr(e, "key", None) == "security_code"] == [
+        "my pin is ••••", "verified"]
+    assert answer.intent_name == "inform"
+    with create_engine(f"sqlite:///{tmp_path / 'events.db'}").connect() as connection:
+        published = " ".join(data for (data,) in connection.execute(text("SELECT data FROM events")))
+    with sqlite_store.engine.connect() as connection:
+        stored = " ".join(data for (data,) in connection.execute(text("SELECT data FROM events")))
+    assert "2468" not in published and "2468" not in stored
+    assert "switch me to unlimited" in stored  # only the secret's turn is masked
