@@ -113,6 +113,9 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
 
 
 def main() -> None:
+    from careline.observability.redact import install_log_redaction
+
+    install_log_redaction()
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m careline.channels.twilio_gateway")
     parser.add_argument("--host", default="127.0.0.1")

@@ -1,14 +1,19 @@
-"""Mask phone numbers, card numbers and account numbers before anything is logged or reported."""
+"""Mask phone numbers, card numbers and account numbers before anything is logged or reported,
+and in logs PIN- or code-like numbers too."""
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 # A run of 12–19 digits (optionally grouped) is treated as a card number.
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 # An international number (+ and 8–15 digits) or a national one (0 and 9–11 digits).
 _PHONE = re.compile(r"(?<![\w+])(\+\d[\d ()-]{6,18}\d|0\d(?:[ -]?\d){7,9})(?![\w])")
+# A PIN or one-time code: four to six digits that are not part of a port, time, date,
+# amount, id or masked number.
+_SECRET_CODE = re.compile(r"(?<![\w.:/=+•£$€-])\d{4,6}(?![\w:/-]|\.\d)")
 
 
 def mask_phone(number: str) -> str:
@@ -36,12 +41,34 @@ def redact(text: str) -> str:
     return _PHONE.sub(lambda m: mask_phone(m.group(1)), text)
 
 
-class RedactingFilter(logging.Filter):
-    """A logging filter that redacts the formatted message of every record."""
+def redact_log(text: str) -> str:
+    """What a log line may say: :func:`redact`, and every PIN- or code-like run of four to
+    six digits standing alone masked (ports, times, dates and amounts are not alone)."""
+    return _SECRET_CODE.sub("••••", redact(text))
 
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        cleaned = redact(message)
+
+def install_log_redaction() -> None:
+    """Redact every log record this process makes, whatever handler prints it; idempotent.
+
+    Called first by each Careline process's entry point (the ``careline`` command, Rasa,
+    the action server, the Twilio gateway, the stand-in). A record factory, not a filter:
+    a filter on a handler misses the handlers Rasa, Sanic and coloredlogs add later, and
+    one on the root logger never sees records that propagate from other loggers.
+    """
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "careline_redacting", False):
+        return
+
+    def redacting(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        try:
+            message = record.getMessage()
+        except Exception:  # a malformed call: logging reports it when the record is printed
+            return record
+        cleaned = redact_log(message)
         if cleaned != message:
             record.msg, record.args = cleaned, None
-        return True
+        return record
+
+    redacting.careline_redacting = True  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(redacting)

@@ -48,6 +48,9 @@ def build_app(secret: str):  # type: ignore[no-untyped-def]  # a sanic.Sanic
 def main(argv: Optional[list[str]] = None) -> None:
     from rasa_sdk import utils
 
+    from careline.observability.redact import install_log_redaction
+
+    install_log_redaction()
     settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=settings.actions_port)

@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 
 
 def main() -> None:
+    from careline.observability.redact import install_log_redaction
+
+    install_log_redaction()
     token = os.environ.get(TOKEN_VARIABLE)
     if token:
         # one argument: a token_urlsafe token may start with "-"

@@ -7,12 +7,14 @@ import logging
 
 from aiohttp import web
 
+from careline.observability.redact import install_log_redaction
 from careline.settings import get_settings
 from careline.twilio_standin.app import build_app
 from careline.twilio_standin.state import StandinState
 
 
 def main() -> None:
+    install_log_redaction()
     settings = get_settings()
     parser = argparse.ArgumentParser(prog="python -m careline.twilio_standin")
     parser.add_argument("--host", default="127.0.0.1")

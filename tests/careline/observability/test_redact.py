@@ -1,6 +1,10 @@
 import logging
+from typing import Iterator
 
-from careline.observability.redact import RedactingFilter, mask_account, mask_phone, redact
+import pytest
+
+from careline.observability.redact import (install_log_redaction, mask_account, mask_phone,
+                                           redact, redact_log)
 
 
 def test_mask_phone_keeps_country_and_last_two_digits():
@@ -25,10 +29,30 @@ def test_redact_leaves_amounts_and_dates_alone():
     assert redact("balance £42.50 due 2026-12-01") == "balance £42.50 due 2026-12-01"
 
 
-def test_filter_redacts_formatted_log_records(caplog):
+@pytest.fixture
+def redacting_logs() -> Iterator[None]:
+    """Log redaction installed in this process for one test, as an entry point installs it."""
+    before = logging.getLogRecordFactory()
+    install_log_redaction()
+    install_log_redaction()  # twice, as two entry points in one process would: one wrapper
+    try:
+        yield
+    finally:
+        logging.setLogRecordFactory(before)
+
+
+def test_every_record_is_redacted_whatever_logger_or_handler(redacting_logs, caplog):
     logger = logging.getLogger("careline.test.redact")
-    logger.addFilter(RedactingFilter())
-    with caplog.at_level(logging.INFO, logger="careline.test.redact"):
-        logger.info("turn from %s", "+447700900123")
-    assert "+447700900123" not in caplog.text
-    assert "+44••••••••23" in caplog.text
+    with caplog.at_level(logging.INFO):
+        logger.info("turn from %s said %s", "+447700900123", "my pin is 2468")
+        logging.getLogger("rasa.core.processor").info("Received user message '602913'")
+    assert "+447700900123" not in caplog.text and "2468" not in caplog.text
+    assert "602913" not in caplog.text
+    assert "+44••••••••23" in caplog.text and "my pin is ••••" in caplog.text
+
+
+def test_log_redaction_leaves_ports_times_dates_and_figures_alone():
+    line = ("Listening on http://127.0.0.1:5005 at 2026-12-01 08:00:00, "
+            "latency_ms=1234, £1250.00 due, ticket 17")
+    assert redact_log(line) == line
+    assert redact_log("code 602913, PIN 2468.") == "code ••••, PIN ••••."
