@@ -49,13 +49,12 @@ def conversation_facts(tracker: Tracker) -> ConversationFacts:
     metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
     channel = (tracker.get_slot("channel") or metadata.get("channel")
                or tracker.get_latest_input_channel() or "rest")
-    customer_id = tracker.get_slot("customer_id") or metadata.get("customer_id")
-    return ConversationFacts(
-        conversation_id=tracker.sender_id,
+    return ConversationFacts(  # who the customer is: the slots (the channel's proof), never
+        conversation_id=tracker.sender_id,  # metadata, which a webhook's caller writes
         channel=str(channel),
         sender=metadata.get("address"),
-        customer_id=_as_int(customer_id),
-        verified=bool(tracker.get_slot("verified") or metadata.get("verified")),
+        customer_id=_as_int(tracker.get_slot("customer_id")),
+        verified=bool(tracker.get_slot("verified")),
         slot_reason=tracker.get_slot("handoff_reason"),
         latest_intent=(tracker.latest_message.get("intent") or {}).get("name"),
         events=tuple(tracker.events),

@@ -24,6 +24,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.customer import apologise, hand_off
 from actions.parsing import account_number, digits
+from careline.identity.channel_trust import Proof, second_factor_slots, verified_slots
 from careline.identity.schemas import CodeOutcome, PinCheck
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
@@ -125,8 +126,10 @@ class ValidateVerificationForm(FormValidationAction):
             dispatcher.utter_message(response="utter_service_trouble")
             return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
         if check.accepted:
-            return {"otp_code": PASSED, "verified": True, "second_factor": True,
-                    "customer_id": int(claimed), "verification_attempts": 0}
+            channel = tracker.get_slot("channel")  # set from the channel's own proof
+            return {"otp_code": PASSED, "customer_id": int(claimed), "verification_attempts": 0,
+                    **verified_slots(Proof.ONE_TIME_CODE, channel),
+                    **second_factor_slots(Proof.ONE_TIME_CODE, channel)}
         if check.outcome is CodeOutcome.WRONG:
             dispatcher.utter_message(response="utter_wrong_code",
                                      attempts_left=check.attempts_left)
@@ -192,7 +195,10 @@ class SecondFactorForm(FormValidationAction):
         if lockout:
             return {"security_code": None, **PAUSED}
         if passed:
-            return {"security_code": PASSED, "second_factor": True, "verification_attempts": 0}
+            how = Proof.ONE_TIME_CODE if tracker.get_slot("second_factor_method") == "code" \
+                else Proof.PIN
+            return {"security_code": PASSED, "verification_attempts": 0,
+                    **second_factor_slots(how, tracker.get_slot("channel"))}
         tries = MAX_ATTEMPTS if spent else attempts(tracker) + 1
         if tries < MAX_ATTEMPTS:
             dispatcher.utter_message(response="utter_wrong_pin",

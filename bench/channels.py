@@ -26,6 +26,7 @@ from pathlib import Path
 
 import aiohttp
 
+from careline.channels.rest import rest_token
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.settings import PROJECT_ROOT, Settings
 
@@ -68,11 +69,12 @@ def load_average() -> float:
     return os.getloadavg()[0]
 
 
-async def rest_conversation(session: aiohttp.ClientSession, url: str, sender: str,
+async def rest_conversation(session: aiohttp.ClientSession, settings: Settings, sender: str,
                             figures: Figures) -> None:
+    headers = {"Authorization": f"Bearer {rest_token(settings)}"}
     for text in MESSAGES:
         started = time.perf_counter()
-        async with session.post(f"{url}/webhooks/rest/webhook",
+        async with session.post(f"{settings.rasa_url}/webhooks/rest/webhook", headers=headers,
                                 json={"sender": sender, "message": text}) as reply:
             await reply.read()
         if reply.status != 200:
@@ -142,7 +144,7 @@ async def run(settings: Settings, conversations: int, rounds: int) -> tuple[Figu
     timeout = aiohttp.ClientTimeout(total=300)
     rest, twilio = Figures(), Figures()
     async with aiohttp.ClientSession(connector=limits, timeout=timeout) as session:
-        await rest_conversation(session, settings.rasa_url, "bench-rest-warm", Figures())
+        await rest_conversation(session, settings, "bench-rest-warm", Figures())
         [warm] = bench_numbers(1, offset=9999)
         replies = await learn_replies(
             session, Phone(settings=settings, channel="sms", number=warm), standin)
@@ -150,7 +152,7 @@ async def run(settings: Settings, conversations: int, rounds: int) -> tuple[Figu
         for round_ in range(rounds):
             started = time.perf_counter()
             await asyncio.gather(*(
-                rest_conversation(session, settings.rasa_url, f"bench-rest-{round_}-{i}", rest)
+                rest_conversation(session, settings, f"bench-rest-{round_}-{i}", rest)
                 for i in range(conversations)))
             rest.seconds += time.perf_counter() - started
             phones = [Phone(settings=settings, channel="sms", number=number)

@@ -55,6 +55,7 @@ from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_client import twilio_address
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.supervisor import Supervisor
+from careline.channels.rest import rest_token
 from careline.settings import PROJECT_ROOT, Settings
 
 #: After a handoff the bot stays silent (a person answers), so the handoff story ends there.
@@ -81,6 +82,8 @@ class Target:
     #: Where the REST channel is served, when not at ``url``: careline up keeps it off the
     #: public edge, on nginx's internal API port.
     rest_url: str | None = None
+    #: What the REST channel asks of a caller (careline's bearer token; the plain bot: none).
+    rest_headers: dict[str, str] = field(default_factory=dict)
     standin: str | None = None
     #: Each Twilio channel's customer numbers, one per conversation.
     numbers: dict[str, Iterator[str]] = field(default_factory=dict)
@@ -120,7 +123,8 @@ async def _rest_turn(session: aiohttp.ClientSession, target: Target, sender: str
                      text: str) -> bool:
     try:
         async with session.post(f"{target.rest_url or target.url}/webhooks/rest/webhook",
-                                json={"sender": sender, "message": text}) as reply:
+                                json={"sender": sender, "message": text},
+                                headers=target.rest_headers) as reply:
             body = await reply.json(content_type=None) if reply.status == 200 else None
     except (aiohttp.ClientError, asyncio.TimeoutError):
         return False
@@ -321,7 +325,9 @@ def main() -> None:
             print(f"plain bot's replies per scenario step: {plain.replies}", flush=True)
         for index, count in enumerate(replicas):
             supervisor, plan, settings = start_careline(workdir / f"careline-{count}", count)
+            token = rest_token(Settings(data_dir=plan.data_dir))
             target = Target(url=plan.url, rest_url=plan.api_url, settings=settings,
+                            rest_headers={"Authorization": f"Bearer {token}"},
                             standin=f"http://127.0.0.1:{settings.twilio_standin_port}",
                             numbers={"sms": bench_numbers(index * 5000),
                                      "whatsapp": seeded_whatsapp_numbers(plan.database_url)})

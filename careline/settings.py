@@ -168,7 +168,7 @@ class Settings(BaseSettings):
         if values.get("profile") != Profile.PRODUCTION:
             return values
         problems = []
-        for name in ("rasa_token", "twilio_auth_token", "action_secret"):
+        for name in ("rasa_token", "twilio_auth_token", "action_secret", "conversation_secret"):
             secret: SecretStr = values[name]
             if secret.get_secret_value() in PLACEHOLDER_SECRETS:
                 problems.append(name)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import hashlib
+import hmac
 import logging
 from dataclasses import dataclass
 from typing import Optional
 
 from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
-from careline.settings import get_settings
+from careline.runtime.local_secrets import local_secret
+from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -22,9 +25,24 @@ class CustomerKey:
     profile_unavailable: bool = False
 
 
-def customer_sender_id(customer_id: int) -> str:
-    """The conversation id of a known customer, the same on every channel."""
-    return f"customer-{customer_id}"
+def customer_sender_id(customer_id: int, *, settings: Optional[Settings] = None) -> str:
+    """The conversation id of a known customer, the same on SMS, WhatsApp and web chat.
+
+    An HMAC of the customer id under ``CARELINE_CONVERSATION_SECRET``: a sequential
+    ``customer-<id>`` let anyone who could name a conversation (Rasa's REST channel did)
+    read and write any customer's, and this one cannot be derived from the customer
+    number. Every feature that addresses a customer's conversation calls this function.
+    """
+    digest = hmac.new(conversation_secret(settings).encode(), f"customer:{int(customer_id)}"
+                      .encode(), hashlib.sha256).hexdigest()
+    return f"conv-{digest[:32]}"
+
+
+def conversation_secret(settings: Optional[Settings] = None) -> str:
+    """``CARELINE_CONVERSATION_SECRET``, or a random local one kept in the data dir."""
+    settings = settings or get_settings()
+    configured = settings.conversation_secret.get_secret_value()
+    return configured or local_secret(settings.data_dir, "conversation-secret")
 
 
 async def resolve_customer(channel: str, raw_address: str) -> CustomerKey:

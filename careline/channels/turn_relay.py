@@ -7,8 +7,9 @@ route (through nginx, which retries a replica it cannot reach once on another),
 Rasa runs it with a :class:`TurnCollector` and answers the bot's messages, and the
 gateway sends them through the turn's :class:`~careline.channels.twilio_output.TwilioOutput`.
 
-The route trusts what it is given (the customer id, whether WhatsApp vouched for
-the number), so it requires the Rasa API token.
+The route trusts what it is given (the customer the number belongs to, and what
+proved it), so it requires the Rasa API token; the gateway sends the proof its own
+signature check and lookup made (careline/channels/proven_turn.py), never metadata.
 """
 
 from __future__ import annotations
@@ -19,6 +20,9 @@ from typing import Any, Dict, List, Optional, Text
 import aiohttp
 from pydantic import BaseModel, Field
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+
+from careline.channels.proven_turn import current_proof
+from careline.identity.channel_trust import Proof
 
 #: The path under each Twilio channel's webhooks (``/webhooks/sms/turn``).
 TURN_PATH = "/turn"
@@ -31,6 +35,9 @@ class RelayedTurn(BaseModel):
     text: str
     message_id: str = Field(..., min_length=1)
     metadata: Dict[str, Any] = Field(default_factory=dict)
+    #: What the gateway proved about the sender (see ChannelProof): the number's customer.
+    customer_id: Optional[int] = None
+    proved_by: Proof = Proof.NOTHING
 
 
 class TurnAnswer(BaseModel):
@@ -75,8 +82,12 @@ class RasaRelay:
         self._session: Optional[aiohttp.ClientSession] = None
 
     async def __call__(self, message: UserMessage) -> None:
+        proof = current_proof()
+        proven = proof is not None and proof.sender_id == message.sender_id
         turn = RelayedTurn(sender_id=message.sender_id, text=message.text or "",
-                           message_id=message.message_id, metadata=message.metadata or {})
+                           message_id=message.message_id, metadata=message.metadata or {},
+                           customer_id=proof.customer_id if proven else None,
+                           proved_by=proof.proved_by if proven else Proof.NOTHING)
         url = f"{self._base}/webhooks/{message.input_channel}{TURN_PATH}"
         async with self._client().post(
                 url, data=turn.json(), timeout=self._timeout,

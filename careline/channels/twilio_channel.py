@@ -17,6 +17,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from careline.channels.proven_turn import run_proven
 from careline.channels.rendering import CHANNEL_LIMITS
 from careline.channels.sender import SenderIdentity, TwilioSender
 from careline.channels.status_callbacks import StatusWriter, answer_status
@@ -116,9 +117,10 @@ class TwilioChannel(InputChannel):
             except ValidationError as error:
                 return response.json({"error": str(error)}, status=400)
             collector = TurnCollector(self.kind)
-            await on_new_message(UserMessage(
+            await run_proven(on_new_message, UserMessage(
                 turn.text, collector, turn.sender_id, input_channel=self.kind,
-                message_id=turn.message_id, metadata=turn.metadata))
+                message_id=turn.message_id, metadata=turn.metadata),
+                customer_id=turn.customer_id, proved_by=turn.proved_by)
             return response.json(TurnAnswer(messages=collector.messages).dict())
 
         @hooks.route("/status", methods=["POST"])

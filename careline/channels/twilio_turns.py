@@ -20,6 +20,7 @@ from rasa.core.channels.channel import UserMessage
 
 from careline.channels.conversation_key import CustomerKey, resolve_customer
 from careline.channels.keywords import REPLIES, Keyword, keyword_of
+from careline.channels.proven_turn import run_proven
 from careline.channels.rendering import resolve_choice
 from careline.channels.schemas import TwilioInbound
 from careline.channels.sender import TwilioSender
@@ -29,6 +30,7 @@ from careline.channels.twilio_webhook import (
     DUPLICATE_HEADER, EMPTY_TWIML, parse_form, parse_inbound, signature_matches, signed_url,
 )
 from careline.db.session import run_blocking
+from careline.identity.channel_trust import Proof
 from careline.observability.redact import mask_phone
 from careline.settings import Settings
 
@@ -42,6 +44,9 @@ CLAIM_TIMEOUT_SECONDS = 10.0
 
 APOLOGY = ("Sorry, something went wrong on our side while answering you. "
            "Please try again in a few minutes.")
+
+#: What a valid Twilio signature proves: the sender's number (on SMS, spoofable upstream).
+NUMBER_PROOF = {"sms": Proof.SMS_NUMBER, "whatsapp": Proof.WHATSAPP_NUMBER}
 
 #: What runs a turn: Rasa's ``on_new_message`` in its process, the relay in the gateway.
 #: The message carries the turn's :class:`TwilioOutput`; replies go through it.
@@ -153,9 +158,11 @@ class TwilioTurns:
             # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
             # answers it as out of scope, and a person sees the media in the handoff's metadata
             text = inbound.button_payload or choice or inbound.body.strip()
-            await run(UserMessage(
+            # the signature checked, the number is the proof: identity never rides in metadata
+            await run_proven(run, UserMessage(
                 text, output, key.sender_id, input_channel=self.kind,
-                message_id=inbound.message_sid, metadata=_metadata(inbound, key)))
+                message_id=inbound.message_sid, metadata=_metadata(inbound, key)),
+                customer_id=key.customer_id, proved_by=NUMBER_PROOF[self.kind])
         except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
             logger.exception("%s turn for %s failed", self.kind, key.sender_id)
             await output.send_text_message(key.sender_id, APOLOGY)
@@ -176,10 +183,9 @@ class TwilioTurns:
 
 
 def _metadata(inbound: TwilioInbound, key: CustomerKey) -> Dict[str, Any]:
+    """Facts for display (the handoff's sender, media, location), never an identity."""
     metadata: Dict[str, Any] = {
-        "channel": inbound.channel, "customer_id": key.customer_id, "address": key.address,
-        # WhatsApp vouches for the number; an SMS sender id can be spoofed.
-        "verified": inbound.channel == "whatsapp" and key.customer_id is not None,
+        "channel": inbound.channel, "address": key.address,
         "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
         "message_sid": inbound.message_sid,
     }

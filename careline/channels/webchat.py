@@ -23,8 +23,10 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from careline.channels.proven_turn import run_proven
 from careline.channels.webchat_tokens import WebIdentity, issue_anonymous, verify_token
 from careline.db.session import run_blocking
+from careline.identity.channel_trust import Proof
 from careline.webchat.page import page_response, static_response
 from careline.webchat.presence import HEARTBEAT, PresenceStore
 
@@ -128,10 +130,13 @@ class WebChatChannel(InputChannel):
             if not isinstance(text, str) or not text.strip():
                 return
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
-            try:
-                await on_new_message(UserMessage(
+            known = identity.customer_id is not None and not identity.anonymous
+            try:  # the token's signature checked on connect is the proof
+                await run_proven(on_new_message, UserMessage(
                     text, WebChatOutput(sio, BOT_EVENT), identity.sender_id,
-                    input_channel=self.name(), metadata=_metadata(identity)))
+                    input_channel=self.name(), metadata=_metadata(identity)),
+                    customer_id=identity.customer_id if known else None,
+                    proved_by=Proof.WEB_TOKEN if known else Proof.NOTHING)
             finally:
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
 
@@ -176,6 +181,5 @@ class WebChatChannel(InputChannel):
 
 
 def _metadata(identity: WebIdentity) -> Dict[str, Any]:
-    return {"channel": "webchat", "customer_id": identity.customer_id,
-            "address": identity.subject, "verified": not identity.anonymous,
-            "media": []}
+    """Facts for display (the handoff's sender), never an identity."""
+    return {"channel": "webchat", "address": identity.subject, "media": []}

@@ -13,6 +13,7 @@ from typing import Optional
 
 import jwt
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.runtime.local_secrets import local_secret
 from careline.settings import Settings, get_settings
 
@@ -33,7 +34,7 @@ class WebIdentity:
     def sender_id(self) -> str:
         """Known customers share their conversation with SMS and WhatsApp."""
         if self.customer_id is not None:
-            return f"customer-{self.customer_id}"
+            return customer_sender_id(self.customer_id)
         prefix = "web-anon-" if self.anonymous else "web-"
         return f"{prefix}{self.subject}"[:64]
 

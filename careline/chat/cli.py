@@ -11,37 +11,89 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     chat = subparsers.add_parser("chat", help="chat with the running bot in the terminal")
     chat.add_argument("--url", help="Rasa server URL (default: CARELINE_RASA_URL)")
     chat.add_argument("--sender", help="conversation id (default: a new one)")
-    chat.add_argument("--phone", help="chat as the customer with this phone number")
+    chat.add_argument("--phone", help="chat as the customer with this phone number, over "
+                      "signed WhatsApp webhooks (the number is the proof, as on a real phone)")
+    chat.add_argument("--sms", action="store_true",
+                      help="with --phone: over SMS instead (weaker: you sign in first)")
     chat.set_defaults(handler=_chat)
 
 
 def _chat(args: argparse.Namespace) -> int:
+    """The REST channel is anonymous; ``--phone`` is the customer only because the phone
+    simulator signs its webhooks with the Twilio auth token, as Twilio would."""
     import requests
 
     from careline.chat.client import RestChatClient
+    from careline.channels.rest import rest_token
     from careline.settings import get_settings
 
-    url = args.url or get_settings().rasa_url
+    if args.phone:
+        return _chat_by_phone(args)
+    settings = get_settings()
+    url = args.url or settings.rasa_url
+    token = rest_token(settings)
+    if token is None:
+        print("the REST channel is off: set CARELINE_REST_TOKEN", file=sys.stderr)
+        return 1
     sender = args.sender or f"terminal-{uuid.uuid4().hex[:8]}"
-    client = RestChatClient(url, sender)
-    metadata = {"channel": "terminal", "phone": args.phone} if args.phone else None
+    client = RestChatClient(url, sender, token=token)
     print(f"Chatting with Careline at {url} as {sender}. Type /quit or press Ctrl-D to stop.")
-    for line in sys.stdin if not sys.stdin.isatty() else _prompt():
-        text = line.strip()
-        if not text:
-            continue
-        if text in {"/quit", "/exit"}:
-            break
+    for text in _lines():
         try:
-            replies = client.send(text, metadata)
+            replies = [message.render() for message in client.send(text)]
         except requests.RequestException as error:
             print(f"! could not reach Careline at {url}: {error}", file=sys.stderr)
             return 1
-        for message in replies:
-            print(f"Careline: {message.render()}")
-        if not replies:
-            print("Careline: (no reply)")
+        _show(replies)
     return 0
+
+
+def _chat_by_phone(args: argparse.Namespace) -> int:
+    import asyncio
+
+    import aiohttp
+
+    from careline.channels.phone_simulator import Phone, PhoneMessage
+    from careline.settings import get_settings
+
+    channel = "sms" if args.sms else "whatsapp"
+    phone = Phone(settings=get_settings(), channel=channel, number=args.phone,
+                  server_url=args.url)
+
+    async def say(text: str) -> list[str]:
+        known = {m["sid"] for m in await phone.received()}
+        result = await phone.send(PhoneMessage(text=text))
+        if result.status >= 300:
+            raise RuntimeError(f"Careline refused the webhook ({result.status}): check "
+                               "TWILIO_AUTH_TOKEN and CARELINE_PUBLIC_URL")
+        return [m["body"] for m in await phone.wait_for_replies(known=known, timeout=30)]
+
+    print(f"Chatting with Careline as {args.phone} on {channel}. "
+          "Type /quit or press Ctrl-D to stop.")
+    for text in _lines():
+        try:
+            replies = asyncio.run(say(text))
+        except (aiohttp.ClientError, RuntimeError) as error:
+            print(f"! {error}", file=sys.stderr)
+            return 1
+        _show(replies)
+    return 0
+
+
+def _lines():  # type: ignore[no-untyped-def]
+    for line in sys.stdin if not sys.stdin.isatty() else _prompt():
+        text = line.strip()
+        if text in {"/quit", "/exit"}:
+            return
+        if text:
+            yield text
+
+
+def _show(replies: list[str]) -> None:
+    for reply in replies:
+        print(f"Careline: {reply}")
+    if not replies:
+        print("Careline: (no reply)")
 
 
 def _prompt():  # type: ignore[no-untyped-def]

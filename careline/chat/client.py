@@ -1,10 +1,8 @@
-"""A small client for Rasa's REST channel, used by ``careline chat`` and tests."""
+"""A small client for Careline's REST channel, used by ``careline chat`` and tests."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Optional
-
 import requests
 
 
@@ -20,19 +18,23 @@ class BotMessage:
 
 
 class RestChatClient:
-    """Sends a customer's text to ``/webhooks/rest/webhook`` and returns the replies."""
+    """Sends text to ``/webhooks/rest/webhook`` with the REST channel's token and returns
+    the replies. The conversation is the channel's anonymous ``rest:<sender>``: a REST
+    caller signs in like any stranger (account number, then a code to the number on file).
+    """
 
-    def __init__(self, rasa_url: str, sender: str, *, timeout: float = 30.0) -> None:
+    def __init__(self, rasa_url: str, sender: str, *, token: str,
+                 timeout: float = 30.0) -> None:
         self.url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
         self.sender = sender
         self.timeout = timeout
+        self._headers = {"Authorization": f"Bearer {token}"}
         self._last_buttons: tuple[tuple[str, str], ...] = ()
 
-    def send(self, text: str, metadata: Optional[dict[str, Any]] = None) -> list[BotMessage]:
+    def send(self, text: str) -> list[BotMessage]:
         payload = {"sender": self.sender, "message": self._resolve_choice(text)}
-        if metadata:
-            payload["metadata"] = metadata
-        response = requests.post(self.url, json=payload, timeout=self.timeout)
+        response = requests.post(self.url, json=payload, headers=self._headers,
+                                 timeout=self.timeout)
         response.raise_for_status()
         messages = [
             BotMessage(

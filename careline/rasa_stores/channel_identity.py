@@ -2,12 +2,13 @@
 
 Why a hook and not a custom action. The identity slots used to map to a custom
 action, so every customer message cost a round trip to the action server (the whole
-tracker as JSON, a response to check) for a rule that reads only the message's
-metadata and three slots. Rasa has no in-process custom actions and no slot mapping
-from metadata, so Careline wraps ``MessageProcessor.run_action_extract_slots`` — the
-step that runs after every user message and before any prediction, including
-external intents — and logs the identity slots there, ahead of Rasa's own slot
-extraction. The slots' mappings in domain/general.yml are plain ``custom`` ones, which
+tracker as JSON, a response to check) for a rule that reads only what the channel
+proved and a few slots. Rasa has no in-process custom actions, so Careline wraps
+``MessageProcessor.run_action_extract_slots`` — the step that runs after every user
+message and before any prediction, including external intents (which carry no proof
+and change nothing) — and logs the identity slots there, ahead of Rasa's own slot
+extraction. It runs in the task of the channel's ``on_new_message`` call, so it sees
+the proof that channel set (careline/channels/proven_turn.py). The slots' mappings in domain/general.yml are plain ``custom`` ones, which
 Rasa's extraction leaves alone. rasa is pinned to 3.6.21, and
 tests/careline/rasa_stores/test_channel_identity.py fails if the hook stops applying.
 """
@@ -19,16 +20,22 @@ from rasa.core.processor import MessageProcessor
 from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from careline.channels.proven_turn import current_proof
 from careline.identity.channel_trust import IDENTITY_SLOTS, identity_changes
 from careline.rasa_stores.processor_hooks import Method, wrap_once
 
 
 def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
-    """SlotSet events for what the latest message's channel proves about its sender."""
-    metadata = tracker.latest_message.metadata if tracker.latest_message else {}
+    """SlotSet events for what this turn's channel proved about its sender.
+
+    The proof comes from Careline's channel code (careline.channels.proven_turn), never
+    from the message: its metadata, input channel and entities are the caller's words.
+    """
+    proof = current_proof()
+    if proof is not None and proof.sender_id != tracker.sender_id:
+        proof = None  # proven for another conversation: proves nothing here
     slots = {name: tracker.get_slot(name) for name in IDENTITY_SLOTS}
-    changes = identity_changes(metadata or {}, tracker.get_latest_input_channel(), slots)
-    return [SlotSet(name, value) for name, value in changes.items()]
+    return [SlotSet(name, value) for name, value in identity_changes(proof, slots).items()]
 
 
 def install() -> None:

@@ -105,7 +105,8 @@ async def test_pin_is_the_second_factor_and_wrong_pins_run_out(demo):
     slots = verified(demo["Gareth"], second_factor_method="pin")
     assert await form.validate_security_code("my pin is 9753", dispatcher,
                                              Conversation(slots=slots).tracker(), {}) == {
-        "security_code": "verified", "second_factor": True, "verification_attempts": 0}
+        "security_code": "verified", "second_factor": True, "second_factor_by": "pin",
+        "second_factor_channel": "sms", "verification_attempts": 0}
     for tries in (1, 2, 3):
         result = await form.validate_security_code("1111", dispatcher,
                                                    Conversation(slots=slots).tracker(), {})

@@ -33,12 +33,14 @@ def test_production_refuses_placeholder_secrets():
     assert "rasa_token" in str(error.value)
     assert "twilio_auth_token" in str(error.value)
     assert "action_secret" in str(error.value)
+    assert "conversation_secret" in str(error.value)
 
 
 def test_production_accepts_real_secrets():
     settings = Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline",
                         rasa_token="a-long-random-token", twilio_auth_token="real-token-123",
-                        action_secret="a-shared-action-secret")
+                        action_secret="a-shared-action-secret",
+                        conversation_secret="a-conversation-key-secret")
     assert settings.profile is Profile.PRODUCTION
 
 

@@ -6,6 +6,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, timezone
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.db.session import get_engine, session_scope
 
 
@@ -16,7 +17,8 @@ class StackCustomer:
 
     @property
     def sender_id(self) -> str:
-        return f"customer-{self.customer_id}"
+        """Their conversation, as the channels key it (the stack shares our secret)."""
+        return customer_sender_id(self.customer_id)
 
 
 #: Australia's ACMA keeps these mobile numbers for fiction: valid, never anyone's, and

@@ -10,6 +10,7 @@ tests use it by importing the ``careline_stack`` fixture in their conftest::
 
 from __future__ import annotations
 
+import os
 import secrets
 import socket
 from dataclasses import dataclass
@@ -20,7 +21,10 @@ import pytest
 import requests
 
 from careline.channels.phone_simulator import Phone
-from careline.settings import Settings
+from careline.channels.rest import rest_token
+from careline.settings import Settings, reset_settings
+
+CONVERSATION_SECRET = "CARELINE_CONVERSATION_SECRET"
 
 
 def free_port() -> int:
@@ -48,6 +52,11 @@ class CarelineStack:
 
     def phone(self, channel: str, number: str) -> Phone:
         return Phone(settings=self.settings, channel=channel, number=number)
+
+    @property
+    def rest_headers(self) -> dict[str, str]:
+        """What a trusted REST caller sends: the REST channel's bearer token."""
+        return {"Authorization": f"Bearer {rest_token(self.settings)}"}
 
     def tracker(self, sender_id: str) -> dict[str, Any]:
         reply = requests.get(f"{self.rasa_url}/conversations/{sender_id}/tracker",
@@ -81,9 +90,15 @@ def careline_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Carelin
     """Careline's services running for the whole session (slow: marks tests ``slow``)."""
     from careline.runtime.launch import prepare_and_start
 
+    # one conversation secret for the stack's processes and this one, so a test names a
+    # customer's conversation with customer_sender_id() as the channels do
+    os.environ[CONVERSATION_SECRET] = secrets.token_urlsafe(24)
+    reset_settings()
     settings = stack_settings(tmp_path_factory.mktemp("careline-stack"))
     supervisor, _ = prepare_and_start(timeout=600, settings=settings)
     try:
         yield CarelineStack(settings=settings, token=settings.rasa_token.get_secret_value())
     finally:
         supervisor.stop()
+        os.environ.pop(CONVERSATION_SECRET, None)
+        reset_settings()

@@ -1,4 +1,4 @@
-"""Rasa's REST channel through Careline's Agent hooks: a message without words is answered."""
+"""Careline's REST channel through the Agent hooks: a message without words is answered."""
 
 from __future__ import annotations
 
@@ -17,8 +17,10 @@ def test_a_blank_message_is_answered_as_out_of_scope(careline_stack: CarelineSta
     """The MiniLM featurizer cannot embed an empty text; the customer still gets an answer."""
     sender = f"blank-{secrets.token_hex(4)}"
     reply = requests.post(f"{careline_stack.rasa_url}/webhooks/rest/webhook",
-                          json={"sender": sender, "message": text}, timeout=60)
+                          json={"sender": sender, "message": text},
+                          headers=careline_stack.rest_headers, timeout=60)
     assert reply.status_code == 200
     assert [m for m in reply.json() if m.get("text")], "the customer got no answer"
-    [user] = [e for e in careline_stack.tracker(sender)["events"] if e["event"] == "user"]
+    events = careline_stack.tracker(f"rest:{sender}")["events"]
+    [user] = [e for e in events if e["event"] == "user"]
     assert user["parse_data"]["intent"]["name"] == "out_of_scope"

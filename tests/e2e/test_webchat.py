@@ -9,6 +9,7 @@ import pytest
 import requests
 import socketio
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import issue_token, webchat_secret
 from tests.e2e.stack import CarelineStack
 from tests.e2e.test_twilio_channels import _user_events
@@ -148,4 +149,4 @@ def test_a_token_naming_a_customer_joins_their_phone_conversation(careline_stack
         return session
 
     session = asyncio.run(run())
-    assert session["session_id"] == "customer-4242" and session["anonymous"] is False
+    assert session["session_id"] == customer_sender_id(4242) and session["anonymous"] is False

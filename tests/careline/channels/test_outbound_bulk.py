@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.outbound import Outbound, Template
 from careline.db.session import session_scope
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea
@@ -30,7 +31,7 @@ def _customers(engine, store) -> dict[str, int]:
             session.add(CustomerIdentity(customer_id=customer.id, kind="msisdn", value=number,
                                          opted_out=number == STOPPED))
             ids[number] = customer.id
-    store.remember_route(sender_id=f"customer-{ids[WHATSAPP_FAN]}", channel="whatsapp",
+    store.remember_route(sender_id=customer_sender_id(ids[WHATSAPP_FAN]), channel="whatsapp",
                          address=WHATSAPP_FAN,
                          at=datetime.now(timezone.utc) - timedelta(hours=1))
     return ids
@@ -56,8 +57,8 @@ async def test_a_batch_is_checked_in_bulk_sent_through_one_client_and_stored_at_
     assert await outbound.flush() == 3
     await outbound.close()
     stored = {d.to_address: (d.status, d.sender_id) for d in store.deliveries()}
-    assert stored == {FAN: ("queued", f"customer-{ids[FAN]}"),
-                      STOPPED: ("refused", f"customer-{ids[STOPPED]}"),
+    assert stored == {FAN: ("queued", customer_sender_id(ids[FAN])),
+                      STOPPED: ("refused", customer_sender_id(ids[STOPPED])),
                       STRANGER: ("refused", None)}
 
 

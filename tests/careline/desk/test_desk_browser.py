@@ -13,6 +13,7 @@ from typing import Iterator
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import issue_token, webchat_secret
 from careline.db.session import get_engine
 from careline.desk.service import DeskService
@@ -103,7 +104,7 @@ def test_customer_reaches_an_agent_who_replies_and_hands_back(browser: Browser,
     bot_lines = customer.locator(".msg--bot").count()
     _say(customer, "hi")
     expect(customer.locator(".msg--bot")).to_have_count(bot_lines + 1, timeout=60_000)
-    events = stack.tracker(f"customer-{_priya_id(stack)}")["events"]
+    events = stack.tracker(customer_sender_id(_priya_id(stack)))["events"]
     kinds = [e["event"] for e in events]
     assert "pause" in kinds and kinds.index("resume") > kinds.index("pause")
     last_user = max(i for i, kind in enumerate(kinds) if kind == "user")

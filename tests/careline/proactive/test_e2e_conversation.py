@@ -14,6 +14,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.db.session import get_engine, session_scope
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea
 from careline.proactive.delivery import NOTICE_INTENT, RasaConversations
@@ -81,7 +82,7 @@ def test_open_and_resolve_notices_are_in_the_conversation_and_sent_once(careline
     assert len(texts) == 2 and "no mobile data" in texts[0] and "is fixed" in texts[1]
     deadline = time.monotonic() + 30
     while True:
-        triggered, said, slots = _notices_in_tracker(stack, f"customer-{customer_id}")
+        triggered, said, slots = _notices_in_tracker(stack, customer_sender_id(customer_id))
         if len(triggered) >= 2 or time.monotonic() > deadline:
             break
         time.sleep(0.2)
@@ -140,5 +141,5 @@ def test_a_customer_connected_on_web_chat_is_told_there_and_by_sms_once_gone(car
     # Only the second notice, sent after the chat closed, went to the phone.
     [sms] = stack.standin_messages(to=msisdn)
     assert "engineers are on site" in sms["body"]
-    triggered, texts, slots = _notices_in_tracker(stack, f"customer-{customer_id}")
+    triggered, texts, slots = _notices_in_tracker(stack, customer_sender_id(customer_id))
     assert len(triggered) == 2 and slots["outage_incident"] == opened.incident_id

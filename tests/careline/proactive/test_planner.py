@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.schemas import (DeliveryMode, IncidentUpdate, Recipient, Suppression)
@@ -75,7 +76,7 @@ def test_web_chat_only_when_connected_else_sms():
     away = person(2, preferred_channel="webchat")
     plan = plan_notices(update(), [connected, away], context())
     assert [(n.mode, n.conversation_id) for n in plan.notices] == [
-        (DeliveryMode.WEBCHAT, "web-abc"), (DeliveryMode.SMS, "customer-2")]
+        (DeliveryMode.WEBCHAT, "web-abc"), (DeliveryMode.SMS, customer_sender_id(2))]
 
 
 def test_quiet_hours_hold_back_ordinary_notices_but_not_service_critical_ones():

@@ -150,6 +150,7 @@ def test_production_profile_never_seeds(tmp_path, monkeypatch):
     monkeypatch.setenv("CARELINE_RASA_TOKEN", "a-real-token")
     monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-twilio-token")
     monkeypatch.setenv("CARELINE_ACTION_SECRET", "a-real-action-secret")
+    monkeypatch.setenv("CARELINE_CONVERSATION_SECRET", "a-real-conversation-secret")
     reset_settings()
     try:
         assert seed_if_empty(f"sqlite:///{tmp_path / 'prod.db'}") is None

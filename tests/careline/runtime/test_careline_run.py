@@ -82,10 +82,12 @@ def test_run_answers_hi_and_stops_cleanly(careline_env):
         banner = _wait_for_line(process, "Press Ctrl-C to stop.", time.monotonic() + 300)
         assert f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook" in banner
 
-        reply = requests.post(
-            f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook",
-            json={"sender": "run-test", "message": "hi"}, timeout=60,
-        )
+        rest = f"http://127.0.0.1:{ports['RASA']}/webhooks/rest/webhook"
+        hello = {"sender": "run-test", "message": "hi"}
+        assert requests.post(rest, json=hello, timeout=60).status_code == 401
+        rest_token = (data_dir / "secrets" / "rest-token").read_text().strip()
+        reply = requests.post(rest, json=hello, timeout=60,
+                              headers={"Authorization": f"Bearer {rest_token}"})
         assert reply.status_code == 200
         assert any(message.get("text") for message in reply.json())
 

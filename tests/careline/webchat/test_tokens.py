@@ -2,6 +2,7 @@ import time
 
 import jwt
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import (
     ALGORITHM, issue_anonymous, issue_token, verify_token, webchat_secret,
 )
@@ -14,7 +15,7 @@ def test_a_signed_token_proves_its_identity():
     token = issue_token(subject="user-17", customer_id=17, secret=SECRET)
     identity = verify_token(token, secret=SECRET)
     assert identity.customer_id == 17 and not identity.anonymous
-    assert identity.sender_id == "customer-17"
+    assert identity.sender_id == customer_sender_id(17) != "customer-17"
 
 
 def test_forged_expired_or_malformed_tokens_prove_nothing():

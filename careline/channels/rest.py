@@ -1,0 +1,88 @@
+"""Careline's REST channel: Rasa's REST webhook, for trusted callers only.
+
+Rasa's own ``rest`` channel answers anyone and takes ``sender``, ``input_channel`` and
+``metadata`` from the request body, so a caller could name a customer's conversation or
+claim to be a WhatsApp customer. This one requires a bearer token
+(``CARELINE_REST_TOKEN``; locally a generated secret, and under the production profile
+the channel is off unless a real token is set), proves no identity (a REST conversation
+is anonymous until it signs in with a code texted to the number on file), forces the
+input channel to ``rest``, keeps no metadata, and prefixes every sender id with
+``rest:``, so a REST caller can never write into a customer's conversation.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import InputChannel, UserMessage
+from rasa.core.channels.rest import RestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+from careline.channels.proven_turn import run_proven
+from careline.channels.turn_relay import authorised
+from careline.identity.channel_trust import Proof
+from careline.runtime.local_secrets import local_secret
+from careline.settings import PLACEHOLDER_SECRETS, Profile, Settings, get_settings
+
+SENDER_PREFIX = "rest:"
+
+
+def rest_token(settings: Optional[Settings] = None) -> Optional[str]:
+    """The REST channel's token: ``CARELINE_REST_TOKEN``, locally a generated one;
+    None (the channel is off) under the production profile without a real token."""
+    settings = settings or get_settings()
+    configured = settings.rest_token.get_secret_value()
+    if settings.profile is Profile.PRODUCTION:
+        return configured if configured not in PLACEHOLDER_SECRETS else None
+    return configured or local_secret(settings.data_dir, "rest-token")
+
+
+class CarelineRestInput(RestInput):
+    """Rasa's REST webhook (``/webhooks/rest/webhook``) behind a bearer token."""
+
+    @classmethod
+    def name(cls) -> Text:
+        return "rest"
+
+    @classmethod
+    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+        return cls()
+
+    def __init__(self, *, settings: Optional[Settings] = None) -> None:
+        self.settings = settings or get_settings()
+
+    async def _extract_sender(self, req: Request) -> Optional[Text]:
+        sender = req.json.get("sender") if isinstance(req.json, dict) else None
+        return f"{SENDER_PREFIX}{sender or uuid.uuid4().hex}"
+
+    def _extract_input_channel(self, req: Request) -> Text:
+        return self.name()  # never the body's: it could claim "whatsapp"
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        return None  # a caller's metadata must not pass for a channel's facts downstream
+
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        async def anonymous(message: UserMessage) -> Any:
+            return await run_proven(on_new_message, message, customer_id=None,
+                                    proved_by=Proof.NOTHING)
+
+        hooks = super().blueprint(anonymous)
+
+        @hooks.middleware("request")
+        async def require_token(request: Request) -> Optional[HTTPResponse]:
+            if not request.path.endswith("/webhook"):
+                return None  # the health check
+            # read per request: replicas starting together may race to create a local one
+            token = rest_token(self.settings)
+            if token is None:
+                return response.json({"error": "the REST channel is off: set "
+                                               "CARELINE_REST_TOKEN"}, status=403)
+            if not authorised(request.headers.get("Authorization"), token):
+                return response.json({"error": "the REST channel needs its bearer token"},
+                                     status=401)
+            return None
+
+        return hooks
