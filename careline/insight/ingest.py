@@ -5,11 +5,17 @@ customer's first message after an hour of silence) and collects the
 customer's messages (intent and sentiment, never text), the handoff
 (``action_handoff_to_agent`` and the ``handoff_reason`` slot) and the first
 agent reply (a bot utterance the desk sent: metadata source "desk").
+
+Events are checked first (:mod:`careline.insight.validation`): a crafted one is logged
+and skipped, never folded, so it can neither stop the report nor distort it. Who the
+customer is comes only from the ``customer_id`` slot, which Careline's own code sets
+from what the channel proved: never from message metadata or the conversation id,
+which a caller of a webhook chooses.
 """
 
 from __future__ import annotations
 
-import re
+import logging
 from datetime import datetime, timedelta, timezone
 from typing import Any, Iterable, Mapping, Optional
 
@@ -19,7 +25,12 @@ from sqlalchemy.orm import Session
 from careline.handoff.sentiment import score_text
 from careline.insight.models import Contact, ContactMessage
 from careline.insight.stream import RawEvent
+from careline.insight.validation import customer_id as valid_customer_id
+from careline.insight.validation import rejection
+from careline.observability.redact import redact
 from careline.profile.models import Customer
+
+logger = logging.getLogger(__name__)
 
 HANDOFF_ACTION = "action_handoff_to_agent"
 NOTICE_INTENT = "EXTERNAL_outage_notice"
@@ -28,9 +39,9 @@ NOT_A_DRIVER = frozenset({"greet", "goodbye", "affirm", "deny", "thanks", "bot_c
                           "ask_capabilities", "out_of_scope", "inform", "verify_identity",
                           "request_human", "frustration", "nlu_fallback"})
 SESSION_GAP = timedelta(hours=1)
-#: Careline's channels key a known customer's conversation as ``customer-<id>``.
-_SENDER_CUSTOMER = re.compile(r"customer-(\d+)")
 FRUSTRATED_SCORE = -0.6
+#: Sentiment reads the start of a message; a megabyte of text is no more telling.
+MAX_SCORED_CHARACTERS = 2000
 
 
 def _at(event: Mapping[str, Any]) -> datetime:
@@ -48,6 +59,11 @@ class ContactFolder:
     def apply_all(self, events: Iterable[RawEvent]) -> int:
         applied = 0
         for event in events:
+            reason = rejection(event.sender_id, event.data)
+            if reason is not None:
+                logger.warning("insight: event %s of conversation %s rejected: %s",
+                               event.position, redact(str(event.sender_id)[:64]), reason)
+                continue
             applied += self.apply(event)
         return applied
 
@@ -95,10 +111,7 @@ class ContactFolder:
         contact = Contact(sender_id=sender, started_at=at, last_event_at=at, user_messages=0,
                           frustrated=False, sentiment_sum=0.0, handed_off=False,
                           outage_notice=False)
-        known = _SENDER_CUSTOMER.fullmatch(sender)
-        if known:
-            self._identify(contact, int(known.group(1)))
-        elif previous is not None and previous.customer_id is not None:
+        if previous is not None and previous.customer_id is not None:
             self._identify(contact, previous.customer_id)
         self.session.add(contact)
         self.session.flush()
@@ -110,12 +123,10 @@ class ContactFolder:
         intent = (parse.get("intent") or {}).get("name")
         metadata = data.get("metadata") or {}
         contact.channel = metadata.get("channel") or data.get("input_channel") or contact.channel
-        if isinstance(metadata.get("customer_id"), int):
-            self._identify(contact, metadata["customer_id"])
         if intent == NOTICE_INTENT:
             contact.outage_notice = True
             return
-        score = score_text(data.get("text") or "").score
+        score = score_text((data.get("text") or "")[:MAX_SCORED_CHARACTERS]).score
         frustrated = intent == "frustration" or score <= FRUSTRATED_SCORE
         contact.user_messages += 1
         contact.sentiment_sum += score
@@ -129,10 +140,9 @@ class ContactFolder:
 
     def _slot(self, contact: Contact, name: Any, value: Any) -> None:
         if name == "customer_id" and value not in (None, ""):
-            try:
-                self._identify(contact, int(value))
-            except (TypeError, ValueError):
-                return
+            known = valid_customer_id(value)
+            if known is not None:
+                self._identify(contact, known)
         elif name == "handoff_reason" and value:
             contact.handoff_reason = str(value)[:32]
 

@@ -27,11 +27,13 @@ RASA_EXCHANGE = "rasa-exchange"
 
 @dataclass(frozen=True)
 class RawEvent:
-    """One broker event; ``position`` is the SQL broker's row id (0 from RabbitMQ)."""
+    """One broker event; ``position`` is the SQL broker's row id (0 from RabbitMQ).
+
+    ``data`` is whatever JSON arrived: ingest checks it before folding it."""
 
     position: int
     sender_id: str
-    data: Mapping[str, Any]
+    data: Any
 
 
 BatchHandler = Callable[[list[RawEvent]], Awaitable[None]]
@@ -62,13 +64,17 @@ class SqlEventReader:
             except (TypeError, ValueError):
                 logger.warning("event %s is not JSON; skipped", row_id)
                 payload = {}
-            events.append(RawEvent(int(row_id), sender_id or str(payload.get("sender_id", "")),
-                                   payload))
+            events.append(RawEvent(int(row_id), sender_id or _sender_of(payload), payload))
         return events
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _sender_of(payload: Any) -> str:
+    """The conversation a published event names; any JSON may arrive (ingest checks it)."""
+    return str(payload.get("sender_id", "")) if isinstance(payload, dict) else ""
 
 
 class PikaEventConsumer:
@@ -109,7 +115,7 @@ class PikaEventConsumer:
                         payload = json.loads(incoming.body)
                     except ValueError:
                         payload = {}
-                    events.append(RawEvent(0, str(payload.get("sender_id", "")), payload))
+                    events.append(RawEvent(0, _sender_of(payload), payload))
                 await handle(events)
                 for incoming in pending:
                     await incoming.ack()

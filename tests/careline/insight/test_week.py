@@ -163,16 +163,24 @@ def test_the_html_report_has_charts_and_never_a_full_phone_number(week):
     assert masked.startswith("+44•") and masked in page
 
 
-def test_a_conversation_keyed_by_customer_id_is_attributed_without_slots(tmp_path, engine,
-                                                                         add_area, add_customer):
+def test_a_customer_is_named_only_by_the_slot_never_by_the_conversation_id_or_metadata(
+        tmp_path, engine, add_area, add_customer):
+    """Attack: a REST caller names its conversation ``customer-<id>`` or puts a customer id
+    in the message metadata, to have its contacts counted against someone else."""
     add_area("M1")
     person = add_customer(area="M1", segment="business")
     broker = SQLEventBroker(db=str(tmp_path / "events.db"))
-    Script(broker).conversation(f"customer-{person.id}", MONDAY, "sms",
-                                [("ask_bill", "bill please")])
+    script = Script(broker)
+    script.conversation(f"customer-{person.id}", MONDAY, "rest", [("ask_bill", "bill please")])
+    script.publish("conv-anyone", MONDAY, "user", text="hi", input_channel="rest",
+                   parse_data={"intent": {"name": "ask_bill"}},
+                   metadata={"customer_id": person.id, "verified": True})
+    script.conversation("conv-real", MONDAY + timedelta(hours=2), "sms",
+                        [("ask_bill", "bill please")], person.id)
     broker.engine.dispose()
     service = InsightService(engine=engine, events=str(tmp_path / "events.db"))
     service.ingest_pending()
     report = service.report(since=MONDAY, until=MONDAY + timedelta(days=1))
-    assert [(r.key, r.contacts) for r in report.by_segment] == [("business", 1)]
-    assert [(a.area, a.contacts) for a in report.areas] == [("M1", 1)]
+    assert report.contacts == 3
+    assert sorted((r.key, r.contacts) for r in report.by_segment) == [
+        ("business", 1), ("unknown", 2)]
