@@ -11,6 +11,7 @@ from typing import Iterable, Optional
 
 from careline.handoff.policy import HandoffPolicy
 from careline.handoff.priority import compute_priority
+from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import INTENT_REASONS, REASON_LABELS
 from careline.handoff.schemas import (
     ContextPackage, ConversationRef, CustomerSnapshot, Sentiment, ServiceInfo,
@@ -24,7 +25,7 @@ from careline.handoff.triggers import TriggerDecision
 
 #: Small talk and the handoff triggers themselves say nothing about what the customer needs.
 _NOT_TOPICS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge",
-                         "out_of_scope", *INTENT_REASONS})
+                         "out_of_scope", "inform", "verify_identity", *INTENT_REASONS})
 _HANDOFF_NAMESPACE = uuid.UUID("0f6b8a52-6c3e-4c36-9a55-2d8c0c6a1e07")
 
 
@@ -99,7 +100,7 @@ def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Se
     intents = Counter(t.intent for t in record.understanding
                       if t.intent and t.intent not in _NOT_TOPICS)
     if intents:
-        topics = ", ".join(name for name, _ in intents.most_common(4))
+        topics = "; ".join(intent_label(name) for name, _ in intents.most_common(4))
         sentences.append(f"Topics: {topics}.")
     if record.customer_messages:
         latest = record.customer_messages[-1]

@@ -19,7 +19,7 @@ from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, Stric
 
 from careline.handoff.reasons import HandoffReason
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"  # 1.1: media and location on transcript lines
 
 class ExactDecimal(Decimal):
     """Money or gigabytes, exact: travels as a decimal string ("45.00") so no cent is lost."""
@@ -124,10 +124,28 @@ class CustomerSnapshot(_Model):
     open_cases: tuple[CaseSnapshot, ...] = ()
 
 
+class SharedMedia(_Model):
+    """A photo or file the customer sent (WhatsApp, MMS): shown to the agent inline."""
+
+    url: str
+    content_type: Optional[str] = None
+
+
+class SharedLocation(_Model):
+    """A location the customer shared (WhatsApp)."""
+
+    latitude: float
+    longitude: float
+    label: Optional[str] = None
+    address: Optional[str] = None
+
+
 class TranscriptEntry(_Model):
     at: datetime
     speaker: Literal["customer", "bot", "agent"]
-    text: str
+    text: str = Field(..., description="as the customer saw it: a pressed button's title")
+    media: tuple[SharedMedia, ...] = ()
+    location: Optional[SharedLocation] = None
 
 
 class EntityValue(_Model):
@@ -180,7 +198,7 @@ class ServiceInfo(_Model):
 class ContextPackage(_Model):
     """A handoff, complete enough that nobody asks the customer to repeat themselves."""
 
-    schema_version: Literal["1.0"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
     handoff_id: UUID = Field(..., description="stable id derived from the idempotency key")
     idempotency_key: str = Field(..., description="same handoff, same key: the desk dedups on it")
     created_at: datetime

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Optional
 
-from careline.handoff.schemas import EntityValue, TranscriptEntry, TurnUnderstanding
+from careline.handoff.intent_labels import customer_words, offered_buttons
+from careline.handoff.schemas import (
+    EntityValue, SharedLocation, SharedMedia, TranscriptEntry, TurnUnderstanding,
+)
 from careline.identity.secret_answers import masked_events
 
 RasaEvent = Mapping[str, Any]
@@ -39,16 +42,18 @@ def read_conversation(events: Iterable[RasaEvent]) -> ConversationRecord:
     turns: list[dict[str, Any]] = []
     slots: dict[str, Any] = {}
     started_at: Optional[datetime] = None
+    offered: dict[str, str] = {}
     for event in masked_events(events):
         kind = event.get("event")
         if started_at is None and kind in ("session_started", "user", "action"):
             started_at = event_time(event)
         if kind == "user":
             _close_turn(turns, slots)
-            text = event.get("text") or ""
-            transcript.append(TranscriptEntry(at=event_time(event), speaker="customer", text=text))
-            turns.append(_open_turn(event, text))
+            line = customer_line(event, offered)
+            transcript.append(line)
+            turns.append(_open_turn(event, line.text))
         elif kind == "bot" and event.get("text"):
+            offered = offered_buttons(event)
             speaker = "agent" if (event.get("metadata") or {}).get("source") == "desk" else "bot"
             transcript.append(TranscriptEntry(at=event_time(event), speaker=speaker,
                                               text=event["text"]))
@@ -66,6 +71,22 @@ def read_conversation(events: Iterable[RasaEvent]) -> ConversationRecord:
         started_at=started_at,
         customer_messages=customer_messages,
     )
+
+
+def customer_line(event: RasaEvent, offered: dict[str, str]) -> TranscriptEntry:
+    """The customer's words (a button's title, not its payload) and what they shared."""
+    metadata = event.get("metadata") or {}
+    media = tuple(SharedMedia(url=str(m["url"]), content_type=m.get("content_type"))
+                  for m in metadata.get("media") or () if m.get("url"))
+    place = metadata.get("location")
+    location = (SharedLocation(**{key: place.get(key) for key in
+                                  ("latitude", "longitude", "label", "address")})
+                if isinstance(place, dict) and place.get("latitude") is not None else None)
+    intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
+    text = customer_words(event.get("text") or "", intent=intent, offered=offered,
+                          has_media=bool(media or location))
+    return TranscriptEntry(at=event_time(event), speaker="customer", text=text, media=media,
+                           location=location)
 
 
 def consecutive_fallbacks(events: Iterable[RasaEvent]) -> int:

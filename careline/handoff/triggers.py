@@ -68,7 +68,7 @@ def decide(
         candidates.append(TriggerDecision(chosen, REASON_LABELS[chosen]))
     intent_reason = INTENT_REASONS.get(latest_intent or "")
     if intent_reason is not None and intent_reason is not HandoffReason.FALLBACK:
-        candidates.append(TriggerDecision(intent_reason, f"intent {latest_intent}"))
+        candidates.append(TriggerDecision(intent_reason, "in their latest message"))
     if consecutive_fallbacks >= policy.triggers.fallback.consecutive_fallbacks:
         candidates.append(TriggerDecision(
             HandoffReason.FALLBACK, f"{consecutive_fallbacks} messages in a row not understood"))

@@ -13,7 +13,7 @@ def test_handoffs_lists_desk_tickets_and_undelivered_ones_with_context(careline_
     rows = json.loads(capsys.readouterr().out)
     assert [(r["state"], r["context"]["conversation"]["conversation_id"]) for r in rows] == [
         ("on_desk", "on-desk"), ("outbox_pending", "in-outbox")]
-    assert rows[0]["context"]["schema_version"] == "1.0"
+    assert rows[0]["context"]["schema_version"] == "1.1"
     assert rows[0]["priority_now"] >= rows[0]["context"]["priority"]["score"]
 
     assert main(["handoffs"]) == 0

@@ -26,7 +26,8 @@ def test_summary_tells_the_agent_who_why_what_and_mood():
     built = package(reason=HandoffReason.FRUSTRATION)
     assert "Test Person (postpaid, account CL1, verified)" in built.summary
     assert "customer is frustrated" in built.summary
-    assert "ask_bill_increase" in built.summary
+    assert "Topics: asked why the bill went up." in built.summary
+    assert "ask_bill_increase" not in built.summary, "intent names are the bot's words"
     assert "never abroad" in built.summary
     assert built.sentiment.score < 0 and built.sentiment.label in built.summary
 
@@ -72,3 +73,22 @@ def test_a_pin_typed_in_the_turn_that_hands_off_is_masked_in_the_package():
     assert built.transcript[-1].text == "••••"
     assert built.understanding[-1].slots["security_code"] == "••••"
     assert "3333" not in built.json()
+
+
+def test_a_pressed_button_reads_as_its_title_and_a_photo_as_media():
+    start = 1_790_000_000.0
+    offer = bot("Is this about your mobile line?", start + 1)
+    offer["data"] = {"buttons": [{"title": "Yes, my mobile", "payload": "/affirm"},
+                                 {"title": "No, broadband", "payload": "/deny"}]}
+    photo = user("/out_of_scope", start + 5, intent="out_of_scope", metadata={
+        "media": [{"url": "https://media.example/router.jpg", "content_type": "image/jpeg"}],
+        "location": {"latitude": 53.48, "longitude": -2.24, "label": "Home",
+                     "address": None}})
+    events = (offer, user("/deny", start + 2, intent="deny"),
+              user("/check_outage", start + 3, intent="check_outage"), photo)
+    built = package(events=events)
+    lines = [(t.text, [m.url for m in t.media], t.location and t.location.label)
+             for t in built.transcript if t.speaker == "customer"]
+    assert lines == [("No, broadband", [], None), ("[reported a service problem]", [], None),
+                     ("", ["https://media.example/router.jpg"], "Home")]
+    assert "/deny" not in built.json() and "/out_of_scope" not in built.summary
