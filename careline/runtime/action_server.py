@@ -16,15 +16,18 @@ from __future__ import annotations
 
 import argparse
 import logging
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from careline.runtime.action_secret import action_secret, refusal
 from careline.settings import get_settings
 
+if TYPE_CHECKING:
+    from sanic import Sanic
+
 ACTIONS_PACKAGE = "actions"
 
 
-def build_app(secret: str):  # type: ignore[no-untyped-def]  # a sanic.Sanic
+def build_app(secret: str) -> Sanic:
     """rasa_sdk's app for Careline's actions, behind the shared-secret check."""
     from rasa_sdk.endpoint import create_app
     from sanic import response
