@@ -33,11 +33,12 @@ from careline.profile.schemas import (
     ServiceKind, UnifiedProfile,
 )
 from careline.profile.silos.protocols import (
-    BillingAccountSilo, CatalogueSilo, CrmSilo, CustomerBillSilo, EngagementSilo, NetworkSilo,
-    UsageSilo,
+    AccountState, BillingAccountSilo, CatalogueSilo, CrmSilo, CustomerBillSilo, EngagementSilo,
+    NetworkSilo, UsageSilo,
 )
 from careline.profile.silos.sql import (
-    SqlBillingAccounts, SqlBills, SqlCatalogue, SqlCrm, SqlEngagement, SqlNetwork, SqlUsage,
+    SqlBillingAccounts, SqlBills, SqlCatalogue, SqlCrm, SqlEngagement, SqlNetwork, SqlProfile,
+    SqlUsage,
 )
 from careline.settings import Settings, get_settings
 
@@ -60,6 +61,8 @@ class Silos:
     usage: UsageSilo
     network: NetworkSilo
     engagement: EngagementSilo
+    #: Every SQL silo of one customer in one statement: the unified profile's read.
+    profile: SqlProfile
 
 
 class ProfileService:
@@ -107,7 +110,7 @@ class ProfileService:
         return Silos(crm=SqlCrm(session), bills=self._bills or SqlBills(session, today),
                      accounts=SqlBillingAccounts(session), catalogue=SqlCatalogue(session),
                      usage=SqlUsage(session), network=SqlNetwork(session),
-                     engagement=SqlEngagement(session))
+                     engagement=SqlEngagement(session), profile=SqlProfile(session, today))
 
     def _today(self) -> date:
         """Today on the operator's calendar: a bill due "today" in London is not yet overdue
@@ -159,33 +162,32 @@ class ProfileService:
             return self._customer(silos, customer_id)
 
     def get_profile(self, *, customer_id: int, interactions: int = 5) -> UnifiedProfile:
+        """One SQL statement for every silo (bills from the bill API when one is plugged)."""
         with self._read() as silos:
-            customer = self._customer(silos, customer_id)
-            bills = silos.bills.bills(account_number=customer.account_number,
-                                      limit=BILLS_FOR_BALANCE)
-            return UnifiedProfile(
-                customer=customer,
-                lines=silos.usage.lines(customer_id=customer_id, today=self._today(),
-                                        history=USAGE_HISTORY_CYCLES),
-                balance=self._balance(silos, customer, bills),
-                latest_invoice=bills[0] if bills else None,
-                outages=silos.network.outages(area_code=customer.address.area_code,
-                                              include_resolved=False),
-                recent_interactions=silos.engagement.interactions(customer_id=customer_id,
-                                                                  limit=interactions),
-                open_cases=silos.engagement.open_cases(customer_id=customer_id),
-            )
+            parts = silos.profile.parts(customer_id=customer_id, bills=BILLS_FOR_BALANCE,
+                                        history=USAGE_HISTORY_CYCLES,
+                                        interactions=interactions,
+                                        with_bills=self._bills is None)
+            if parts is None:
+                raise CustomerNotFound(customer_id)
+            bills = parts.bills if self._bills is None else self._bills.bills(
+                account_number=parts.customer.account_number, limit=BILLS_FOR_BALANCE)
+        return UnifiedProfile(
+            customer=parts.customer, lines=parts.lines,
+            balance=self._balance(parts.account, parts.customer, bills),
+            latest_invoice=bills[0] if bills else None, outages=parts.outages,
+            recent_interactions=parts.interactions, open_cases=parts.open_cases)
 
     def balance(self, *, customer_id: int) -> BalanceInfo:
         with self._read() as silos:
             customer = self._customer(silos, customer_id)
             bills = silos.bills.bills(account_number=customer.account_number,
                                       limit=BILLS_FOR_BALANCE)
-            return self._balance(silos, customer, bills)
+            return self._balance(silos.accounts.account(customer_id=customer_id), customer,
+                                 bills)
 
-    def _balance(self, silos: Silos, customer: CustomerInfo,
+    def _balance(self, account: Optional[AccountState], customer: CustomerInfo,
                  bills: tuple[InvoiceInfo, ...]) -> BalanceInfo:
-        account = silos.accounts.account(customer_id=customer.customer_id)
         payment_type = account.payment_type if account else PaymentType.POSTPAID
         unpaid = [b for b in bills if b.outstanding > 0]
         overdue = [b for b in unpaid if b.status is InvoiceStatus.OVERDUE]
@@ -278,8 +280,8 @@ class ProfileService:
         customer = self._customer(silos, customer_id)
         bills = silos.bills.bills(account_number=customer.account_number,
                                   limit=BILLS_FOR_BALANCE)
-        balance = self._balance(silos, customer, bills)
         account = silos.accounts.account(customer_id=customer_id)
+        balance = self._balance(account, customer, bills)
         return policy.arrangement_eligibility(
             customer_id=customer_id, payment_type=balance.payment_type,
             amount_due=balance.amount_due, arrangements=account.arrangements if account else (),

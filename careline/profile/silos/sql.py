@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from careline.profile import models
 from careline.profile.pins import pin_matches
 from careline.profile.repositories import billing, catalogue, crm, engagement, network
-from careline.profile.repositories import subscriptions
+from careline.profile.repositories import subscriptions, unified
 from careline.profile.schemas import (
     ActiveAddOn, AddOnInfo, AddOnKind, ArrangementInfo, ArrangementKind, ArrangementStatus,
     BillCategory, CaseKind, CaseRef, CaseStatus, Channel, ContactPreferences, CustomerInfo,
@@ -50,27 +50,30 @@ class SqlCrm:
 
     def customer(self, *, customer_id: int) -> Optional[CustomerInfo]:
         rows = crm.customer_profile_rows(session=self.session, customer_id=customer_id)
-        if not rows:
-            return None
-        row = rows[0]
-        return CustomerInfo(
-            customer_id=row.id, account_number=row.account_number, first_name=row.first_name,
-            full_name=f"{row.first_name} {row.last_name}", segment=Segment(row.segment),
-            customer_since=row.customer_since,
-            identities=tuple(Identity(IdentityKind(r.identity_kind), r.identity_value,
-                                      r.identity_opted_out)
-                             for r in rows if r.identity_kind is not None),
-            address=ServiceAddress(row.address_line1, row.town, row.postcode, row.area_code,
-                                   row.area_name or row.area_code),
-            preferences=ContactPreferences(
-                Channel(row.preferred_channel) if row.preferred_channel else None,
-                row.marketing_opt_in, row.outage_notifications),
-            has_pin=row.pin_hash is not None,
-        )
+        return customer_info(rows) if rows else None
 
     def verify_pin(self, *, customer_id: int, pin: str) -> bool:
         row = crm.get_customer(session=self.session, customer_id=customer_id)
         return pin_matches(pin, row.pin_hash if row else None)
+
+
+def customer_info(rows: Sequence[Row]) -> CustomerInfo:
+    """The customer from its rows (one per identity)."""
+    row = rows[0]
+    return CustomerInfo(
+        customer_id=row.id, account_number=row.account_number, first_name=row.first_name,
+        full_name=f"{row.first_name} {row.last_name}", segment=Segment(row.segment),
+        customer_since=row.customer_since,
+        identities=tuple(Identity(IdentityKind(r.identity_kind), r.identity_value,
+                                  r.identity_opted_out)
+                         for r in rows if r.identity_kind is not None),
+        address=ServiceAddress(row.address_line1, row.town, row.postcode, row.area_code,
+                               row.area_name or row.area_code),
+        preferences=ContactPreferences(
+            Channel(row.preferred_channel) if row.preferred_channel else None,
+            row.marketing_opt_in, row.outage_notifications),
+        has_pin=row.pin_hash is not None,
+    )
 
 
 def customer_ref(row: Row, kind: IdentityKind, value: str) -> CustomerRef:
@@ -85,10 +88,14 @@ class SqlBills:
     today: date
 
     def bills(self, *, account_number: str, limit: int) -> tuple[InvoiceInfo, ...]:
-        rows = billing.latest_invoices_with_lines(session=self.session,
-                                                  account_number=account_number, limit=limit)
-        return tuple(invoice_info(group[0], self.today, group)
-                     for group in grouped(rows, key=lambda row: row.id))
+        return invoices(billing.latest_invoices_with_lines(
+            session=self.session, account_number=account_number, limit=limit), self.today)
+
+
+def invoices(rows: Sequence[Row], today: date) -> tuple[InvoiceInfo, ...]:
+    """Invoices from their rows (one per invoice line), in the rows' order."""
+    return tuple(invoice_info(group[0], today, group)
+                 for group in grouped(rows, key=lambda row: row.id))
 
 
 def invoice_info(row: Row, today: date, lines: Sequence[Row]) -> InvoiceInfo:
@@ -115,19 +122,21 @@ class SqlBillingAccounts:
 
     def account(self, *, customer_id: int) -> Optional[AccountState]:
         rows = billing.account_state_rows(session=self.session, customer_id=customer_id)
-        if not rows:
-            return None
-        row = rows[0]
-        with_arrangement = [r for r in rows if r.arrangement_id is not None]
-        return AccountState(
-            payment_type=PaymentType(row.payment_type), autopay=row.autopay,
-            prepaid_credit=row.prepaid_credit,
-            last_payment=(PaymentInfo(row.payment_paid_on, row.payment_amount,
-                                      row.payment_method)
-                          if row.payment_paid_on is not None else None),
-            arrangements=tuple(arrangement_from_rows(group) for group in
-                               grouped(with_arrangement, key=lambda r: r.arrangement_id)),
-            currency=row.currency)
+        return account_state(rows) if rows else None
+
+
+def account_state(rows: Sequence[Row]) -> AccountState:
+    """The account from its rows (one per arrangement instalment)."""
+    row = rows[0]
+    with_arrangement = [r for r in rows if r.arrangement_id is not None]
+    return AccountState(
+        payment_type=PaymentType(row.payment_type), autopay=row.autopay,
+        prepaid_credit=row.prepaid_credit,
+        last_payment=(PaymentInfo(row.payment_paid_on, row.payment_amount, row.payment_method)
+                      if row.payment_paid_on is not None else None),
+        arrangements=tuple(arrangement_from_rows(group) for group in
+                           grouped(with_arrangement, key=lambda r: r.arrangement_id)),
+        currency=row.currency)
 
 
 def arrangement_info(row: models.Arrangement) -> ArrangementInfo:
@@ -210,15 +219,21 @@ class SqlUsage:
     session: Session
 
     def lines(self, *, customer_id: int, today: date, history: int) -> tuple[LineInfo, ...]:
-        add_ons: dict[int, list[ActiveAddOn]] = {}
-        for row in subscriptions.active_add_ons(session=self.session, customer_id=customer_id,
-                                                on=today):
-            add_ons.setdefault(row.line_id, []).append(ActiveAddOn(
-                add_on_info(row, prefix="add_on_"), row.starts_on, row.ends_on, row.destination))
-        rows = subscriptions.lines_with_usage(session=self.session, customer_id=customer_id,
-                                              cycles=history + 1)
-        return tuple(line_info(group, tuple(add_ons.get(group[0].id, ())))
-                     for group in grouped(rows, key=lambda row: row.id))
+        return lines(subscriptions.active_add_ons(session=self.session,
+                                                  customer_id=customer_id, on=today),
+                     subscriptions.lines_with_usage(session=self.session,
+                                                    customer_id=customer_id,
+                                                    cycles=history + 1))
+
+
+def lines(add_on_rows: Iterable[Row], line_rows: Sequence[Row]) -> tuple[LineInfo, ...]:
+    """Lines from their rows (one per usage cycle) and the rows of their active add-ons."""
+    add_ons: dict[int, list[ActiveAddOn]] = {}
+    for row in add_on_rows:
+        add_ons.setdefault(row.line_id, []).append(ActiveAddOn(
+            add_on_info(row, prefix="add_on_"), row.starts_on, row.ends_on, row.destination))
+    return tuple(line_info(group, tuple(add_ons.get(group[0].id, ())))
+                 for group in grouped(line_rows, key=lambda row: row.id))
 
 
 def line_info(rows: Sequence[Row], add_ons: tuple[ActiveAddOn, ...]) -> LineInfo:
@@ -242,14 +257,19 @@ class SqlNetwork:
     session: Session
 
     def outages(self, *, area_code: str, include_resolved: bool) -> tuple[OutageInfo, ...]:
-        groups = grouped(network.incidents_for_area(session=self.session, area_code=area_code,
-                                                    include_resolved=include_resolved),
-                         key=lambda row: row.id)
-        services: dict[int, list[ServiceKind]] = {}
-        for row in network.incident_services(session=self.session,
-                                             incident_ids=[g[0].id for g in groups]):
-            services.setdefault(row.incident_id, []).append(ServiceKind(row.service))
-        return tuple(outage_info(group, services.get(group[0].id, ())) for group in groups)
+        rows = network.incidents_for_area(session=self.session, area_code=area_code,
+                                          include_resolved=include_resolved)
+        return outages(rows, network.incident_services(
+            session=self.session, incident_ids=sorted({row.id for row in rows})))
+
+
+def outages(rows: Sequence[Row], service_rows: Iterable[Row]) -> tuple[OutageInfo, ...]:
+    """Incidents from their rows (one per update) and ``(incident_id, service)`` rows."""
+    services: dict[int, list[ServiceKind]] = {}
+    for row in service_rows:
+        services.setdefault(row.incident_id, []).append(ServiceKind(row.service))
+    return tuple(outage_info(group, services.get(group[0].id, ()))
+                 for group in grouped(rows, key=lambda row: row.id))
 
 
 def outage_info(rows: Sequence[Row], services: Iterable[ServiceKind]) -> OutageInfo:
@@ -293,3 +313,41 @@ def case_ref(row: Any) -> CaseRef:
     """From a case row or ORM object (same attribute names)."""
     return CaseRef(reference=row.reference, kind=CaseKind(row.kind),
                    status=CaseStatus(row.status), opened_at=row.opened_at, summary=row.summary)
+
+
+@dataclass(frozen=True)
+class ProfileParts:
+    """Every silo's part of one customer's unified profile, as schemas."""
+
+    customer: CustomerInfo
+    bills: tuple[InvoiceInfo, ...]
+    account: Optional[AccountState]
+    lines: tuple[LineInfo, ...]
+    outages: tuple[OutageInfo, ...]
+    interactions: tuple[InteractionInfo, ...]
+    open_cases: tuple[CaseRef, ...]
+
+
+@dataclass(frozen=True)
+class SqlProfile:
+    """Every silo of one customer read in one statement (``repositories.unified``), mapped
+    by the same functions as the per-silo reads above, so both give the same schemas."""
+
+    session: Session
+    today: date
+
+    def parts(self, *, customer_id: int, bills: int, history: int, interactions: int,
+              with_bills: bool) -> Optional[ProfileParts]:
+        """None for an unknown customer; ``bills`` empty unless ``with_bills``."""
+        rows = unified.profile_rows(session=self.session, customer_id=customer_id,
+                                    today=self.today, bills=bills, cycles=history + 1,
+                                    interactions=interactions, with_bills=with_bills)
+        if rows is None:
+            return None
+        return ProfileParts(
+            customer=customer_info(rows.customer), bills=invoices(rows.bills, self.today),
+            account=account_state(rows.account) if rows.account else None,
+            lines=lines(rows.add_ons, rows.lines),
+            outages=outages(rows.outages, rows.services),
+            interactions=tuple(interaction_info(row) for row in rows.interactions),
+            open_cases=tuple(case_ref(row) for row in rows.open_cases))

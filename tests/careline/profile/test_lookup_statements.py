@@ -1,7 +1,7 @@
 """A profile lookup costs a small, fixed number of SQL statements, whatever the history.
 
 ``find_customer`` + ``get_profile`` is what every conversation turn with a
-known customer pays (issue #4: p95 under 5 ms at 100k customers). Its cost is
+known customer pays (issue #27: p95 under 2 ms at 1 M customers). Its cost is
 dominated by round trips and per-statement overhead, so these tests count the
 statements on both backends, before and after giving a customer years of
 history, a second line, add-ons, an arrangement and many cases. No timings.
@@ -23,9 +23,9 @@ from careline.profile.seed.builder import month_end, month_start
 from careline.profile.service import USAGE_HISTORY_CYCLES, ProfileService
 from tests.conftest import SEEDED_AT, TestDatabase
 
-#: find_customer 1 + get_profile 8 (customer, bills, add-ons, lines with usage, account,
-#: outages, interactions, open cases) + 1 for the services of outages when there are any.
-MAX_LOOKUP_STATEMENTS = 10
+#: find_customer 1 + get_profile 1 (every silo aggregated in one statement,
+#: careline.profile.repositories.unified).
+MAX_LOOKUP_STATEMENTS = 2
 TODAY = SEEDED_AT.date()
 
 
