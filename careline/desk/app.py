@@ -70,7 +70,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
         await run_blocking(functools.partial(
             desk.record_event, conversation_id=message.conversation_id,
             speaker=message.speaker, text=message.text, at=message.at,
-            source_key=message.source_key))
+            source_key=message.source_key, media=message.media, location=message.location))
 
     async def consume_forever() -> None:
         while True:

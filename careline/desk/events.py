@@ -19,6 +19,9 @@ from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from careline.handoff.schemas import SharedLocation, SharedMedia
+from careline.handoff.transcript import customer_line
+
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
 
@@ -30,6 +33,8 @@ class BrokerMessage:
     text: str
     at: datetime
     source_key: str
+    media: tuple[SharedMedia, ...] = ()
+    location: Optional[SharedLocation] = None
 
 
 Handler = Callable[[BrokerMessage], Awaitable[None]]
@@ -44,7 +49,8 @@ def to_message(sender_id: str, event: Mapping[str, Any]) -> Optional[BrokerMessa
     """A transcript line from a broker event, or ``None`` for events the desk ignores.
 
     Lines the desk itself sent (metadata source "desk") are already on the
-    ticket, so they are skipped.
+    ticket, so they are skipped. A customer line reads as the transcript of the
+    context package does (:func:`careline.handoff.transcript.customer_line`).
     """
     kind = event.get("event")
     text_value = event.get("text")
@@ -53,11 +59,15 @@ def to_message(sender_id: str, event: Mapping[str, Any]) -> Optional[BrokerMessa
     if kind == "bot" and (event.get("metadata") or {}).get("source") == "desk":
         return None
     timestamp = float(event.get("timestamp") or 0)
-    return BrokerMessage(
-        conversation_id=sender_id, speaker="customer" if kind == "user" else "bot",
-        text=text_value, at=datetime.fromtimestamp(timestamp, tz=timezone.utc),
-        source_key=f"{sender_id}:{kind}:{timestamp:.6f}"[:255],
-    )
+    at = datetime.fromtimestamp(timestamp, tz=timezone.utc)
+    source_key = f"{sender_id}:{kind}:{timestamp:.6f}"[:255]
+    if kind == "bot":
+        return BrokerMessage(conversation_id=sender_id, speaker="bot", text=text_value, at=at,
+                             source_key=source_key)
+    # a pressed button reads as words, a wordless photo as the photo (not /out_of_scope)
+    line = customer_line(event, {})
+    return BrokerMessage(conversation_id=sender_id, speaker="customer", text=line.text, at=at,
+                         source_key=source_key, media=line.media, location=line.location)
 
 
 class SqlEventSource:

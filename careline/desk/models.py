@@ -71,6 +71,7 @@ class TicketMessage(Base):
     delivery = Column(String(16))  # agent lines: sending, delivered, failed
     error = Column(Text)
     source_key = Column(String(255), unique=True)  # broker event identity, for dedup
+    shared_json = Column(Text)  # a customer's photos and location (careline.desk.shared)
 
     __table_args__ = (Index("ix_desk_messages_ticket", "ticket_id", "id"),)
 

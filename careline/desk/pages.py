@@ -5,10 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 from html import escape
 from typing import Optional
+from urllib.parse import urlsplit
 
 from careline.desk.schemas import MessageView, QueueEntry, SignedIn, TicketDetail
+from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import REASON_LABELS, HandoffReason
-from careline.handoff.schemas import ContextPackage, CustomerSnapshot
+from careline.handoff.schemas import (
+    ContextPackage, CustomerSnapshot, SharedLocation, SharedMedia,
+)
 from careline.insight.report import CONTENT_STYLE, render_body
 from careline.insight.schemas import InsightReport
 
@@ -49,9 +53,9 @@ def queue_page(entries: list[QueueEntry], signed_in: SignedIn) -> str:
     rows = "".join(_queue_row(e) for e in entries) or \
         '<tr><td colspan="8" class="muted">No customers waiting.</td></tr>'
     body = (f'<h1>Queue <span class="muted">({len(entries)} open)</span></h1>'
-            '<table id="queue"><thead><tr><th>Priority</th><th>Customer</th><th>Segment</th>'
-            '<th>Reason</th><th>Channel</th><th>Waiting</th><th>Status</th><th></th></tr>'
-            f'</thead><tbody>{rows}</tbody></table>')
+            '<div class="scroll"><table id="queue"><thead><tr><th>Priority</th><th>Customer</th>'
+            '<th>Segment</th><th>Reason</th><th>Channel</th><th>Waiting</th><th>Status</th>'
+            f'<th></th></tr></thead><tbody>{rows}</tbody></table></div>')
     return layout("Queue", body, signed_in=signed_in, refresh=5)
 
 
@@ -84,8 +88,9 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
     entry, package = detail.entry, detail.package
     flash_html = f'<p class="flash">{escape(flash)}</p>' if flash else ""
     after = detail.messages[-1].message_id if detail.messages else 0
-    history = "".join(_line(t.speaker, t.text, t.at, None) for t in package.transcript)
-    live = "".join(_live_line(m) for m in detail.messages)
+    history = "".join(_line(t.speaker, t.text, t.at, None, media=t.media, location=t.location)
+                      for t in package.transcript)
+    live = "".join(live_line(m) for m in detail.messages)
     body = f'''{flash_html}<h1>{escape(entry.customer_name or "Unidentified customer")}
  {_level(entry.priority.level)} <span class="muted">{escape(_reason(entry.reason))} ·
  {escape(entry.channel)} · {escape(entry.status)}{escape(" · " + entry.assigned_to if entry.assigned_to else "")}</span></h1>
@@ -119,9 +124,21 @@ def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
 <textarea name="text" rows="3" required placeholder="Reply to the customer on {escape(entry.channel)}"></textarea>
 <p class="actions"><button type="submit" id="send">Send reply</button></p></form>
 <div class="actions">{claim}
-<form method="post" action="/tickets/{tid}/assign">{csrf}<input type="text" name="username" placeholder="agent username" style="width:11rem" required> <button class="secondary">Assign</button></form>
-<form method="post" action="/tickets/{tid}/resolve">{csrf}<input type="text" name="closing_text" style="width:22rem" value="Thanks for your patience. You're back with Careline's assistant: is there anything else I can help with?"> <button class="danger" id="resolve">Resolve and hand back</button></form>
-</div></div>'''
+<form method="post" action="/tickets/{tid}/assign" class="assign">{csrf}<input type="text" name="username" placeholder="agent username" aria-label="agent username" required> <button class="secondary">Assign</button></form>
+</div>
+<form method="post" action="/tickets/{tid}/resolve" class="resolve">{csrf}
+<input type="text" name="closing_text" aria-label="closing message" value="Thanks for your patience. You're back with Careline's assistant: is there anything else I can help with?">
+{_unanswered(detail)}<button class="danger" id="resolve">Resolve and hand back</button></form>
+</div>'''
+
+
+def _unanswered(detail: TicketDetail) -> str:
+    """The warning before closing on a customer left waiting; the server checks it too."""
+    if not detail.awaiting_answer:
+        return ""
+    return ('<p class="warning" id="unanswered">The customer\'s last message has no reply yet. '
+            '<label><input type="checkbox" name="confirm_unanswered" value="yes"> '
+            'resolve anyway</label></p>')
 
 
 def _profile(package: ContextPackage) -> str:
@@ -144,19 +161,20 @@ def _profile(package: ContextPackage) -> str:
 <dt>Segment</dt><dd>{escape(customer.segment)}</dd>
 <dt>Verified</dt><dd>{"yes" if customer.verified else "no"}</dd>
 <dt>Sender</dt><dd>{sender}</dd>
-<dt>Due</dt><dd>{customer.amount_due} {escape(customer.currency)} (overdue {customer.overdue_amount})</dd>
+<dt>Due</dt><dd>{_money(customer.amount_due, customer.currency)} (overdue {_money(customer.overdue_amount, customer.currency)})</dd>
 <dt>Lines</dt>{lines or "<dd>none</dd>"}<dt>Outages</dt>{outages}<dt>Open cases</dt>{cases}
 <dt>History</dt>{history or "<dd>none</dd>"}</dl>'''
 
 
 def _understanding(package: ContextPackage) -> str:
     rows = "".join(
-        f"<tr><td>{escape(t.text)}</td><td>{escape(t.intent or '–')}</td>"
+        f"<tr><td>{escape(t.text or '[photo or location]')}</td>"
+        f"<td>{escape(intent_label(t.intent))}</td>"
         f"<td>{'' if t.confidence is None else f'{t.confidence:.2f}'}</td>"
         f"<td>{escape(', '.join(f'{e.entity}={e.value}' for e in t.entities))}</td></tr>"
         for t in package.understanding)
-    return ('<table><thead><tr><th>Message</th><th>Intent</th><th>Conf.</th><th>Entities</th>'
-            f'</tr></thead><tbody>{rows}</tbody></table>')
+    return ('<div class="scroll"><table><thead><tr><th>Message</th><th>Understood as</th>'
+            f'<th>Conf.</th><th>Entities</th></tr></thead><tbody>{rows}</tbody></table></div>')
 
 
 def _priority(entry: QueueEntry) -> str:
@@ -165,8 +183,10 @@ def _priority(entry: QueueEntry) -> str:
             f'{escape(factors)}</p>')
 
 
-def _live_line(message: MessageView) -> str:
-    return _line(message.speaker, message.text, message.at, message, element_id=message.message_id)
+def live_line(message: MessageView) -> str:
+    """One line after the handoff, as the page and its live stream both show it."""
+    return _line(message.speaker, message.text, message.at, message,
+                 element_id=message.message_id, media=message.media, location=message.location)
 
 
 def message_label(message: MessageView) -> str:
@@ -180,12 +200,36 @@ def message_label(message: MessageView) -> str:
 
 
 def _line(speaker: str, text: str, at: datetime, message: Optional[MessageView], *,
-          element_id: Optional[int] = None) -> str:
+          element_id: Optional[int] = None, media: tuple[SharedMedia, ...] = (),
+          location: Optional[SharedLocation] = None) -> str:
     label = message_label(message) if message else f"{speaker} · {at:%H:%M:%S}"
     failed = " failed" if message and message.delivery == "failed" else ""
     ident = f' id="m{element_id}"' if element_id else ""
+    shared = "".join(_media(m) for m in media) + (_location(location) if location else "")
     return (f'<div class="msg msg-{escape(speaker)}{failed}"{ident}><small>{escape(label)}</small>'
-            f'{escape(text)}</div>')
+            f'{escape(text)}{shared}</div>')
+
+
+def _media(item: SharedMedia) -> str:
+    """A photo inline (a link for other files); only web addresses, never ``javascript:``."""
+    if urlsplit(item.url).scheme not in ("http", "https"):
+        return '<span class="muted">[attachment with an unusable address]</span>'
+    url = escape(item.url)
+    if (item.content_type or "").startswith("image/"):
+        return (f'<a class="shared" href="{url}" target="_blank" rel="noopener noreferrer">'
+                f'<img src="{url}" alt="photo from the customer" loading="lazy"></a>')
+    kind = escape(item.content_type or "file")
+    return (f'<a class="shared" href="{url}" target="_blank" rel="noopener noreferrer">'
+            f'{kind} from the customer</a>')
+
+
+def _location(place: SharedLocation) -> str:
+    name = " · ".join(escape(p) for p in (place.label, place.address) if p)
+    link = (f"https://www.openstreetmap.org/?mlat={place.latitude:.6f}&amp;mlon="
+            f"{place.longitude:.6f}#map=16/{place.latitude:.6f}/{place.longitude:.6f}")
+    return (f'<a class="shared location" href="{link}" target="_blank" '
+            f'rel="noopener noreferrer">Location: {name + " · " if name else ""}'
+            f'{place.latitude:.5f}, {place.longitude:.5f}</a>')
 
 
 def _note(agent: Optional[str], text: str, at: datetime) -> str:
@@ -205,6 +249,10 @@ def _usage(used, allowance) -> str:  # type: ignore[no-untyped-def]
     if used is None:
         return ""
     return f" · {used} GB used of {allowance if allowance is not None else 'unlimited'}"
+
+
+def _money(amount, currency: str) -> str:  # type: ignore[no-untyped-def]
+    return "–" if amount is None else f"{amount} {escape(currency)}"
 
 
 def _minutes(seconds: float) -> str:

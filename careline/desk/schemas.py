@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
-from careline.handoff.schemas import ContextPackage, Priority
+from careline.handoff.schemas import ContextPackage, Priority, SharedLocation, SharedMedia
 
 
 @dataclass(frozen=True)
@@ -48,6 +48,8 @@ class MessageView:
     agent: Optional[str]
     delivery: Optional[str]
     error: Optional[str]
+    media: tuple[SharedMedia, ...] = ()
+    location: Optional[SharedLocation] = None
 
 
 @dataclass(frozen=True)
@@ -65,6 +67,7 @@ class TicketDetail:
     messages: tuple[MessageView, ...]
     notes: tuple[NoteView, ...]
     resolved_at: Optional[datetime]
+    awaiting_answer: bool = False  # the customer's last message has no agent reply yet
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import datetime, timezone
 from typing import Optional
@@ -20,7 +21,7 @@ from careline.desk.schemas import (
 from careline.handoff.policy import HandoffPolicy, get_policy
 from careline.handoff.priority import compute_priority
 from careline.handoff.reasons import HandoffReason
-from careline.handoff.schemas import ContextPackage
+from careline.handoff.schemas import ContextPackage, SharedLocation, SharedMedia
 
 _CALLBACK = re.compile(r"\b(call ?back|call me|ring me|phone me)\b", re.IGNORECASE)
 
@@ -104,10 +105,13 @@ class DeskService:
             names = repository.agent_names(session=session, agent_ids={
                 i for i in [ticket.assigned_agent_id, *(m.agent_id for m in messages),
                             *(n.agent_id for n in notes)] if i})
+            package = ContextPackage.parse_raw(ticket.context_json)
+            views = tuple(_message(m, names) for m in messages)
             return TicketDetail(
                 entry=self._entry(ticket, names, now),
-                package=ContextPackage.parse_raw(ticket.context_json),
-                messages=tuple(_message(m, names) for m in messages),
+                package=package,
+                messages=views,
+                awaiting_answer=awaiting_answer(package, views),
                 notes=tuple(NoteView(note_id=n.id, agent=names.get(n.agent_id), text=n.text,
                                      created_at=_aware(n.created_at)) for n in notes),
                 resolved_at=_aware(ticket.resolved_at) if ticket.resolved_at else None,
@@ -175,7 +179,8 @@ class DeskService:
                 agent_id=agent_id, delivery="delivered"))
 
     def record_event(self, *, conversation_id: str, speaker: str, text: str, at: datetime,
-                     source_key: str) -> Optional[int]:
+                     source_key: str, media: tuple[SharedMedia, ...] = (),
+                     location: Optional[SharedLocation] = None) -> Optional[int]:
         """A message from the event broker, added to the conversation's open ticket once."""
         with session_scope(self._engine) as session:
             ticket = repository.open_ticket_for_conversation(session=session,
@@ -184,8 +189,12 @@ class DeskService:
                 return None
             if repository.message_with_source(session=session, source_key=source_key):
                 return None
+            shared = None
+            if media or location:
+                shared = json.dumps({"media": [m.dict() for m in media],
+                                     "location": location.dict() if location else None})
             message = TicketMessage(ticket_id=ticket.id, speaker=speaker, text=text, at=at,
-                                    source_key=source_key)
+                                    source_key=source_key, shared_json=shared)
             repository.add(session=session, row=message)
             if speaker == "customer" and ticket.after_hours and _CALLBACK.search(text):
                 ticket.callback_requested = True
@@ -229,6 +238,26 @@ def _aware(value: datetime) -> datetime:
 
 
 def _message(message: TicketMessage, names: dict[int, str]) -> MessageView:
+    shared = json.loads(message.shared_json) if message.shared_json else {}
+    location = shared.get("location")
     return MessageView(message_id=message.id, speaker=message.speaker, text=message.text,
                        at=_aware(message.at), agent=names.get(message.agent_id),
-                       delivery=message.delivery, error=message.error)
+                       delivery=message.delivery, error=message.error,
+                       media=tuple(SharedMedia(**m) for m in shared.get("media") or ()),
+                       location=SharedLocation(**location) if location else None)
+
+
+def awaiting_answer(package: ContextPackage, messages: tuple[MessageView, ...]) -> bool:
+    """Did the customer write after the last agent reply that reached them?
+
+    Bot lines do not count: while a ticket is open the bot only acknowledges. A
+    ticket resolved without any agent reply to a customer's message is unanswered.
+    """
+    lines = [(t.speaker, None) for t in package.transcript] + \
+        [(m.speaker, m.delivery) for m in messages]
+    for speaker, delivery in reversed(lines):
+        if speaker == "customer":
+            return True
+        if speaker == "agent" and delivery != "failed":
+            return False
+    return False

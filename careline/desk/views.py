@@ -168,8 +168,9 @@ async def stream(request: web.Request) -> web.StreamResponse:
         messages = await run_blocking(functools.partial(desk.messages_after,
                                                         ticket_id=ticket_id, after_id=after))
         for message in messages:
-            payload = {"id": message.message_id, "speaker": message.speaker, "text": message.text,
-                       "delivery": message.delivery, "label": pages.message_label(message)}
+            payload = {"id": message.message_id, "speaker": message.speaker,
+                       "text": message.text, "delivery": message.delivery,
+                       "html": pages.live_line(message)}
             await response.write(f"data: {json.dumps(payload)}\n\n".encode())
             after = message.message_id
         if not messages:
@@ -220,6 +221,9 @@ async def _resolve(request: web.Request) -> web.Response:
     detail = await _detail(request)
     if detail.entry.status == "resolved":
         return _back(tid, "This ticket is already resolved.")
+    if detail.awaiting_answer and data.get("confirm_unanswered") != "yes":
+        return _back(tid, "The customer's last message has no reply yet: answer it, or tick "
+                          "'resolve anyway' to close the ticket without one.")
     try:
         await request.app[RASA].hand_back(conversation_id=detail.entry.conversation_id,
                                           closing_text=closing,

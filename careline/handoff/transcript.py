@@ -64,7 +64,7 @@ def read_conversation(events: Iterable[RasaEvent]) -> ConversationRecord:
         elif kind == "action" and turns and event.get("name") not in _IGNORED_ACTIONS:
             turns[-1]["actions"].append(event.get("name"))
     _close_turn(turns, slots)
-    customer_messages = tuple(t.text for t in transcript if t.speaker == "customer")
+    customer_messages = tuple(t.text for t in transcript if t.speaker == "customer" and t.text)
     return ConversationRecord(
         transcript=tuple(transcript[-MAX_TRANSCRIPT_ENTRIES:]),
         understanding=tuple(TurnUnderstanding(**t) for t in turns[-MAX_TRANSCRIPT_ENTRIES:]),

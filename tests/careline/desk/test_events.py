@@ -136,3 +136,14 @@ def test_the_desk_reads_the_broker_rasa_is_configured_with(tmp_path, engine):
                  desk_event_queue="desk-q"), desk)
     assert isinstance(production, PikaEventSource)
     assert production.queue_name == "desk-q" and production.exchange_name == "rasa-exchange"
+
+
+def test_a_wordless_photo_and_a_pressed_button_reach_the_desk_as_the_customer_meant():
+    photo = to_message("c", {"event": "user", "timestamp": 1.0, "text": "/out_of_scope",
+                             "parse_data": {"intent": {"name": "out_of_scope"}},
+                             "metadata": {"media": [{"url": "https://m.example/p.jpg",
+                                                     "content_type": "image/jpeg"}]}})
+    assert photo.text == "" and photo.media[0].url == "https://m.example/p.jpg"
+    button = to_message("c", {"event": "user", "timestamp": 2.0, "text": "/deny",
+                              "parse_data": {"intent": {"name": "deny"}}})
+    assert button.text == "[said no]"

@@ -5,6 +5,7 @@ import pytest
 from careline.desk.agents import AgentService
 from careline.desk.service import DeskService, TicketConflict
 from careline.handoff.reasons import HandoffReason
+from careline.handoff.schemas import SharedLocation, SharedMedia
 from tests.careline.handoff.builders import package
 
 
@@ -124,3 +125,17 @@ def test_queue_load_counts_waiting_tickets_and_signed_in_agents(engine):
     assert desk.load().waiting == 2 and desk.load().agents == 0
     AgentService(engine).sign_in(username="ana", password="correct horse")
     assert desk.load().agents == 1
+
+
+def test_a_shared_photo_and_location_are_kept_on_the_live_line(careline_env):
+    desk = DeskService(careline_env)
+    built = package(conversation_id="c-photo")
+    ticket = desk.receive_handoff(package=built).ticket_id
+    desk.record_event(conversation_id="c-photo", speaker="customer", text="",
+                      at=built.created_at + timedelta(seconds=5), source_key="photo-1",
+                      media=(SharedMedia(url="https://m.example/p.jpg",
+                                         content_type="image/jpeg"),),
+                      location=SharedLocation(latitude=53.4, longitude=-2.2))
+    [line] = desk.detail(ticket_id=ticket).messages
+    assert line.media[0].url == "https://m.example/p.jpg" and line.location.latitude == 53.4
+    assert desk.detail(ticket_id=ticket).awaiting_answer

@@ -1,0 +1,124 @@
+"""The desk in real Chromium at 1280 px and on a 390 px phone: no box over another.
+
+The desk runs in-process on a free port with a seeded SQLite copy and a ticket
+for a demo VIP's full profile whose customer sent a photo and a location and
+pressed a button; Chromium reads
+every card's bounding box and the media and labels the agent sees.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+
+import pytest
+from aiohttp.test_utils import TestServer
+from playwright.async_api import Page, async_playwright
+
+from careline.desk.agents import AgentService
+from careline.desk.app import build_app
+from careline.desk.service import DeskService
+from careline.handoff.snapshot import snapshot_profile
+from careline.profile.service import ProfileService
+from careline.settings import get_settings
+from careline.desk.rasa_client import RasaClient
+from tests.careline.desk.test_views import _closed_port, quiet_event_source
+from tests.careline.handoff.builders import bot, conversation, package, user
+
+pytestmark = pytest.mark.slow
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+PHOTO = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42m"
+         "P8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
+
+
+def _events():
+    start = datetime.now(timezone.utc).timestamp() - 300
+    offer = bot("Is this about your mobile line?", start + 40)
+    offer["data"] = {"buttons": [{"title": "Yes, my mobile", "payload": "/affirm"},
+                                 {"title": "No, my broadband at home", "payload": "/deny"}]}
+    photo = user("/out_of_scope", start + 50, intent="out_of_scope", metadata={
+        "media": [{"url": "https://media.example.test/router-lights.jpg",
+                   "content_type": "image/jpeg"}],
+        "location": {"latitude": 53.4808, "longitude": -2.2426, "label": "Home",
+                     "address": "1 Deansgate, Manchester M3 1AZ"}})
+    return conversation(start) + (offer, user("/deny", start + 45, intent="deny"), photo)
+
+
+@pytest.fixture
+async def desk_url(careline_env, tmp_path):
+    settings = get_settings()
+    AgentService(careline_env).create_agent(username="ana", password="correct horse",
+                                            display_name="Ana Agent")
+    profiles = ProfileService(careline_env)
+    priya = profiles.find_customer_by_account(account_number="CL10000101")
+    snapshot = snapshot_profile(profiles.get_profile(customer_id=priya.customer_id),
+                                verified=True)  # a real, full profile: lines, outages, history
+    built = package(conversation_id="layout", events=_events())
+    DeskService(careline_env).receive_handoff(package=built.copy(update={"customer": snapshot}))
+    rasa = RasaClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", timeout=2)
+    app = build_app(settings, engine=careline_env, rasa=rasa,
+                    event_source=quiet_event_source(tmp_path))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield f"http://127.0.0.1:{server.port}"
+    await server.close()
+
+
+async def _overlaps(page: Page, selector: str) -> list[str]:
+    """Pairs of visible boxes (matching ``selector``) that intersect, by their text."""
+    return await page.evaluate("""(selector) => {
+      const boxes = [...document.querySelectorAll(selector)]
+        .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width && r.height);
+      const hits = [];
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const [a, r] = boxes[i], [b, s] = boxes[j];
+        if (a.contains(b) || b.contains(a)) continue;
+        if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 &&
+            s.top < r.bottom - 1)
+          hits.push(a.textContent.slice(0, 30) + " / " + b.textContent.slice(0, 30));
+      }
+      return hits;
+    }""", selector)
+
+
+async def _sign_in(page: Page, desk_url: str) -> None:
+    await page.goto(f"{desk_url}/login")
+    await page.fill("input[name=username]", "ana")
+    await page.fill("input[name=password]", "correct horse")
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("#queue")
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_ticket_layout_holds_and_shows_what_the_customer_meant(desk_url, width):
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                   args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": width, "height": 900})
+        await _sign_in(page, desk_url)
+        assert await _overlaps(page, "header > *, main > *") == []
+        await page.click("#queue a:text('Open')")
+        await page.wait_for_selector("#live")
+        await page.screenshot(path=f"/tmp/desk-ticket-{width}.png", full_page=True)
+
+        assert await _overlaps(page, ".card, .grid > section, header > *") == []
+        assert await _overlaps(page, "#profile dt, #profile dd") == []
+        dd_width = await page.evaluate(
+            "Math.min(...[...document.querySelectorAll('#profile dd')]"
+            ".map(d => d.getBoundingClientRect().width))")
+        assert dd_width > 120, "the customer's values keep a readable column"
+        scroll = await page.evaluate("document.documentElement.scrollWidth")
+        assert scroll <= width, "nothing pushes the page sideways"
+
+        live = await page.inner_text("#live")
+        assert "No, my broadband at home" in live and "/deny" not in live
+        assert "/out_of_scope" not in live and "Home" in live
+        assert await page.get_attribute("#live img", "src") == \
+            "https://media.example.test/router-lights.jpg"
+        understood = await page.inner_text("main")
+        assert "asked why the bill went up" in understood
+        assert not re.search(r"\bask_bill_increase\b|\brequest_human\b", understood)
+        assert await page.is_visible("#unanswered")
+        await browser.close()
