@@ -134,6 +134,9 @@ class Settings(BaseSettings):
     desk_url: str = Field("http://127.0.0.1:5080", env="CARELINE_DESK_URL")
     desk_api_token: SecretStr = Field(SecretStr(""), env="CARELINE_DESK_API_TOKEN")
     desk_event_queue: str = Field("careline_desk_events", env="CARELINE_DESK_EVENT_QUEUE")
+    #: Addresses (or CIDR networks, comma-separated) of the proxy in front of the desk: only
+    #: from these is X-Forwarded-For believed for the sign-in throttle; empty believes none.
+    desk_trusted_proxies: str = Field("", env="CARELINE_DESK_TRUSTED_PROXIES")
     #: Health port of the handoff outbox worker; unset means the desk's port + 1.
     handoff_worker_port: Optional[int] = Field(None, env="CARELINE_HANDOFF_WORKER_PORT")
     handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")

@@ -14,7 +14,7 @@ from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Agent, AgentSession
-from careline.desk.passwords import hash_password, verify_password
+from careline.desk.passwords import hash_password, needs_rehash, verify_password
 from careline.desk.schemas import AgentRef, SignedIn
 
 SESSION_LIFETIME = timedelta(hours=10)  # one shift
@@ -56,6 +56,8 @@ class AgentService:
             agent = repository.get_agent_by_username(session=session, username=username)
             if agent is None or not verify_password(password, agent.password_hash):
                 return None
+            if needs_rehash(agent.password_hash):  # scrypt from before: argon2id from now on
+                agent.password_hash = hash_password(password)
             token = secrets.token_urlsafe(32)
             now = clock.now()
             row = AgentSession(token_hash=_digest(token), agent_id=agent.id,

@@ -15,6 +15,7 @@ from careline.db.session import get_engine, run_blocking
 from careline.desk import views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
+from careline.desk.client_address import trusted_networks
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import RasaClient
@@ -61,6 +62,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[views.API_TOKEN] = desk_api_token(settings)
     app[views.SECURE_COOKIES] = settings.profile.value == "production"
     app[views.THROTTLE] = LoginThrottle()
+    app[views.TRUSTED_PROXIES] = trusted_networks(settings.desk_trusted_proxies)
     app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
     views.routes(app)
     app.router.add_static("/static", STATIC_DIR)

@@ -5,7 +5,10 @@ window. Past either limit the sign-in is refused with the time to wait, before t
 password is even checked, so a script cannot try more than a handful of passwords
 per account per window from one address. Counting per pair, not per username alone,
 keeps a stranger from locking a real agent out from elsewhere; the per-address limit
-catches one address spraying many usernames. State lives in the desk process (one
+catches one address spraying many usernames. The address is the real client's
+(:mod:`careline.desk.client_address`: the forwarded one only from the trusted
+proxy), so behind nginx one guesser holds back only themselves, never the whole
+contact centre sharing the proxy's address. State lives in the desk process (one
 desk serves a contact centre; a restart forgets it, which errs towards the agent).
 """
 

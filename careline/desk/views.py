@@ -21,6 +21,7 @@ from careline.db.session import run_blocking
 from careline.desk import pages
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import bearer_matches
+from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import SignedIn
@@ -37,6 +38,7 @@ RASA = web.AppKey("rasa", RasaClient)
 API_TOKEN = web.AppKey("api_token", str)
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
 THROTTLE = web.AppKey("login_throttle", LoginThrottle)
+TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -101,7 +103,10 @@ async def login(request: web.Request) -> web.Response:
     if not expected or not hmac.compare_digest(str(data.get("csrf_token", "")).encode(),
                                                expected.encode()):
         return await login_form(request, error="The sign-in form expired; please try again.")
-    username, address = str(data.get("username", "")).strip(), request.remote or "unknown"
+    username = str(data.get("username", "")).strip()
+    address = client_address(remote=request.remote,
+                             forwarded_for=request.headers.get("X-Forwarded-For"),
+                             trusted=request.app[TRUSTED_PROXIES])
     throttle = request.app[THROTTLE]
     verdict = throttle.check(username=username, address=address)
     if not verdict.allowed:

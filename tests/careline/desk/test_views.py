@@ -186,3 +186,29 @@ async def test_resolving_over_an_unanswered_message_needs_a_second_thought(clien
         allow_redirects=False)
     # past the warning: now it is Rasa (unreachable here) that keeps the ticket open
     assert "ticket%20stays%20open" in confirmed.headers["Location"]
+
+
+async def test_behind_the_trusted_proxy_one_guesser_does_not_lock_out_the_others(
+        careline_env, tmp_path, monkeypatch):
+    """All sign-ins arrive from nginx's address; each is counted against its real client."""
+    monkeypatch.setenv("CARELINE_DESK_TRUSTED_PROXIES", "127.0.0.1")
+    from careline.settings import reset_settings
+
+    reset_settings()
+    AgentService(careline_env).create_agent(username="ana", password="correct horse",
+                                            display_name="Ana Agent")
+    app = build_app(get_settings(), engine=careline_env, event_source=quiet_event_source(tmp_path))
+
+    async def attempt(client, username, password, forwarded):
+        page = await (await client.get("/login")).text()
+        return await client.post("/login", data={
+            "username": username, "password": password, "csrf_token": _csrf(page)},
+            headers={"X-Forwarded-For": forwarded}, allow_redirects=False)
+
+    async with TestClient(TestServer(app)) as client:
+        for number in range(25):  # one attacker sprays usernames
+            await attempt(client, f"user{number}", "guess guess", "198.51.100.66")
+        blocked = await attempt(client, "ana", "correct horse", "198.51.100.66")
+        assert blocked.status == 429, "the guessing address is held back"
+        colleague = await attempt(client, "ana", "correct horse", "203.0.113.10")
+        assert colleague.status == 303, "an agent elsewhere still signs in"
