@@ -40,6 +40,15 @@ def rest_token(settings: Optional[Settings] = None) -> Optional[str]:
     return configured or local_secret(settings.data_dir, "rest-token")
 
 
+def refusal(authorization: Optional[str], token: Optional[str]) -> Optional[tuple[int, str]]:
+    """Why a REST call is refused (HTTP status and reason), or None to let it through."""
+    if token is None:
+        return 403, "the REST channel is off: set CARELINE_REST_TOKEN"
+    if not authorised(authorization, token):
+        return 401, "the REST channel needs its bearer token"
+    return None
+
+
 class CarelineRestInput(RestInput):
     """Rasa's REST webhook (``/webhooks/rest/webhook``) behind a bearer token."""
 
@@ -76,13 +85,10 @@ class CarelineRestInput(RestInput):
             if not request.path.endswith("/webhook"):
                 return None  # the health check
             # read per request: replicas starting together may race to create a local one
-            token = rest_token(self.settings)
-            if token is None:
-                return response.json({"error": "the REST channel is off: set "
-                                               "CARELINE_REST_TOKEN"}, status=403)
-            if not authorised(request.headers.get("Authorization"), token):
-                return response.json({"error": "the REST channel needs its bearer token"},
-                                     status=401)
-            return None
+            refused = refusal(request.headers.get("Authorization"), rest_token(self.settings))
+            if refused is None:
+                return None
+            status, error = refused
+            return response.json({"error": error}, status=status)
 
         return hooks
