@@ -1,4 +1,4 @@
-"""Agents and their signed-in sessions."""
+"""Agents, their roles and their signed-in sessions."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Agent, AgentSession
 from careline.desk.passwords import hash_password, needs_rehash, verify_password
-from careline.desk.schemas import AgentRef, SignedIn
+from careline.desk.schemas import AgentRef, Role, SignedIn
 
 SESSION_LIFETIME = timedelta(hours=10)  # one shift
 
@@ -24,18 +24,37 @@ class AgentExists(ValueError):
     pass
 
 
+class NoSuchAgent(LookupError):
+    pass
+
+
 class AgentService:
     def __init__(self, engine: Optional[Engine] = None) -> None:
         self._engine = engine or get_engine(get_settings().resolved_database_url)
 
-    def create_agent(self, *, username: str, password: str, display_name: str) -> AgentRef:
+    def create_agent(self, *, username: str, password: str, display_name: str,
+                     role: Role = Role.AGENT) -> AgentRef:
         with session_scope(self._engine) as session:
             if repository.get_agent_by_username(session=session, username=username):
                 raise AgentExists(f"agent {username!r} already exists")
             agent = Agent(username=username, display_name=display_name,
                           password_hash=hash_password(password),
-                          created_at=clock.now())
+                          created_at=clock.now(), role=role.value)
             repository.add(session=session, row=agent)
+            return _ref(agent)
+
+    def set_role(self, *, username: str, role: Role) -> AgentRef:
+        with session_scope(self._engine) as session:
+            agent = self._agent(session, username)
+            agent.role = role.value
+            return _ref(agent)
+
+    def disable(self, *, username: str) -> AgentRef:
+        """No more sign-ins, and every open session ends now (a leaver, a lost laptop)."""
+        with session_scope(self._engine) as session:
+            agent = self._agent(session, username)
+            agent.disabled_at = agent.disabled_at or clock.now()
+            repository.delete_sessions_of(session=session, agent_id=agent.id)
             return _ref(agent)
 
     def ensure_agent(self, *, username: str, password: str, display_name: str) -> AgentRef:
@@ -54,7 +73,8 @@ class AgentService:
         """A new session token (for the cookie) and the agent, or ``None`` for bad credentials."""
         with session_scope(self._engine) as session:
             agent = repository.get_agent_by_username(session=session, username=username)
-            if agent is None or not verify_password(password, agent.password_hash):
+            if agent is None or not verify_password(password, agent.password_hash) \
+                    or agent.disabled_at is not None:
                 return None
             if needs_rehash(agent.password_hash):  # scrypt from before: argon2id from now on
                 agent.password_hash = hash_password(password)
@@ -72,13 +92,22 @@ class AgentService:
             if row is None or _aware(row.expires_at) <= clock.now():
                 return None
             agent = session.get(Agent, row.agent_id)
-            return SignedIn(agent=_ref(agent), csrf_token=row.csrf_token) if agent else None
+            if agent is None or agent.disabled_at is not None:
+                return None
+            return SignedIn(agent=_ref(agent), csrf_token=row.csrf_token)
 
     def sign_out(self, *, token: str) -> None:
         with session_scope(self._engine) as session:
             row = repository.get_session_by_hash(session=session, token_hash=_digest(token))
             if row is not None:
                 session.delete(row)
+
+
+    def _agent(self, session, username: str) -> Agent:  # type: ignore[no-untyped-def]
+        agent = repository.get_agent_by_username(session=session, username=username)
+        if agent is None:
+            raise NoSuchAgent(f"no agent called {username!r}")
+        return agent
 
 
 def _digest(token: str) -> str:
@@ -90,4 +119,5 @@ def _aware(value: datetime) -> datetime:
 
 
 def _ref(agent: Agent) -> AgentRef:
-    return AgentRef(agent_id=agent.id, username=agent.username, display_name=agent.display_name)
+    return AgentRef(agent_id=agent.id, username=agent.username, display_name=agent.display_name,
+                    role=Role(agent.role or Role.AGENT.value))

@@ -1,4 +1,4 @@
-"""``careline desk``: run the agent desk; ``careline desk-agent``: manage agents."""
+"""``careline desk``: run the agent desk; ``careline desk agent add|disable|role``: its people."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import getpass
 from pathlib import Path
 
 DEMO_AGENT = "agent"
+ROLES = ("agent", "supervisor", "designer")  # careline.desk.schemas.Role, without importing it
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,11 +17,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     desk.add_argument("--seed-demo-agent", action="store_true",
                       help="first create (or reset) the demo agent 'agent' (make run does this)")
     desk.set_defaults(handler=_desk)
-
-    agent = subparsers.add_parser("desk-agent", help="create an agent who can sign in to the desk")
-    agent.add_argument("username")
-    agent.add_argument("--name", help="display name (default: the username)")
-    agent.set_defaults(handler=_add_agent)
+    admin = desk.add_subparsers(dest="desk_command", metavar="SUBCOMMAND")
+    agent = admin.add_parser("agent", help="manage who can sign in to the desk")
+    agent_commands = agent.add_subparsers(dest="agent_command", metavar="ACTION", required=True)
+    add = agent_commands.add_parser("add", help="create an agent (asks for the password)")
+    add.add_argument("username")
+    add.add_argument("--name", help="display name (default: the username)")
+    add.add_argument("--role", choices=ROLES, default="agent")
+    add.set_defaults(handler=_add_agent)
+    disable = agent_commands.add_parser(
+        "disable", help="stop an agent signing in and end their sessions now")
+    disable.add_argument("username")
+    disable.set_defaults(handler=_disable_agent)
+    role = agent_commands.add_parser("role", help="change an agent's role")
+    role.add_argument("username")
+    role.add_argument("role", choices=ROLES)
+    role.set_defaults(handler=_set_role)
 
 
 def demo_password(data_dir: Path) -> str:
@@ -56,13 +68,40 @@ def _desk(args: argparse.Namespace) -> int:
 
 def _add_agent(args: argparse.Namespace) -> int:
     from careline.desk.agents import AgentExists, AgentService
+    from careline.desk.schemas import Role
 
     password = getpass.getpass(f"password for {args.username}: ")
     try:
         AgentService().create_agent(username=args.username, password=password,
-                                    display_name=args.name or args.username)
+                                    display_name=args.name or args.username,
+                                    role=Role(args.role))
     except (AgentExists, ValueError) as error:
         print(f"error: {error}")
         return 1
-    print(f"agent {args.username} created")
+    print(f"agent {args.username} created ({args.role})")
+    return 0
+
+
+def _disable_agent(args: argparse.Namespace) -> int:
+    from careline.desk.agents import AgentService, NoSuchAgent
+
+    try:
+        AgentService().disable(username=args.username)
+    except NoSuchAgent as error:
+        print(f"error: {error}")
+        return 1
+    print(f"agent {args.username} disabled; their sessions have ended")
+    return 0
+
+
+def _set_role(args: argparse.Namespace) -> int:
+    from careline.desk.agents import AgentService, NoSuchAgent
+    from careline.desk.schemas import Role
+
+    try:
+        AgentService().set_role(username=args.username, role=Role(args.role))
+    except NoSuchAgent as error:
+        print(f"error: {error}")
+        return 1
+    print(f"agent {args.username} is now a {args.role}")
     return 0

@@ -17,6 +17,8 @@ class Agent(Base):
     display_name = Column(String(128), nullable=False)
     password_hash = Column(String(255), nullable=False)
     created_at = Column(DateTime(timezone=True), nullable=False)
+    role = Column(String(16), nullable=False, default="agent", server_default="agent")
+    disabled_at = Column(DateTime(timezone=True))  # kept, not deleted: their tickets keep a name
 
 
 class AgentSession(Base):

@@ -7,7 +7,7 @@ from html import escape
 from typing import Optional
 from urllib.parse import urlsplit
 
-from careline.desk.schemas import MessageView, QueueEntry, SignedIn, TicketDetail
+from careline.desk.schemas import MessageView, QueueEntry, Role, SignedIn, TicketDetail
 from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import REASON_LABELS, HandoffReason
 from careline.handoff.schemas import (
@@ -21,7 +21,9 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
            refresh: Optional[int] = None, script: bool = False, style: str = "") -> str:
     who = nav = ""
     if signed_in:
-        nav = '<nav><a href="/">Queue</a> <a href="/insight">Insight</a></nav>'
+        nav = ('<nav><a href="/insight">Insight</a></nav>'
+               if signed_in.agent.role is Role.DESIGNER else
+               '<nav><a href="/">Queue</a> <a href="/insight">Insight</a></nav>')
         who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
                f'<form method="post" action="/logout">{csrf_field(signed_in)}'
                f'<button class="secondary">Sign out</button></form></span>')
@@ -124,12 +126,22 @@ def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
 <textarea name="text" rows="3" required placeholder="Reply to the customer on {escape(entry.channel)}"></textarea>
 <p class="actions"><button type="submit" id="send">Send reply</button></p></form>
 <div class="actions">{claim}
-<form method="post" action="/tickets/{tid}/assign" class="assign">{csrf}<input type="text" name="username" placeholder="agent username" aria-label="agent username" required> <button class="secondary">Assign</button></form>
+{_assign(tid, signed_in)}
 </div>
 <form method="post" action="/tickets/{tid}/resolve" class="resolve">{csrf}
 <input type="text" name="closing_text" aria-label="closing message" value="Thanks for your patience. You're back with Careline's assistant: is there anything else I can help with?">
 {_unanswered(detail)}<button class="danger" id="resolve">Resolve and hand back</button></form>
 </div>'''
+
+
+def _assign(ticket_id: int, signed_in: SignedIn) -> str:
+    """Reassignment is a supervisor's call."""
+    if signed_in.agent.role is not Role.SUPERVISOR:
+        return ""
+    return (f'<form method="post" action="/tickets/{ticket_id}/assign" class="assign">'
+            f'{csrf_field(signed_in)}<input type="text" name="username" '
+            'placeholder="agent username" aria-label="agent username" required> '
+            '<button class="secondary">Assign</button></form>')
 
 
 def _unanswered(detail: TicketDetail) -> str:

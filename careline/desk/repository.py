@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from careline.desk.models import (
@@ -26,6 +26,10 @@ def get_session_by_hash(*, session: Session, token_hash: str) -> Optional[AgentS
     return session.execute(
         select(AgentSession).where(AgentSession.token_hash == token_hash)
     ).scalar_one_or_none()
+
+
+def delete_sessions_of(*, session: Session, agent_id: int) -> None:
+    session.execute(delete(AgentSession).where(AgentSession.agent_id == agent_id))
 
 
 def count_live_sessions(*, session: Session, now: datetime) -> int:

@@ -3,10 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from enum import Enum
 from datetime import datetime
 from typing import Optional
 
 from careline.handoff.schemas import ContextPackage, Priority, SharedLocation, SharedMedia
+
+
+class Role(str, Enum):
+    """What an agent may do: work tickets; also supervise (reassign, see every agent);
+    or design conversations (insight and the designer's reports, no customers' tickets)."""
+
+    AGENT = "agent"
+    SUPERVISOR = "supervisor"
+    DESIGNER = "designer"
 
 
 @dataclass(frozen=True)
@@ -14,6 +24,7 @@ class AgentRef:
     agent_id: int
     username: str
     display_name: str
+    role: Role = Role.AGENT
 
 
 @dataclass(frozen=True)

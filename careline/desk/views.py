@@ -24,7 +24,7 @@ from careline.desk.api_auth import bearer_matches
 from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
-from careline.desk.schemas import SignedIn
+from careline.desk.schemas import Role, SignedIn
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
 from careline.handoff.schemas import ContextPackage
 from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
@@ -41,21 +41,24 @@ THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+TICKET_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
+EVERY_ROLE = frozenset(Role)
 
 
 def routes(app: web.Application) -> None:
     app.router.add_get("/health", health)
     app.router.add_get("/login", login_form)
     app.router.add_post("/login", login)
-    app.router.add_post("/logout", agent_only(logout))
+    app.router.add_post("/logout", agent_only(logout, roles=EVERY_ROLE))
     app.router.add_get("/", agent_only(queue))
-    app.router.add_get("/insight", agent_only(insight))
+    app.router.add_get("/insight", agent_only(insight, roles=EVERY_ROLE))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
     app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
-    forms = {"claim": _claim, "assign": _assign, "reply": _reply, "notes": _notes,
-             "resolve": _resolve}
+    forms = {"claim": _claim, "reply": _reply, "notes": _notes, "resolve": _resolve}
     for name, handler in forms.items():
         app.router.add_post(f"/tickets/{{ticket_id:\\d+}}/{name}", agent_only(handler, form=True))
+    app.router.add_post("/tickets/{ticket_id:\\d+}/assign",
+                        agent_only(_assign, form=True, roles={Role.SUPERVISOR}))
     app.router.add_post("/api/handoffs", receive_handoff)
     app.router.add_get("/api/queue", queue_json)
 
@@ -64,8 +67,12 @@ async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def agent_only(handler: Handler, *, form: bool = False) -> Handler:
-    """Require a signed-in agent; for forms, also a matching CSRF token."""
+def agent_only(handler: Handler, *, form: bool = False,
+               roles: frozenset[Role] | set[Role] = TICKET_ROLES) -> Handler:
+    """Require a signed-in agent in one of ``roles``; for forms, also a matching CSRF token.
+
+    A designer works on the conversations, not with customers: their desk is Insight.
+    """
 
     @functools.wraps(handler)
     async def wrapped(request: web.Request) -> web.StreamResponse:
@@ -76,6 +83,10 @@ def agent_only(handler: Handler, *, form: bool = False) -> Handler:
                 request.app[AGENTS].session_for, token=token))
         if signed_in is None:
             raise web.HTTPSeeOther("/login")
+        if signed_in.agent.role not in roles:
+            if signed_in.agent.role is Role.DESIGNER and request.method == "GET":
+                raise web.HTTPSeeOther("/insight")
+            raise web.HTTPForbidden(text="Your role does not allow this.")
         if form or request.method == "POST":
             data = await request.post()
             sent = str(data.get("csrf_token", ""))

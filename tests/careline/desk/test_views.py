@@ -14,6 +14,7 @@ from careline.desk.api_auth import desk_api_token
 from careline.desk.app import build_app
 from careline.desk.events import SqlEventSource
 from careline.desk.rasa_client import RasaClient
+from careline.desk.schemas import Role
 from careline.settings import get_settings
 from tests.careline.handoff.builders import package
 
@@ -212,3 +213,24 @@ async def test_behind_the_trusted_proxy_one_guesser_does_not_lock_out_the_others
         assert blocked.status == 429, "the guessing address is held back"
         colleague = await attempt(client, "ana", "correct horse", "203.0.113.10")
         assert colleague.status == 303, "an agent elsewhere still signs in"
+
+
+async def test_only_a_supervisor_reassigns_and_a_designer_sees_insight_not_customers(
+        client, careline_env):
+    await _post_handoff(client, package())
+    agents = AgentService(careline_env)
+    agents.create_agent(username="bo", password="correct horse", display_name="Bo")
+    csrf = await _sign_in(client)
+    assert "/assign" not in await (await client.get("/tickets/1")).text()
+    refused = await client.post("/tickets/1/assign", data={"username": "bo",
+                                                           "csrf_token": csrf})
+    assert refused.status == 403
+
+    agents.set_role(username="ana", role=Role.SUPERVISOR)
+    assert "/assign" in await (await client.get("/tickets/1")).text()
+    await client.post("/tickets/1/assign", data={"username": "bo", "csrf_token": csrf})
+    assert "assigned · Bo" in await (await client.get("/")).text()
+
+    agents.set_role(username="ana", role=Role.DESIGNER)
+    to_insight = await client.get("/tickets/1", allow_redirects=False)
+    assert to_insight.status == 303 and to_insight.headers["Location"] == "/insight"
