@@ -26,7 +26,7 @@ from careline.settings import Profile, get_settings
 
 #: Synthetic customers ``make run`` adds to the demo ones on first start.
 FIRST_START_CUSTOMERS = 500
-MAX_CUSTOMERS = 500_000
+MAX_CUSTOMERS = 1_000_000
 
 
 class AlreadySeeded(RuntimeError):

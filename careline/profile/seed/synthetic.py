@@ -11,6 +11,7 @@ range the demo customers use) and must never be sent real messages.
 from __future__ import annotations
 
 import functools
+import itertools
 import random
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -52,8 +53,15 @@ def _pooled_pin_hash(pin: str) -> str:
     return hash_pin(pin)
 
 
+@functools.lru_cache(maxsize=None)
+def _population(weighted: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
+    """Values and cumulative weights: ``choices`` draws the same with either weights."""
+    return [v for v, _ in weighted], list(itertools.accumulate(w for _, w in weighted))
+
+
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
-    return rng.choices([v for v, _ in weighted], [w for _, w in weighted])[0]
+    values, cumulative = _population(weighted)
+    return rng.choices(values, cum_weights=cumulative)[0]
 
 
 def add_synthetic_customers(builder: DatasetBuilder, *, count: int, seed: int, today: date,
