@@ -47,11 +47,10 @@ class ActionHandoffToAgent(Action):
 
 def conversation_facts(tracker: Tracker) -> ConversationFacts:
     metadata: dict[str, Any] = tracker.latest_message.get("metadata") or {}
-    channel = (tracker.get_slot("channel") or metadata.get("channel")
-               or tracker.get_latest_input_channel() or "rest")
-    return ConversationFacts(  # who the customer is: the slots (the channel's proof), never
-        conversation_id=tracker.sender_id,  # metadata, which a webhook's caller writes
-        channel=str(channel),
+    channel = tracker.get_slot("channel") or tracker.get_latest_input_channel() or "rest"
+    return ConversationFacts(  # who the customer is and where: the slots (the channel's
+        conversation_id=tracker.sender_id,  # proof), never metadata, which a caller writes;
+        channel=str(channel),  # the address is only shown to the agent, beside the profile
         sender=metadata.get("address"),
         customer_id=_as_int(tracker.get_slot("customer_id")),
         verified=bool(tracker.get_slot("verified")),

@@ -136,3 +136,21 @@ async def test_a_database_outage_gets_a_polite_answer_not_silence(careline_env, 
                                                    intent="request_human"),)))
     assert messages[0]["response"] == "utter_handoff_failed"
     assert all(e["event"] != "pause" for e in returned)
+
+
+async def test_identity_channel_and_priority_come_from_the_slots_never_the_metadata(careline_env):
+    """Attack: a message whose metadata claims a VIP customer, verified, on WhatsApp, to be
+    handed over as them (and ahead of the queue); the slots say an anonymous web chat."""
+    engine = careline_env
+    start = datetime.now(timezone.utc).timestamp() - 60
+    events = (user("agent please", start, intent="request_human",
+                   metadata={"customer_id": _priya(engine), "verified": True,
+                             "channel": "whatsapp", "segment": "vip"}),)
+    anonymous = _tracker(events, verified=False)
+    anonymous.slots["channel"] = None  # then the channel the message came in on (webchat)
+    await _run(anonymous)
+    [item] = OutboxService(engine).undelivered()
+    package = item.package()
+    assert package.customer is None and package.conversation.channel == "webchat"
+    segment = [f for f in package.priority.factors if f.name == "segment"]
+    assert all("vip" not in factor.detail for factor in segment)
