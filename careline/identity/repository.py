@@ -13,12 +13,15 @@ from careline.identity.models import FailedCheck, OneTimeCode
 
 
 def latest_open_code(*, session: Session, customer_id: int, purpose: str) -> Optional[OneTimeCode]:
-    """The newest code not yet used for this customer and purpose."""
+    """The newest code not yet used for this customer and purpose, locked for the caller's
+    transaction on PostgreSQL (``FOR UPDATE``): two guesses checked at once on two
+    connections would otherwise both read the same try count and spend one try between
+    them. SQLite, with one writer, has no row locks and SQLAlchemy leaves the clause out."""
     statement = (select(OneTimeCode)
                  .where(OneTimeCode.customer_id == customer_id,
                         OneTimeCode.purpose == purpose,
                         OneTimeCode.consumed_at.is_(None))
-                 .order_by(OneTimeCode.id.desc()).limit(1))
+                 .order_by(OneTimeCode.id.desc()).limit(1).with_for_update())
     return session.execute(statement).scalars().first()
 
 

@@ -129,3 +129,33 @@ def test_parallel_requests_on_separate_connections_send_no_more_than_the_limit(p
             session.execute(OneTimeCode.__table__.delete().where(
                 OneTimeCode.customer_id == customer_id))
     assert sum(code is not None for code in issued) == 5
+
+
+@pytest.mark.postgres
+def test_parallel_guesses_at_one_code_spend_one_try_each(postgres_db):
+    """Six wrong guesses at one code released at once on six connections: three tries
+    were compared (the code's limit), never six that each read the same count."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from careline.db.session import session_scope
+
+    customer_id, guesses = 9198, 6
+    codes = OneTimeCodeService(postgres_db.engine)
+    issued = codes.issue(customer_id=customer_id, purpose="sign_in", sent_to="+447700900998")
+    barrier = Barrier(guesses)
+
+    def guess(_: int):
+        barrier.wait()
+        return codes.verify(customer_id=customer_id, purpose="sign_in", code=other(issued.code))
+
+    try:
+        with ThreadPoolExecutor(max_workers=guesses) as pool:
+            outcomes = [check.outcome for check in pool.map(guess, range(guesses))]
+    finally:
+        with session_scope(postgres_db.engine) as session:
+            session.execute(OneTimeCode.__table__.delete().where(
+                OneTimeCode.customer_id == customer_id))
+    assert sorted(outcomes, key=str) == sorted(
+        [CodeOutcome.WRONG, CodeOutcome.WRONG, CodeOutcome.LOCKED] + [CodeOutcome.NO_CODE] * 3,
+        key=str)
