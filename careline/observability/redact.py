@@ -11,9 +11,9 @@ from typing import Any
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 # An international number (+ and 8–15 digits) or a national one (0 and 9–11 digits).
 _PHONE = re.compile(r"(?<![\w+])(\+\d[\d ()-]{6,18}\d|0\d(?:[ -]?\d){7,9})(?![\w])")
-# A PIN or one-time code: four to six digits that are not part of a port, time, date,
-# amount, id or masked number.
-_SECRET_CODE = re.compile(r"(?<![\w.:/=+•£$€-])\d{4,6}(?![\w:/-]|\.\d)")
+# A PIN (four digits) or a one-time code (six) standing alone: not part of a port, time,
+# date, amount, id or masked number. Five-digit numbers (Twilio's error codes) stay.
+_SECRET_CODE = re.compile(r"(?<![\w.:/=+•£$€-])(?:\d{4}|\d{6})(?![\w:/-]|\.\d)")
 
 
 def mask_phone(number: str) -> str:
@@ -42,8 +42,8 @@ def redact(text: str) -> str:
 
 
 def redact_log(text: str) -> str:
-    """What a log line may say: :func:`redact`, and every PIN- or code-like run of four to
-    six digits standing alone masked (ports, times, dates and amounts are not alone)."""
+    """What a log line may say: :func:`redact`, and every PIN- or code-like number (four or
+    six digits) standing alone masked (ports, times, dates and amounts are not alone)."""
     return _SECRET_CODE.sub("••••", redact(text))
 
 

@@ -53,6 +53,6 @@ def test_every_record_is_redacted_whatever_logger_or_handler(redacting_logs, cap
 
 def test_log_redaction_leaves_ports_times_dates_and_figures_alone():
     line = ("Listening on http://127.0.0.1:5005 at 2026-12-01 08:00:00, "
-            "latency_ms=1234, £1250.00 due, ticket 17")
+            "latency_ms=1234, £1250.00 due, ticket 17, Twilio error 30003")
     assert redact_log(line) == line
     assert redact_log("code 602913, PIN 2468.") == "code ••••, PIN ••••."
