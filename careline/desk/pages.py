@@ -18,7 +18,7 @@ from careline.insight.schemas import InsightReport
 
 
 def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
-           refresh: Optional[int] = None, script: bool = False, style: str = "") -> str:
+           script: Optional[str] = None, style: str = "") -> str:
     who = nav = ""
     if signed_in:
         nav = ('<nav><a href="/insight">Insight</a></nav>'
@@ -27,9 +27,9 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
         who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
                f'<form method="post" action="/logout">{csrf_field(signed_in)}'
                f'<button class="secondary">Sign out</button></form></span>')
-    meta = f'<meta http-equiv="refresh" content="{refresh}">' if refresh else ""
-    js = '<script src="/static/ticket.js" defer></script>' if script else ""
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">{meta}'
+    js = f'<script src="/static/{escape(script)}" defer></script>' if script else ""
+    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            '<meta name="viewport" content="width=device-width, initial-scale=1">'
             f'<title>{escape(title)} · Careline desk</title>'
             f'<link rel="stylesheet" href="/static/desk.css">{js}'
             f'{f"<style>{style}</style>" if style else ""}</head><body>'
@@ -49,29 +49,6 @@ def login_page(*, csrf: str, error: Optional[str] = None) -> str:
 <p><label>Username<br><input type="text" name="username" autocomplete="username" required></label></p>
 <p><label>Password<br><input type="password" name="password" autocomplete="current-password" required></label></p>
 <button type="submit">Sign in</button></form></div>''')
-
-
-def queue_page(entries: list[QueueEntry], signed_in: SignedIn) -> str:
-    rows = "".join(_queue_row(e) for e in entries) or \
-        '<tr><td colspan="8" class="muted">No customers waiting.</td></tr>'
-    body = (f'<h1>Queue <span class="muted">({len(entries)} open)</span></h1>'
-            '<div class="scroll"><table id="queue"><thead><tr><th>Priority</th><th>Customer</th>'
-            '<th>Segment</th><th>Reason</th><th>Channel</th><th>Waiting</th><th>Status</th>'
-            f'<th></th></tr></thead><tbody>{rows}</tbody></table></div>')
-    return layout("Queue", body, signed_in=signed_in, refresh=5)
-
-
-def _queue_row(entry: QueueEntry) -> str:
-    status = escape(entry.status + (f" · {entry.assigned_to}" if entry.assigned_to else ""))
-    flags = " · after hours" if entry.after_hours else ""
-    flags += " · wants a call back" if entry.callback_requested else ""
-    return (f'<tr data-ticket="{entry.ticket_id}"><td>{_level(entry.priority.level)} '
-            f'{entry.priority.score}</td>'
-            f'<td>{escape(entry.customer_name or "Unidentified")}</td>'
-            f'<td>{escape(entry.segment or "–")}</td><td>{escape(_reason(entry.reason))}'
-            f'{escape(flags)}</td><td>{escape(entry.channel)}</td>'
-            f'<td>{_minutes(entry.waiting_seconds)}</td><td>{status}</td>'
-            f'<td><a href="/tickets/{entry.ticket_id}">Open</a></td></tr>')
 
 
 def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, until: str) -> str:
@@ -94,7 +71,7 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
                       for t in package.transcript)
     live = "".join(live_line(m) for m in detail.messages)
     body = f'''{flash_html}<h1>{escape(entry.customer_name or "Unidentified customer")}
- {_level(entry.priority.level)} <span class="muted">{escape(_reason(entry.reason))} ·
+ {level_badge(entry.priority.level)} <span class="muted">{escape(reason_label(entry.reason))} ·
  {escape(entry.channel)} · {escape(entry.status)}{escape(" · " + entry.assigned_to if entry.assigned_to else "")}</span></h1>
 <div class="grid"><section>
 <div class="card" id="summary"><h2>Summary</h2><p>{escape(package.summary)}</p>
@@ -111,7 +88,7 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
 <textarea name="text" rows="2" required placeholder="Visible to agents only"></textarea>
 <p><button class="secondary">Add note</button></p></form></div>
 </section></div>'''
-    return layout(entry.customer_name or "Ticket", body, signed_in=signed_in, script=True)
+    return layout(entry.customer_name or "Ticket", body, signed_in=signed_in, script="ticket.js")
 
 
 def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
@@ -248,11 +225,11 @@ def _note(agent: Optional[str], text: str, at: datetime) -> str:
     return f'<p class="note"><small class="muted">{escape(agent or "")} · {_time(at)}</small><br>{escape(text)}</p>'
 
 
-def _level(level: str) -> str:
+def level_badge(level: str) -> str:
     return f'<span class="level level-{escape(level)}">{escape(level)}</span>'
 
 
-def _reason(reason: str) -> str:
+def reason_label(reason: str) -> str:
     parsed = HandoffReason.parse(reason)
     return REASON_LABELS[parsed] if parsed else reason
 
@@ -267,7 +244,7 @@ def _money(amount, currency: str) -> str:  # type: ignore[no-untyped-def]
     return "–" if amount is None else f"{amount} {escape(currency)}"
 
 
-def _minutes(seconds: float) -> str:
+def duration(seconds: float) -> str:
     return f"{int(seconds // 60)} min" if seconds >= 60 else f"{int(seconds)} s"
 
 

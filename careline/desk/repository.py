@@ -71,6 +71,18 @@ def messages_for(*, session: Session, ticket_id: int, after_id: int = 0) -> list
     ).scalars())
 
 
+def first_agent_replies(*, session: Session, ticket_ids: set[int]) -> dict[int, datetime]:
+    """When each ticket's customer first got an agent's reply (failed deliveries do not count)."""
+    if not ticket_ids:
+        return {}
+    rows = session.execute(
+        select(TicketMessage.ticket_id, func.min(TicketMessage.at))
+        .where(TicketMessage.ticket_id.in_(ticket_ids), TicketMessage.speaker == "agent",
+               TicketMessage.delivery != "failed")
+        .group_by(TicketMessage.ticket_id))
+    return {ticket_id: at for ticket_id, at in rows}
+
+
 def message_with_source(*, session: Session, source_key: str) -> Optional[TicketMessage]:
     return session.execute(
         select(TicketMessage).where(TicketMessage.source_key == source_key)

@@ -48,6 +48,9 @@ class QueueEntry:
     priority: Priority
     after_hours: bool
     callback_requested: bool
+    sla_deadline: Optional[datetime] = None  # the first agent reply is due by then
+    first_reply_at: Optional[datetime] = None
+    sla_breached: bool = False  # replied late, or still unanswered past the deadline
 
 
 @dataclass(frozen=True)

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional
 
 from sqlalchemy.engine import Engine
@@ -85,7 +86,9 @@ class DeskService:
             names = repository.agent_names(
                 session=session,
                 agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
-            entries = [self._entry(t, names, now) for t in tickets]
+            replies = repository.first_agent_replies(session=session,
+                                                     ticket_ids={t.id for t in tickets})
+            entries = [self._entry(t, names, now, replies.get(t.id)) for t in tickets]
         return sorted(entries, key=lambda e: (-e.priority.score, e.handed_off_at))
 
     def load(self) -> QueueLoad:
@@ -107,8 +110,9 @@ class DeskService:
                             *(n.agent_id for n in notes)] if i})
             package = ContextPackage.parse_raw(ticket.context_json)
             views = tuple(_message(m, names) for m in messages)
+            replies = repository.first_agent_replies(session=session, ticket_ids={ticket.id})
             return TicketDetail(
-                entry=self._entry(ticket, names, now),
+                entry=self._entry(ticket, names, now, replies.get(ticket.id)),
                 package=package,
                 messages=views,
                 awaiting_answer=awaiting_answer(package, views),
@@ -217,12 +221,20 @@ class DeskService:
             raise TicketConflict("this ticket is already resolved")
         return ticket
 
-    def _entry(self, ticket: Ticket, names: dict[int, str], now: datetime) -> QueueEntry:
+    def _entry(self, ticket: Ticket, names: dict[int, str], now: datetime,
+               first_reply: Optional[datetime] = None) -> QueueEntry:
         end = _aware(ticket.resolved_at) if ticket.resolved_at else now
-        waited = max(0.0, (end - _aware(ticket.handed_off_at)).total_seconds())
-        priority = compute_priority(weights=self.policy.priority, segment=ticket.segment,
-                                    sentiment=ticket.sentiment,
-                                    reason=HandoffReason(ticket.reason), waiting_seconds=waited)
+        handed_off_at = _aware(ticket.handed_off_at)
+        waited = max(0.0, (end - handed_off_at).total_seconds())
+        policy = self.policy
+        scored = functools.partial(compute_priority, weights=policy.priority,
+                                   segment=ticket.segment, sentiment=ticket.sentiment,
+                                   reason=HandoffReason(ticket.reason))
+        priority = scored(waiting_seconds=waited)
+        # the target is the level the ticket arrived with: waiting must not shorten it
+        deadline = handed_off_at + timedelta(
+            minutes=policy.service_levels.target_minutes(scored().level))
+        first_reply = _aware(first_reply) if first_reply else None
         return QueueEntry(
             ticket_id=ticket.id, conversation_id=ticket.conversation_id, channel=ticket.channel,
             customer_name=ticket.customer_name, segment=ticket.segment, reason=ticket.reason,
@@ -230,6 +242,8 @@ class DeskService:
             handed_off_at=_aware(ticket.handed_off_at), waiting_seconds=waited,
             priority=priority, after_hours=ticket.after_hours,
             callback_requested=ticket.callback_requested,
+            sla_deadline=deadline, first_reply_at=first_reply,
+            sla_breached=(first_reply or end) > deadline,
         )
 
 

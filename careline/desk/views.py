@@ -18,7 +18,7 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from careline.db.session import run_blocking
-from careline.desk import pages
+from careline.desk import pages, queue_page
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import bearer_matches
 from careline.desk.client_address import client_address
@@ -41,6 +41,7 @@ THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+QUEUE_STREAM_SECONDS = 1.0  # how often the queue stream looks for a change
 TICKET_ROLES = frozenset({Role.AGENT, Role.SUPERVISOR})
 EVERY_ROLE = frozenset(Role)
 
@@ -51,6 +52,7 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/login", login)
     app.router.add_post("/logout", agent_only(logout, roles=EVERY_ROLE))
     app.router.add_get("/", agent_only(queue))
+    app.router.add_get("/queue/stream", agent_only(queue_stream))
     app.router.add_get("/insight", agent_only(insight, roles=EVERY_ROLE))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
     app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
@@ -151,8 +153,24 @@ async def logout(request: web.Request) -> web.Response:
 
 async def queue(request: web.Request) -> web.Response:
     entries = await run_blocking(request.app[DESK].queue)
-    return web.Response(text=pages.queue_page(entries, request[SIGNED_IN]),
+    return web.Response(text=queue_page.queue_page(entries, request[SIGNED_IN]),
                         content_type="text/html")
+
+
+async def queue_stream(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: the queue's rows whenever they change (no page reloads)."""
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    sent: Optional[queue_page.QueueSnapshot] = None
+    while True:
+        now = queue_page.snapshot(await run_blocking(request.app[DESK].queue))
+        if now != sent:
+            await response.write(f"data: {json.dumps(now.as_event())}\n\n".encode())
+            sent = now
+        else:
+            await response.write(b": keep-alive\n\n")
+        await asyncio.sleep(QUEUE_STREAM_SECONDS)
 
 
 async def insight(request: web.Request) -> web.Response:

@@ -108,11 +108,24 @@ class ServiceHours(_Frozen):
         return parsed
 
 
+class ServiceLevels(_Frozen):
+    """Minutes to an agent's first reply, by the ticket's priority level when it arrived."""
+
+    urgent: int = Field(2, ge=1)
+    high: int = Field(5, ge=1)
+    normal: int = Field(10, ge=1)
+    low: int = Field(30, ge=1)
+
+    def target_minutes(self, level: str) -> int:
+        return int(getattr(self, level, self.low))
+
+
 class HandoffPolicy(_Frozen):
     version: int = 1
     triggers: Triggers = Triggers()
     priority: PriorityWeights = PriorityWeights()
     service_hours: ServiceHours = ServiceHours()
+    service_levels: ServiceLevels = ServiceLevels()
 
     def is_vip(self, segment: Optional[str]) -> bool:
         vip = self.triggers.vip_policy

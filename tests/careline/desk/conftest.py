@@ -1,3 +1,62 @@
-"""The desk's tests use the handoff suite's fixtures: a seeded SQLite copy per test."""
+"""The desk's tests use the handoff suite's fixtures: a seeded SQLite copy per test.
 
+Browser tests also get the desk itself on a free port (in this process, no Rasa
+behind it) with one agent, Ana, and Chromium's flags.
+"""
+
+import socket
+
+import pytest
+from aiohttp.test_utils import TestServer
+
+from careline.desk.agents import AgentService
+from careline.desk.app import build_app
+from careline.desk.events import SqlEventSource
+from careline.desk.rasa_client import RasaClient
+from careline.settings import get_settings
 from tests.careline.handoff.conftest import careline_env, engine, seeded_template  # noqa: F401
+
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+
+
+def closed_port() -> int:
+    """A port nothing listens on: Rasa is unreachable from this desk."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def quiet_event_source(directory) -> SqlEventSource:
+    """An empty SQL broker table: no Rasa behind this desk."""
+
+    async def no_cursor():
+        return 0
+
+    async def ignore(_):
+        return None
+
+    return SqlEventSource(f"sqlite:///{directory / 'events.db'}", load_cursor=no_cursor,
+                          save_cursor=ignore)
+
+
+@pytest.fixture
+async def desk_url(careline_env, tmp_path):
+    AgentService(careline_env).create_agent(username="ana", password="correct horse",
+                                            display_name="Ana Agent")
+    rasa = RasaClient(base_url=f"http://127.0.0.1:{closed_port()}", token="t", timeout=2)
+    app = build_app(get_settings(), engine=careline_env, rasa=rasa,
+                    event_source=quiet_event_source(tmp_path))
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    yield f"http://127.0.0.1:{server.port}"
+    await server.close()
+
+
+async def sign_in(page, desk_url: str, username: str = "ana",
+                  password: str = "correct horse") -> None:
+    await page.goto(f"{desk_url}/login")
+    await page.fill("input[name=username]", username)
+    await page.fill("input[name=password]", password)
+    await page.click("button[type=submit]")
+    await page.wait_for_selector("header .who")

@@ -1,9 +1,9 @@
 """The desk in real Chromium at 1280 px and on a 390 px phone: no box over another.
 
 The desk runs in-process on a free port with a seeded SQLite copy and a ticket
-for a demo VIP's full profile whose customer sent a photo and a location and
-pressed a button; Chromium reads
-every card's bounding box and the media and labels the agent sees.
+for a demo VIP's full profile whose customer pressed a button and sent a photo
+and a location; Chromium reads every card's bounding box, and the media and
+labels the agent sees.
 """
 
 from __future__ import annotations
@@ -12,26 +12,15 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from aiohttp.test_utils import TestServer
 from playwright.async_api import Page, async_playwright
 
-from careline.desk.agents import AgentService
-from careline.desk.app import build_app
 from careline.desk.service import DeskService
 from careline.handoff.snapshot import snapshot_profile
 from careline.profile.service import ProfileService
-from careline.settings import get_settings
-from careline.desk.rasa_client import RasaClient
-from tests.careline.desk.test_views import _closed_port, quiet_event_source
+from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
 from tests.careline.handoff.builders import bot, conversation, package, user
 
 pytestmark = pytest.mark.slow
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
-PHOTO = ("data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42m"
-         "P8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==")
-
 
 def _events():
     start = datetime.now(timezone.utc).timestamp() - 300
@@ -44,26 +33,6 @@ def _events():
         "location": {"latitude": 53.4808, "longitude": -2.2426, "label": "Home",
                      "address": "1 Deansgate, Manchester M3 1AZ"}})
     return conversation(start) + (offer, user("/deny", start + 45, intent="deny"), photo)
-
-
-@pytest.fixture
-async def desk_url(careline_env, tmp_path):
-    settings = get_settings()
-    AgentService(careline_env).create_agent(username="ana", password="correct horse",
-                                            display_name="Ana Agent")
-    profiles = ProfileService(careline_env)
-    priya = profiles.find_customer_by_account(account_number="CL10000101")
-    snapshot = snapshot_profile(profiles.get_profile(customer_id=priya.customer_id),
-                                verified=True)  # a real, full profile: lines, outages, history
-    built = package(conversation_id="layout", events=_events())
-    DeskService(careline_env).receive_handoff(package=built.copy(update={"customer": snapshot}))
-    rasa = RasaClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", timeout=2)
-    app = build_app(settings, engine=careline_env, rasa=rasa,
-                    event_source=quiet_event_source(tmp_path))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield f"http://127.0.0.1:{server.port}"
-    await server.close()
 
 
 async def _overlaps(page: Page, selector: str) -> list[str]:
@@ -83,21 +52,28 @@ async def _overlaps(page: Page, selector: str) -> list[str]:
     }""", selector)
 
 
-async def _sign_in(page: Page, desk_url: str) -> None:
-    await page.goto(f"{desk_url}/login")
-    await page.fill("input[name=username]", "ana")
-    await page.fill("input[name=password]", "correct horse")
-    await page.click("button[type=submit]")
-    await page.wait_for_selector("#queue")
+
+
+@pytest.fixture
+def priya_ticket(careline_env):
+    """A ticket with a demo VIP's full profile: lines, outages, history."""
+    profiles = ProfileService(careline_env)
+    priya = profiles.find_customer_by_account(account_number="CL10000101")
+    snapshot = snapshot_profile(profiles.get_profile(customer_id=priya.customer_id),
+                                verified=True)
+    built = package(conversation_id="layout", events=_events())
+    return DeskService(careline_env).receive_handoff(
+        package=built.copy(update={"customer": snapshot})).ticket_id
 
 
 @pytest.mark.parametrize("width", [1280, 390])
-async def test_ticket_layout_holds_and_shows_what_the_customer_meant(desk_url, width):
+async def test_ticket_layout_holds_and_shows_what_the_customer_meant(desk_url, priya_ticket,
+                                                                     width):
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                                    args=CHROMIUM_ARGS)
         page = await browser.new_page(viewport={"width": width, "height": 900})
-        await _sign_in(page, desk_url)
+        await sign_in(page, desk_url)
         assert await _overlaps(page, "header > *, main > *") == []
         await page.click("#queue a:text('Open')")
         await page.wait_for_selector("#live")

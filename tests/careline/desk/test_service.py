@@ -139,3 +139,24 @@ def test_a_shared_photo_and_location_are_kept_on_the_live_line(careline_env):
     [line] = desk.detail(ticket_id=ticket).messages
     assert line.media[0].url == "https://m.example/p.jpg" and line.location.latitude == 53.4
     assert desk.detail(ticket_id=ticket).awaiting_answer
+
+
+def test_service_levels_count_down_to_the_first_reply_by_the_arrival_priority(engine):
+    desk = DeskService(engine)
+    ana, _ = _agents(engine)
+    now = datetime.now(timezone.utc)
+    waited = desk.receive_handoff(package=package(
+        conversation_id="waited", now=now - timedelta(minutes=12))).ticket_id
+    late = desk.receive_handoff(package=package(
+        conversation_id="late", now=now - timedelta(minutes=12))).ticket_id
+    quick = desk.receive_handoff(package=package(
+        conversation_id="quick", now=now - timedelta(minutes=1))).ticket_id
+    for ticket in (late, quick):
+        reply = desk.start_reply(ticket_id=ticket, agent_id=ana.agent_id, text="Hi")
+        desk.finish_reply(message_id=reply, error=None)
+    entries = {e.ticket_id: e for e in desk.queue()}
+    # a postpaid customer who asked for a person arrives "normal": 10 minutes (policy.yml)
+    assert entries[waited].sla_deadline == entries[waited].handed_off_at + timedelta(minutes=10)
+    assert entries[waited].sla_breached and entries[waited].first_reply_at is None
+    assert entries[late].sla_breached and entries[late].first_reply_at is not None
+    assert not entries[quick].sla_breached

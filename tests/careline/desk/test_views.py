@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-import socket
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -12,30 +11,11 @@ from aiohttp.test_utils import TestClient, TestServer
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.app import build_app
-from careline.desk.events import SqlEventSource
 from careline.desk.rasa_client import RasaClient
 from careline.desk.schemas import Role
 from careline.settings import get_settings
+from tests.careline.desk.conftest import closed_port, quiet_event_source
 from tests.careline.handoff.builders import package
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def quiet_event_source(directory) -> SqlEventSource:
-    """An empty SQL broker table: no Rasa behind this desk."""
-
-    async def no_cursor():
-        return 0
-
-    async def ignore(_):
-        return None
-
-    return SqlEventSource(f"sqlite:///{directory / 'events.db'}", load_cursor=no_cursor,
-                          save_cursor=ignore)
 
 
 @pytest.fixture
@@ -43,7 +23,7 @@ async def client(careline_env, tmp_path):
     settings = get_settings()
     AgentService(careline_env).create_agent(username="ana", password="correct horse",
                                             display_name="Ana Agent")
-    rasa = RasaClient(base_url=f"http://127.0.0.1:{_closed_port()}", token="t", timeout=2)
+    rasa = RasaClient(base_url=f"http://127.0.0.1:{closed_port()}", token="t", timeout=2)
     app = build_app(settings, engine=careline_env, rasa=rasa,
                     event_source=quiet_event_source(tmp_path))
     async with TestClient(TestServer(app)) as test_client:
@@ -234,3 +214,21 @@ async def test_only_a_supervisor_reassigns_and_a_designer_sees_insight_not_custo
     agents.set_role(username="ana", role=Role.DESIGNER)
     to_insight = await client.get("/tickets/1", allow_redirects=False)
     assert to_insight.status == 303 and to_insight.headers["Location"] == "/insight"
+
+
+async def test_the_queue_streams_its_rows_and_breach_count_without_reloading(client):
+    await _sign_in(client)
+    page = await (await client.get("/")).text()
+    assert 'http-equiv="refresh"' not in page and 'data-stream="/queue/stream"' in page
+    response = await client.get("/queue/stream")
+    assert response.headers["Content-Type"].startswith("text/event-stream")
+    first = json.loads((await response.content.readuntil(b"\n\n")).decode()[6:])
+    assert first["open"] == 0 and first["tickets"] == []
+    await _post_handoff(client, package(conversation_id="new-one"))
+    while True:  # keep-alives until the queue changes
+        chunk = (await response.content.readuntil(b"\n\n")).decode()
+        if chunk.startswith("data: "):
+            break
+    update = json.loads(chunk[6:])
+    assert update["open"] == 1 and update["tickets"] == [1] and "Test Person" in update["html"]
+    response.close()
