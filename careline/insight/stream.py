@@ -15,7 +15,7 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Mapping, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
