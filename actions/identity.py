@@ -114,7 +114,9 @@ class ValidateVerificationForm(FormValidationAction):
                                 tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """A wrong code, or a code for an account that got none, gets the same answers, and
         the attempt ends after the same tries: the code step must not tell accounts apart
-        either. A sign-in lockout ends the attempt like a used-up code, without saying so."""
+        either. So every try is counted in the conversation, and a code that cannot match
+        (expired, none open, or a sign-in lockout that begins mid-attempt) is answered from
+        that count like the rest, never by ending the attempt early."""
         claimed = tracker.get_slot("claimed_customer_id")
         if claimed is None:
             return no_code_to_match(dispatcher, tracker)
@@ -133,8 +135,10 @@ class ValidateVerificationForm(FormValidationAction):
         if check.outcome is CodeOutcome.WRONG:
             dispatcher.utter_message(response="utter_wrong_code",
                                      attempts_left=check.attempts_left)
-            return {"otp_code": None}
-        return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS - check.attempts_left}
+        if check.outcome is CodeOutcome.LOCKED:  # the code's last try
+            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+        return no_code_to_match(dispatcher, tracker)
 
 
 def no_code_to_match(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:

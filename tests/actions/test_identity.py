@@ -8,7 +8,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.arrangements import ValidateArrangementForm
 from actions.identity import (ActionAskSecurityCode, ActionVerificationFailed,
-                              ValidateVerificationForm)
+                              ValidateVerificationForm, identity_service)
+from careline.identity.service import SIGN_IN
 from tests.actions.conftest import Conversation, run, verified
 
 TOM_PHONE = "+447700900102"
@@ -227,8 +228,13 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
         for _ in range(wrong_tries):
             slots.update(await form.validate_otp_code(
                 wrong, dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(), {}))
-    assert slots["verification_attempts"] == 3
+    # the fifth failure locks the sign-in, and the asker is told just what a stranger trying
+    # codes for an account that is not ours would be: "Tries left: 1", no pause, no early end
+    assert [(m["response"], m.get("attempts_left")) for m in dispatcher.messages] == [
+        ("utter_code_sent", None), ("utter_wrong_code", 2), ("utter_wrong_code", 1)]
+    assert slots["verification_attempts"] == 2
     assert slots.get("verification_paused") is None  # sign-in never says an account is real
+    assert await identity_service().lockout(customer_id=demo["Tom"], purpose=SIGN_IN)
     texted = len(with_standin.texts_to(TOM_PHONE))
     assert texted == 2
 
@@ -244,7 +250,6 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
 async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_standin, demo):
     from careline.db.session import session_scope
     from careline.identity import repository
-    from careline.identity.service import SIGN_IN
 
     now = datetime.now(timezone.utc)
     with session_scope() as session:
