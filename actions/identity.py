@@ -82,8 +82,9 @@ class ValidateVerificationForm(FormValidationAction):
     async def validate_account_number(self, value: Any, dispatcher: CollectingDispatcher,
                                       tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         """Whatever the account (ours or not, locked out, no code sent), the asker hears the
-        same ``utter_code_sent`` and is asked for a code: a different answer would let anyone
-        test which account numbers exist and whose they are. Only the log says what happened."""
+        same ``utter_code_sent``, as quickly (the code is texted after the reply), and is
+        asked for a code: a different answer would let anyone test which account numbers
+        exist and whose they are. Only the log says what happened."""
         if tracker.get_slot("requested_slot") == "otp_code" or (
                 tracker.get_slot("claimed_customer_id") is not None and
                 tracker.get_slot("requested_slot") != "account_number"):
@@ -95,19 +96,17 @@ class ValidateVerificationForm(FormValidationAction):
         service = identity_service()
         try:
             customer = await service.find_account(account_number=number)
-            delivery = await service.send_code(customer_id=customer.customer_id,
-                                               purpose=SIGN_IN) if customer else None
         except Exception:
             logger.exception("sign-in lookup failed")
             dispatcher.utter_message(response="utter_service_trouble")
             return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
         dispatcher.utter_message(response="utter_code_sent")
-        if customer is None or delivery is None or not delivery.sent:
-            logger.info("sign-in: no code sent (%s)", "no such account" if customer is None
-                        else "locked out" if delivery and delivery.lockout else "not sent")
+        if customer is None:
+            logger.info("sign-in: no such account")
             return {"account_number": number, "claimed_customer_id": None}
-        return {"account_number": customer.account_number,
-                "claimed_customer_id": customer.customer_id,
+        # locked out, or past the codes' limit: no code goes, and guesses fail as for anyone
+        service.send_code_soon(customer_id=customer.customer_id, purpose=SIGN_IN)
+        return {"account_number": number, "claimed_customer_id": customer.customer_id,
                 "customer_name": customer.first_name}
 
     async def validate_otp_code(self, value: Any, dispatcher: CollectingDispatcher,

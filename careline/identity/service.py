@@ -13,6 +13,7 @@ no code is sent and no PIN or code is compared; a passed check clears the count.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 from dataclasses import dataclass
@@ -93,6 +94,24 @@ class IdentityService:
         return CodeDelivery(customer_id=customer_id, masked_number=number[-2:],
                             sent=result.sent)
 
+    def send_code_soon(self, *, customer_id: int, purpose: str) -> None:
+        """:meth:`send_code` in the background: the caller answers at once, as quickly when
+        there is an account to text as when there is none, so the time an answer takes
+        cannot tell an asker which account numbers exist either. What happened is logged."""
+        task = asyncio.get_running_loop().create_task(
+            self._send_logged(customer_id=customer_id, purpose=purpose))
+        _SENDING.add(task)
+        task.add_done_callback(_SENDING.discard)
+
+    async def _send_logged(self, *, customer_id: int, purpose: str) -> None:
+        try:
+            delivery = await self.send_code(customer_id=customer_id, purpose=purpose)
+        except Exception:
+            logger.exception("code for customer %s not sent", customer_id)
+            return
+        if not delivery.sent and delivery.lockout is None:
+            logger.info("code for customer %s not sent", customer_id)
+
     async def check_code(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:
         """Check a code unless locked out; a wrong guess counts towards the lockout."""
         claimed = await self._claim(customer_id=customer_id, purpose=purpose)
@@ -159,6 +178,16 @@ class IdentityService:
         return customer.has_pin
 
 
+#: Codes being texted by send_code_soon, kept so none is collected half-way.
+_SENDING: set[asyncio.Task] = set()
+
+
+async def codes_sent() -> None:
+    """Once every code started by :meth:`IdentityService.send_code_soon` has gone (or failed),
+    for a caller that must know (a test counting texts, a graceful stop)."""
+    await asyncio.gather(*_SENDING, return_exceptions=True)
+
+
 def number_on_file(profile: UnifiedProfile) -> Optional[str]:
     """The customer's own mobile number: an SMS identity, else their primary line."""
     for identity in profile.customer.identities:
@@ -169,4 +198,4 @@ def number_on_file(profile: UnifiedProfile) -> Optional[str]:
 
 
 __all__ = ["IdentityService", "CodeDelivery", "CodeCheck", "CodeOutcome", "Lockout", "PinCheck",
-           "SIGN_IN", "SECOND_FACTOR", "number_on_file"]
+           "SIGN_IN", "SECOND_FACTOR", "codes_sent", "number_on_file"]

@@ -9,7 +9,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.arrangements import ValidateArrangementForm
 from actions.identity import (ActionAskSecurityCode, ActionVerificationFailed,
                               ValidateVerificationForm, identity_service)
-from careline.identity.service import SIGN_IN
+from careline.identity.service import SIGN_IN, codes_sent
 from tests.actions.conftest import Conversation, run, verified
 
 TOM_PHONE = "+447700900102"
@@ -28,6 +28,8 @@ async def test_web_sign_in_texts_a_code_to_the_number_on_file_and_accepts_it(wit
     assert given["claimed_customer_id"] == demo["Tom"]
     assert dispatcher.messages[-1]["response"] == "utter_code_sent"
     assert "masked_number" not in dispatcher.messages[-1]  # whose number it is stays unsaid
+    assert with_standin.texts_to(TOM_PHONE) == []  # answered before texting: as fast as for
+    await codes_sent()  # an account that is not ours, then the code goes
     code = code_in(with_standin.texts_to(TOM_PHONE))
     claimed = Conversation(slots={"channel": "webchat", **given})
     accepted = await form.validate_otp_code(code, dispatcher, claimed.tracker(), {})
@@ -42,6 +44,7 @@ async def test_three_wrong_codes_end_the_sign_in(with_standin, demo):
     dispatcher = CollectingDispatcher()
     given = await form.validate_account_number("CL10000102", dispatcher,
                                                Conversation().tracker(), {})
+    await codes_sent()
     real = code_in(with_standin.texts_to(TOM_PHONE))
     wrong = "000000" if real != "000000" else "111111"
     slots = {"channel": "webchat", **given}
@@ -62,6 +65,7 @@ async def sign_in_with_wrong_codes(account: str, standin) -> tuple[list[dict], d
     slots: dict = {"channel": "webchat", "verified": False}
     slots.update(await form.validate_account_number(account, dispatcher,
                                                     Conversation(slots=slots).tracker(), {}))
+    await codes_sent()
     sent = standin.texts_to(TOM_PHONE)
     wrong = "111111" if sent and code_in(sent) == "000000" else "000000"
     slots["requested_slot"] = "otp_code"
@@ -224,6 +228,7 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
         slots.update(await form.validate_account_number(
             "CL10000102", dispatcher, Conversation(slots=slots, sender_id=sender_id).tracker(),
             {}))
+        await codes_sent()
         wrong = "000000" if code_in(with_standin.texts_to(TOM_PHONE)) != "000000" else "111111"
         for _ in range(wrong_tries):
             slots.update(await form.validate_otp_code(
@@ -242,9 +247,14 @@ async def test_a_locked_out_customer_gets_no_sign_in_code_texted(with_standin, d
     anonymous = Conversation(slots={"channel": "webchat", "verified": False},
                              sender_id="web-chat-3")
     given = await form.validate_account_number("CL10000102", dispatcher, anonymous.tracker(), {})
-    assert given == {"account_number": "CL10000102", "claimed_customer_id": None}
+    assert given["claimed_customer_id"] == demo["Tom"]  # the slots are not shown to the asker
     assert [m["response"] for m in dispatcher.messages] == ["utter_code_sent"]  # as for anyone
+    await codes_sent()
     assert len(with_standin.texts_to(TOM_PHONE)) == texted  # no code was sent
+    guess = await form.validate_otp_code("000000", dispatcher, Conversation(
+        slots={**given, "requested_slot": "otp_code"}, sender_id="web-chat-3").tracker(), {})
+    assert guess == {"otp_code": None, "verification_attempts": 1}
+    assert dispatcher.messages[-1]["attempts_left"] == 2  # a wrong guess, as for anyone
 
 
 async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_standin, demo):
@@ -260,6 +270,7 @@ async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_sta
     given = await form.validate_account_number(
         "CL10000102", CollectingDispatcher(), Conversation().tracker(), {})
     assert given["claimed_customer_id"] == demo["Tom"]
+    await codes_sent()
     assert len(with_standin.texts_to(TOM_PHONE)) == 1
     with session_scope() as session:
         for minutes in (1, 2, 3, 4, 5):  # five more within the window: paused again
@@ -267,5 +278,6 @@ async def test_a_lockout_older_than_the_window_no_longer_pauses_sign_in(with_sta
                                         purpose=SIGN_IN, at=now - timedelta(minutes=minutes))
     paused = await form.validate_account_number(
         "CL10000102", CollectingDispatcher(), Conversation().tracker(), {})
-    assert paused["claimed_customer_id"] is None  # paused: no code, answered as for anyone
-    assert len(with_standin.texts_to(TOM_PHONE)) == 1
+    assert paused["claimed_customer_id"] == demo["Tom"]  # answered as for anyone
+    await codes_sent()
+    assert len(with_standin.texts_to(TOM_PHONE)) == 1  # paused: no code
