@@ -1,110 +1,116 @@
-"""Profile store: seeding throughput and lookup latency at 100k customers, SQLite and PostgreSQL.
+"""Profile store at a million customers: seeding and lookup latency, this code beside the
+previous one (``BENCH_BASELINE``, see ``bench/_baseline.py``), on SQLite and PostgreSQL.
 
-For each backend: seed a fresh database (a temp SQLite file; a temp PostgreSQL
-database on 127.0.0.1:5432, dropped afterwards) with ``careline seed``'s code,
-then time ``find_customer`` (by SMS number) + ``get_profile`` for random
-customers and print p50/p95 with the SQL statements one lookup sends (the
-cost that does not depend on the machine's load). ``CARELINE_BENCH_CUSTOMERS``
-and ``CARELINE_BENCH_LOOKUPS`` shrink it for a quick look.
+For each backend: seed a fresh database (a temp SQLite file; a temp PostgreSQL database
+on 127.0.0.1:5432, dropped afterwards) with ``careline seed``'s code, and seed a smaller
+one (``CARELINE_BENCH_BASELINE_SEED``, default 20,000 customers) with the previous code
+for its rate. Then time ``find_customer`` (by SMS number) + ``get_profile`` for random
+customers of the big database with both codes, each in its own process
+(``bench/_lookup_timing.py``), in two alternating rounds so a change in the machine's
+load falls on both, and print p50/p95, the SQL statements one lookup sends and this
+process's CPU per lookup (the figures that do not depend on the machine's load).
+``CARELINE_BENCH_CUSTOMERS`` (default 1,000,000) and ``CARELINE_BENCH_LOOKUPS`` (1000)
+shrink it for a quick look.
 """
 
 from __future__ import annotations
 
+import json
 import os
-import random
 import statistics
 import tempfile
-import time
 import uuid
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, text
+
+from bench._baseline import REPOSITORY, baseline_commit, baseline_tree, run_python
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
-WARM_UP = 50
+TIMING_SCRIPT = str(Path(__file__).resolve().parent / "_lookup_timing.py")
+SEED_SCRIPT = ("import sys; from careline.profile.seed.runner import seed_database; "
+               "r = seed_database(sys.argv[1], customers=int(sys.argv[2]), seed=1); "
+               "print(r.customers_per_second, r.seconds)")
 
 
 def main() -> None:
-    customers = int(os.environ.get("CARELINE_BENCH_CUSTOMERS", "100000"))
+    customers = int(os.environ.get("CARELINE_BENCH_CUSTOMERS", "1000000"))
     lookups = int(os.environ.get("CARELINE_BENCH_LOOKUPS", "1000"))
-    print(f"profile store: {customers} synthetic customers, {lookups} lookups per backend "
-          f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
-    with tempfile.TemporaryDirectory() as directory:
-        _bench("sqlite", f"sqlite:///{Path(directory) / 'bench.db'}", customers, lookups)
-    with _postgres_database() as url:
-        _bench("postgresql", url, customers, lookups)
+    sample = int(os.environ.get("CARELINE_BENCH_BASELINE_SEED", "20000"))
+    print(f"profile store: {customers} synthetic customers, {lookups} lookups per backend and "
+          f"code; previous code {baseline_commit()} ({_load()})", flush=True)
+    with baseline_tree() as baseline:
+        with tempfile.TemporaryDirectory() as directory:
+            _bench("sqlite", lambda name: f"sqlite:///{Path(directory) / name}.db",
+                   customers, lookups, sample, baseline)
+        _bench("postgresql", _postgres_url, customers, lookups, sample, baseline)
 
 
-def _bench(name: str, url: str, customers: int, lookups: int) -> None:
+def _bench(backend: str, database, customers: int, lookups: int,  # type: ignore[no-untyped-def]
+           sample: int, baseline: Path) -> None:
     from careline.db.session import get_engine
     from careline.profile.seed.runner import seed_database
-    from careline.profile.seed.synthetic import SYNTHETIC_NUMBER_BASE
-    from careline.profile.service import ProfileService
 
-    report = seed_database(url, customers=customers, seed=1)
-    print(f"[{name}] seeding: {report.demo_customers + report.synthetic_customers} customers "
-          f"in {report.seconds:.1f}s = {report.customers_per_second:.0f} customers/s", flush=True)
-    engine = get_engine(url)
-    service = ProfileService(engine)
-    rng = random.Random(2)
-    numbers = [f"+44{SYNTHETIC_NUMBER_BASE + rng.randrange(customers)}"
-               for _ in range(lookups + WARM_UP)]
-
-    def lookup(number: str) -> None:
-        ref = service.find_customer(channel="sms", address=number)
-        service.get_profile(customer_id=ref.customer_id)
-
-    print(f"[{name}] {_statements_per_lookup(engine, lambda: lookup(numbers[0]))} SQL "
-          f"statements per lookup; timing {lookups} lookups "
-          f"(load average {os.getloadavg()[0]:.1f})", flush=True)
-    timings, cpu = [], []
-    for index, number in enumerate(numbers):
-        started, started_cpu = time.perf_counter(), time.process_time()
-        lookup(number)
-        if index >= WARM_UP:
-            timings.append((time.perf_counter() - started) * 1000)
-            cpu.append((time.process_time() - started_cpu) * 1000)
-    timings.sort()
-    p50 = statistics.median(timings)
-    p95 = timings[int(len(timings) * 0.95) - 1]
-    print(f"[{name}] find_customer+get_profile: p50 {p50:.2f} ms, p95 {p95:.2f} ms, "
-          f"max {timings[-1]:.2f} ms over {len(timings)} lookups; this process's CPU per "
-          f"lookup p50 {statistics.median(cpu):.2f} ms (load average "
-          f"{os.getloadavg()[0]:.1f})", flush=True)
-    get_engine(url).dispose()
+    with _scratch(database("before")) as url:
+        rate, seconds = run_python(baseline, "-c", SEED_SCRIPT, url,
+                                   str(sample)).stdout.split()
+        print(f"[{backend}] seeding, previous code: {sample} customers in {float(seconds):.1f}s"
+              f" = {float(rate):.0f} customers/s ({_load()})", flush=True)
+    with _scratch(database("after")) as url:
+        report = seed_database(url, customers=customers, seed=1)
+        get_engine(url).dispose()
+        print(f"[{backend}] seeding, this code: {report.synthetic_customers} customers in "
+              f"{report.seconds:.1f}s = {report.customers_per_second:.0f} customers/s "
+              f"({_load()})", flush=True)
+        figures: dict[str, dict] = {"before": {}, "after": {}}
+        for round_, order in enumerate((("before", "after"), ("after", "before"))):
+            for code in order:
+                tree = baseline if code == "before" else REPOSITORY
+                out = json.loads(run_python(tree, TIMING_SCRIPT, url, str(customers),
+                                            str(lookups // 2), str(round_ + 2)).stdout)
+                for key in ("wall_ms", "cpu_ms"):
+                    figures[code].setdefault(key, []).extend(out[key])
+                figures[code]["statements"] = out["statements"]
+        for code in ("before", "after"):
+            wall = sorted(figures[code]["wall_ms"])
+            print(f"[{backend}] lookup, {'previous' if code == 'before' else 'this'} code: "
+                  f"{figures[code]['statements']} statements; p50 "
+                  f"{statistics.median(wall):.2f} ms, p95 {wall[int(len(wall) * .95) - 1]:.2f}"
+                  f" ms, max {wall[-1]:.2f} ms over {len(wall)} lookups; CPU per lookup p50 "
+                  f"{statistics.median(figures[code]['cpu_ms']):.2f} ms", flush=True)
+        print(f"[{backend}] ({_load()})", flush=True)
 
 
-def _statements_per_lookup(engine, lookup) -> int:  # type: ignore[no-untyped-def]
-    sent = []
+def _load() -> str:
+    return f"load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs"
 
-    def record(*_args) -> None:  # type: ignore[no-untyped-def]
-        sent.append(1)
 
-    event.listen(engine, "before_cursor_execute", record)
-    try:
-        lookup()
-    finally:
-        event.remove(engine, "before_cursor_execute", record)
-    return len(sent)
+def _postgres_url(name: str) -> str:
+    return f"{POSTGRES_SERVER}/careline_bench_{name}_{uuid.uuid4().hex[:8]}"
 
 
 @contextmanager
-def _postgres_database() -> Iterator[str]:
-    name = f"careline_bench_{uuid.uuid4().hex[:8]}"
+def _scratch(url: str) -> Iterator[str]:
+    """The database at ``url``: a new PostgreSQL database dropped afterwards (SQLite files
+    go with their temporary directory)."""
+    if not url.startswith("postgresql"):
+        try:
+            yield url
+        finally:
+            Path(url.removeprefix("sqlite:///")).unlink(missing_ok=True)
+        return
+    name = url.rsplit("/", 1)[1]
     admin = create_engine(f"{POSTGRES_SERVER}/postgres", future=True,
                           isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
-        yield f"{POSTGRES_SERVER}/{name}"
+        yield url
     finally:
         with admin.connect() as connection:
-            connection.execute(text(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = :name AND pid <> pg_backend_pid()"), {"name": name})
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
 
 

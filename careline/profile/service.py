@@ -3,7 +3,8 @@
 Every method is synchronous, keyword-only, opens its own session and returns
 frozen schemas. Async callers wrap a call in
 ``await careline.db.session.run_blocking(functools.partial(service.method, ...))``.
-Read methods run in a session that is always rolled back, so a read path can
+Read methods run in a session that is always rolled back, on PostgreSQL on
+read-only autocommit connections (``get_read_engine``), so a read path can
 never write. An unknown identity gives ``None``; an unknown customer id raises
 :class:`CustomerNotFound`; a malformed number raises :class:`InvalidIdentity`
 with a reason.
@@ -21,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from careline import clock
-from careline.db.session import committing, get_engine, session_factory
+from careline.db.session import committing, get_engine, get_read_engine, session_factory
 from careline.profile import commands, policy
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
@@ -79,8 +80,10 @@ class ProfileService:
                  clock: Callable[[], datetime] = clock.now,
                  sessions: Optional[sessionmaker] = None) -> None:
         self._settings = settings or get_settings()
-        self._sessions = sessions or session_factory(
-            engine or get_engine(self._settings.resolved_database_url))
+        engine = engine or get_engine(self._settings.resolved_database_url)
+        self._sessions = sessions or session_factory(engine)
+        self._read_sessions = sessions or session_factory(
+            get_read_engine(engine.url.render_as_string(hide_password=False)))
         self._clock = clock
         if bills is None and self._settings.billing_api_url:
             from careline.profile.silos.http_bills import HttpCustomerBills
@@ -93,8 +96,9 @@ class ProfileService:
     # --- plumbing ----------------------------------------------------------------------------
     @contextmanager
     def _read(self) -> Iterator[Silos]:
-        """A session that is always rolled back: a read path cannot write."""
-        session: Session = self._sessions()
+        """A session of the read engine (PostgreSQL: autocommit and read-only, so the server
+        refuses a write) that is always rolled back: a read path cannot write."""
+        session: Session = self._read_sessions()
         try:
             yield self._silos(session)
         finally:

@@ -50,6 +50,9 @@ _incidents, _updates, _services = (Incident.__table__, IncidentUpdate.__table__,
 _interactions, _cases = Interaction.__table__, Case.__table__
 
 _CUSTOMER_ID = bindparam("customer_id")
+#: Constants are written into the SQL, so the statement's only parameters are
+#: ``PARAMETERS`` (PostgreSQL prepares it with exactly those).
+_RESOLVED, _CLOSED = literal_column("'resolved'"), literal_column("'closed'")
 _AREA = select(_customers.c.area_code).where(_customers.c.id == _CUSTOMER_ID).scalar_subquery()
 
 
@@ -128,7 +131,8 @@ def _lines_part() -> _Part:
 
 def _account_part() -> _Part:
     last_payment = (select(_payments.c.id).where(_payments.c.account_id == _accounts.c.id)
-                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc()).limit(1)
+                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc())
+                    .limit(literal_column("1"))
                     .correlate(_accounts).scalar_subquery())
     rows = (select(_accounts, _payments.c.paid_on.label("payment_paid_on"),
                    _payments.c.amount.label("payment_amount"),
@@ -158,7 +162,7 @@ def _outages_part() -> _Part:
             .select_from(_incidents
                          .join(_areas, _areas.c.code == _incidents.c.area_code)
                          .outerjoin(_updates, _updates.c.incident_id == _incidents.c.id))
-            .where(_incidents.c.area_code == _AREA, _incidents.c.status != "resolved"))
+            .where(_incidents.c.area_code == _AREA, _incidents.c.status != _RESOLVED))
     return _Part("outages", rows, (_incidents.c.started_at.desc(), _incidents.c.id.desc(),
                                    _updates.c.at, _updates.c.id))
 
@@ -166,7 +170,7 @@ def _outages_part() -> _Part:
 def _services_part() -> _Part:
     rows = (select(_services.c.incident_id, _services.c.service)
             .select_from(_services.join(_incidents, _incidents.c.id == _services.c.incident_id))
-            .where(_incidents.c.area_code == _AREA, _incidents.c.status != "resolved"))
+            .where(_incidents.c.area_code == _AREA, _incidents.c.status != _RESOLVED))
     return _Part("services", rows, (_services.c.incident_id, _services.c.service))
 
 
@@ -180,7 +184,7 @@ def _interactions_part() -> _Part:
 
 
 def _open_cases_part() -> _Part:
-    rows = select(_cases).where(_cases.c.customer_id == _CUSTOMER_ID, _cases.c.status != "closed")
+    rows = select(_cases).where(_cases.c.customer_id == _CUSTOMER_ID, _cases.c.status != _CLOSED)
     return _Part("open_cases", rows, (_cases.c.opened_at.desc(), _cases.c.id.desc()))
 
 
@@ -215,10 +219,14 @@ def profile_rows(*, session: Session, customer_id: int, today: date, bills: int,
     line, add-ons not ended by ``today``, the newest ``interactions``; with ``with_bills``
     False the statement reads no invoices.
     """
-    statement, decoders = _statement(session.get_bind().dialect.name, with_bills)
-    found = session.execute(statement, {"customer_id": customer_id, "today": today,
-                                        "bills": bills, "cycles": cycles,
-                                        "interactions": interactions}).one()
+    values = {"customer_id": customer_id, "today": today, "bills": bills, "cycles": cycles,
+              "interactions": interactions}
+    dialect = session.get_bind().dialect.name
+    statement, decoders = _statement(dialect, with_bills)
+    if dialect == "postgresql":
+        found = _execute_prepared(session, statement, with_bills, values)
+    else:
+        found = session.execute(statement, values).one()
     parts = {name: decode(text) for (name, decode), text in zip(decoders, found)}
     if not parts["customer"]:
         return None
@@ -226,6 +234,33 @@ def profile_rows(*, session: Session, customer_id: int, today: date, bills: int,
 
 
 _Decoder = Callable[[Optional[str]], list[Any]]
+#: The statement's parameters and their PostgreSQL types, in ``PREPARE``'s order.
+PARAMETERS = (("customer_id", "integer"), ("today", "date"), ("bills", "integer"),
+              ("cycles", "integer"), ("interactions", "integer"))
+
+
+def _execute_prepared(session: Session, statement: Select, with_bills: bool,
+                      values: dict[str, Any]) -> Any:
+    """Run the statement as a prepared statement of the session's connection.
+
+    PostgreSQL spent longer planning the nine subqueries (≈ 1.8 ms) than running them
+    (≈ 0.9 ms at a million customers); prepared once per connection, it is planned
+    once (a generic plan after the first few runs). The connection's ``info`` is
+    SQLAlchemy's per-DBAPI-connection dict, emptied when the pool opens a new
+    connection, so a reconnect prepares again. ``PREPARE`` is not undone by the read
+    path's rollback.
+    """
+    connection = session.connection()
+    name = f"careline_profile_{'with' if with_bills else 'without'}_bills"
+    if name not in connection.info:
+        sql = str(statement.compile(dialect=connection.dialect))
+        for position, (parameter, _) in enumerate(PARAMETERS, start=1):
+            sql = sql.replace(f"%({parameter})s", f"${position}")
+        types = ", ".join(kind for _, kind in PARAMETERS)
+        connection.exec_driver_sql(f"PREPARE {name} ({types}) AS {sql}")
+        connection.info[name] = True
+    arguments = ", ".join(f"%({parameter})s" for parameter, _ in PARAMETERS)
+    return connection.exec_driver_sql(f"EXECUTE {name} ({arguments})", values).one()
 
 
 @functools.lru_cache(maxsize=4)
@@ -266,7 +301,7 @@ def _encoded(column: ColumnElement, dialect: str) -> ColumnElement:
     """PostgreSQL writes UTC datetimes as SQLAlchemy stores them in SQLite: one text form."""
     if dialect == "postgresql" and isinstance(column.type, UtcDateTime):
         return func.to_char(column.op("AT TIME ZONE")(literal_column("'UTC'")),
-                            "YYYY-MM-DD HH24:MI:SS.US")
+                            literal_column("'YYYY-MM-DD HH24:MI:SS.US'"))
     return column
 
 

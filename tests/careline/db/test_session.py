@@ -1,12 +1,15 @@
-"""Embedded SQLite connections: foreign keys enforced, WAL, commits without an fsync each."""
+"""Embedded SQLite connections: foreign keys enforced, WAL, commits without an fsync each;
+PostgreSQL's read engine: autocommit and read-only."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 
-from careline.db.session import get_engine
+from careline.db.session import get_engine, get_read_engine
 
 
 def test_every_pooled_sqlite_connection_is_wal_normal_with_foreign_keys(tmp_path: Path) -> None:
@@ -21,4 +24,28 @@ def test_every_pooled_sqlite_connection_is_wal_normal_with_foreign_keys(tmp_path
             connection.close()
     finally:
         engine.dispose()
+        get_engine.cache_clear()
+
+
+@pytest.mark.postgres
+def test_postgres_read_engine_refuses_writes_and_opens_no_transaction(postgres_db) -> None:
+    """Reads run without psycopg2's BEGIN/ROLLBACK, and the server itself refuses a write."""
+    engine = get_read_engine(postgres_db.url)
+    try:
+        with engine.connect() as connection:
+            assert connection.execute(text("SHOW transaction_read_only")).scalar() == "on"
+            assert connection.connection.dbapi_connection.autocommit
+            with pytest.raises(DBAPIError, match="read-only transaction"):
+                connection.execute(text("CREATE TABLE careline_read_engine_probe (n int)"))
+    finally:
+        engine.dispose()
+        get_engine.cache_clear()
+
+
+def test_sqlite_reads_share_the_one_engine(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'careline.db'}"
+    try:
+        assert get_read_engine(url) is get_engine(url)
+    finally:
+        get_engine(url).dispose()
         get_engine.cache_clear()

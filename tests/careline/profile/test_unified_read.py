@@ -83,3 +83,27 @@ def test_an_unknown_customer_is_not_found(reads):  # type: ignore[no-untyped-def
     service, _ = reads
     with pytest.raises(CustomerNotFound):
         service.get_profile(customer_id=10_000_000)
+
+
+@pytest.mark.postgres
+def test_postgres_prepares_the_read_again_on_a_new_connection(seeded_postgres_db, settings):
+    """The statement is prepared once per connection: after the server drops every
+    connection, the pool's next connection prepares it again and the read still works."""
+    from sqlalchemy import text
+
+    from careline.db.session import get_engine, get_read_engine
+
+    url = f"{seeded_postgres_db.url}?application_name=careline_prepare_test"
+    service = ProfileService(get_engine(url), settings=settings, clock=lambda: SEEDED_AT)
+    customer_id = service.find_customer(channel="sms", address="+447700900107").customer_id
+    before = service.get_profile(customer_id=customer_id)
+    with seeded_postgres_db.engine.connect() as admin:
+        dropped = admin.execute(text(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE application_name = 'careline_prepare_test'")).scalars().all()
+    assert dropped == [True]
+    try:
+        assert service.get_profile(customer_id=customer_id) == before
+    finally:
+        get_engine(url).dispose()
+        get_read_engine(url).dispose()
