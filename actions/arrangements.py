@@ -171,6 +171,8 @@ class ActionSummariseArrangement(AccountAction):
 
 
 class ActionCreateArrangement(AccountAction):
+    needs_second_factor = True
+
     def name(self) -> str:
         return "action_create_arrangement"
 

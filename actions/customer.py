@@ -1,8 +1,9 @@
 """What every account action shares: who the customer is, and failing politely.
 
-:class:`AccountAction` refuses to answer an unverified person, runs the
-feature's one service call and turns any error into an apology plus the offer
-of a person, so a customer never sees a stack trace or silence.
+:class:`AccountAction` refuses to answer an unverified person (and to change the
+account without the second factor), runs the feature's one service call and turns
+any error into an apology plus the offer of a person, so a customer never sees a
+stack trace or silence.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import functools
 import logging
 from abc import ABCMeta, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, ClassVar, Optional, TypeVar
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, FollowupAction, SlotSet
@@ -74,6 +75,11 @@ def apologise(dispatcher: CollectingDispatcher) -> list[EventType]:
 class AccountAction(Action, metaclass=ABCMeta):
     """An answer from the customer's own account; subclasses implement :meth:`answer`."""
 
+    #: An action that changes the account also needs the second factor, as it holds on this
+    #: turn's channel: the identity hook clears one passed on a stronger channel, so a "yes"
+    #: sent by SMS cannot confirm a change whose PIN was given on WhatsApp.
+    needs_second_factor: ClassVar[bool] = False
+
     @abstractmethod
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      customer: Customer) -> list[EventType]:
@@ -82,7 +88,7 @@ class AccountAction(Action, metaclass=ABCMeta):
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
         customer = verified_customer(tracker)
-        if customer is None:
+        if customer is None or (self.needs_second_factor and not customer.second_factor):
             dispatcher.utter_message(response="utter_need_verification_first")
             return [SlotSet("offer", None)]
         try:

@@ -117,6 +117,8 @@ class ActionSummariseDispute(Action):
 class ActionOpenDispute(AccountAction):
     """Open the case; a large amount also goes to a person, as the handoff policy asks."""
 
+    needs_second_factor = True
+
     def name(self) -> str:
         return "action_open_dispute"
 

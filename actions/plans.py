@@ -180,6 +180,8 @@ class ActionSummarisePlanChange(AccountAction):
 
 
 class ActionChangePlan(AccountAction):
+    needs_second_factor = True
+
     def name(self) -> str:
         return "action_change_plan"
 

@@ -6,6 +6,8 @@ from actions.arrangements import (ActionCheckArrangement, ActionCreateArrangemen
                                   ActionSummariseArrangement, ValidateArrangementForm)
 from actions.billing import (ActionCheckBalance, ActionCheckDueDate, ActionExplainBill,
                              ActionPaymentOptions)
+from actions.disputes import ActionOpenDispute
+from actions.plans import ActionChangePlan
 from careline.profile.service import ProfileService
 from tests.actions.conftest import Conversation, run, verified
 
@@ -119,3 +121,12 @@ async def test_required_slots_follow_the_chosen_kind(demo):
         == ["arrangement_kind", "deferral_date"]
     assert await form.required_slots(slots, CollectingDispatcher(), fresh, {}) \
         == ["security_code", "arrangement_kind"]
+
+
+async def test_account_changes_need_the_second_factor_as_well(demo):
+    """A verified "yes" whose second factor the identity hook cleared (given on a stronger
+    channel than this turn's) changes nothing: plan, arrangement and dispute alike."""
+    for action in (ActionCreateArrangement(), ActionChangePlan(), ActionOpenDispute()):
+        turn = await run(action, Conversation(slots=verified(demo["Gareth"], plan="unlimited"),
+                                              intent="affirm"))
+        assert turn.responses == ["utter_need_verification_first"], action.name()
