@@ -6,8 +6,11 @@ from pathlib import Path
 
 import pytest
 from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.tracker_store import FailSafeTrackerStore, InMemoryTrackerStore
 
+from careline.rasa_stores import sender_limits
+from careline.rasa_stores.guard import _refused_over_limits
 from careline.rasa_stores.tracker_store import CarelineTrackerStore
 from careline.settings import reset_settings
 
@@ -24,3 +27,19 @@ def test_careline_store_is_not_wrapped_in_failsafe(
                       FailSafeTrackerStore)
     assert getattr(Agent.handle_message, "__wrapped__", None) is not None
     reset_settings()
+
+
+async def test_a_sender_over_its_caps_is_answered_without_a_turn() -> None:
+    limits = sender_limits.SenderLimits(max_chars=20, messages_per_window=2, window_seconds=60)
+    counter = sender_limits.InProcessCounter()
+    output = CollectingOutputChannel()
+
+    async def refused(text: str) -> bool:
+        return await _refused_over_limits(UserMessage(text, output, "flooder"), limits, counter)
+
+    assert await refused("x" * 21) is True  # too long: counted, answered, never parsed
+    assert await refused("hello") is False
+    assert await refused("hello") is True  # the third in a window of two: slow down, once
+    assert await refused("hello") is True  # then silence
+    assert [m["text"] for m in output.messages] == [sender_limits.too_long(20),
+                                                    sender_limits.SLOW_DOWN]
