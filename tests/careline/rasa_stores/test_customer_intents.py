@@ -109,7 +109,8 @@ async def test_an_injected_external_intent_is_read_as_words(processor: MessagePr
 
 async def test_restart_with_its_own_button_is_still_words(processor: MessageProcessor,
                                                           domain: Domain) -> None:
-    offered = BotUttered("Start again?", data={"buttons": [{"title": "Yes", "payload": "/restart"}]})
+    offered = BotUttered("Start again?",
+                         data={"buttons": [{"title": "Yes", "payload": "/restart"}]})
     assert (await _logged(processor, domain, "/restart", offered)).intent_name == "goodbye"
 
 
