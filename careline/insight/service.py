@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DataError, IntegrityError
 
 from careline import clock
 from careline.db.session import run_blocking, session_scope
@@ -21,6 +22,10 @@ from careline.insight.stream import PikaEventConsumer, RawEvent, SqlEventReader
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
+#: What an event the checks let through can still raise while folded (a row the database
+#: refuses, a shape no one foresaw); never a database that is down (OperationalError).
+BAD_EVENT_ERRORS = (IntegrityError, DataError, TypeError, ValueError, KeyError, AttributeError,
+                    OverflowError)
 
 
 def events_location(settings: Settings) -> str:
@@ -48,25 +53,69 @@ class InsightService:
             return self._ingest_pending(batch)
 
     def _ingest_pending(self, batch: int) -> int:
-        assert self._reader is not None
         total = 0
         while True:
-            with session_scope(self._engine) as session:
-                offset = session.get(ConsumerOffset, self._source)
-                if offset is None:
-                    offset = ConsumerOffset(source=self._source, position=0)
-                    session.add(offset)
-                events = self._reader.read_after(offset.position, limit=batch)
-                if not events:
-                    return total
+            try:
+                read = self._fold_next(batch)
+            except BAD_EVENT_ERRORS:
+                logger.exception("insight: a batch of events could not be folded; "
+                                 "folding it one event at a time")
+                read = self._fold_singly(batch)
+            if not read:
+                return total
+            total += read
+
+    def _fold_next(self, batch: int, *, fold: bool = True) -> int:
+        """Fold (or, with ``fold`` false, skip) the next ``batch`` events in one transaction
+        with the read position; how many were read."""
+        assert self._reader is not None
+        with session_scope(self._engine) as session:
+            offset = session.get(ConsumerOffset, self._source)
+            if offset is None:
+                offset = ConsumerOffset(source=self._source, position=0)
+                session.add(offset)
+            events = self._reader.read_after(offset.position, limit=batch)
+            if events and fold:
                 ContactFolder(session).apply_all(events)
+            if events:
                 offset.position = events[-1].position
-                total += len(events)
+            return len(events)
+
+    def _fold_singly(self, count: int) -> int:
+        """Up to ``count`` events, one transaction each: an event that still cannot be folded
+        is logged and skipped (the read position moves past it), so one bad event never
+        stops every later report. A database that is down still raises: nothing is skipped."""
+        read = 0
+        for _ in range(count):
+            try:
+                step = self._fold_next(1)
+            except BAD_EVENT_ERRORS:
+                logger.exception("insight: an event could not be folded; skipped")
+                step = self._fold_next(1, fold=False)
+            if not step:
+                break
+            read += step
+        return read
 
     def ingest(self, events: list[RawEvent]) -> int:
-        """Fold events that arrived another way (RabbitMQ) into the store."""
-        with session_scope(self._engine) as session:
-            return ContactFolder(session).apply_all(events)
+        """Fold events that arrived another way (RabbitMQ) into the store; as
+        :meth:`ingest_pending`, a batch that fails is folded one event at a time and an
+        event that still fails is logged and skipped (else the queue would redeliver it,
+        and every batch behind it, for ever)."""
+        try:
+            with session_scope(self._engine) as session:
+                return ContactFolder(session).apply_all(events)
+        except BAD_EVENT_ERRORS:
+            logger.exception("insight: a batch of events could not be folded; "
+                             "folding it one event at a time")
+        applied = 0
+        for event in events:
+            try:
+                with session_scope(self._engine) as session:
+                    applied += ContactFolder(session).apply_all([event])
+            except BAD_EVENT_ERRORS:
+                logger.exception("insight: an event could not be folded; skipped")
+        return applied
 
     def report(self, *, since: datetime, until: Optional[datetime] = None) -> InsightReport:
         until = until or clock.now()

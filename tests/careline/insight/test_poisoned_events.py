@@ -85,3 +85,43 @@ def test_a_poisoned_batch_is_folded_around_its_bad_events_and_the_report_renders
     page = render_page(report)
     assert "<script>" not in page and "onerror" not in page
     assert service.ingest_pending() == 0  # the bad events are behind the read position
+
+
+def test_an_event_the_checks_pass_that_still_breaks_its_batch_is_skipped_alone(
+        tmp_path: Path, engine, caplog):
+    """A replayed ``session_started`` (a broker redelivering after a crash) names a contact
+    that already exists: the database refuses the row. That one event is skipped with a log
+    line; the batch's other events are folded and later reports are not stuck behind it."""
+    broker = SQLEventBroker(db=str(tmp_path / "events.db"))
+    for at in (AT, AT + 3600, AT):
+        broker.publish({"sender_id": "conv-replayed", "event": "session_started",
+                        "timestamp": at})
+    broker.publish({"sender_id": "conv-replayed", **{**user("check_outage"),
+                                                     "timestamp": AT + 3700}})
+    broker.publish({"sender_id": "conv-other", **user("ask_bill")})
+    broker.engine.dispose()
+
+    service = InsightService(engine=engine, events=str(tmp_path / "events.db"))
+    with caplog.at_level(logging.WARNING, logger="careline.insight.service"):
+        assert service.ingest_pending() == 5
+    assert "an event could not be folded; skipped" in caplog.text
+    report = service.report(since=MONDAY - timedelta(hours=1), until=MONDAY + timedelta(days=1))
+    assert dict(report.drivers) == {"ask_bill": 1, "check_outage": 1}
+    assert service.ingest_pending() == 0
+
+
+def test_a_queue_batch_with_such_an_event_is_folded_around_it(engine, caplog):
+    """The same replay arriving from RabbitMQ (``InsightService.ingest``): the batch is not
+    refused whole, or the queue would redeliver it, and all behind it, for ever."""
+    from careline.insight.stream import RawEvent
+
+    events = [RawEvent(0, "conv-replayed", {"event": "session_started", "timestamp": at})
+              for at in (AT, AT + 3600, AT)]
+    events += [RawEvent(0, "conv-replayed", {**user("check_outage"), "timestamp": AT + 3700}),
+               RawEvent(0, "conv-other", user("ask_bill"))]
+    service = InsightService(engine=engine)
+    with caplog.at_level(logging.WARNING, logger="careline.insight.service"):
+        assert service.ingest(events) == 4
+    assert "an event could not be folded; skipped" in caplog.text
+    report = service.report(since=MONDAY - timedelta(hours=1), until=MONDAY + timedelta(days=1))
+    assert dict(report.drivers) == {"ask_bill": 1, "check_outage": 1}
