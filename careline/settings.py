@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     #: Addresses (or CIDR networks, comma-separated) of the proxy in front of the desk: only
     #: from these is X-Forwarded-For believed for the sign-in throttle; empty believes none.
     desk_trusted_proxies: str = Field("", env="CARELINE_DESK_TRUSTED_PROXIES")
+    #: Canned responses agents insert (default: careline/desk/canned_responses.yml).
+    desk_canned_responses: Optional[Path] = Field(None, env="CARELINE_DESK_CANNED_RESPONSES")
     #: Health port of the handoff outbox worker; unset means the desk's port + 1.
     handoff_worker_port: Optional[int] = Field(None, env="CARELINE_HANDOFF_WORKER_PORT")
     handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")

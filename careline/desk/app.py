@@ -15,6 +15,7 @@ from careline.db.session import get_engine, run_blocking
 from careline.desk import views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
+from careline.desk.canned import load_responses
 from careline.desk.client_address import trusted_networks
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.login_throttle import LoginThrottle
@@ -63,6 +64,8 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[views.SECURE_COOKIES] = settings.profile.value == "production"
     app[views.THROTTLE] = LoginThrottle()
     app[views.TRUSTED_PROXIES] = trusted_networks(settings.desk_trusted_proxies)
+    app[views.CANNED] = load_responses(settings.desk_canned_responses)
+    app[views.REGION] = settings.default_region
     app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
     views.routes(app)
     app.router.add_static("/static", STATIC_DIR)

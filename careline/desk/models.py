@@ -57,6 +57,8 @@ class Ticket(Base):
     resolved_at = Column(DateTime(timezone=True))
     schema_version = Column(String(8), nullable=False)
     context_json = Column(Text, nullable=False)
+    account_number = Column(String(32), index=True)  # the customer's earlier tickets
+    lookup = Column(Text)  # lower-case name, account, numbers, cases: careline.desk.search
 
 
 class TicketMessage(Base):

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 from html import escape
-from typing import Optional
+from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
+from careline.desk.canned import FilledResponse
 from careline.desk.schemas import MessageView, QueueEntry, Role, SignedIn, TicketDetail
 from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import REASON_LABELS, HandoffReason
@@ -23,7 +24,10 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
     if signed_in:
         nav = ('<nav><a href="/insight">Insight</a></nav>'
                if signed_in.agent.role is Role.DESIGNER else
-               '<nav><a href="/">Queue</a> <a href="/insight">Insight</a></nav>')
+               '<nav><a href="/">Queue</a> <a href="/insight">Insight</a>'
+               '<form method="get" action="/tickets" class="find" role="search">'
+               '<input type="search" name="q" aria-label="find a ticket" '
+               'placeholder="Name, number, account, case, #ticket"></form></nav>')
         who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
                f'<form method="post" action="/logout">{csrf_field(signed_in)}'
                f'<button class="secondary">Sign out</button></form></span>')
@@ -63,11 +67,13 @@ def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, unti
     return layout("Insight", body, signed_in=signed_in, style=CONTENT_STYLE)
 
 
-def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[str]) -> str:
+def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[str],
+                canned: tuple[FilledResponse, ...] = (),
+                history: Sequence[QueueEntry] = ()) -> str:
     entry, package = detail.entry, detail.package
     flash_html = f'<p class="flash">{escape(flash)}</p>' if flash else ""
     after = detail.messages[-1].message_id if detail.messages else 0
-    history = "".join(_line(t.speaker, t.text, t.at, None, media=t.media, location=t.location)
+    before = "".join(_line(t.speaker, t.text, t.at, None, media=t.media, location=t.location)
                       for t in package.transcript)
     live = "".join(live_line(m) for m in detail.messages)
     body = f'''{flash_html}<h1>{escape(entry.customer_name or "Unidentified customer")}
@@ -78,11 +84,12 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
 {_priority(entry)}</div>
 <div class="card" id="profile"><h2>Customer</h2>{_profile(package)}</div>
 <div class="card"><h2>What the bot understood</h2>{_understanding(package)}</div>
+<div class="card" id="history"><h2>Earlier tickets</h2>{_history(history)}</div>
 </section><section>
 <div class="card"><h2>Conversation</h2>
 <div class="transcript" id="live" data-stream="/tickets/{entry.ticket_id}/stream" data-after="{after}">
-{history}<div class="divider">handed to an agent {_time(package.created_at)}</div>{live}</div></div>
-{_controls(detail, signed_in)}
+{before}<div class="divider">handed to an agent {_time(package.created_at)}</div>{live}</div></div>
+{_controls(detail, signed_in, canned)}
 <div class="card"><h2>Internal notes</h2>{"".join(_note(n.agent, n.text, n.created_at) for n in detail.notes) or '<p class="muted">None yet.</p>'}
 <form method="post" action="/tickets/{entry.ticket_id}/notes">{csrf_field(signed_in)}
 <textarea name="text" rows="2" required placeholder="Visible to agents only"></textarea>
@@ -91,7 +98,29 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
     return layout(entry.customer_name or "Ticket", body, signed_in=signed_in, script="ticket.js")
 
 
-def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
+def _history(history: Sequence[QueueEntry]) -> str:
+    if not history:
+        return '<p class="muted">None for this customer.</p>'
+    items = "".join(
+        f'<li><a href="/tickets/{e.ticket_id}">#{e.ticket_id}</a> {_time(e.handed_off_at)} · '
+        f'{escape(reason_label(e.reason))} · {escape(e.channel)} · {escape(e.status)}</li>'
+        for e in history)
+    return f'<ul class="plain">{items}</ul>'
+
+
+def _canned(canned: tuple[FilledResponse, ...]) -> str:
+    """A picker that puts a filled-in response in the reply box, to edit before sending."""
+    if not canned:
+        return ""
+    options = "".join(
+        f'<option value="{escape(c.text)}">{escape(c.title)}'
+        f'{"" if c.complete else " (needs a detail)"}</option>' for c in canned)
+    return (f'<label class="canned">Canned response <select id="canned">'
+            f'<option value="">Choose…</option>{options}</select></label>')
+
+
+def _controls(detail: TicketDetail, signed_in: SignedIn,
+              canned: tuple[FilledResponse, ...] = ()) -> str:
     entry, tid, csrf = detail.entry, detail.entry.ticket_id, csrf_field(signed_in)
     if entry.status == "resolved":
         return '<div class="card"><p class="muted">Resolved: the bot is answering again.</p></div>'
@@ -100,7 +129,8 @@ def _controls(detail: TicketDetail, signed_in: SignedIn) -> str:
         claim = (f'<form method="post" action="/tickets/{tid}/claim">{csrf}'
                  '<button>Claim</button></form>')
     return f'''<div class="card" id="reply-card"><form method="post" action="/tickets/{tid}/reply">{csrf}
-<textarea name="text" rows="3" required placeholder="Reply to the customer on {escape(entry.channel)}"></textarea>
+{_canned(canned)}
+<textarea name="text" id="reply-text" rows="3" required placeholder="Reply to the customer on {escape(entry.channel)}"></textarea>
 <p class="actions"><button type="submit" id="send">Send reply</button></p></form>
 <div class="actions">{claim}
 {_assign(tid, signed_in)}

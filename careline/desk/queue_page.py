@@ -83,3 +83,18 @@ def _sla(entry: QueueEntry) -> str:
 
 def _ms(value: Optional[datetime]) -> int:
     return int(value.timestamp() * 1000) if value else 0
+
+
+def search_page(found: list[QueueEntry], signed_in: SignedIn, *, query: str,
+                searched: bool) -> str:
+    """Tickets found, open or resolved, newest first."""
+    head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
+    rows = "".join(_row(e) for e in found) or \
+        f'<tr><td colspan="{len(COLUMNS)}" class="muted">No ticket matches.</td></tr>'
+    result = (f'<div class="scroll"><table id="found"><thead><tr>{head}</tr></thead>'
+              f'<tbody>{rows}</tbody></table></div>') if searched else ""
+    body = (f'<h1>Find a ticket</h1><form method="get" action="/tickets" class="actions">'
+            f'<input type="search" name="q" value="{escape(query)}" aria-label="search" '
+            f'placeholder="Name, phone number, account, case reference or #ticket">'
+            f'<button>Search</button></form>{result}')
+    return pages.layout("Find a ticket", body, signed_in=signed_in)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from careline.desk.models import (
@@ -53,6 +53,34 @@ def unresolved_tickets(*, session: Session) -> list[Ticket]:
     return list(session.execute(
         select(Ticket).where(Ticket.status != "resolved").order_by(Ticket.handed_off_at)
     ).scalars())
+
+
+def find_tickets(*, session: Session, text: str, ticket_id: Optional[int],
+                 limit: int) -> list[Ticket]:
+    matches = [Ticket.lookup.like(f"%{_literal(text)}%", escape="\\")]
+    if ticket_id is not None:
+        matches.append(Ticket.id == ticket_id)
+    return list(session.execute(
+        select(Ticket).where(or_(*matches)).order_by(Ticket.id.desc()).limit(limit)).scalars())
+
+
+def _literal(text: str) -> str:
+    """``text`` matched literally inside a LIKE pattern (escape ``\\``)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def tickets_of_customer(*, session: Session, account_number: Optional[str],
+                        conversation_id: str, sender: Optional[str], except_id: int,
+                        limit: int) -> list[Ticket]:
+    same = [Ticket.conversation_id == conversation_id]
+    if account_number:
+        same.append(Ticket.account_number == account_number)
+    elif sender:  # an unidentified customer: the lookup text starts with their address
+        same.append(Ticket.lookup.like(f"{_literal(sender.lower())} %", escape="\\"))
+        same.append(Ticket.lookup == sender.lower())
+    return list(session.execute(
+        select(Ticket).where(or_(*same), Ticket.id != except_id)
+        .order_by(Ticket.id.desc()).limit(limit)).scalars())
 
 
 def open_ticket_for_conversation(*, session: Session, conversation_id: str) -> Optional[Ticket]:

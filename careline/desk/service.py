@@ -16,6 +16,7 @@ from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Ticket, TicketMessage, TicketNote
+from careline.desk.search import TicketQuery, lookup_text
 from careline.desk.schemas import (
     MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
 )
@@ -67,6 +68,8 @@ class DeskService:
                     callback_requested=False, handed_off_at=package.created_at,
                     received_at=clock.now(),
                     schema_version=package.schema_version, context_json=package.json(),
+                    account_number=package.customer.account_number if package.customer else None,
+                    lookup=lookup_text(package),
                 )
                 repository.add(session=session, row=ticket)
                 return ReceiveResult(ticket_id=ticket.id, created=True)
@@ -82,14 +85,34 @@ class DeskService:
         """Unresolved tickets, highest priority first, then longest waiting."""
         now = now or clock.now()
         with session_scope(self._engine) as session:
-            tickets = repository.unresolved_tickets(session=session)
-            names = repository.agent_names(
-                session=session,
-                agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
-            replies = repository.first_agent_replies(session=session,
-                                                     ticket_ids={t.id for t in tickets})
-            entries = [self._entry(t, names, now, replies.get(t.id)) for t in tickets]
+            entries = self._entries(session, repository.unresolved_tickets(session=session), now)
         return sorted(entries, key=lambda e: (-e.priority.score, e.handed_off_at))
+
+    def search(self, *, query: TicketQuery, limit: int = 50) -> list[QueueEntry]:
+        """Tickets open or resolved, newest first, that match what the agent typed."""
+        now = clock.now()
+        with session_scope(self._engine) as session:
+            tickets = repository.find_tickets(session=session, text=query.text,
+                                              ticket_id=query.ticket_id, limit=limit)
+            return self._entries(session, tickets, now)
+
+    def history(self, *, ticket_id: int, limit: int = 20) -> list[QueueEntry]:
+        """The same customer's other tickets (by account; by address when unidentified)."""
+        now = clock.now()
+        with session_scope(self._engine) as session:
+            ticket = self._ticket(session, ticket_id)
+            sender = ContextPackage.parse_raw(ticket.context_json).conversation.sender
+            tickets = repository.tickets_of_customer(
+                session=session, account_number=ticket.account_number,
+                conversation_id=ticket.conversation_id, sender=sender,
+                except_id=ticket.id, limit=limit)
+            return self._entries(session, tickets, now)
+
+    def _entries(self, session, tickets: list[Ticket], now: datetime) -> list[QueueEntry]:  # type: ignore[no-untyped-def]
+        names = repository.agent_names(
+            session=session, agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
+        replies = repository.first_agent_replies(session=session, ticket_ids={t.id for t in tickets})
+        return [self._entry(t, names, now, replies.get(t.id)) for t in tickets]
 
     def load(self) -> QueueLoad:
         with session_scope(self._engine) as session:

@@ -21,10 +21,12 @@ from careline.db.session import run_blocking
 from careline.desk import pages, queue_page
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import bearer_matches
+from careline.desk.canned import fill, profile_values
 from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import Role, SignedIn
+from careline.desk.search import parse_query
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
 from careline.handoff.schemas import ContextPackage
 from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
@@ -39,6 +41,8 @@ API_TOKEN = web.AppKey("api_token", str)
 SECURE_COOKIES = web.AppKey("secure_cookies", bool)
 THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
+CANNED = web.AppKey("canned_responses", tuple)
+REGION = web.AppKey("default_region", str)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 QUEUE_STREAM_SECONDS = 1.0  # how often the queue stream looks for a change
@@ -54,6 +58,7 @@ def routes(app: web.Application) -> None:
     app.router.add_get("/", agent_only(queue))
     app.router.add_get("/queue/stream", agent_only(queue_stream))
     app.router.add_get("/insight", agent_only(insight, roles=EVERY_ROLE))
+    app.router.add_get("/tickets", agent_only(search))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
     app.router.add_get("/tickets/{ticket_id:\\d+}/stream", agent_only(stream))
     forms = {"claim": _claim, "reply": _reply, "notes": _notes, "resolve": _resolve}
@@ -185,8 +190,24 @@ async def insight(request: web.Request) -> web.Response:
 
 async def ticket(request: web.Request) -> web.Response:
     detail = await _detail(request)
+    history = await run_blocking(functools.partial(request.app[DESK].history,
+                                                   ticket_id=detail.entry.ticket_id))
+    values = profile_values(detail.package)
+    canned = tuple(fill(response, values) for response in request.app[CANNED])
     return web.Response(text=pages.ticket_page(detail, request[SIGNED_IN],
-                                               flash=request.query.get("error")),
+                                               flash=request.query.get("error"),
+                                               canned=canned, history=history),
+                        content_type="text/html")
+
+
+async def search(request: web.Request) -> web.Response:
+    """Tickets, open or resolved, by customer, phone number, account, case or number."""
+    raw = request.query.get("q", "")[:100]
+    query = parse_query(raw, region=request.app[REGION])
+    found = await run_blocking(functools.partial(request.app[DESK].search, query=query)) \
+        if query else []
+    return web.Response(text=queue_page.search_page(found, request[SIGNED_IN], query=raw,
+                                                    searched=query is not None),
                         content_type="text/html")
 
 

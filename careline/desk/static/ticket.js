@@ -12,3 +12,17 @@
     box.scrollTop = box.scrollHeight;
   });
 })();
+
+// Canned responses: the chosen text (filled in by the desk) goes into the reply box,
+// where the agent edits it before sending.
+(function () {
+  const picker = document.getElementById("canned");
+  const reply = document.getElementById("reply-text");
+  if (!picker || !reply) return;
+  picker.addEventListener("change", function () {
+    if (!picker.value) return;
+    reply.value = picker.value;
+    reply.focus();
+    picker.value = "";
+  });
+})();

@@ -5,7 +5,8 @@ import pytest
 from careline.desk.agents import AgentService
 from careline.desk.service import DeskService, TicketConflict
 from careline.handoff.reasons import HandoffReason
-from careline.handoff.schemas import SharedLocation, SharedMedia
+from careline.desk.search import parse_query
+from careline.handoff.schemas import CaseSnapshot, LineSnapshot, SharedLocation, SharedMedia
 from tests.careline.handoff.builders import package
 
 
@@ -160,3 +161,41 @@ def test_service_levels_count_down_to_the_first_reply_by_the_arrival_priority(en
     assert entries[waited].sla_breached and entries[waited].first_reply_at is None
     assert entries[late].sla_breached and entries[late].first_reply_at is not None
     assert not entries[quick].sla_breached
+
+
+def test_tickets_are_found_by_name_phone_account_case_or_number(engine):
+    desk = DeskService(engine)
+    built = package(conversation_id="found")
+    customer = built.customer.copy(update={
+        "full_name": "Priya Shah", "account_number": "CL10000101",
+        "lines": (LineSnapshot(msisdn="+447700900101", plan_name="Max", plan_code="MAX",
+                               monthly_price="40.00"),),
+        "open_cases": (CaseSnapshot(reference="CASE-77", kind="billing", status="open",
+                                    summary="dispute"),)})
+    ticket = desk.receive_handoff(package=built.copy(update={"customer": customer})).ticket_id
+    other = desk.receive_handoff(package=package(conversation_id="other")).ticket_id
+
+    def found(raw):
+        return [e.ticket_id for e in desk.search(query=parse_query(raw, region="GB"))]
+
+    for raw in ("priya", "07700 900101", "+44 7700 900101", "cl10000101", "case-77",
+                f"#{ticket}"):
+        assert found(raw) == [ticket], raw
+    assert found("50%_") == [], "LIKE wildcards are matched literally"
+    desk.resolve(ticket_id=other, agent_id=_agents(engine)[0].agent_id, closing_text="bye")
+    assert found("test person") == [other], "resolved tickets are found too"
+
+
+def test_history_lists_the_same_customers_other_tickets(engine):
+    desk = DeskService(engine)
+    first = desk.receive_handoff(package=package(conversation_id="one")).ticket_id
+    second = desk.receive_handoff(package=package(conversation_id="two")).ticket_id
+    unidentified = package(conversation_id="three", segment=None)
+    stranger = desk.receive_handoff(package=unidentified.copy(update={
+        "conversation": unidentified.conversation.copy(update={"sender": "+447700900999"})}))
+    again = package(conversation_id="four", segment=None)
+    later = desk.receive_handoff(package=again.copy(update={
+        "conversation": again.conversation.copy(update={"sender": "+447700900999"})}))
+    assert [e.ticket_id for e in desk.history(ticket_id=second)] == [first]
+    assert [e.ticket_id for e in desk.history(ticket_id=later.ticket_id)] == \
+        [stranger.ticket_id], "an unidentified customer: by their address"

@@ -232,3 +232,15 @@ async def test_the_queue_streams_its_rows_and_breach_count_without_reloading(cli
     update = json.loads(chunk[6:])
     assert update["open"] == 1 and update["tickets"] == [1] and "Test Person" in update["html"]
     response.close()
+
+
+async def test_a_ticket_offers_filled_in_canned_responses_and_search_finds_it(client):
+    await _post_handoff(client, package(conversation_id="canned"))
+    await _sign_in(client)
+    page = await (await client.get("/tickets/1")).text()
+    assert "Hi Test, thanks for waiting." in page, "{first_name} from the profile"
+    assert "(needs a detail)" in page, "no open case: the case update needs one"
+    found = await (await client.get("/tickets?q=CL1")).text()
+    assert 'href="/tickets/1"' in found
+    nothing = await (await client.get("/tickets?q=nobody-at-all")).text()
+    assert "No ticket matches." in nothing
