@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import secrets
 import subprocess
 import sys
@@ -216,20 +217,16 @@ def test_a_pin_like_code_and_a_phone_number_are_masked_in_a_real_process_log(
     assert any("••••" in line for line in lines)
 
 
-def test_a_poisoned_event_is_rejected_at_ingest_and_the_report_still_renders(
-        careline_stack: CarelineStack, tmp_path: Path):
-    """Attack: break or distort the contact-centre report with crafted events: a REST
-    conversation id longer than any column, and events in the broker with a customer id
-    past any integer, a timestamp past any calendar, a script tag as the intent and as
-    the channel. ``careline report`` (a real process on the stack's data) logs each
-    rejection and writes the report."""
+REJECTED = ("bad sender id", "bad customer id", "bad timestamp", "bad intent name",
+            "unknown channel")
+
+
+def publish_poison(stack: CarelineStack) -> None:
+    """Crafted events into the stack's event broker (Rasa's SQL broker), one per rejection."""
     from rasa.core.brokers.sql import SQLEventBroker
 
-    requests.post(f"{careline_stack.rasa_url}/webhooks/rest/webhook",
-                  json={"sender": "x" * 400, "message": "what do I owe"},
-                  headers=careline_stack.rest_headers, timeout=60)
-    events_db = careline_stack.settings.events_db or careline_stack.settings.data_dir / "events.db"
-    broker = SQLEventBroker(db=str(events_db))
+    broker = SQLEventBroker(db=str(stack.settings.events_db
+                                   or stack.settings.data_dir / "events.db"))
     now = datetime.now(timezone.utc).timestamp()
     user = {"event": "user", "timestamp": now, "text": "hi", "input_channel": "sms",
             "parse_data": {"intent": {"name": "greet"}}}
@@ -242,6 +239,34 @@ def test_a_poisoned_event_is_rejected_at_ingest_and_the_report_still_renders(
     broker.publish({"sender_id": "y" * 400, **user})
     broker.engine.dispose()
 
+
+def test_poisoned_events_are_rejected_at_ingest_and_the_reports_still_render(
+        careline_stack: CarelineStack, tmp_path: Path):
+    """Attack: break or distort the contact-centre report with crafted events: a REST
+    conversation id longer than any column, and events in the broker with a customer id
+    past any integer, a timestamp past any calendar, a script tag as the intent and as
+    the channel. The desk's /insight page and ``careline report`` (a real process on the
+    stack's data) each log every rejection and still draw the report, with no script."""
+    from careline.desk.cli import DEMO_AGENT, demo_password
+
+    requests.post(f"{careline_stack.rasa_url}/webhooks/rest/webhook",
+                  json={"sender": "x" * 400, "message": "what do I owe"},
+                  headers=careline_stack.rest_headers, timeout=60)
+    publish_poison(careline_stack)
+    desk, desk_url = requests.Session(), f"http://127.0.0.1:{careline_stack.settings.desk_port}"
+    login = desk.get(f"{desk_url}/login", timeout=30).text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
+    signed_in = desk.post(f"{desk_url}/login", timeout=30, allow_redirects=False, data={
+        "username": DEMO_AGENT, "password": demo_password(careline_stack.settings.data_dir),
+        "csrf_token": csrf})
+    assert signed_in.status_code == 303
+    page = desk.get(f"{desk_url}/insight", params={"since": "1d"}, timeout=120)
+    assert page.status_code == 200 and "Contact" in page.text
+    assert "<script>alert" not in page.text and "onerror" not in page.text
+    desk_log = (careline_stack.settings.data_dir / "logs" / "desk.log").read_text()
+    assert all(f"rejected: {reason}" in desk_log for reason in REJECTED)
+
+    publish_poison(careline_stack)  # again, for the report: the desk has read the first
     out = tmp_path / "report.html"
     env = {**os.environ, "CARELINE_DATA_DIR": str(careline_stack.settings.data_dir)}
     env.pop("CARELINE_DATABASE_URL", None)
@@ -250,11 +275,9 @@ def test_a_poisoned_event_is_rejected_at_ingest_and_the_report_still_renders(
                            "--out", str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
     assert done.returncode == 0, done.stderr
-    for reason in ("bad sender id", "bad customer id", "bad timestamp", "bad intent name",
-                   "unknown channel"):
-        assert f"rejected: {reason}" in done.stderr
-    page = out.read_text()
-    assert "<script>alert" not in page and "onerror" not in page
+    assert all(f"rejected: {reason}" in done.stderr for reason in REJECTED)
+    report = out.read_text()
+    assert "<script>alert" not in report and "onerror" not in report
     assert "contacts" in done.stdout
 
 
