@@ -9,7 +9,7 @@ import pytest
 
 from careline.runtime.services import rasa_environment
 from careline.settings import PROJECT_ROOT
-from tests.e2e.customers import random_mobile
+from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
 
 pytestmark = pytest.mark.slow
@@ -50,3 +50,17 @@ def test_a_wrong_auth_token_is_reported_clearly(careline_stack):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 1 and "refused" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_chat_as_a_customer_goes_through_a_signed_webhook(careline_stack):
+    """``careline chat --phone`` is the customer only by the route a real phone takes: a
+    WhatsApp webhook signed with the Twilio auth token, so the number is proven."""
+    customer = add_customer(careline_stack.database_url, msisdn=random_mobile(), whatsapp=True)
+    env = rasa_environment(careline_stack.settings, careline_stack.token)
+    chat = subprocess.run([sys.executable, "-m", "careline.cli.main", "chat", "--phone",
+                           customer.msisdn], input="hello\n/quit\n", env=env, cwd=PROJECT_ROOT,
+                          capture_output=True, text=True, timeout=180)
+    assert chat.returncode == 0, chat.stderr
+    assert "Careline: " in chat.stdout and "(no reply)" not in chat.stdout
+    slots = careline_stack.tracker(customer.sender_id)["slots"]
+    assert slots["verified"] is True and slots["verified_by"] == "whatsapp_number"
