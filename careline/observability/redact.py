@@ -11,6 +11,7 @@ from typing import Any
 _CARD = re.compile(r"\b(?:\d[ -]?){12,18}\d\b")
 # An international number (+ and 8–15 digits) or a national one (0 and 9–11 digits).
 _PHONE = re.compile(r"(?<![\w+])(\+\d[\d ()-]{6,18}\d|0\d(?:[ -]?\d){7,9})(?![\w])")
+_ENCODED_PHONE = re.compile(r"%2[Bb](\d{8,15})(?!\d)")
 # A PIN (four digits) or a one-time code (six) standing alone: not part of a port, time,
 # date, amount, id or masked number. Five-digit numbers (Twilio's error codes) stay.
 _SECRET_CODE = re.compile(r"(?<![\w.:/=+•£$€-])(?:\d{4}|\d{6})(?![\w:/-]|\.\d)")
@@ -42,9 +43,11 @@ def redact(text: str) -> str:
 
 
 def redact_log(text: str) -> str:
-    """What a log line may say: :func:`redact`, and every PIN- or code-like number (four or
-    six digits) standing alone masked (ports, times, dates and amounts are not alone)."""
-    return _SECRET_CODE.sub("••••", redact(text))
+    """What a log line may say: :func:`redact`, a number URL-encoded in an access log's query
+    (``%2B447700900123``) masked too, and every PIN- or code-like number (four or six digits)
+    standing alone masked (ports, times, dates and amounts are not alone)."""
+    text = _ENCODED_PHONE.sub(lambda m: mask_phone("+" + m.group(1)), redact(text))
+    return _SECRET_CODE.sub("••••", text)
 
 
 def install_log_redaction() -> None:

@@ -99,7 +99,7 @@ def wait_for(check: Any, *, timeout: float = 60.0) -> Any:
 def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: CarelineStack):
     """Attack: read a customer's PIN afterwards from the tracker (Rasa's API), the event
     broker's events, the handoff package and the desk's transcript, or any log or file
-    of the stack. Three wrong PINs hand the conversation to the desk in the turn of the
+    of the stack (whose logs do not name the customer's number either). Three wrong PINs hand the conversation to the desk in the turn of the
     last one, so the package is built while that PIN is still in memory."""
     customer, _ = add_account(careline_stack, msisdn=random_mobile(), whatsapp=True)
     phone = careline_stack.phone("whatsapp", customer.msisdn)
@@ -129,6 +129,9 @@ def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: Carel
     assert "2468" not in json.dumps(package["transcript"]) + json.dumps(
         package["understanding"]) + package["summary"]
     assert files_holding(careline_stack.settings.data_dir, b"pin is 2468") == []
+    logs = careline_stack.settings.data_dir / "logs"
+    digits = customer.msisdn.lstrip("+").encode()
+    assert files_holding(logs, b"+" + digits) == files_holding(logs, b"%2B" + digits) == []
 
 
 def test_a_code_typed_at_sign_in_is_nowhere_after_its_turn(careline_stack: CarelineStack):

@@ -56,3 +56,5 @@ def test_log_redaction_leaves_ports_times_dates_and_figures_alone():
             "latency_ms=1234, £1250.00 due, ticket 17, Twilio error 30003")
     assert redact_log(line) == line
     assert redact_log("code 602913, PIN 2468.") == "code ••••, PIN ••••."
+    assert redact_log('"GET /_standin/messages?to=%2B447700900123 HTTP/1.1"') == (
+        '"GET /_standin/messages?to=+44••••••••23 HTTP/1.1"')
