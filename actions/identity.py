@@ -118,7 +118,7 @@ class ValidateVerificationForm(FormValidationAction):
         that count like the rest, never by ending the attempt early."""
         claimed = tracker.get_slot("claimed_customer_id")
         if claimed is None:
-            return no_code_to_match(dispatcher, tracker)
+            return wrong_try(dispatcher, tracker)
         try:
             check = await identity_service().check_code(customer_id=int(claimed),
                                                         purpose=SIGN_IN, code=str(value))
@@ -131,19 +131,19 @@ class ValidateVerificationForm(FormValidationAction):
             return {"otp_code": PASSED, "customer_id": int(claimed), "verification_attempts": 0,
                     **verified_slots(Proof.ONE_TIME_CODE, channel),
                     **second_factor_slots(Proof.ONE_TIME_CODE, channel)}
-        if check.outcome is CodeOutcome.WRONG:
-            dispatcher.utter_message(response="utter_wrong_code",
-                                     attempts_left=check.attempts_left)
-            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS - check.attempts_left}
         if check.outcome is CodeOutcome.LOCKED:  # the code's last try
             return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
-        return no_code_to_match(dispatcher, tracker)
+        code_tries = MAX_ATTEMPTS - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
+        return wrong_try(dispatcher, tracker, code_tries=code_tries)
 
 
-def no_code_to_match(dispatcher: CollectingDispatcher, tracker: Tracker) -> dict[str, Any]:
-    """A code typed when none was sent: answered as a wrong guess at a real code is (the
-    one-time code allows as many tries as MAX_ATTEMPTS), counted in the conversation."""
-    tries = attempts(tracker) + 1
+def wrong_try(dispatcher: CollectingDispatcher, tracker: Tracker, *,
+              code_tries: int = 0) -> dict[str, Any]:
+    """A code that did not match, whatever the reason (wrong, expired, none sent, checks
+    paused): answered alike and counted in the conversation (or by the code, when it has
+    counted more), so a real account's tries run out exactly as a stranger's do (the
+    one-time code allows as many tries as MAX_ATTEMPTS)."""
+    tries = max(attempts(tracker) + 1, code_tries)
     if tries >= MAX_ATTEMPTS:
         return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
     dispatcher.utter_message(response="utter_wrong_code", attempts_left=MAX_ATTEMPTS - tries)
