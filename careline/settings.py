@@ -139,6 +139,9 @@ class Settings(BaseSettings):
     desk_trusted_proxies: str = Field("", env="CARELINE_DESK_TRUSTED_PROXIES")
     #: Canned responses agents insert (default: careline/desk/canned_responses.yml).
     desk_canned_responses: Optional[Path] = Field(None, env="CARELINE_DESK_CANNED_RESPONSES")
+    #: How long a resolved conversation waits for the satisfaction score before the bot
+    #: takes over anyway (any message from the customer ends the wait sooner).
+    desk_rating_wait_minutes: float = Field(10.0, gt=0, env="CARELINE_DESK_RATING_WAIT_MINUTES")
     #: Health port of the handoff outbox worker; unset means the desk's port + 1.
     handoff_worker_port: Optional[int] = Field(None, env="CARELINE_HANDOFF_WORKER_PORT")
     handoff_retry_max_seconds: float = Field(60.0, gt=0, env="CARELINE_HANDOFF_RETRY_MAX_SECONDS")
@@ -151,7 +154,18 @@ class Settings(BaseSettings):
                              env="CARELINE_QUIET_HOURS")
     notice_rate_limit: int = Field(3, ge=1, env="CARELINE_NOTICE_RATE_LIMIT")
     notice_rate_window_hours: float = Field(24.0, gt=0, env="CARELINE_NOTICE_RATE_WINDOW_HOURS")
-    notice_concurrency: int = Field(4, ge=1, le=200, env="CARELINE_NOTICE_CONCURRENCY")
+    #: Notices in flight at once; Twilio's rate is kept by the pacer, not by this.
+    notice_concurrency: int = Field(32, ge=1, le=200, env="CARELINE_NOTICE_CONCURRENCY")
+    #: Messages per second Twilio takes from one SMS number (or Messaging Service), and
+    #: from the WhatsApp sender: proactive sends of one process never go faster
+    #: (careline/channels/pacing.py).
+    twilio_sends_per_second: float = Field(10.0, gt=0, le=1000,
+                                           env="CARELINE_TWILIO_SENDS_PER_SECOND")
+    twilio_whatsapp_sends_per_second: float = Field(
+        80.0, gt=0, le=1000, env="CARELINE_TWILIO_WHATSAPP_SENDS_PER_SECOND")
+    #: More numbers proactive SMS go out from (comma-separated E.164) besides
+    #: TWILIO_SMS_FROM, each at that rate; unused when a Messaging Service picks numbers.
+    twilio_sms_numbers: str = Field("", env="CARELINE_TWILIO_SMS_NUMBERS")
     outage_template_sid: str = Field("HX0000000000000000000000000000outage",
                                      env="CARELINE_OUTAGE_TEMPLATE_SID")
     insight_event_queue: str = Field("careline_insight_events", env="CARELINE_INSIGHT_EVENT_QUEUE")

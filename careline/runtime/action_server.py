@@ -6,10 +6,15 @@ whatever tracker it is posted, so anyone who reaches its port could post ``verif
 true`` and a customer id and read that customer's balance. Every place Careline starts
 an action server (``make run``, ``careline up``, the fault tests and the load bench
 through careline/deploy/stack.py) starts this module instead: rasa_sdk's own app
-(``create_app``, its executor, routes and error handling untouched) with one request
-middleware that applies :func:`careline.runtime.action_secret.refusal`, bound to the
-address it is told (``CARELINE_BIND_HOST``, loopback by default). The secret comes from
-the environment (``CARELINE_ACTION_SECRET``), never from the command line.
+(``create_app``: its executor and routes untouched) with one request middleware that
+applies :func:`careline.runtime.action_secret.refusal`, bound to the address it is told
+(``CARELINE_BIND_HOST``, loopback by default). The secret comes from the environment
+(``CARELINE_ACTION_SECRET``), never from the command line.
+
+rasa_sdk's own error handler answers a failed action with the request it was sent (the
+whole tracker: slots, the customer's messages, a PIN just typed) and the exception's
+text, and Rasa writes that answer into its log. Ours answers only that the action
+failed; the details stay in this server's log.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ if TYPE_CHECKING:
     from sanic import Sanic
 
 ACTIONS_PACKAGE = "actions"
+
+logger = logging.getLogger(__name__)
 
 
 def build_app(secret: str) -> Sanic:
@@ -44,6 +51,12 @@ def build_app(secret: str) -> Sanic:
             return None
         return response.json({"error": status.phrase}, status=status.value,
                              headers={"WWW-Authenticate": "Bearer"})
+
+    @app.exception(Exception)  # registered after rasa_sdk's, so it replaces it
+    async def failed(request: Request, exception: Exception) -> response.HTTPResponse:
+        logger.error("action call to %s failed", request.path, exc_info=exception)
+        return response.json({"error": "the action failed; see the action server's log"},
+                             status=500)
 
     return app
 

@@ -92,3 +92,14 @@ def test_the_running_server_serves_rasa_with_the_secret(action_server):
                             json={"next_action": "action_nobody_wrote", "sender_id": "x",
                                   "tracker": {"sender_id": "x", "events": []}})
     assert unknown.status_code == 404  # past the check, rasa_sdk's own answer
+
+
+def test_a_failed_action_call_is_not_echoed_back_to_rasa(action_server):
+    """rasa_sdk answers a failure with the request it was sent (the tracker, a PIN just
+    typed), which Rasa then logs; ours says only that the action failed."""
+    broken = requests.post(f"{action_server}/webhook", timeout=10,
+                           headers={"Authorization": f"Bearer {SECRET}"},
+                           json={"next_action": "action_check_balance", "sender_id": "x",
+                                 "tracker": {"slots": {"pin": "4921"}}, "domain": 7})
+    assert broken.status_code == 500
+    assert "4921" not in broken.text and "request_body" not in broken.text
