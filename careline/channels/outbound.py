@@ -32,6 +32,7 @@ from sqlalchemy.orm import Session
 from careline import clock
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.models import ConversationRoute
+from careline.channels.pacing import SendPacer
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import SenderIdentity, TwilioSender
@@ -140,20 +141,39 @@ class Outbound:
         self._settings = settings or get_settings()
         self._engine = engine or get_engine(self._settings.resolved_database_url)
         self._store = store or ChannelStore(self._engine)
-        self._senders: dict[str, TwilioSender] = {}
+        self._senders: dict[tuple[str, str], TwilioSender] = {}
+        self._pacers: dict[str, SendPacer[str]] = {}
         self._batch_records = batch_records
         self._unstored: list[DeliveryRecord] = []
 
-    def sender(self, channel: str) -> TwilioSender:
-        if channel not in self._senders:
-            settings = self._settings
-            default_from = (settings.twilio_whatsapp_from if channel == "whatsapp"
-                            else settings.twilio_sms_from)
-            self._senders[channel] = TwilioSender(
+    def sender(self, channel: str, from_number: Optional[str] = None) -> TwilioSender:
+        """The sender of ``channel`` from ``from_number`` (default: the channel's number)."""
+        settings = self._settings
+        from_number = from_number or (settings.twilio_whatsapp_from if channel == "whatsapp"
+                                      else settings.twilio_sms_from)
+        if (channel, from_number) not in self._senders:
+            self._senders[(channel, from_number)] = TwilioSender(
                 settings=settings, store=self._store, identity=SenderIdentity(
-                    channel=channel, from_number=default_from,
+                    channel=channel, from_number=from_number,
                     messaging_service_sid=settings.twilio_messaging_service_sid))
-        return self._senders[channel]
+        return self._senders[(channel, from_number)]
+
+    def pacer(self, channel: str) -> SendPacer[str]:
+        """Slots on the channel's numbers, each at Twilio's rate: SMS from ``TWILIO_SMS_FROM``
+        and ``CARELINE_TWILIO_SMS_NUMBERS`` at ``CARELINE_TWILIO_SENDS_PER_SECOND`` (a
+        Messaging Service, which picks the number itself, counts as one), WhatsApp from its
+        sender at ``CARELINE_TWILIO_WHATSAPP_SENDS_PER_SECOND``."""
+        if channel not in self._pacers:
+            settings = self._settings
+            numbers = [settings.twilio_whatsapp_from if channel == "whatsapp"
+                       else settings.twilio_sms_from]
+            if channel == "sms" and not settings.twilio_messaging_service_sid:
+                numbers += [n.strip() for n in settings.twilio_sms_numbers.split(",")
+                            if n.strip() and n.strip() not in numbers]
+            self._pacers[channel] = SendPacer(
+                numbers, settings.twilio_whatsapp_sends_per_second if channel == "whatsapp"
+                else settings.twilio_sends_per_second)
+        return self._pacers[channel]
 
     async def lookup(self, *, channel: str, numbers: Sequence[str]) -> Contacts:
         """:func:`lookup_contacts` for a batch, off the event loop."""
@@ -171,7 +191,11 @@ class Outbound:
         ``contacts`` is a :meth:`lookup` made for a batch; a number it does not
         cover is looked up on its own.
         """
-        number = self._number(channel, address, text, template)
+        self._check(channel, text, template)
+        # A number the batch's lookup found is a stored identity's value, so already
+        # normalised: parsing it again cost more than sending it.
+        known = contacts is not None and contacts.get(address) is not None
+        number = address if known else self._number(address)
         if contacts is None or number not in contacts:
             contacts = await self.lookup(channel=channel, numbers=[number])
         contact = contacts[number]
@@ -185,27 +209,29 @@ class Outbound:
             return OutboundResult(sent=False, reason=refusal, deliveries=(refused,))
         if template is not None:
             variables = json.dumps(dict(template.variables)) if template.variables else None
-            records: tuple[DeliveryRecord, ...] = (await sender.send(
-                to=number, content_sid=template.content_sid, content_variables=variables,
-                sender_id=sender_id, record=record),)
+            sends = [dict(content_sid=template.content_sid, content_variables=variables)]
         else:
-            records = tuple([await sender.send(to=number, body=part, sender_id=sender_id,
-                                               record=record)
-                             for part in split_text(text or "", CHANNEL_LIMITS[channel])])
+            sends = [dict(body=part) for part in split_text(text or "", CHANNEL_LIMITS[channel])]
+        records: list[DeliveryRecord] = []
+        async for origin in self.pacer(channel).slots(len(sends)):  # Twilio's rate per number
+            records.append(await self.sender(channel, origin).send(
+                to=number, sender_id=sender_id, record=record, **sends[len(records)]))
         self._keep(records)
         failed = [r for r in records if r.failed]
-        return OutboundResult(sent=not failed, deliveries=records,
+        return OutboundResult(sent=not failed, deliveries=tuple(records),
                               reason=failed[0].error_message if failed else None)
 
-    def _number(self, channel: str, address: str, text: Optional[str],
-                template: Optional[Template]) -> str:
-        from careline.profile.errors import InvalidIdentity
-        from careline.profile.phone import normalise_msisdn
-
+    @staticmethod
+    def _check(channel: str, text: Optional[str], template: Optional[Template]) -> None:
         if channel not in PHONE_CHANNELS:
             raise OutboundRefused(f"outbound messages go by sms or whatsapp, not {channel!r}")
         if not text and template is None:
             raise OutboundRefused("nothing to send: give text or a template")
+
+    def _number(self, address: str) -> str:
+        from careline.profile.errors import InvalidIdentity
+        from careline.profile.phone import normalise_msisdn
+
         try:
             return normalise_msisdn(address, region=self._settings.default_region)
         except InvalidIdentity as error:
