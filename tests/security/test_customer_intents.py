@@ -8,6 +8,7 @@ import time
 from typing import Any
 
 import pytest
+import requests
 
 from careline.channels.phone_simulator import PhoneMessage
 from careline.rasa_stores.sender_limits import SLOW_DOWN
@@ -133,6 +134,32 @@ def test_a_button_the_bot_offered_still_works(careline_stack: CarelineStack) -> 
     clicked = _user_events(careline_stack, sender)[-1]
     assert clicked["text"] == "/check_outage"
     assert clicked["parse_data"]["intent"] == {"name": "check_outage", "confidence": 1.0}
+
+
+def test_a_whatsapp_quick_reply_counts_only_if_the_bot_offered_it(
+        careline_stack: CarelineStack) -> None:
+    """Attack: a WhatsApp message whose ``ButtonPayload`` (a quick reply's payload) names an
+    intent and entities the bot never offered; the payload it did offer still works."""
+    customer = add_customer(careline_stack.database_url, msisdn=random_mobile(), whatsapp=True)
+    phone = careline_stack.phone("whatsapp", customer.msisdn)
+
+    def reply(payload: str, turns: int) -> dict[str, Any]:
+        asyncio.run(phone.send(PhoneMessage(text="Yes", extra=(("ButtonPayload", payload),))))
+        return _eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) >= turns
+                           and _user_events(careline_stack, customer.sender_id)[-1])
+
+    forged = reply(INJECTION, 1)
+    assert forged["parse_data"]["intent"]["name"] != "EXTERNAL_outage_notice"
+    assert forged["parse_data"]["entities"] == []
+    event = {"event": "bot", "text": "Shall I go on?", "data": {"buttons": [
+        {"title": "Yes", "payload": "/affirm"}, {"title": "No", "payload": "/deny"}]}}
+    requests.post(f"{careline_stack.rasa_url}/conversations/{customer.sender_id}/tracker/events",
+                  params={"token": careline_stack.token}, json=event,
+                  timeout=30).raise_for_status()
+    offered = reply("/affirm", 2)
+    assert offered["parse_data"]["intent"] == {"name": "affirm", "confidence": 1.0}
+    assert not [body for body in _bodies(careline_stack, f"whatsapp:{customer.msisdn}")
+                if "0900" in body]
 
 
 def test_an_over_long_message_is_refused_unread(careline_stack: CarelineStack) -> None:
