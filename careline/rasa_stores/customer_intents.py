@@ -44,12 +44,12 @@ from rasa.shared.core.constants import (
 from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
+from careline.designer.checks import EXTERNAL_PREFIX
 from careline.rasa_stores.processor_hooks import Method, wrap_once
 
-#: Intents only the system enters: proactive notices, and Rasa's conversation resets.
+#: Rasa's conversation resets; with every ``EXTERNAL_*`` intent, entered only by the system.
 SYSTEM_ONLY_INTENTS = frozenset({USER_INTENT_RESTART, USER_INTENT_SESSION_START,
                                  USER_INTENT_BACK})
-EXTERNAL_PREFIX = "EXTERNAL_"
 
 #: The text Careline itself put in this turn's message (the Agent hook's WORDLESS), if any.
 own_text: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
