@@ -74,6 +74,8 @@ class CarelineRestInput(RestInput):
         return None  # a caller's metadata must not pass for a channel's facts downstream
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
+        token = rest_token(self.settings)
+
         async def anonymous(message: UserMessage) -> Any:
             return await run_proven(on_new_message, message, customer_id=None,
                                     proved_by=Proof.NOTHING)
@@ -84,8 +86,7 @@ class CarelineRestInput(RestInput):
         async def require_token(request: Request) -> Optional[HTTPResponse]:
             if not request.path.endswith("/webhook"):
                 return None  # the health check
-            # read per request: replicas starting together may race to create a local one
-            refused = refusal(request.headers.get("Authorization"), rest_token(self.settings))
+            refused = refusal(request.headers.get("Authorization"), token)
             if refused is None:
                 return None
             status, error = refused
