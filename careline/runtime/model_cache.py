@@ -13,6 +13,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,7 +51,12 @@ def inputs_digest(root: Path = PROJECT_ROOT) -> str:
 
 
 def ensure_model(root: Path = PROJECT_ROOT) -> ModelResult:
-    """Return a model trained on the current inputs, training only on a cache miss."""
+    """Return a model trained on the current inputs, training only on a cache miss.
+
+    Rasa writes its archive as it goes, so training happens in a private folder and the
+    finished file is renamed into the cache (and copied into ``models/`` the same way):
+    a second ``make`` reading the cache meanwhile never sees half a model.
+    """
     digest = inputs_digest(root)
     name = f"careline-{digest}"
     cached = cache_dir() / f"{name}.tar.gz"
@@ -59,14 +65,18 @@ def ensure_model(root: Path = PROJECT_ROOT) -> ModelResult:
     trained = False
     if not cached.exists():
         cached.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [sys.executable, "-m", "rasa", "train", "--fixed-model-name", name,
-             "--out", str(cached.parent), "--domain", "domain"],
-            cwd=root, check=True,
-        )
+        with tempfile.TemporaryDirectory(dir=cached.parent, prefix=".training-") as scratch:
+            subprocess.run(
+                [sys.executable, "-m", "rasa", "train", "--fixed-model-name", name,
+                 "--out", scratch, "--domain", "domain"],
+                cwd=root, check=True,
+            )
+            os.replace(Path(scratch) / cached.name, cached)
         trained = True
     local.parent.mkdir(exist_ok=True)
     if not local.exists():
-        shutil.copyfile(cached, local)
+        partial = local.with_name(f".{local.name}.{os.getpid()}")
+        shutil.copyfile(cached, partial)
+        os.replace(partial, local)
     return ModelResult(path=local, digest=digest, trained=trained,
                        seconds=time.monotonic() - started)

@@ -1,6 +1,9 @@
 import shutil
+import subprocess
 
-from careline.runtime.model_cache import inputs_digest
+import pytest
+
+from careline.runtime.model_cache import ensure_model, inputs_digest
 from careline.settings import PROJECT_ROOT
 
 
@@ -32,3 +35,16 @@ def test_digest_ignores_files_training_does_not_read(tmp_path):
     before = inputs_digest(root)
     (root / "README.md").write_text("not a training input")
     assert inputs_digest(root) == before
+
+
+def test_a_training_that_fails_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
+    """Rasa writes its archive as it trains: only a finished model may appear in the cache."""
+    (tmp_path / "project").mkdir()
+    root = _copy_inputs(tmp_path / "project")
+    (root / "config.yml").write_text("recipe: default.v1\npipeline: [{name: NoSuchComponent}]\n")
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("CARELINE_MODEL_CACHE", str(cache))
+    with pytest.raises(subprocess.CalledProcessError):
+        ensure_model(root)
+    assert list(cache.iterdir()) == []
+    assert not (root / "models").exists()
