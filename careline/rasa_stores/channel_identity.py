@@ -8,9 +8,10 @@ proved and a few slots. Rasa has no in-process custom actions, so Careline wraps
 message and before any prediction, including external intents (which carry no proof
 and change nothing) — and logs the identity slots there, ahead of Rasa's own slot
 extraction. It runs in the task of the channel's ``on_new_message`` call, so it sees
-the proof that channel set (careline/channels/proven_turn.py). The slots' mappings in domain/general.yml are plain ``custom`` ones, which
-Rasa's extraction leaves alone. rasa is pinned to 3.6.21, and
-tests/careline/rasa_stores/test_channel_identity.py fails if the hook stops applying.
+the proof that channel set (careline/channels/proven_turn.py). The slots' mappings in
+domain/general.yml are plain ``custom`` ones, which Rasa's extraction leaves alone.
+rasa is pinned to 3.6.21, and tests/careline/rasa_stores/test_channel_identity.py fails
+if the hook stops applying.
 """
 
 from __future__ import annotations
