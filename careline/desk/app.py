@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+from datetime import timedelta
 from pathlib import Path
 from typing import Optional
 
 from aiohttp import web
 from sqlalchemy.engine import Engine
 
+from careline import clock
 from careline.db.session import get_engine, run_blocking
 from careline.desk import views
 from careline.desk.agents import AgentService
@@ -19,7 +21,9 @@ from careline.desk.canned import load_responses
 from careline.desk.client_address import trusted_networks
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.login_throttle import LoginThrottle
-from careline.desk.rasa_client import RasaClient
+from careline.desk import satisfaction
+from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.desk.satisfaction import RatingAnswer
 from careline.desk.service import DeskService
 from careline.insight.service import InsightService, events_location
 from careline.insight.views import INSIGHT
@@ -28,6 +32,8 @@ from careline.settings import Settings
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 CONSUMER = web.AppKey("consumer", asyncio.Task)
+SWEEPER = web.AppKey("rating_sweeper", asyncio.Task)
+RATING_SWEEP_SECONDS = 15.0
 
 
 def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
@@ -71,11 +77,35 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app.router.add_static("/static", STATIC_DIR)
     source = event_source or default_event_source(settings, desk)
 
+    rasa_client = app[views.RASA]
+
     async def handle(message: BrokerMessage) -> None:
-        await run_blocking(functools.partial(
+        recorded = await run_blocking(functools.partial(
             desk.record_event, conversation_id=message.conversation_id,
             speaker=message.speaker, text=message.text, at=message.at,
             source_key=message.source_key, media=message.media, location=message.location))
+        if recorded is None and message.speaker == "customer":
+            answer = await run_blocking(functools.partial(
+                desk.answer_rating, conversation_id=message.conversation_id,
+                text=message.raw_text, at=message.at, intent=message.intent,
+                entities=message.entities))
+            if answer is not None:
+                await hand_back_after_rating(desk, rasa_client, answer)
+
+    async def hand_back_unrated_forever() -> None:
+        wait = timedelta(minutes=settings.desk_rating_wait_minutes)
+        while True:
+            waiting = await run_blocking(functools.partial(
+                desk.unanswered_ratings, asked_before=clock.now() - wait))
+            for ticket_id, conversation_id in waiting:
+                try:
+                    await rasa_client.hand_back(conversation_id=conversation_id)
+                except DeliveryFailed as failure:
+                    logger.warning("ticket %s: hand-back after the rating wait failed: %s",
+                                   ticket_id, failure)
+                    continue
+                await run_blocking(functools.partial(desk.handed_back, ticket_id=ticket_id))
+            await asyncio.sleep(RATING_SWEEP_SECONDS)
 
     async def consume_forever() -> None:
         while True:
@@ -89,13 +119,35 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
 
     async def start(app: web.Application) -> None:
         app[CONSUMER] = asyncio.create_task(consume_forever())
+        app[SWEEPER] = asyncio.create_task(hand_back_unrated_forever())
 
     async def stop(app: web.Application) -> None:
         app[CONSUMER].cancel()
+        app[SWEEPER].cancel()
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app
+
+
+async def hand_back_after_rating(desk: DeskService, rasa: RasaClient,
+                                 answer: RatingAnswer) -> None:
+    """A score is thanked; any other message goes to the bot as Rasa understood it."""
+    try:
+        await rasa.hand_back(conversation_id=answer.conversation_id,
+                             text=satisfaction.THANKS if answer.score is not None else None)
+    except DeliveryFailed as failure:  # the sweeper hands it back after the wait
+        logger.warning("ticket %s: hand-back after the rating failed: %s",
+                       answer.ticket_id, failure)
+        return
+    await run_blocking(functools.partial(desk.handed_back, ticket_id=answer.ticket_id))
+    if answer.score is None and answer.intent and answer.intent != "nlu_fallback":
+        try:
+            await rasa.trigger(conversation_id=answer.conversation_id, intent=answer.intent,
+                               entities=dict(answer.entities))
+        except DeliveryFailed as failure:
+            logger.warning("ticket %s: the bot could not answer the message after the "
+                           "rating question: %s", answer.ticket_id, failure)
 
 
 def run_desk(settings: Settings, *, port: Optional[int] = None) -> None:

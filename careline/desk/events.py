@@ -35,6 +35,9 @@ class BrokerMessage:
     source_key: str
     media: tuple[SharedMedia, ...] = ()
     location: Optional[SharedLocation] = None
+    raw_text: str = ""  # exactly what the customer sent (a satisfaction score is read from it)
+    intent: Optional[str] = None  # what Rasa understood, to hand the message to the bot
+    entities: tuple[tuple[str, Any], ...] = ()
 
 
 Handler = Callable[[BrokerMessage], Awaitable[None]]
@@ -66,8 +69,13 @@ def to_message(sender_id: str, event: Mapping[str, Any]) -> Optional[BrokerMessa
                              source_key=source_key)
     # a pressed button reads as words, a wordless photo as the photo (not /out_of_scope)
     line = customer_line(event, {})
-    return BrokerMessage(conversation_id=sender_id, speaker="customer", text=line.text, at=at,
-                         source_key=source_key, media=line.media, location=line.location)
+    parse = event.get("parse_data") or {}
+    return BrokerMessage(
+        conversation_id=sender_id, speaker="customer", text=line.text, at=at,
+        source_key=source_key, media=line.media, location=line.location, raw_text=text_value,
+        intent=(parse.get("intent") or {}).get("name"),
+        entities=tuple((str(e.get("entity")), e.get("value"))
+                       for e in parse.get("entities") or () if e.get("entity")))
 
 
 class SqlEventSource:

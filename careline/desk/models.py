@@ -59,6 +59,12 @@ class Ticket(Base):
     context_json = Column(Text, nullable=False)
     account_number = Column(String(32), index=True)  # the customer's earlier tickets
     lookup = Column(Text)  # lower-case name, account, numbers, cases: careline.desk.search
+    # satisfaction (careline.desk.satisfaction): asked on resolve while the bot still waits,
+    # the customer's 1-5, and when the conversation went back to the bot
+    rating_asked_at = Column(DateTime(timezone=True))
+    rating = Column(Integer)
+    rated_at = Column(DateTime(timezone=True))
+    resumed_at = Column(DateTime(timezone=True))
 
 
 class TicketMessage(Base):

@@ -8,6 +8,8 @@ from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
 from careline.desk.canned import FilledResponse
+from careline.desk.csat_report import SatisfactionReport
+from careline.desk.csat_report import render as csat_section
 from careline.desk.schemas import MessageView, QueueEntry, Role, SignedIn, TicketDetail
 from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import REASON_LABELS, HandoffReason
@@ -55,7 +57,8 @@ def login_page(*, csrf: str, error: Optional[str] = None) -> str:
 <button type="submit">Sign in</button></form></div>''')
 
 
-def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, until: str) -> str:
+def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, until: str,
+                 satisfaction: Optional[SatisfactionReport] = None) -> str:
     """The figures of ``careline report`` for the period, in the desk's layout."""
     period = f"{report.since:%d %b %Y %H:%M} – {report.until:%d %b %Y %H:%M} UTC"
     form = (f'<form method="get" action="/insight" class="period">'
@@ -63,7 +66,8 @@ def insight_page(report: InsightReport, signed_in: SignedIn, *, since: str, unti
             f'<label>until <input name="until" value="{escape(until)}" size="22" '
             f'placeholder="now"></label> <button class="secondary">Show</button></form>')
     body = (f'<h1>Contact-centre insight</h1><p class="period">{escape(period)}</p>{form}'
-            f'<div class="insight">{render_body(report)}</div>')
+            f'<div class="insight">{csat_section(satisfaction) if satisfaction else ""}'
+            f'{render_body(report)}</div>')
     return layout("Insight", body, signed_in=signed_in, style=CONTENT_STYLE)
 
 

@@ -38,31 +38,48 @@ class RasaClient:
     async def send_agent_message(self, *, conversation_id: str, text: str, agent: str) -> None:
         await self._append(conversation_id, [_bot(text, agent)])
 
-    async def hand_back(self, *, conversation_id: str, closing_text: str, agent: str) -> None:
-        """Resume the bot for this conversation, clear the reason, say the closing line.
+    async def ask_rating(self, *, conversation_id: str, closing_text: str, agent: str,
+                         question: str, choices: tuple[dict[str, str], ...]) -> None:
+        """Say the closing line and the satisfaction question; the bot still waits."""
+        await self._append(conversation_id, [
+            _bot(closing_text, agent), {**_bot(question, agent), "data": {"buttons": list(choices)}},
+        ])
+
+    async def hand_back(self, *, conversation_id: str, text: Optional[str] = None) -> None:
+        """Resume the bot for this conversation, clear the reason, say ``text`` if any.
 
         The paused conversation never logged ``action_listen`` after the handoff
         action; appending it makes the next customer message look like any other
         turn to the policies, so rules (greet → utter_greet …) apply again.
         """
+        said = [_bot(text, None)] if text else []
         await self._append(conversation_id, [
             {"event": "resume", "timestamp": time.time()},
             {"event": "slot", "name": "handoff_reason", "value": None, "timestamp": time.time()},
-            _bot(closing_text, agent),
+            *said,
             {"event": "action", "name": "action_listen", "timestamp": time.time()},
         ])
 
+    async def trigger(self, *, conversation_id: str, intent: str,
+                      entities: dict[str, Any]) -> None:
+        """Have the bot answer what the customer said while it was paused (same channel)."""
+        url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/trigger_intent"
+        await self._post(url, {"name": intent, "entities": entities},
+                         {"output_channel": "latest", "token": self.token})
+
     async def _append(self, conversation_id: str, events: list[dict[str, Any]]) -> None:
         url = f"{self.base_url}/conversations/{quote(conversation_id, safe='')}/tracker/events"
-        params = {"output_channel": "latest", "execute_side_effects": "true",
-                  "token": self.token}
+        await self._post(url, events, {"output_channel": "latest", "execute_side_effects": "true",
+                                       "token": self.token})
+
+    async def _post(self, url: str, body: Any, params: dict[str, str]) -> None:
         try:
             async with aiohttp.ClientSession(
                     timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
-                async with http.post(url, json=events, params=params) as response:
+                async with http.post(url, json=body, params=params) as response:
                     if response.status != 200:
-                        body = (await response.text())[:200]
-                        raise DeliveryFailed(f"Rasa answered HTTP {response.status}: {body}")
+                        answer = (await response.text())[:200]
+                        raise DeliveryFailed(f"Rasa answered HTTP {response.status}: {answer}")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryFailed(f"Rasa unreachable: {exc.__class__.__name__}: {exc}") from exc
 

@@ -83,6 +83,23 @@ def tickets_of_customer(*, session: Session, account_number: Optional[str],
         .order_by(Ticket.id.desc()).limit(limit)).scalars())
 
 
+def ticket_awaiting_rating(*, session: Session, conversation_id: str) -> Optional[Ticket]:
+    """The resolved ticket whose satisfaction question still holds the conversation."""
+    return session.execute(
+        select(Ticket)
+        .where(Ticket.conversation_id == conversation_id, Ticket.status == "resolved",
+               Ticket.rating_asked_at.is_not(None), Ticket.resumed_at.is_(None))
+        .order_by(Ticket.id.desc()).limit(1)
+    ).scalars().first()
+
+
+def ratings_waiting(*, session: Session, asked_before: datetime) -> list[Ticket]:
+    return list(session.execute(
+        select(Ticket).where(Ticket.rating_asked_at.is_not(None), Ticket.resumed_at.is_(None),
+                             Ticket.rating_asked_at < asked_before)
+    ).scalars())
+
+
 def open_ticket_for_conversation(*, session: Session, conversation_id: str) -> Optional[Ticket]:
     return session.execute(
         select(Ticket)

@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Any, Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -16,6 +16,7 @@ from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Ticket, TicketMessage, TicketNote
+from careline.desk.satisfaction import RatingAnswer, parse_score
 from careline.desk.search import TicketQuery, lookup_text
 from careline.desk.schemas import (
     MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
@@ -43,6 +44,10 @@ class DeskService:
                  policy: Optional[HandoffPolicy] = None) -> None:
         self._engine = engine or get_engine(get_settings().resolved_database_url)
         self._policy = policy
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
 
     @property
     def policy(self) -> HandoffPolicy:
@@ -196,10 +201,11 @@ class DeskService:
                 message.error = error
 
     def resolve(self, *, ticket_id: int, agent_id: int, closing_text: str) -> None:
+        """Close the ticket; the satisfaction question has just gone to the customer."""
         with session_scope(self._engine) as session:
             ticket = self._ticket(session, ticket_id, unresolved=True)
             now = clock.now()
-            ticket.status, ticket.resolved_at = "resolved", now
+            ticket.status, ticket.resolved_at, ticket.rating_asked_at = "resolved", now, now
             ticket.assigned_agent_id = ticket.assigned_agent_id or agent_id
             repository.add(session=session, row=TicketMessage(
                 ticket_id=ticket_id, speaker="bot", text=closing_text, at=now,
@@ -226,6 +232,35 @@ class DeskService:
             if speaker == "customer" and ticket.after_hours and _CALLBACK.search(text):
                 ticket.callback_requested = True
             return message.id
+
+    def answer_rating(self, *, conversation_id: str, text: str, at: datetime,
+                      intent: Optional[str] = None,
+                      entities: tuple[tuple[str, Any], ...] = ()) -> Optional[RatingAnswer]:
+        """The customer's first message after the satisfaction question, or ``None``.
+
+        A score is stored once; either way the caller hands the conversation back to
+        the bot and then calls :meth:`handed_back`.
+        """
+        with session_scope(self._engine) as session:
+            ticket = repository.ticket_awaiting_rating(session=session,
+                                                       conversation_id=conversation_id)
+            if ticket is None or _aware(at) < _aware(ticket.rating_asked_at):
+                return None
+            score = parse_score(text)
+            if score is not None and ticket.rating is None:
+                ticket.rating, ticket.rated_at = score, clock.now()
+            return RatingAnswer(ticket_id=ticket.id, conversation_id=conversation_id,
+                                score=score, intent=intent, entities=entities)
+
+    def handed_back(self, *, ticket_id: int) -> None:
+        with session_scope(self._engine) as session:
+            self._ticket(session, ticket_id).resumed_at = clock.now()
+
+    def unanswered_ratings(self, *, asked_before: datetime) -> list[tuple[int, str]]:
+        """(ticket, conversation) whose satisfaction question has waited long enough."""
+        with session_scope(self._engine) as session:
+            return [(t.id, t.conversation_id) for t in repository.ratings_waiting(
+                session=session, asked_before=asked_before)]
 
     def cursor(self, *, name: str) -> int:
         """How far the event source called ``name`` has been read."""

@@ -18,10 +18,11 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from careline.db.session import run_blocking
-from careline.desk import pages, queue_page
+from careline.desk import pages, queue_page, satisfaction
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import bearer_matches
 from careline.desk.canned import fill, profile_values
+from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
@@ -181,9 +182,11 @@ async def queue_stream(request: web.Request) -> web.StreamResponse:
 async def insight(request: web.Request) -> web.Response:
     """The contact-centre dashboard: ``careline report``'s figures for ``?since=&until=``."""
     report = await report_for_query(request.app[INSIGHT], request.query)
+    scores = await run_blocking(functools.partial(
+        satisfaction_report, request.app[DESK].engine, since=report.since, until=report.until))
     page = await run_blocking(functools.partial(
         pages.insight_page, report, request[SIGNED_IN], since=request.query.get("since", "7d"),
-        until=request.query.get("until", "")), timeout=PAGE_TIMEOUT)
+        until=request.query.get("until", ""), satisfaction=scores), timeout=PAGE_TIMEOUT)
     return web.Response(text=page, content_type="text/html",
                         headers={"Cache-Control": "no-store"})
 
@@ -270,7 +273,11 @@ async def _reply(request: web.Request) -> web.Response:
 
 
 async def _resolve(request: web.Request) -> web.Response:
-    """Hand the conversation back to the bot; the ticket closes only if Rasa accepted it."""
+    """Close the ticket with the closing line and the satisfaction question.
+
+    The ticket closes only if Rasa accepted both lines; the bot answers again once the
+    customer replies to the question (careline.desk.satisfaction).
+    """
     tid, signed_in, data = _ids(request), request[SIGNED_IN], await request.post()
     closing = _text(data, "closing_text")
     detail = await _detail(request)
@@ -279,12 +286,13 @@ async def _resolve(request: web.Request) -> web.Response:
     if detail.awaiting_answer and data.get("confirm_unanswered") != "yes":
         return _back(tid, "The customer's last message has no reply yet: answer it, or tick "
                           "'resolve anyway' to close the ticket without one.")
-    try:
-        await request.app[RASA].hand_back(conversation_id=detail.entry.conversation_id,
-                                          closing_text=closing,
-                                          agent=signed_in.agent.display_name)
+    try:  # the bot takes over once the customer answers the question (or after the wait)
+        await request.app[RASA].ask_rating(
+            conversation_id=detail.entry.conversation_id, closing_text=closing,
+            agent=signed_in.agent.display_name, question=satisfaction.QUESTION,
+            choices=satisfaction.CHOICES)
     except DeliveryFailed as failure:
-        return _back(tid, f"Could not hand back to the bot, the ticket stays open: {failure}")
+        return _back(tid, f"Could not reach the customer, the ticket stays open: {failure}")
     await run_blocking(functools.partial(request.app[DESK].resolve, ticket_id=tid,
                                          agent_id=signed_in.agent.agent_id,
                                          closing_text=closing))
