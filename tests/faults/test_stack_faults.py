@@ -101,7 +101,8 @@ async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_o
     for previous, current in zip(turns, turns[1:]):
         between = kinds[previous + 1:current]
         assert "action_listen" in between and between[-1] == "action_listen", between
-    served = [name for name in ("rasa-0", "rasa-1") if f"conversation={sender}" in stack.log(name)]
+    served = [name for name in ("rasa-0", "rasa-1")
+              if f"conversation=rest:{sender}" in stack.log(name)]  # REST keys rest:<sender>
     assert served == ["rasa-0", "rasa-1"]  # both replicas really took turns
 
 
@@ -179,7 +180,7 @@ async def test_redis_down_refuses_politely_and_corrupts_nothing(stack: FaultStac
         assert user_texts(await tracker_events(session, stack.plan, sender)) == [
             "hello", "what can you do"]
     logs = stack.log("rasa-0") + stack.log("rasa-1")
-    assert f"turn refused conversation={sender}" in logs and "LockStoreUnavailable" in logs
+    assert f"turn refused conversation=rest:{sender}" in logs and "LockStoreUnavailable" in logs
 
 
 async def test_postgres_restart_recovers_without_losing_the_conversation(
