@@ -2,6 +2,7 @@
 
 import pytest
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.sender import RetryPolicy, SenderIdentity, TwilioSender
 
 FAST = RetryPolicy(attempts=3, first_delay=0.01)
@@ -14,7 +15,8 @@ def _sender(settings, store, channel="sms"):
 
 async def test_a_message_reaches_the_standin_with_a_status_callback(settings_for, store, standin):
     sender = _sender(settings_for, store, "whatsapp")
-    record = await sender.send(to="+447700900123", body="Hello there.", sender_id="customer-1")
+    record = await sender.send(to="+447700900123", body="Hello there.",
+                               sender_id=customer_sender_id(1))
     await sender.close()
     assert record.status == "queued" and record.attempts == 1
     [message] = standin.state.messages

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.schemas import Choice
 from careline.channels.store import ChannelStore
 
@@ -26,14 +27,16 @@ def test_claims_survive_a_new_store_on_the_same_database(database):
 
 
 def test_latest_route_is_the_channel_last_heard_and_new_messages_forget_choices(store):
-    store.remember_route(sender_id="customer-7", channel="sms", address="+447700900123")
-    store.offer_choices(sender_id="customer-7", channel="sms",
+    store.remember_route(sender_id=customer_sender_id(7), channel="sms", address="+447700900123")
+    store.offer_choices(sender_id=customer_sender_id(7), channel="sms",
                         choices=[Choice("Yes", "/affirm"), Choice("No", "/deny")])
-    assert store.route(sender_id="customer-7", channel="sms").offered_choices[1].payload == "/deny"
-    store.remember_route(sender_id="customer-7", channel="whatsapp", address="+447700900123")
-    assert store.route(sender_id="customer-7").channel == "whatsapp"
-    store.remember_route(sender_id="customer-7", channel="sms", address="+447700900123")
-    route = store.route(sender_id="customer-7")
+    offered = store.route(sender_id=customer_sender_id(7), channel="sms").offered_choices
+    assert offered[1].payload == "/deny"
+    store.remember_route(sender_id=customer_sender_id(7), channel="whatsapp",
+                         address="+447700900123")
+    assert store.route(sender_id=customer_sender_id(7)).channel == "whatsapp"
+    store.remember_route(sender_id=customer_sender_id(7), channel="sms", address="+447700900123")
+    route = store.route(sender_id=customer_sender_id(7))
     assert route.channel == "sms" and route.offered_choices == ()
 
 
@@ -53,9 +56,10 @@ def test_a_status_callback_racing_ahead_of_the_send_record_keeps_its_status(stor
     store.update_status(message_sid="SMr", status="delivered", error_code=None,
                         error_message=None, channel="sms", to_address="+447700900123")
     store.record_delivery(channel="sms", to_address="+447700900123", status="queued",
-                          attempts=2, message_sid="SMr", sender_id="customer-3")
+                          attempts=2, message_sid="SMr", sender_id=customer_sender_id(3))
     [record] = store.deliveries()
-    assert (record.status, record.attempts, record.sender_id) == ("delivered", 2, "customer-3")
+    assert (record.status, record.attempts, record.sender_id) == (
+        "delivered", 2, customer_sender_id(3))
 
 
 def test_a_late_callback_never_steps_a_delivery_back(store):

@@ -13,6 +13,7 @@ from rasa.core.channels.channel import UserMessage
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_channel import SmsChannel
@@ -141,13 +142,14 @@ async def test_a_keyword_reply_is_recorded_with_the_turn(channel, backend_store,
 
 async def test_sends_outside_a_turn_are_recorded_at_once(channel, backend_store, writes,
                                                          standin):
-    backend_store.remember_route(sender_id="customer-9", channel="sms", address=NUMBER)
+    backend_store.remember_route(sender_id=customer_sender_id(9), channel="sms", address=NUMBER)
     output = channel.get_output_channel()
-    await output.send_text_message("customer-9", "An agent here: your engineer comes at 9.")
+    await output.send_text_message(customer_sender_id(9),
+                                   "An agent here: your engineer comes at 9.")
     assert writes.transactions == [1]
-    await output.send_text_message("customer-9", "And brings the new router.")
+    await output.send_text_message(customer_sender_id(9), "And brings the new router.")
     assert writes.transactions == [1, 1]
-    assert _rows(backend_store) == [(m.sid, "customer-9", NUMBER, "queued")
+    assert _rows(backend_store) == [(m.sid, customer_sender_id(9), NUMBER, "queued")
                                     for m in standin.state.messages]
 
 
@@ -155,8 +157,8 @@ async def test_a_failed_turn_write_is_logged_with_the_sids_not_raised(
         channel, tmp_path: Path, standin, caplog):
     broken = ChannelStore(create_engine(f"sqlite:///{tmp_path / 'no-tables.db'}", future=True))
     output = SmsOutput(sender=channel.sender, store=broken, address=NUMBER, per_turn=True)
-    await output.send_text_message("customer-4", "First.")
-    await output.send_text_message("customer-4", "Second.")
+    await output.send_text_message(customer_sender_id(4), "First.")
+    await output.send_text_message(customer_sender_id(4), "Second.")
     with caplog.at_level(logging.ERROR, logger="careline.channels.twilio_output"):
         await output.flush_deliveries()
     [logged] = [r for r in caplog.records if r.levelno == logging.ERROR]

@@ -3,14 +3,14 @@ a relayed turn's messages are collected as the channel itself would send them.""
 
 from __future__ import annotations
 
-import pytest
-
 import socket
 from typing import Any
 
+import pytest
 from aiohttp import web
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.channels.proven_turn import run_proven
 from careline.channels.turn_relay import RasaRelay, TurnAnswer, TurnCollector, authorised
 from careline.identity.channel_trust import Proof
@@ -31,8 +31,8 @@ def test_only_the_api_token_opens_the_turn_route(header: str | None, token: str,
 async def test_collected_messages_keep_each_text_whole_under_the_channels_name() -> None:
     collector = TurnCollector("whatsapp")
     text = "Your bill is £42.10.\n\nReply 1 to pay, 2 for a plan."
-    await collector.send_text_message("customer-7", text)
-    await collector.send_text_with_buttons("customer-7", "Pick one", [
+    await collector.send_text_message(customer_sender_id(7), text)
+    await collector.send_text_with_buttons(customer_sender_id(7), "Pick one", [
         {"title": "Pay", "payload": "/pay"}])
     assert collector.name() == "whatsapp"  # so `channel: whatsapp` responses are chosen
     answer = TurnAnswer.parse_obj({"messages": collector.messages})

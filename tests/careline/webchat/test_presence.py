@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
+from careline.channels.conversation_key import customer_sender_id
 from careline.db.session import session_scope
 from careline.proactive.audience import recipients_in_areas
 from careline.proactive.planner import choose_mode
@@ -26,16 +27,16 @@ def test_a_connected_customer_is_reached_in_the_chat_and_by_sms_once_gone(
     now = datetime.now(timezone.utc)
     assert _recipient(engine, person.id, now).webchat_conversation is None
 
-    store.connected(connection_id="sid-1", sender_id=f"customer-{person.id}",
+    store.connected(connection_id="sid-1", sender_id=customer_sender_id(person.id),
                     customer_id=person.id)
-    store.connected(connection_id="sid-2", sender_id=f"customer-{person.id}",
+    store.connected(connection_id="sid-2", sender_id=customer_sender_id(person.id),
                     customer_id=person.id)  # a second tab
     recipient = _recipient(engine, person.id, datetime.now(timezone.utc))
-    assert recipient.webchat_conversation == f"customer-{person.id}"
-    assert choose_mode(recipient, now=now) == (DeliveryMode.WEBCHAT, f"customer-{person.id}")
+    assert recipient.webchat_conversation == customer_sender_id(person.id)
+    assert choose_mode(recipient, now=now) == (DeliveryMode.WEBCHAT, customer_sender_id(person.id))
 
     store.disconnected(connection_id="sid-1")
-    assert store.live(customer_ids=[person.id]) == {person.id: f"customer-{person.id}"}
+    assert store.live(customer_ids=[person.id]) == {person.id: customer_sender_id(person.id)}
     store.disconnected(connection_id="sid-2")
     recipient = _recipient(engine, person.id, datetime.now(timezone.utc))
     assert recipient.webchat_conversation is None
@@ -47,19 +48,20 @@ def test_a_connection_left_by_a_dead_process_goes_stale_unless_refreshed(
     add_area("M1")
     person = add_customer(area="M1", preferred="webchat", web=True)
     store = PresenceStore(engine)
-    store.connected(connection_id="sid-9", sender_id=f"customer-{person.id}",
+    store.connected(connection_id="sid-9", sender_id=customer_sender_id(person.id),
                     customer_id=person.id)
     later = datetime.now(timezone.utc) + STALE_AFTER + timedelta(seconds=5)
     assert _recipient(engine, person.id, later).webchat_conversation is None
     with session_scope(engine) as session:  # the serving process's heartbeat
         touch_connections(session=session, connection_ids=["sid-9"], at=later)
-    assert _recipient(engine, person.id, later).webchat_conversation == f"customer-{person.id}"
+    assert _recipient(engine, person.id, later).webchat_conversation == customer_sender_id(
+        person.id)
 
 
 def test_a_customer_who_opted_out_of_web_chat_is_not_told_there(engine, add_area, add_customer):
     add_area("M1")
     person = add_customer(area="M1", preferred="webchat", web=True, opted_out=("webchat",))
-    PresenceStore(engine).connected(connection_id="sid-3", sender_id=f"customer-{person.id}",
+    PresenceStore(engine).connected(connection_id="sid-3", sender_id=customer_sender_id(person.id),
                                     customer_id=person.id)
     recipient = _recipient(engine, person.id, datetime.now(timezone.utc))
     assert choose_mode(recipient, now=datetime.now(timezone.utc)) == (DeliveryMode.SMS,
