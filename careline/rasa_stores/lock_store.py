@@ -112,6 +112,18 @@ return 0
 """
 
 
+def connect(url: str) -> aioredis.Redis:
+    """A client of Careline's Redis (the lock, the sender counter), bound to the running loop.
+
+    A restarted Redis leaves every pooled connection dead; the client retries once on a
+    fresh one instead of refusing a turn per stale connection.
+    """
+    return aioredis.Redis.from_url(
+        url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True,
+        retry=Retry(NoBackoff(), 2), retry_on_error=[RedisConnectionError],
+    )
+
+
 class RedisTicketLockStore(LockStore):
     """A fair ticket lock per conversation in Redis, safe across processes and hosts."""
 
@@ -139,12 +151,7 @@ class RedisTicketLockStore(LockStore):
         """A client bound to the running loop (Rasa builds the store before serving)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            # A restarted Redis leaves every pooled connection dead; retry once on a
-            # fresh one instead of refusing a turn per stale connection.
-            self._client = aioredis.Redis.from_url(
-                self.url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True,
-                retry=Retry(NoBackoff(), 2), retry_on_error=[RedisConnectionError],
-            )
+            self._client = connect(self.url)
             self._loop = loop
         return self._client
 

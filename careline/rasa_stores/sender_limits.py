@@ -33,6 +33,7 @@ from redis.exceptions import RedisError
 
 from careline.rasa_stores.config import lock_store_url
 from careline.rasa_stores.errors import LockStoreUnavailable
+from careline.rasa_stores.lock_store import connect
 from careline.settings import Settings
 
 SLOW_DOWN = ("You're sending messages faster than I can answer. "
@@ -118,8 +119,7 @@ class RedisCounter:
     def _redis(self) -> aioredis.Redis:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
-            self._client = aioredis.Redis.from_url(self.url, socket_timeout=5,
-                                                   socket_connect_timeout=5)
+            self._client = connect(self.url)
             self._loop = loop
         return self._client
 

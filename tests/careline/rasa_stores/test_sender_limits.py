@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 
 import pytest
+import redis
 
 from careline.rasa_stores.config import lock_store_url
 from careline.rasa_stores.errors import LockStoreUnavailable
@@ -47,6 +48,18 @@ async def test_two_replicas_share_one_window_in_redis(redis_prefix: str) -> None
     assert counts == [1, 2, 3, 4, 5, 6]
     await asyncio.sleep(0.6)
     assert await replicas[1].count("+447700900123", 0.5) == 1
+
+
+async def test_a_dropped_connection_is_retried_not_refused(redis_prefix: str) -> None:
+    """A restarted Redis leaves the replica's pooled connection dead: the next count must
+    not refuse the customer's turn."""
+    counter = RedisCounter(LOCAL_REDIS, key_prefix=redis_prefix)
+    assert await counter.count("a", 60) == 1
+    own = await counter._redis().client_id()
+    killer = redis.Redis.from_url(LOCAL_REDIS)
+    assert killer.client_kill_filter(_id=own) == 1
+    killer.close()
+    assert await counter.count("a", 60) == 2
 
 
 async def test_an_unreachable_redis_refuses_the_turn() -> None:
