@@ -23,8 +23,10 @@ from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, Sq
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk import satisfaction
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.desk.callbacks import CallbackMessage
 from careline.desk.satisfaction import RatingAnswer
 from careline.desk.service import DeskService
+from careline.insight.folding import folding_in_background
 from careline.insight.service import InsightService, events_location
 from careline.insight.views import INSIGHT
 from careline.settings import Settings
@@ -73,6 +75,8 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[views.CANNED] = load_responses(settings.desk_canned_responses)
     app[views.REGION] = settings.default_region
     app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
+    app.cleanup_ctx.append(folding_in_background(INSIGHT,
+                                                 interval=settings.insight_fold_seconds))
     views.routes(app)
     app.router.add_static("/static", STATIC_DIR)
     source = event_source or default_event_source(settings, desk)
@@ -84,7 +88,13 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
             desk.record_event, conversation_id=message.conversation_id,
             speaker=message.speaker, text=message.text, at=message.at,
             source_key=message.source_key, media=message.media, location=message.location))
-        if recorded is None and message.speaker == "customer":
+        if recorded is not None and message.speaker == "customer":
+            step = await run_blocking(functools.partial(
+                desk.callback_step, conversation_id=message.conversation_id,
+                text=message.raw_text))
+            if step is not None:
+                await say_for_the_desk(desk, rasa_client, message.conversation_id, step)
+        elif recorded is None and message.speaker == "customer":
             answer = await run_blocking(functools.partial(
                 desk.answer_rating, conversation_id=message.conversation_id,
                 text=message.raw_text, at=message.at, intent=message.intent,
@@ -128,6 +138,20 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
     return app
+
+
+async def say_for_the_desk(desk: DeskService, rasa: RasaClient, conversation_id: str,
+                           step: CallbackMessage) -> None:
+    """Send the call-back offer or confirmation; a failure shows on the line for the agent."""
+    error = None
+    try:
+        await rasa.send_agent_message(conversation_id=conversation_id, text=step.text,
+                                      agent=None, choices=step.choices)
+    except DeliveryFailed as failure:
+        error = str(failure)
+    if error:
+        await run_blocking(functools.partial(desk.finish_reply, message_id=step.message_id,
+                                             error=error))
 
 
 async def hand_back_after_rating(desk: DeskService, rasa: RasaClient,

@@ -24,6 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add.add_argument("username")
     add.add_argument("--name", help="display name (default: the username)")
     add.add_argument("--role", choices=ROLES, default="agent")
+    add.add_argument("--skills", default="", help="comma-separated: billing, network, vip")
     add.set_defaults(handler=_add_agent)
     disable = agent_commands.add_parser(
         "disable", help="stop an agent signing in and end their sessions now")
@@ -33,6 +34,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     role.add_argument("username")
     role.add_argument("role", choices=ROLES)
     role.set_defaults(handler=_set_role)
+    skills = agent_commands.add_parser(
+        "skills", help="set the skills routing matches tickets to (billing, network, vip)")
+    skills.add_argument("username")
+    skills.add_argument("skills", help="comma-separated, or '' for none")
+    skills.set_defaults(handler=_set_skills)
 
 
 def demo_password(data_dir: Path) -> str:
@@ -68,13 +74,15 @@ def _desk(args: argparse.Namespace) -> int:
 
 def _add_agent(args: argparse.Namespace) -> int:
     from careline.desk.agents import AgentExists, AgentService
+    from careline.desk.routing import parse_skills
     from careline.desk.schemas import Role
 
-    password = getpass.getpass(f"password for {args.username}: ")
     try:
+        skills = parse_skills(args.skills)
+        password = getpass.getpass(f"password for {args.username}: ")
         AgentService().create_agent(username=args.username, password=password,
                                     display_name=args.name or args.username,
-                                    role=Role(args.role))
+                                    role=Role(args.role), skills=skills)
     except (AgentExists, ValueError) as error:
         print(f"error: {error}")
         return 1
@@ -104,4 +112,18 @@ def _set_role(args: argparse.Namespace) -> int:
         print(f"error: {error}")
         return 1
     print(f"agent {args.username} is now a {args.role}")
+    return 0
+
+
+def _set_skills(args: argparse.Namespace) -> int:
+    from careline.desk.agents import AgentService, NoSuchAgent
+    from careline.desk.routing import parse_skills
+
+    try:
+        agent = AgentService().set_skills(username=args.username,
+                                          skills=parse_skills(args.skills))
+    except (NoSuchAgent, ValueError) as error:
+        print(f"error: {error}")
+        return 1
+    print(f"agent {args.username}: skills {', '.join(agent.skills) or 'none'}")
     return 0

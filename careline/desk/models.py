@@ -19,6 +19,8 @@ class Agent(Base):
     created_at = Column(DateTime(timezone=True), nullable=False)
     role = Column(String(16), nullable=False, default="agent", server_default="agent")
     disabled_at = Column(DateTime(timezone=True))  # kept, not deleted: their tickets keep a name
+    presence = Column(String(16), nullable=False, default="offline", server_default="offline")
+    skills = Column(String(255), nullable=False, default="", server_default="")  # "billing,vip"
 
 
 class AgentSession(Base):
@@ -65,6 +67,8 @@ class Ticket(Base):
     rating = Column(Integer)
     rated_at = Column(DateTime(timezone=True))
     resumed_at = Column(DateTime(timezone=True))
+    callback_offered = Column(Text)  # JSON list of the times offered (careline.desk.callbacks)
+    callback_at = Column(DateTime(timezone=True))  # the one the customer chose
 
 
 class TicketMessage(Base):

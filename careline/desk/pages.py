@@ -27,10 +27,12 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
         nav = ('<nav><a href="/insight">Insight</a></nav>'
                if signed_in.agent.role is Role.DESIGNER else
                '<nav><a href="/">Queue</a> <a href="/insight">Insight</a>'
+               + ('<a href="/supervisor">Supervisor</a>'
+                  if signed_in.agent.role is Role.SUPERVISOR else "") +
                '<form method="get" action="/tickets" class="find" role="search">'
                '<input type="search" name="q" aria-label="find a ticket" '
                'placeholder="Name, number, account, case, #ticket"></form></nav>')
-        who = (f'<span class="who">{escape(signed_in.agent.display_name)} '
+        who = (f'<span class="who">{_presence(signed_in)}{escape(signed_in.agent.display_name)} '
                f'<form method="post" action="/logout">{csrf_field(signed_in)}'
                f'<button class="secondary">Sign out</button></form></span>')
     js = f'<script src="/static/{escape(script)}" defer></script>' if script else ""
@@ -41,6 +43,17 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
             f'{f"<style>{style}</style>" if style else ""}</head><body>'
             f'<header><a href="/">Careline desk</a>{nav}{who}</header>'
             f'<main>{body}</main></body></html>')
+
+
+def _presence(signed_in: SignedIn) -> str:
+    """Available takes new tickets (routing); away keeps the agent signed in without them."""
+    if signed_in.agent.role is Role.DESIGNER:
+        return ""
+    options = "".join(f'<option value="{p}"{" selected" if p == signed_in.agent.presence else ""}>'
+                      f'{p}</option>' for p in ("available", "away"))
+    return (f'<form method="post" action="/presence" class="presence">{csrf_field(signed_in)}'
+            f'<select name="presence" aria-label="presence">{options}</select>'
+            '<button class="secondary">Set</button></form> ')
 
 
 def csrf_field(signed_in: SignedIn) -> str:

@@ -12,6 +12,7 @@ from datetime import datetime
 from html import escape
 from typing import Optional
 
+from careline import clock
 from careline.desk import pages
 from careline.desk.schemas import QueueEntry, SignedIn
 
@@ -44,7 +45,8 @@ def queue_page(entries: list[QueueEntry], signed_in: SignedIn) -> str:
     now = snapshot(entries)
     head = "".join(f"<th>{escape(c)}</th>" for c in COLUMNS)
     body = (f'<div class="queue-head"><h1>Queue <span class="muted">(<span id="open-count">'
-            f'{now.open_count}</span> open · <span id="breaches" class="breaches">'
+            f'{now.open_count}</span> open · <span id="breaches" '
+            f'class="breaches{" some" if now.breaches else ""}">'
             f'{now.breaches}</span> past SLA)</span></h1>'
             '<button type="button" class="secondary" id="notify" hidden>'
             'Alert me to new tickets</button></div>'
@@ -56,7 +58,11 @@ def queue_page(entries: list[QueueEntry], signed_in: SignedIn) -> str:
 def _row(entry: QueueEntry) -> str:
     status = escape(entry.status + (f" · {entry.assigned_to}" if entry.assigned_to else ""))
     flags = " · after hours" if entry.after_hours else ""
-    flags += " · wants a call back" if entry.callback_requested else ""
+    if entry.callback_at is not None:
+        at = entry.callback_at.astimezone(clock.operator_zone())
+        flags += f" · call back {at:%a %d %b %H:%M}"
+    elif entry.callback_requested:
+        flags += " · wants a call back"
     breached = " breached" if entry.sla_breached else ""
     return (f'<tr data-ticket="{entry.ticket_id}" class="{breached.strip()}">'
             f'<td>{pages.level_badge(entry.priority.level)} {entry.priority.score}</td>'

@@ -35,8 +35,13 @@ class RasaClient:
                                                                         "rasa-token")
         return cls(base_url=settings.rasa_url.rstrip("/"), token=token)
 
-    async def send_agent_message(self, *, conversation_id: str, text: str, agent: str) -> None:
-        await self._append(conversation_id, [_bot(text, agent)])
+    async def send_agent_message(self, *, conversation_id: str, text: str,
+                                 agent: Optional[str], choices: tuple[str, ...] = ()) -> None:
+        """A line from the desk; ``choices`` become buttons whose payload is their title."""
+        line = _bot(text, agent)
+        if choices:
+            line["data"] = {"buttons": [{"title": c, "payload": c} for c in choices]}
+        await self._append(conversation_id, [line])
 
     async def ask_rating(self, *, conversation_id: str, closing_text: str, agent: str,
                          question: str, choices: tuple[dict[str, str], ...]) -> None:

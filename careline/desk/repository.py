@@ -32,6 +32,25 @@ def delete_sessions_of(*, session: Session, agent_id: int) -> None:
     session.execute(delete(AgentSession).where(AgentSession.agent_id == agent_id))
 
 
+def agent_loads(*, session: Session, now: datetime) -> list[tuple[Agent, bool, int]]:
+    """Every enabled agent, whether they have a live session, and their open tickets."""
+    live = set(session.execute(select(AgentSession.agent_id)
+                               .where(AgentSession.expires_at > now)).scalars())
+    load = dict(session.execute(
+        select(Ticket.assigned_agent_id, func.count())
+        .where(Ticket.status != "resolved", Ticket.assigned_agent_id.is_not(None))
+        .group_by(Ticket.assigned_agent_id)).all())
+    agents = session.execute(select(Agent).where(Agent.disabled_at.is_(None))
+                             .order_by(Agent.display_name)).scalars()
+    return [(agent, agent.id in live, load.get(agent.id, 0)) for agent in agents]
+
+
+def unassigned_open_tickets(*, session: Session) -> list[Ticket]:
+    return list(session.execute(
+        select(Ticket).where(Ticket.status == "open", Ticket.assigned_agent_id.is_(None))
+        .order_by(Ticket.handed_off_at)).scalars())
+
+
 def count_live_sessions(*, session: Session, now: datetime) -> int:
     return session.execute(
         select(func.count(func.distinct(AgentSession.agent_id)))

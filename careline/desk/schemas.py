@@ -25,6 +25,17 @@ class AgentRef:
     username: str
     display_name: str
     role: Role = Role.AGENT
+    presence: str = "offline"  # careline.desk.routing.Presence
+    skills: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AgentLoad:
+    """An agent as the supervisor sees them: who, how reachable, how busy."""
+
+    agent: AgentRef
+    signed_in: bool
+    open_tickets: int
 
 
 @dataclass(frozen=True)
@@ -51,6 +62,7 @@ class QueueEntry:
     sla_deadline: Optional[datetime] = None  # the first agent reply is due by then
     first_reply_at: Optional[datetime] = None
     sla_breached: bool = False  # replied late, or still unanswered past the deadline
+    callback_at: Optional[datetime] = None  # a call back the customer booked
 
 
 @dataclass(frozen=True)

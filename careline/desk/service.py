@@ -16,10 +16,16 @@ from careline.db.session import get_engine, session_scope
 from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Ticket, TicketMessage, TicketNote
+from careline.desk.agents import agent_ref
+from careline.desk.callbacks import (
+    CallbackMessage, call_back_slots, chosen_slot, confirmation, offer_text, phone_to_ring,
+    slot_title,
+)
+from careline.desk.routing import Candidate, Presence, choose_agent, needed_skills
 from careline.desk.satisfaction import RatingAnswer, parse_score
 from careline.desk.search import TicketQuery, lookup_text
 from careline.desk.schemas import (
-    MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
+    AgentLoad, MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
 )
 from careline.handoff.policy import HandoffPolicy, get_policy
 from careline.handoff.priority import compute_priority
@@ -77,6 +83,7 @@ class DeskService:
                     lookup=lookup_text(package),
                 )
                 repository.add(session=session, row=ticket)
+                self._route(session, ticket, package)
                 return ReceiveResult(ticket_id=ticket.id, created=True)
         except IntegrityError:  # the same key arrived twice at once; the first one won
             with session_scope(self._engine) as session:
@@ -118,6 +125,33 @@ class DeskService:
             session=session, agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
         replies = repository.first_agent_replies(session=session, ticket_ids={t.id for t in tickets})
         return [self._entry(t, names, now, replies.get(t.id)) for t in tickets]
+
+    def route_waiting(self) -> int:
+        """Offer unassigned tickets again (an agent has just become available); how many went."""
+        with session_scope(self._engine) as session:
+            routed = 0
+            for ticket in repository.unassigned_open_tickets(session=session):
+                self._route(session, ticket, ContextPackage.parse_raw(ticket.context_json))
+                routed += ticket.assigned_agent_id is not None
+            return routed
+
+    def agent_loads(self) -> list[AgentLoad]:
+        with session_scope(self._engine) as session:
+            return [AgentLoad(agent=agent_ref(agent), signed_in=live, open_tickets=load)
+                    for agent, live, load in repository.agent_loads(session=session,
+                                                                    now=clock.now())]
+
+    def _route(self, session, ticket: Ticket, package: ContextPackage) -> None:  # type: ignore[no-untyped-def]
+        """Give the ticket to the least-loaded available agent with its skills, if any."""
+        candidates = [
+            Candidate(agent_id=agent.id, open_tickets=load,
+                      skills=frozenset(s for s in (agent.skills or "").split(",") if s))
+            for agent, live, load in repository.agent_loads(session=session, now=clock.now())
+            if live and agent.presence == Presence.AVAILABLE.value and agent.role != "designer"]
+        chosen = choose_agent(needed_skills(package), candidates)
+        if chosen is not None:
+            ticket.assigned_agent_id, ticket.status = chosen, "assigned"
+            session.flush()
 
     def load(self) -> QueueLoad:
         with session_scope(self._engine) as session:
@@ -233,6 +267,38 @@ class DeskService:
                 ticket.callback_requested = True
             return message.id
 
+    def callback_step(self, *, conversation_id: str, text: str) -> Optional[CallbackMessage]:
+        """After a customer's line: offer call-back times, or book the one they chose.
+
+        The desk's answer is stored as a bot line first (delivered optimistically;
+        :meth:`finish_reply` marks a failed send), so the agent sees what was offered.
+        """
+        hours, now = self.policy.service_hours, clock.now()
+        with session_scope(self._engine) as session:
+            ticket = repository.open_ticket_for_conversation(session=session,
+                                                            conversation_id=conversation_id)
+            if ticket is None or not ticket.callback_requested or ticket.callback_at:
+                return None
+            if ticket.callback_offered is None:
+                slots = call_back_slots(hours, now)
+                if not slots:
+                    return None
+                ticket.callback_offered = json.dumps([s.isoformat() for s in slots])
+                choices = tuple(slot_title(s, hours) for s in slots)
+                said = offer_text(hours)
+            else:
+                offered = [datetime.fromisoformat(s) for s in json.loads(ticket.callback_offered)]
+                chosen = chosen_slot(text, offered, hours)
+                if chosen is None:
+                    return None
+                ticket.callback_at, choices = chosen, ()
+                said = confirmation(chosen, hours, phone_to_ring(
+                    ContextPackage.parse_raw(ticket.context_json)))
+            line = TicketMessage(ticket_id=ticket.id, speaker="bot", text=said, at=now,
+                                 delivery="delivered")
+            repository.add(session=session, row=line)
+            return CallbackMessage(message_id=line.id, text=said, choices=choices)
+
     def answer_rating(self, *, conversation_id: str, text: str, at: datetime,
                       intent: Optional[str] = None,
                       entities: tuple[tuple[str, Any], ...] = ()) -> Optional[RatingAnswer]:
@@ -301,6 +367,7 @@ class DeskService:
             priority=priority, after_hours=ticket.after_hours,
             callback_requested=ticket.callback_requested,
             sla_deadline=deadline, first_reply_at=first_reply,
+            callback_at=_aware(ticket.callback_at) if ticket.callback_at else None,
             sla_breached=(first_reply or end) > deadline,
         )
 

@@ -27,7 +27,9 @@ from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import Role, SignedIn
+from careline.desk.routing import Presence
 from careline.desk.search import parse_query
+from careline.desk.supervisor_page import supervisor_page
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
 from careline.handoff.schemas import ContextPackage
 from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
@@ -58,6 +60,8 @@ def routes(app: web.Application) -> None:
     app.router.add_post("/logout", agent_only(logout, roles=EVERY_ROLE))
     app.router.add_get("/", agent_only(queue))
     app.router.add_get("/queue/stream", agent_only(queue_stream))
+    app.router.add_post("/presence", agent_only(presence, form=True))
+    app.router.add_get("/supervisor", agent_only(supervisor, roles={Role.SUPERVISOR}))
     app.router.add_get("/insight", agent_only(insight, roles=EVERY_ROLE))
     app.router.add_get("/tickets", agent_only(search))
     app.router.add_get("/tickets/{ticket_id:\\d+}", agent_only(ticket))
@@ -141,6 +145,7 @@ async def login(request: web.Request) -> web.Response:
         throttle.failed(username=username, address=address)
         return await login_form(request, error="Wrong username or password.")
     throttle.succeeded(username=username, address=address)
+    await run_blocking(request.app[DESK].route_waiting)  # a new shift takes waiting tickets
     token, _ = result
     response = web.HTTPSeeOther("/")
     response.set_cookie(SESSION_COOKIE, token, httponly=True, samesite="Lax",
@@ -242,8 +247,40 @@ async def _claim(request: web.Request) -> web.Response:
 
 
 async def _assign(request: web.Request) -> web.Response:
-    return await _act(request, lambda desk, tid, agent, data: desk.assign(
-        ticket_id=tid, username=str(data.get("username", "")).strip()))
+    """A supervisor gives the ticket to a colleague, from the ticket or the supervisor view."""
+    data = await request.post()
+    try:
+        await run_blocking(functools.partial(
+            request.app[DESK].assign, ticket_id=_ids(request),
+            username=str(data.get("username", "")).strip()))
+    except (TicketConflict, TicketNotFound) as error:
+        return _back(_ids(request), str(error))
+    if data.get("back") == "/supervisor":
+        raise web.HTTPSeeOther("/supervisor")
+    return _back(_ids(request), None)
+
+
+async def supervisor(request: web.Request) -> web.Response:
+    desk = request.app[DESK]
+    agents = await run_blocking(desk.agent_loads)
+    entries = await run_blocking(desk.queue)
+    return web.Response(text=supervisor_page(agents, entries, request[SIGNED_IN]),
+                        content_type="text/html")
+
+
+async def presence(request: web.Request) -> web.Response:
+    """An agent says whether they take new tickets; becoming available takes waiting ones."""
+    data = await request.post()
+    try:
+        chosen = Presence(str(data.get("presence", "")))
+    except ValueError:
+        raise web.HTTPBadRequest(text="presence is available, away or offline")
+    await run_blocking(functools.partial(request.app[AGENTS].set_presence,
+                                         agent_id=request[SIGNED_IN].agent.agent_id,
+                                         presence=chosen))
+    if chosen is Presence.AVAILABLE:
+        await run_blocking(request.app[DESK].route_waiting)
+    raise web.HTTPSeeOther("/")
 
 
 async def _notes(request: web.Request) -> web.Response:

@@ -76,7 +76,9 @@
       }
       if (row.classList.contains("breached")) breaches += 1;
     });
-    document.getElementById("breaches").textContent = breaches;
+    const counter = document.getElementById("breaches");
+    counter.textContent = breaches;
+    counter.classList.toggle("some", breaches > 0);
   }
 
   if (window.EventSource) {

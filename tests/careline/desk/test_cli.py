@@ -30,3 +30,13 @@ def test_a_designer_is_added_with_their_role(careline_env, monkeypatch):
     assert main(["desk", "agent", "add", "dee", "--role", "designer"]) == 0
     _, signed_in = AgentService(careline_env).sign_in(username="dee", password="correct horse")
     assert signed_in.agent.role is Role.DESIGNER
+
+
+def test_skills_are_set_and_typos_refused(careline_env, monkeypatch, capsys):
+    monkeypatch.setattr(getpass, "getpass", lambda prompt: "correct horse")
+    assert main(["desk", "agent", "add", "kim", "--skills", "billing,vip"]) == 0
+    assert main(["desk", "agent", "skills", "kim", "network"]) == 0
+    _, signed_in = AgentService(careline_env).sign_in(username="kim", password="correct horse")
+    assert signed_in.agent.skills == ("network",)
+    assert main(["desk", "agent", "skills", "kim", "netwrok"]) == 1
+    assert "unknown skill" in capsys.readouterr().out

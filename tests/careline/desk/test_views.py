@@ -259,3 +259,32 @@ async def test_insight_shows_the_customers_scores(client, careline_env):
     await _sign_in(client)
     page = await (await client.get("/insight?since=1d")).text()
     assert 'id="satisfaction"' in page and "100% satisfied" in page and "Ana Agent" in page
+
+
+async def test_a_supervisor_sees_agents_and_rebalances_the_queue(client, careline_env):
+    agents = AgentService(careline_env)
+    agents.set_role(username="ana", role=Role.SUPERVISOR)
+    agents.create_agent(username="bo", password="correct horse", display_name="Bo",
+                        skills=frozenset({"billing"}))
+    csrf = await _sign_in(client)
+    await client.post("/presence", data={"presence": "away", "csrf_token": csrf})
+    await _post_handoff(client, package(conversation_id="rebalance"))
+    page = await (await client.get("/supervisor")).text()
+    assert "1</b> unassigned" in page and "billing" in page and "away" in page
+    moved = await client.post("/tickets/1/assign", data={
+        "username": "bo", "back": "/supervisor", "csrf_token": csrf}, allow_redirects=False)
+    assert moved.headers["Location"] == "/supervisor"
+    assert "<td>Bo</td>" in await (await client.get("/supervisor")).text()
+
+    agents.set_role(username="ana", role=Role.AGENT)
+    assert (await client.get("/supervisor", allow_redirects=False)).status == 403
+
+
+async def test_becoming_available_takes_a_waiting_ticket(client, careline_env):
+    AgentService(careline_env).set_skills(username="ana", skills=frozenset({"billing"}))
+    csrf = await _sign_in(client)
+    await client.post("/presence", data={"presence": "away", "csrf_token": csrf})
+    await _post_handoff(client, package(conversation_id="waiting"))
+    assert "assigned" not in await (await client.get("/")).text()
+    await client.post("/presence", data={"presence": "available", "csrf_token": csrf})
+    assert "assigned · Ana Agent" in await (await client.get("/")).text()
