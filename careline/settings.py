@@ -169,6 +169,8 @@ class Settings(BaseSettings):
     outage_template_sid: str = Field("HX0000000000000000000000000000outage",
                                      env="CARELINE_OUTAGE_TEMPLATE_SID")
     insight_event_queue: str = Field("careline_insight_events", env="CARELINE_INSIGHT_EVENT_QUEUE")
+    #: How often the process serving the dashboard folds new events (insight/folding.py).
+    insight_fold_seconds: float = Field(5.0, gt=0, env="CARELINE_INSIGHT_FOLD_SECONDS")
 
     class Config:
         case_sensitive = False

@@ -10,6 +10,8 @@ from __future__ import annotations
 from sqlalchemy import (Boolean, Column, Float, ForeignKey, Index, Integer, String,
                         UniqueConstraint)
 
+from sqlalchemy.orm import relationship
+
 from careline.db.base import Base
 from careline.profile.models.types import UtcDateTime
 
@@ -58,6 +60,9 @@ class ContactMessage(Base):
     intent = Column(String(64), nullable=True)
     sentiment = Column(Float, nullable=False)
     frustrated = Column(Boolean, nullable=False)
+
+    #: Set on a new message so the contact and its messages are inserted in one flush.
+    contact = relationship(Contact)
 
 
 class ConsumerOffset(Base):

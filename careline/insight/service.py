@@ -41,8 +41,9 @@ class InsightService:
         #: Two pages drawn at once must not both fold the same new events.
         self._ingesting = threading.Lock()
 
-    def ingest_pending(self, *, batch: int = 2000) -> int:
-        """Read every new SQL broker event into the store; returns how many were read.
+    def ingest_pending(self, *, batch: int = 2000, limit: Optional[int] = None) -> int:
+        """Read new SQL broker events into the store, all of them or about ``limit``;
+        returns how many were read.
 
         The read position is saved in the same transaction as the figures it
         produced, so an interrupted run resumes without counting twice.
@@ -50,11 +51,11 @@ class InsightService:
         if self._reader is None:
             return 0
         with self._ingesting:
-            return self._ingest_pending(batch)
+            return self._ingest_pending(batch, limit)
 
-    def _ingest_pending(self, batch: int) -> int:
+    def _ingest_pending(self, batch: int, limit: Optional[int]) -> int:
         total = 0
-        while True:
+        while limit is None or total < limit:
             try:
                 read = self._fold_next(batch)
             except BAD_EVENT_ERRORS:
@@ -64,6 +65,7 @@ class InsightService:
             if not read:
                 return total
             total += read
+        return total
 
     def _fold_next(self, batch: int, *, fold: bool = True) -> int:
         """Fold (or, with ``fold`` false, skip) the next ``batch`` events in one transaction
@@ -111,8 +113,9 @@ class InsightService:
         applied = 0
         for event in events:
             try:
-                with session_scope(self._engine) as session:
-                    applied += ContactFolder(session).apply_all([event])
+                with session_scope(self._engine) as session:  # counted once committed
+                    folded = ContactFolder(session).apply_all([event])
+                applied += folded
             except BAD_EVENT_ERRORS:
                 logger.exception("insight: an event could not be folded; skipped")
         return applied
