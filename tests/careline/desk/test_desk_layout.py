@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import pytest
 from playwright.async_api import Page, async_playwright
 
+from careline.desk.agents import AgentService
+from careline.desk.schemas import Role
 from careline.desk.service import DeskService
 from careline.handoff.snapshot import snapshot_profile
 from careline.profile.service import ProfileService
@@ -97,4 +99,21 @@ async def test_ticket_layout_holds_and_shows_what_the_customer_meant(desk_url, p
         assert "asked why the bill went up" in understood
         assert not re.search(r"\bask_bill_increase\b|\brequest_human\b", understood)
         assert await page.is_visible("#unanswered")
+        await browser.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+async def test_queue_search_and_supervisor_pages_hold_too(desk_url, priya_ticket, careline_env,
+                                                          width):
+    AgentService(careline_env).set_role(username="ana", role=Role.SUPERVISOR)
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                   args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": width, "height": 900})
+        await sign_in(page, desk_url)
+        for path in ("/", "/tickets?q=priya", "/supervisor"):
+            await page.goto(f"{desk_url}{path}")
+            assert await _overlaps(page, "header > *, header nav > *, main > *") == [], path
+            assert await page.evaluate("document.documentElement.scrollWidth") <= width, path
+        assert "Priya Shah" in await page.inner_text("#rebalance")
         await browser.close()
