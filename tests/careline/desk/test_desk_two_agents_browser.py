@@ -1,10 +1,10 @@
 """Two agents at work in real Chromium, against the whole stack (Rasa, channels, desk).
 
-Priya (a demo VIP) asks for a person on the web chat; Ada asks on WhatsApp and then
-sends a photo of her router; routing gives Ada's ticket to Ana, the only agent available
-(Priya's needs a VIP-skilled agent). Ana, at a 1280 px screen, claims Priya's ticket,
+Priya (a demo VIP) asks for a person on the web chat; Ada, a VIP too, asks on WhatsApp
+and then sends a photo of her router (nobody on this shift has the vip skill, so routing
+leaves both tickets to be claimed). Ana, at a 1280 px screen, claims Priya's ticket,
 answers with a canned response filled from the profile and resolves; Priya rates the
-help 5 by tapping the button. Sam, a supervisor on a 390 px phone, takes Ada's ticket over,
+help 5 by tapping the button. Sam, a supervisor on a 390 px phone, claims Ada's ticket,
 sees the photo inline, answers with a canned response and resolves; Ada texts back 4.
 Both pages are checked for overlapping boxes, both scores reach Insight per agent, and
 the screenshots go to docs/images/ for docs/handoff.md.
@@ -26,10 +26,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.db.session import get_engine
+from careline.db.session import get_engine, session_scope
 from careline.desk.agents import AgentService
 from careline.desk.satisfaction import THANKS
 from careline.desk.schemas import Role
+from careline.profile.models.crm import Customer
 from tests.careline.desk.conftest import CHROMIUM_ARGS
 from tests.careline.desk.test_desk_browser import _customer_page, _say
 from tests.e2e.customers import add_customer, random_mobile
@@ -151,11 +152,13 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
         re.compile("passing you to a person|team is offline"), timeout=60_000)
 
     ada = add_customer(stack.database_url, msisdn=random_mobile(), whatsapp=True)
+    with session_scope(get_engine(stack.database_url)) as session:
+        session.get(Customer, ada.customer_id).segment = "vip"
     phone = stack.phone("whatsapp", ada.msisdn)
     _send(phone, PhoneMessage(text=ASK))
-    # routed at once to the only available agent (it needs no skill); Priya's needs vip
+    # both need the vip skill, which nobody on this shift has: they wait to be claimed
     expect(ana.locator("#queue tr", has_text="Ada Tester")).to_contain_text(
-        "assigned · Ana Agent", timeout=60_000)
+        "open", timeout=60_000)
     _send(phone, PhoneMessage(media=((photo_url, "image/png"),)))
     expect(ana.locator("#queue tr", has_text="Priya Shah")).to_contain_text("open")
 
@@ -180,8 +183,7 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
     # Sam: Ada's ticket on a 390 px phone, with her photo
     sam = _desk(browser, stack, "sam", width=390)
     _open(sam, "Ada Tester")
-    sam.fill("form.assign input[name=username]", "sam")  # the supervisor takes it over
-    sam.click("form.assign button")
+    sam.get_by_role("button", name="Claim").click()
     expect(sam.locator("h1")).to_contain_text("Sam Super")
     photo = sam.locator("#live img").last
     expect(photo).to_have_attribute("src", photo_url, timeout=30_000)
