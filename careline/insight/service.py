@@ -42,7 +42,7 @@ class InsightService:
         self._ingesting = threading.Lock()
 
     def ingest_pending(self, *, batch: int = 2000, limit: Optional[int] = None) -> int:
-        """Read new SQL broker events into the store, all of them or about ``limit``;
+        """Read new SQL broker events into the store, all of them or at most ``limit``;
         returns how many were read.
 
         The read position is saved in the same transaction as the figures it
@@ -56,12 +56,13 @@ class InsightService:
     def _ingest_pending(self, batch: int, limit: Optional[int]) -> int:
         total = 0
         while limit is None or total < limit:
+            size = batch if limit is None else min(batch, limit - total)
             try:
-                read = self._fold_next(batch)
+                read = self._fold_next(size)
             except BAD_EVENT_ERRORS:
                 logger.exception("insight: a batch of events could not be folded; "
                                  "folding it one event at a time")
-                read = self._fold_singly(batch)
+                read = self._fold_singly(size)
             if not read:
                 return total
             total += read
