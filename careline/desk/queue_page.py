@@ -64,7 +64,8 @@ def _row(entry: QueueEntry) -> str:
     elif entry.callback_requested:
         flags += " · wants a call back"
     breached = " breached" if entry.sla_breached else ""
-    return (f'<tr data-ticket="{entry.ticket_id}" class="{breached.strip()}">'
+    callback = f' data-callback="{_ms(entry.callback_at)}"' if entry.callback_at else ""
+    return (f'<tr data-ticket="{entry.ticket_id}" class="{breached.strip()}"{callback}>'
             f'<td>{pages.level_badge(entry.priority.level)} {entry.priority.score}</td>'
             f'<td>{escape(entry.customer_name or "Unidentified")}</td>'
             f'<td>{escape(entry.segment or "–")}</td><td>{escape(pages.reason_label(entry.reason))}'

@@ -1,6 +1,6 @@
 // The live queue: rows arrive over server-sent events whenever they change, and
-// every second the waiting times and SLA countdowns tick from the times each row
-// carries. A new ticket can alert the agent (a short tone and a browser
+// every second the waiting times, SLA countdowns and due call-backs tick from the
+// times each row carries. A new ticket can alert the agent (a short tone and a browser
 // notification) once they opt in with the button: browsers allow both only after
 // a click, and the choice is remembered in this browser.
 (function () {
@@ -75,6 +75,10 @@
         row.classList.toggle("breached", left <= 0);
       }
       if (row.classList.contains("breached")) breaches += 1;
+      // a booked call back is due from five minutes before its time
+      if (row.dataset.callback) {
+        row.classList.toggle("callback-due", now >= Number(row.dataset.callback) - 300000);
+      }
     });
     const counter = document.getElementById("breaches");
     counter.textContent = breaches;

@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import async_playwright
 
+from careline.db.session import session_scope
+from careline.desk.models import Ticket
 from careline.desk.service import DeskService
 from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
 from tests.careline.handoff.builders import package
@@ -58,4 +60,27 @@ async def test_new_tickets_arrive_live_alert_the_opted_in_agent_and_breaches_cou
         sla = await page.inner_text("#queue tr[data-ticket='2'] td.sla")
         assert sla.endswith("left") and sla.startswith(("9 min", "10 min"))
         await page.screenshot(path=str(DOCS_IMAGES / "desk-queue-sla.png"))
+        await browser.close()
+
+
+async def test_a_booked_call_back_shows_in_the_queue_and_is_flagged_when_due(
+        desk_url, careline_env):
+    desk = DeskService(careline_env)
+    built = package(conversation_id="night", open_now=False)
+    ticket = desk.receive_handoff(package=built).ticket_id
+    desk.record_event(conversation_id="night", speaker="customer", text="CALLBACK",
+                      at=built.created_at + timedelta(seconds=1), source_key="night:1")
+    offer = desk.callback_step(conversation_id="night", text="CALLBACK")
+    desk.callback_step(conversation_id="night", text=offer.choices[0])
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
+                                                   args=CHROMIUM_ARGS)
+        page = await browser.new_page(viewport={"width": 1280, "height": 800})
+        await sign_in(page, desk_url)
+        row = f"#queue tr[data-ticket='{ticket}']"
+        assert "call back" in await page.inner_text(row)
+        assert "callback-due" not in await page.get_attribute(row, "class")
+        with session_scope(careline_env) as session:  # the booked time comes round
+            session.get(Ticket, ticket).callback_at = datetime.now(timezone.utc)
+        await page.wait_for_selector(f"{row}.callback-due", timeout=10_000)
         await browser.close()
