@@ -17,7 +17,14 @@ import sys
 import time
 
 WARM_UP = 50
-SYNTHETIC_NUMBER_BASE = 7700100000  # careline.profile.seed.synthetic, in both codes
+#: careline.profile.seed.synthetic.synthetic_msisdn, repeated here: the previous code's
+#: package has no such function, and both codes read the database this code seeded.
+SYNTHETIC_NUMBER_BASE, DRAMA_RANGE_START = 7700100000, 7700900000
+
+
+def synthetic_msisdn(index: int) -> str:
+    number = SYNTHETIC_NUMBER_BASE + index
+    return f"+44{number + 1000 if number >= DRAMA_RANGE_START else number}"
 
 
 def main(url: str, customers: int, lookups: int, random_seed: int) -> None:
@@ -34,7 +41,7 @@ def main(url: str, customers: int, lookups: int, random_seed: int) -> None:
     engine = get_engine(url)
     service = ProfileService(engine, settings=Settings(database_url=url))
     rng = random.Random(random_seed)
-    numbers = [f"+44{SYNTHETIC_NUMBER_BASE + rng.randrange(customers)}"
+    numbers = [synthetic_msisdn(rng.randrange(customers))
                for _ in range(lookups + WARM_UP)]
 
     def lookup(number: str) -> None:

@@ -43,6 +43,8 @@ INTENTS = ("ask_bill", "ask_balance", "report_outage", "ask_plan", "roaming", "r
            "payment_arrangement", "cancel_service")
 OUTCOMES = (("resolved", 70), ("handed_off", 18), ("abandoned", 12))
 SYNTHETIC_NUMBER_BASE = 7700100000
+#: Ofcom's drama range, +44 7700 900000–900999: the demo customers' numbers.
+DRAMA_RANGE = range(7700900000, 7700901000)
 PIN_POOL = 8
 HISTORY_MONTHS = 3
 
@@ -57,6 +59,13 @@ def _pooled_pin_hash(pin: str) -> str:
 def _population(weighted: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
     """Values and cumulative weights: ``choices`` draws the same with either weights."""
     return [v for v, _ in weighted], list(itertools.accumulate(w for _, w in weighted))
+
+
+def synthetic_msisdn(index: int) -> str:
+    """The ``index``-th synthetic customer's number: +44 7700 100000 onwards, skipping the
+    drama range (the 800,000th customer on would otherwise take the demo customers')."""
+    number = SYNTHETIC_NUMBER_BASE + index
+    return f"+44{number + len(DRAMA_RANGE) if number >= DRAMA_RANGE.start else number}"
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:
@@ -84,7 +93,7 @@ def _add_one(builder: DatasetBuilder, rng: random.Random, index: int, pins: list
     plan = PLAN_BY_CODE[plan_code]
     first, last = rng.choice(FIRST), rng.choice(LAST)
     area_code = rng.choice(AREAS)[0]
-    msisdn = f"+44{SYNTHETIC_NUMBER_BASE + index}"
+    msisdn = synthetic_msisdn(index)
     account = f"CL{20000000 + index}"
     handle = f"{first}.{last}{index}".lower()
     identities = [("msisdn", msisdn)]

@@ -97,3 +97,16 @@ def test_bulk_rows_read_back_as_a_core_insert_writes_them(backend, tmp_path):
     assert customer_row[-1] == datetime(2026, 3, 29, 0, 30, 0, 123, tzinfo=timezone.utc)
     assert customer_row[-3:-1] == (False, True)  # the columns' defaults
     assert first_case[7] == Decimal("12.34")
+
+
+def test_synthetic_numbers_skip_the_demo_customers_drama_range():
+    """A million customers reach +44 7700 900xxx at the 800,000th: those are the demo
+    customers' numbers, so synthetic ones jump over the range, keeping those below it."""
+    from careline.profile.seed.synthetic import synthetic_msisdn
+
+    assert synthetic_msisdn(0) == "+447700100000"
+    assert synthetic_msisdn(799_999) == "+447700899999"
+    assert synthetic_msisdn(800_000) == "+447700901000"
+    numbers = {synthetic_msisdn(index) for index in range(795_000, 1_000_000)}
+    assert len(numbers) == 205_000
+    assert not any(n.startswith("+447700900") for n in numbers)
