@@ -119,7 +119,7 @@ async def test_rabbitmq_unreachable_events_are_published_after_it_returns(
     async with aiohttp.ClientSession() as session:  # the tracker store has the turns
         assert user_texts(await tracker_events(session, stack.plan, sender)) == [
             "hello", "what can you do"]
-    published = await _consume_user_texts(stack.plan.event_queue, sender, expected=2)
+    published = await _consume_user_texts(stack.plan.event_queue, f"rest:{sender}", expected=2)
     # Each replica republishes its own backlog when it reconnects, so across replicas
     # the queue is not in conversation order; consumers order by the events' timestamps.
     assert sorted(published) == ["hello", "what can you do"]
