@@ -11,6 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from html import escape
+from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
@@ -68,7 +69,8 @@ def render(report: SatisfactionReport) -> str:
             f'<div class="csat-tables">{tables}</div></section>')
 
 
-def _grouped(rated: list[tuple], column: int, label=str) -> tuple[ScoreRow, ...]:  # type: ignore[no-untyped-def]
+def _grouped(rated: list[tuple[int, str, str, str]], column: int,
+             label: Callable[[str], str] = str) -> tuple[ScoreRow, ...]:
     groups: dict[str, list[int]] = defaultdict(list)
     for row in rated:
         groups[label(row[column])].append(row[0])

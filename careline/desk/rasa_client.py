@@ -47,7 +47,8 @@ class RasaClient:
                          question: str, choices: tuple[dict[str, str], ...]) -> None:
         """Say the closing line and the satisfaction question; the bot still waits."""
         await self._append(conversation_id, [
-            _bot(closing_text, agent), {**_bot(question, agent), "data": {"buttons": list(choices)}},
+            _bot(closing_text, agent),
+            {**_bot(question, agent), "data": {"buttons": list(choices)}},
         ])
 
     async def hand_back(self, *, conversation_id: str, text: Optional[str] = None) -> None:

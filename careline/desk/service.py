@@ -10,6 +10,7 @@ from typing import Any, Optional
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from careline import clock
 from careline.db.session import get_engine, session_scope
@@ -120,10 +121,12 @@ class DeskService:
                 except_id=ticket.id, limit=limit)
             return self._entries(session, tickets, now)
 
-    def _entries(self, session, tickets: list[Ticket], now: datetime) -> list[QueueEntry]:  # type: ignore[no-untyped-def]
-        names = repository.agent_names(
-            session=session, agent_ids={t.assigned_agent_id for t in tickets if t.assigned_agent_id})
-        replies = repository.first_agent_replies(session=session, ticket_ids={t.id for t in tickets})
+    def _entries(self, session: Session, tickets: list[Ticket],
+                 now: datetime) -> list[QueueEntry]:
+        names = repository.agent_names(session=session, agent_ids={
+            t.assigned_agent_id for t in tickets if t.assigned_agent_id})
+        replies = repository.first_agent_replies(session=session,
+                                                 ticket_ids={t.id for t in tickets})
         return [self._entry(t, names, now, replies.get(t.id)) for t in tickets]
 
     def route_waiting(self) -> int:
@@ -141,7 +144,7 @@ class DeskService:
                     for agent, live, load in repository.agent_loads(session=session,
                                                                     now=clock.now())]
 
-    def _route(self, session, ticket: Ticket, package: ContextPackage) -> None:  # type: ignore[no-untyped-def]
+    def _route(self, session: Session, ticket: Ticket, package: ContextPackage) -> None:
         """Give the ticket to the least-loaded available agent with its skills, if any."""
         candidates = [
             Candidate(agent_id=agent.id, open_tickets=load,

@@ -47,7 +47,8 @@ def _ticket_row(entry: QueueEntry, options: str, signed_in: SignedIn) -> str:
     sla = "breached" if entry.sla_breached else (
         "met" if entry.first_reply_at else f"due {entry.sla_deadline:%H:%M}"
         if entry.sla_deadline else "–")
-    return (f'<tr data-ticket="{entry.ticket_id}" class="{"breached" if entry.sla_breached else ""}">'
+    breached = "breached" if entry.sla_breached else ""
+    return (f'<tr data-ticket="{entry.ticket_id}" class="{breached}">'
             f'<td><a href="/tickets/{entry.ticket_id}">#{entry.ticket_id}</a> '
             f'{pages.level_badge(entry.priority.level)}</td>'
             f'<td>{escape(entry.customer_name or "Unidentified")}</td><td>{sla}</td>'

@@ -26,7 +26,7 @@ from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
-from careline.desk.schemas import Role, SignedIn
+from careline.desk.schemas import Role
 from careline.desk.routing import Presence
 from careline.desk.search import parse_query
 from careline.desk.supervisor_page import supervisor_page
