@@ -68,6 +68,12 @@ def get_ticket(*, session: Session, ticket_id: int) -> Optional[Ticket]:
     return session.get(Ticket, ticket_id)
 
 
+def tickets_handed_off_since(*, session: Session, since: datetime) -> list[Ticket]:
+    return list(session.execute(
+        select(Ticket).where(Ticket.handed_off_at >= since).order_by(Ticket.handed_off_at)
+    ).scalars())
+
+
 def unresolved_tickets(*, session: Session) -> list[Ticket]:
     return list(session.execute(
         select(Ticket).where(Ticket.status != "resolved").order_by(Ticket.handed_off_at)

@@ -101,6 +101,13 @@ class DeskService:
             entries = self._entries(session, repository.unresolved_tickets(session=session), now)
         return sorted(entries, key=lambda e: (-e.priority.score, e.handed_off_at))
 
+    def breaches_since(self, *, since: datetime) -> tuple[int, int]:
+        """(tickets, of which past their service level) handed off since ``since``."""
+        with session_scope(self._engine) as session:
+            entries = self._entries(session, repository.tickets_handed_off_since(
+                session=session, since=since), clock.now())
+        return len(entries), sum(1 for e in entries if e.sla_breached)
+
     def search(self, *, query: TicketQuery, limit: int = 50) -> list[QueueEntry]:
         """Tickets open or resolved, newest first, that match what the agent typed."""
         now = clock.now()

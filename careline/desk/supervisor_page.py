@@ -14,13 +14,17 @@ from careline.desk.schemas import AgentLoad, QueueEntry, SignedIn
 
 
 def supervisor_page(agents: list[AgentLoad], entries: list[QueueEntry],
-                    signed_in: SignedIn) -> str:
+                    signed_in: SignedIn, *, today: tuple[int, int] = (0, 0)) -> str:
+    """``today``: tickets handed off since the operator's midnight, and how many breached."""
     here = [a for a in agents if a.signed_in and a.agent.presence == "available"]
     breaches = sum(1 for e in entries if e.sla_breached)
     unassigned = sum(1 for e in entries if e.assigned_to is None)
     figures = (f'<p class="figures"><b>{len(entries)}</b> open · <b>{unassigned}</b> unassigned · '
                f'<b class="{"breaches some" if breaches else ""}">{breaches}</b> past SLA · '
-               f'<b>{len(here)}</b> of {len(agents)} agents available</p>')
+               f'<b>{len(here)}</b> of {len(agents)} agents available</p>'
+               f'<p class="figures" id="today">Today: <b>{today[0]}</b> tickets, '
+               f'<b class="{"breaches some" if today[1] else ""}">{today[1]}</b> past their '
+               'service level</p>')
     agent_rows = "".join(
         f'<tr><td>{escape(a.agent.display_name)} <span class="muted">'
         f'{escape(a.agent.username)}</span></td><td>{escape(a.agent.role.value)}</td>'

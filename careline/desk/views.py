@@ -11,12 +11,14 @@ import functools
 import hmac
 import json
 import secrets
+from datetime import datetime, time
 from typing import Awaitable, Callable, Optional
 from urllib.parse import quote
 
 from aiohttp import web
 from pydantic import ValidationError
 
+from careline import clock
 from careline.db.session import run_blocking
 from careline.desk import pages, queue_page, satisfaction
 from careline.desk.agents import AgentService
@@ -264,7 +266,9 @@ async def supervisor(request: web.Request) -> web.Response:
     desk = request.app[DESK]
     agents = await run_blocking(desk.agent_loads)
     entries = await run_blocking(desk.queue)
-    return web.Response(text=supervisor_page(agents, entries, request[SIGNED_IN]),
+    midnight = datetime.combine(clock.today(), time(0), tzinfo=clock.operator_zone())
+    today = await run_blocking(functools.partial(desk.breaches_since, since=midnight))
+    return web.Response(text=supervisor_page(agents, entries, request[SIGNED_IN], today=today),
                         content_type="text/html")
 
 

@@ -161,6 +161,9 @@ def test_service_levels_count_down_to_the_first_reply_by_the_arrival_priority(en
     assert entries[waited].sla_breached and entries[waited].first_reply_at is None
     assert entries[late].sla_breached and entries[late].first_reply_at is not None
     assert not entries[quick].sla_breached
+    desk.resolve(ticket_id=late, agent_id=ana.agent_id, closing_text="bye")
+    assert desk.breaches_since(since=now - timedelta(hours=1)) == (3, 2), "resolved ones count"
+    assert desk.breaches_since(since=now - timedelta(minutes=5)) == (1, 0)
 
 
 def test_tickets_are_found_by_name_phone_account_case_or_number(engine):

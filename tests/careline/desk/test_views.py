@@ -271,6 +271,7 @@ async def test_a_supervisor_sees_agents_and_rebalances_the_queue(client, carelin
     await _post_handoff(client, package(conversation_id="rebalance"))
     page = await (await client.get("/supervisor")).text()
     assert "1</b> unassigned" in page and "billing" in page and "away" in page
+    assert "Today: <b>1</b> tickets" in page
     moved = await client.post("/tickets/1/assign", data={
         "username": "bo", "back": "/supervisor", "csrf_token": csrf}, allow_redirects=False)
     assert moved.headers["Location"] == "/supervisor"
