@@ -19,12 +19,13 @@ import time
 WARM_UP = 50
 #: careline.profile.seed.synthetic.synthetic_msisdn, repeated here: the previous code's
 #: package has no such function, and both codes read the database this code seeded.
-SYNTHETIC_NUMBER_BASE, DRAMA_RANGE_START = 7700100000, 7700900000
+SYNTHETIC_NUMBER_BASE, OVERFLOW_NUMBER_BASE, OVERFLOW_FROM = 7700100000, 7800000000, 100_000
 
 
 def synthetic_msisdn(index: int) -> str:
-    number = SYNTHETIC_NUMBER_BASE + index
-    return f"+44{number + 1000 if number >= DRAMA_RANGE_START else number}"
+    if index < OVERFLOW_FROM:
+        return f"+44{SYNTHETIC_NUMBER_BASE + index}"
+    return f"+44{OVERFLOW_NUMBER_BASE + index}"
 
 
 def main(url: str, customers: int, lookups: int, random_seed: int) -> None:

@@ -4,8 +4,9 @@ The same ``seed`` always gives the same customers. Mix: 35 % prepaid, 55 %
 postpaid, 4 % VIP, 6 % business; data use is log-normal around ~65 % of the
 allowance (about one in six goes over); 5 % of cycles include roaming; 8 % of
 postpaid customers have unpaid bills; about one customer in two contacted us
-in the last 90 days. Synthetic numbers are +44 7700 1xxxxx (outside the drama
-range the demo customers use) and must never be sent real messages.
+in the last 90 days. Synthetic numbers are +44 7700 1xxxxx, then +44 7800 1xxxxx to
+9xxxxx (outside the drama range the demo customers use) and must never be sent real
+messages.
 """
 
 from __future__ import annotations
@@ -43,8 +44,10 @@ INTENTS = ("ask_bill", "ask_balance", "report_outage", "ask_plan", "roaming", "r
            "payment_arrangement", "cancel_service")
 OUTCOMES = (("resolved", 70), ("handed_off", 18), ("abandoned", 12))
 SYNTHETIC_NUMBER_BASE = 7700100000
-#: Ofcom's drama range, +44 7700 900000–900999: the demo customers' numbers.
-DRAMA_RANGE = range(7700900000, 7700901000)
+#: Where the 100,000th synthetic customer on is numbered: past +44 7700 1xxxxx the 7700
+#: block has ranges no UK operator uses (refused as invalid, so never found by number) and
+#: the demo customers' drama range; +44 7800 xxxxxx is valid throughout.
+OVERFLOW_NUMBER_BASE, OVERFLOW_FROM = 7800000000, 100_000
 PIN_POOL = 8
 HISTORY_MONTHS = 3
 
@@ -62,10 +65,11 @@ def _population(weighted: tuple[tuple[str, int], ...]) -> tuple[list[str], list[
 
 
 def synthetic_msisdn(index: int) -> str:
-    """The ``index``-th synthetic customer's number: +44 7700 100000 onwards, skipping the
-    drama range (the 800,000th customer on would otherwise take the demo customers')."""
-    number = SYNTHETIC_NUMBER_BASE + index
-    return f"+44{number + len(DRAMA_RANGE) if number >= DRAMA_RANGE.start else number}"
+    """The ``index``-th synthetic customer's number: +44 7700 1xxxxx for the first 100,000,
+    then +44 7800 100000 onwards (a million customers end at +44 7800 999999)."""
+    if index < OVERFLOW_FROM:
+        return f"+44{SYNTHETIC_NUMBER_BASE + index}"
+    return f"+44{OVERFLOW_NUMBER_BASE + index}"
 
 
 def _pick(rng: random.Random, weighted: tuple[tuple[str, int], ...]) -> str:

@@ -99,14 +99,17 @@ def test_bulk_rows_read_back_as_a_core_insert_writes_them(backend, tmp_path):
     assert first_case[7] == Decimal("12.34")
 
 
-def test_synthetic_numbers_skip_the_demo_customers_drama_range():
-    """A million customers reach +44 7700 900xxx at the 800,000th: those are the demo
-    customers' numbers, so synthetic ones jump over the range, keeping those below it."""
+def test_a_million_synthetic_customers_have_valid_numbers_of_their_own():
+    """Past the first 100,000, +44 7700 2xxxxx and others are numbers no UK operator uses
+    (refused, so such a customer could never be found by number) and 7700 900xxx is the demo
+    customers' drama range: synthetic numbers continue at +44 7800, the first 100,000 kept."""
+    from careline.profile.phone import normalise_msisdn
     from careline.profile.seed.synthetic import synthetic_msisdn
 
     assert synthetic_msisdn(0) == "+447700100000"
-    assert synthetic_msisdn(799_999) == "+447700899999"
-    assert synthetic_msisdn(800_000) == "+447700901000"
-    numbers = {synthetic_msisdn(index) for index in range(795_000, 1_000_000)}
-    assert len(numbers) == 205_000
-    assert not any(n.startswith("+447700900") for n in numbers)
+    assert synthetic_msisdn(99_999) == "+447700199999"
+    assert synthetic_msisdn(100_000) == "+447800100000"
+    assert synthetic_msisdn(999_999) == "+447800999999"
+    assert len({synthetic_msisdn(index) for index in range(1_000_000)}) == 1_000_000
+    for index in range(0, 1_000_000, 997):
+        assert normalise_msisdn(synthetic_msisdn(index), region="GB") == synthetic_msisdn(index)
