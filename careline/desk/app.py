@@ -14,16 +14,16 @@ from sqlalchemy.engine import Engine
 
 from careline import clock
 from careline.db.session import get_engine, run_blocking
-from careline.desk import views
+from careline.desk import satisfaction, views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
+from careline.desk.callbacks import CallbackMessage
 from careline.desk.canned import load_responses
 from careline.desk.client_address import trusted_networks
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
+from careline.desk.follow_up import FollowUpService
 from careline.desk.login_throttle import LoginThrottle
-from careline.desk import satisfaction
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
-from careline.desk.callbacks import CallbackMessage
 from careline.desk.satisfaction import RatingAnswer
 from careline.desk.service import DeskService
 from careline.insight.folding import folding_in_background
@@ -64,6 +64,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
               insight: Optional[InsightService] = None) -> web.Application:
     engine = engine or get_engine(settings.resolved_database_url)
     desk = DeskService(engine)
+    follow_up = FollowUpService(engine)
     app = web.Application()
     app[views.DESK] = desk
     app[views.AGENTS] = AgentService(engine)
@@ -90,23 +91,23 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
             source_key=message.source_key, media=message.media, location=message.location))
         if recorded is not None and message.speaker == "customer":
             step = await run_blocking(functools.partial(
-                desk.callback_step, conversation_id=message.conversation_id,
+                follow_up.callback_step, conversation_id=message.conversation_id,
                 text=message.raw_text))
             if step is not None:
                 await say_for_the_desk(desk, rasa_client, message.conversation_id, step)
         elif recorded is None and message.speaker == "customer":
             answer = await run_blocking(functools.partial(
-                desk.answer_rating, conversation_id=message.conversation_id,
+                follow_up.answer_rating, conversation_id=message.conversation_id,
                 text=message.raw_text, at=message.at, intent=message.intent,
                 entities=message.entities))
             if answer is not None:
-                await hand_back_after_rating(desk, rasa_client, answer)
+                await hand_back_after_rating(follow_up, rasa_client, answer)
 
     async def hand_back_unrated_forever() -> None:
         wait = timedelta(minutes=settings.desk_rating_wait_minutes)
         while True:
             waiting = await run_blocking(functools.partial(
-                desk.unanswered_ratings, asked_before=clock.now() - wait))
+                follow_up.unanswered_ratings, asked_before=clock.now() - wait))
             for ticket_id, conversation_id in waiting:
                 try:
                     await rasa_client.hand_back(conversation_id=conversation_id)
@@ -114,7 +115,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
                     logger.warning("ticket %s: hand-back after the rating wait failed: %s",
                                    ticket_id, failure)
                     continue
-                await run_blocking(functools.partial(desk.handed_back, ticket_id=ticket_id))
+                await run_blocking(functools.partial(follow_up.handed_back, ticket_id=ticket_id))
             await asyncio.sleep(RATING_SWEEP_SECONDS)
 
     async def consume_forever() -> None:
@@ -154,7 +155,7 @@ async def say_for_the_desk(desk: DeskService, rasa: RasaClient, conversation_id:
                                              error=error))
 
 
-async def hand_back_after_rating(desk: DeskService, rasa: RasaClient,
+async def hand_back_after_rating(follow_up: FollowUpService, rasa: RasaClient,
                                  answer: RatingAnswer) -> None:
     """A score is thanked; any other message goes to the bot as Rasa understood it."""
     try:
@@ -164,7 +165,7 @@ async def hand_back_after_rating(desk: DeskService, rasa: RasaClient,
         logger.warning("ticket %s: hand-back after the rating failed: %s",
                        answer.ticket_id, failure)
         return
-    await run_blocking(functools.partial(desk.handed_back, ticket_id=answer.ticket_id))
+    await run_blocking(functools.partial(follow_up.handed_back, ticket_id=answer.ticket_id))
     if answer.score is None and answer.intent and answer.intent != "nlu_fallback":
         try:
             await rasa.trigger(conversation_id=answer.conversation_id, intent=answer.intent,

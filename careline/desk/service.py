@@ -18,12 +18,7 @@ from careline.settings import get_settings
 from careline.desk import repository
 from careline.desk.models import Ticket, TicketMessage, TicketNote
 from careline.desk.agents import agent_ref
-from careline.desk.callbacks import (
-    CallbackMessage, call_back_slots, chosen_slot, confirmation, offer_text, phone_to_ring,
-    slot_title,
-)
 from careline.desk.routing import Candidate, Presence, choose_agent, needed_skills
-from careline.desk.satisfaction import RatingAnswer, parse_score
 from careline.desk.search import TicketQuery, lookup_text
 from careline.desk.schemas import (
     AgentLoad, MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
@@ -189,8 +184,8 @@ class DeskService:
                 messages=views,
                 awaiting_answer=awaiting_answer(package, views),
                 notes=tuple(NoteView(note_id=n.id, agent=names.get(n.agent_id), text=n.text,
-                                     created_at=_aware(n.created_at)) for n in notes),
-                resolved_at=_aware(ticket.resolved_at) if ticket.resolved_at else None,
+                                     created_at=aware_utc(n.created_at)) for n in notes),
+                resolved_at=aware_utc(ticket.resolved_at) if ticket.resolved_at else None,
             )
 
     def messages_after(self, *, ticket_id: int, after_id: int) -> tuple[MessageView, ...]:
@@ -262,7 +257,7 @@ class DeskService:
         with session_scope(self._engine) as session:
             ticket = repository.open_ticket_for_conversation(session=session,
                                                             conversation_id=conversation_id)
-            if ticket is None or _aware(at) < _aware(ticket.handed_off_at):
+            if ticket is None or aware_utc(at) < aware_utc(ticket.handed_off_at):
                 return None
             if repository.message_with_source(session=session, source_key=source_key):
                 return None
@@ -276,67 +271,6 @@ class DeskService:
             if speaker == "customer" and ticket.after_hours and _CALLBACK.search(text):
                 ticket.callback_requested = True
             return message.id
-
-    def callback_step(self, *, conversation_id: str, text: str) -> Optional[CallbackMessage]:
-        """After a customer's line: offer call-back times, or book the one they chose.
-
-        The desk's answer is stored as a bot line first (delivered optimistically;
-        :meth:`finish_reply` marks a failed send), so the agent sees what was offered.
-        """
-        hours, now = self.policy.service_hours, clock.now()
-        with session_scope(self._engine) as session:
-            ticket = repository.open_ticket_for_conversation(session=session,
-                                                            conversation_id=conversation_id)
-            if ticket is None or not ticket.callback_requested or ticket.callback_at:
-                return None
-            if ticket.callback_offered is None:
-                slots = call_back_slots(hours, now)
-                if not slots:
-                    return None
-                ticket.callback_offered = json.dumps([s.isoformat() for s in slots])
-                choices = tuple(slot_title(s, hours) for s in slots)
-                said = offer_text(hours)
-            else:
-                offered = [datetime.fromisoformat(s) for s in json.loads(ticket.callback_offered)]
-                chosen = chosen_slot(text, offered, hours)
-                if chosen is None:
-                    return None
-                ticket.callback_at, choices = chosen, ()
-                said = confirmation(chosen, hours, phone_to_ring(
-                    ContextPackage.parse_raw(ticket.context_json)))
-            line = TicketMessage(ticket_id=ticket.id, speaker="bot", text=said, at=now,
-                                 delivery="delivered")
-            repository.add(session=session, row=line)
-            return CallbackMessage(message_id=line.id, text=said, choices=choices)
-
-    def answer_rating(self, *, conversation_id: str, text: str, at: datetime,
-                      intent: Optional[str] = None,
-                      entities: tuple[tuple[str, Any], ...] = ()) -> Optional[RatingAnswer]:
-        """The customer's first message after the satisfaction question, or ``None``.
-
-        A score is stored once; either way the caller hands the conversation back to
-        the bot and then calls :meth:`handed_back`.
-        """
-        with session_scope(self._engine) as session:
-            ticket = repository.ticket_awaiting_rating(session=session,
-                                                       conversation_id=conversation_id)
-            if ticket is None or _aware(at) < _aware(ticket.rating_asked_at):
-                return None
-            score = parse_score(text)
-            if score is not None and ticket.rating is None:
-                ticket.rating, ticket.rated_at = score, clock.now()
-            return RatingAnswer(ticket_id=ticket.id, conversation_id=conversation_id,
-                                score=score, intent=intent, entities=entities)
-
-    def handed_back(self, *, ticket_id: int) -> None:
-        with session_scope(self._engine) as session:
-            self._ticket(session, ticket_id).resumed_at = clock.now()
-
-    def unanswered_ratings(self, *, asked_before: datetime) -> list[tuple[int, str]]:
-        """(ticket, conversation) whose satisfaction question has waited long enough."""
-        with session_scope(self._engine) as session:
-            return [(t.id, t.conversation_id) for t in repository.ratings_waiting(
-                session=session, asked_before=asked_before)]
 
     def cursor(self, *, name: str) -> int:
         """How far the event source called ``name`` has been read."""
@@ -357,8 +291,8 @@ class DeskService:
 
     def _entry(self, ticket: Ticket, names: dict[int, str], now: datetime,
                first_reply: Optional[datetime] = None) -> QueueEntry:
-        end = _aware(ticket.resolved_at) if ticket.resolved_at else now
-        handed_off_at = _aware(ticket.handed_off_at)
+        end = aware_utc(ticket.resolved_at) if ticket.resolved_at else now
+        handed_off_at = aware_utc(ticket.handed_off_at)
         waited = max(0.0, (end - handed_off_at).total_seconds())
         policy = self.policy
         scored = functools.partial(compute_priority, weights=policy.priority,
@@ -368,21 +302,22 @@ class DeskService:
         # the target is the level the ticket arrived with: waiting must not shorten it
         deadline = handed_off_at + timedelta(
             minutes=policy.service_levels.target_minutes(scored().level))
-        first_reply = _aware(first_reply) if first_reply else None
+        first_reply = aware_utc(first_reply) if first_reply else None
         return QueueEntry(
             ticket_id=ticket.id, conversation_id=ticket.conversation_id, channel=ticket.channel,
             customer_name=ticket.customer_name, segment=ticket.segment, reason=ticket.reason,
             status=ticket.status, assigned_to=names.get(ticket.assigned_agent_id),
-            handed_off_at=_aware(ticket.handed_off_at), waiting_seconds=waited,
+            handed_off_at=aware_utc(ticket.handed_off_at), waiting_seconds=waited,
             priority=priority, after_hours=ticket.after_hours,
             callback_requested=ticket.callback_requested,
             sla_deadline=deadline, first_reply_at=first_reply,
-            callback_at=_aware(ticket.callback_at) if ticket.callback_at else None,
+            callback_at=aware_utc(ticket.callback_at) if ticket.callback_at else None,
             sla_breached=(first_reply or end) > deadline,
         )
 
 
-def _aware(value: datetime) -> datetime:
+def aware_utc(value: datetime) -> datetime:
+    """SQLite hands datetimes back naive; they were stored as UTC."""
     return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
 
 
@@ -390,7 +325,7 @@ def _message(message: TicketMessage, names: dict[int, str]) -> MessageView:
     shared = json.loads(message.shared_json) if message.shared_json else {}
     location = shared.get("location")
     return MessageView(message_id=message.id, speaker=message.speaker, text=message.text,
-                       at=_aware(message.at), agent=names.get(message.agent_id),
+                       at=aware_utc(message.at), agent=names.get(message.agent_id),
                        delivery=message.delivery, error=message.error,
                        media=tuple(SharedMedia(**m) for m in shared.get("media") or ()),
                        location=SharedLocation(**location) if location else None)

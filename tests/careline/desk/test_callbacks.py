@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
 from careline.desk.callbacks import call_back_slots, chosen_slot, slot_title
+from careline.desk.follow_up import FollowUpService
 from careline.desk.service import DeskService
 from careline.handoff.policy import load_policy
 from tests.careline.handoff.builders import package
@@ -29,20 +30,20 @@ def test_the_customer_picks_by_title_or_number():
 
 
 def test_callback_is_offered_then_booked_and_confirmed(engine):
-    desk = DeskService(engine)
+    desk, follow_up = DeskService(engine), FollowUpService(engine)
     built = package(conversation_id="night", open_now=False)
     ticket = desk.receive_handoff(package=built).ticket_id
-    assert desk.callback_step(conversation_id="night", text="hello?") is None, "not asked for"
+    assert follow_up.callback_step(conversation_id="night", text="hello?") is None, "not asked for"
     desk.record_event(conversation_id="night", speaker="customer", text="CALLBACK",
                       at=built.created_at + timedelta(seconds=1), source_key="night:1")
-    offer = desk.callback_step(conversation_id="night", text="CALLBACK")
+    offer = follow_up.callback_step(conversation_id="night", text="CALLBACK")
     assert offer.text.startswith("When should we call you?") and len(offer.choices) == 3
-    assert desk.callback_step(conversation_id="night", text="whenever") is None
-    booked = desk.callback_step(conversation_id="night", text=offer.choices[1])
+    assert follow_up.callback_step(conversation_id="night", text="whenever") is None
+    booked = follow_up.callback_step(conversation_id="night", text=offer.choices[1])
     assert booked.text.startswith("Booked: we'll call you on " + offer.choices[1])
     entry = desk.detail(ticket_id=ticket).entry
     assert slot_title(entry.callback_at, HOURS) == offer.choices[1]
     lines = [m.text for m in desk.detail(ticket_id=ticket).messages if m.speaker == "bot"]
     assert lines == [offer.text, booked.text], "the agent sees what was offered and booked"
-    assert desk.callback_step(conversation_id="night", text="2") is None, "booked once"
+    assert follow_up.callback_step(conversation_id="night", text="2") is None, "booked once"
     assert entry.callback_at > datetime.now(timezone.utc)

@@ -14,6 +14,7 @@ from playwright.async_api import async_playwright
 
 from careline.db.session import session_scope
 from careline.desk.models import Ticket
+from careline.desk.follow_up import FollowUpService
 from careline.desk.service import DeskService
 from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
 from tests.careline.handoff.builders import package
@@ -65,13 +66,13 @@ async def test_new_tickets_arrive_live_alert_the_opted_in_agent_and_breaches_cou
 
 async def test_a_booked_call_back_shows_in_the_queue_and_is_flagged_when_due(
         desk_url, careline_env):
-    desk = DeskService(careline_env)
+    desk, follow_up = DeskService(careline_env), FollowUpService(careline_env)
     built = package(conversation_id="night", open_now=False)
     ticket = desk.receive_handoff(package=built).ticket_id
     desk.record_event(conversation_id="night", speaker="customer", text="CALLBACK",
                       at=built.created_at + timedelta(seconds=1), source_key="night:1")
-    offer = desk.callback_step(conversation_id="night", text="CALLBACK")
-    desk.callback_step(conversation_id="night", text=offer.choices[0])
+    offer = follow_up.callback_step(conversation_id="night", text="CALLBACK")
+    follow_up.callback_step(conversation_id="night", text=offer.choices[0])
     async with async_playwright() as playwright:
         browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
                                                    args=CHROMIUM_ARGS)

@@ -6,6 +6,7 @@ import pytest
 
 from careline.desk.agents import AgentService
 from careline.desk.csat_report import render, satisfaction_report
+from careline.desk.follow_up import FollowUpService
 from careline.desk.satisfaction import parse_score
 from careline.desk.service import DeskService
 from careline.handoff.reasons import HandoffReason
@@ -28,20 +29,20 @@ def _resolved(engine, conversation_id="rated", reason=HandoffReason.REQUESTED):
                                                   reason=reason)).ticket_id
     desk.claim(ticket_id=ticket, agent_id=agent.agent_id)
     desk.resolve(ticket_id=ticket, agent_id=agent.agent_id, closing_text="bye")
-    return desk, ticket
+    return FollowUpService(engine), ticket
 
 
 def test_the_first_answer_after_the_question_is_the_score(engine):
-    desk, ticket = _resolved(engine)
+    follow_up, ticket = _resolved(engine)
     now = datetime.now(timezone.utc)
-    assert desk.answer_rating(conversation_id="rated", text="5",
+    assert follow_up.answer_rating(conversation_id="rated", text="5",
                               at=now - timedelta(minutes=5)) is None, "sent before the question"
-    answer = desk.answer_rating(conversation_id="rated", text="4", at=now + timedelta(seconds=1))
+    answer = follow_up.answer_rating(conversation_id="rated", text="4", at=now + timedelta(seconds=1))
     assert (answer.ticket_id, answer.score) == (ticket, 4)
-    again = desk.answer_rating(conversation_id="rated", text="1", at=now + timedelta(seconds=2))
+    again = follow_up.answer_rating(conversation_id="rated", text="1", at=now + timedelta(seconds=2))
     assert again.score == 1
-    desk.handed_back(ticket_id=ticket)
-    assert desk.answer_rating(conversation_id="rated", text="2",
+    follow_up.handed_back(ticket_id=ticket)
+    assert follow_up.answer_rating(conversation_id="rated", text="2",
                               at=now + timedelta(seconds=3)) is None, "the bot has it now"
     report = satisfaction_report(engine, since=now - timedelta(hours=1),
                                  until=now + timedelta(hours=1))
@@ -49,8 +50,8 @@ def test_the_first_answer_after_the_question_is_the_score(engine):
 
 
 def test_anything_else_goes_to_the_bot_with_what_rasa_understood(engine):
-    desk, ticket = _resolved(engine)
-    answer = desk.answer_rating(conversation_id="rated", text="what's my balance",
+    follow_up, ticket = _resolved(engine)
+    answer = follow_up.answer_rating(conversation_id="rated", text="what's my balance",
                                 at=datetime.now(timezone.utc) + timedelta(seconds=1),
                                 intent="ask_balance", entities=(("account", "CL1"),))
     assert answer.score is None and answer.intent == "ask_balance"
@@ -58,12 +59,12 @@ def test_anything_else_goes_to_the_bot_with_what_rasa_understood(engine):
 
 
 def test_an_unanswered_question_is_handed_back_after_the_wait(engine):
-    desk, ticket = _resolved(engine)
+    follow_up, ticket = _resolved(engine)
     now = datetime.now(timezone.utc)
-    assert desk.unanswered_ratings(asked_before=now - timedelta(minutes=10)) == []
-    assert desk.unanswered_ratings(asked_before=now + timedelta(seconds=1)) == [(ticket, "rated")]
-    desk.handed_back(ticket_id=ticket)
-    assert desk.unanswered_ratings(asked_before=now + timedelta(seconds=1)) == []
+    assert follow_up.unanswered_ratings(asked_before=now - timedelta(minutes=10)) == []
+    assert follow_up.unanswered_ratings(asked_before=now + timedelta(seconds=1)) == [(ticket, "rated")]
+    follow_up.handed_back(ticket_id=ticket)
+    assert follow_up.unanswered_ratings(asked_before=now + timedelta(seconds=1)) == []
 
 
 def test_scores_are_reported_per_agent_reason_and_channel(engine):
@@ -71,8 +72,8 @@ def test_scores_are_reported_per_agent_reason_and_channel(engine):
     for name, reason, score in (("one", HandoffReason.REQUESTED, 5),
                                 ("two", HandoffReason.FRUSTRATION, 2),
                                 ("three", HandoffReason.FRUSTRATION, 4)):
-        desk, _ = _resolved(engine, name, reason)
-        desk.answer_rating(conversation_id=name, text=str(score),
+        follow_up, _ = _resolved(engine, name, reason)
+        follow_up.answer_rating(conversation_id=name, text=str(score),
                            at=datetime.now(timezone.utc) + timedelta(seconds=1))
     report = satisfaction_report(engine, since=now - timedelta(hours=1),
                                  until=now + timedelta(hours=1))

@@ -249,12 +249,13 @@ async def test_a_ticket_offers_filled_in_canned_responses_and_search_finds_it(cl
 async def test_insight_shows_the_customers_scores(client, careline_env):
     from datetime import datetime, timedelta, timezone
 
+    from careline.desk.follow_up import FollowUpService
     from careline.desk.service import DeskService
 
     await _post_handoff(client, package(conversation_id="rated"))
     desk = DeskService(careline_env)
     desk.resolve(ticket_id=1, agent_id=1, closing_text="bye")
-    desk.answer_rating(conversation_id="rated", text="5",
+    FollowUpService(careline_env).answer_rating(conversation_id="rated", text="5",
                        at=datetime.now(timezone.utc) + timedelta(seconds=1))
     await _sign_in(client)
     page = await (await client.get("/insight?since=1d")).text()
