@@ -20,6 +20,7 @@ from careline.desk.api_auth import desk_api_token
 from careline.desk.callbacks import CallbackMessage
 from careline.desk.canned import load_responses
 from careline.desk.client_address import trusted_networks
+from careline.desk.early_lines import EarlyLines
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.follow_up import FollowUpService
 from careline.desk.login_throttle import LoginThrottle
@@ -84,12 +85,13 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
 
     rasa_client = app[views.RASA]
 
+    early = app[views.EARLY] = EarlyLines()
+
     async def handle(message: BrokerMessage) -> None:
-        recorded = await run_blocking(functools.partial(
-            desk.record_event, conversation_id=message.conversation_id,
-            speaker=message.speaker, text=message.text, at=message.at,
-            source_key=message.source_key, media=message.media, location=message.location))
-        if recorded is not None and message.speaker == "customer":
+        recorded = await views.record_line(desk, message)
+        if recorded is None and message.speaker == "bot":
+            early.hold(message, now=clock.now())  # its ticket may be a moment behind
+        elif recorded is not None and message.speaker == "customer":
             step = await run_blocking(functools.partial(
                 follow_up.callback_step, conversation_id=message.conversation_id,
                 text=message.raw_text))
@@ -102,6 +104,8 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
                 entities=message.entities))
             if answer is not None:
                 await hand_back_after_rating(follow_up, rasa_client, answer)
+            else:
+                early.hold(message, now=clock.now())
 
     async def hand_back_unrated_forever() -> None:
         wait = timedelta(minutes=settings.desk_rating_wait_minutes)

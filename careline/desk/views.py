@@ -26,6 +26,8 @@ from careline.desk.api_auth import bearer_matches
 from careline.desk.canned import fill, profile_values
 from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
+from careline.desk.early_lines import EarlyLines
+from careline.desk.events import BrokerMessage
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import Role
@@ -48,6 +50,7 @@ THROTTLE = web.AppKey("login_throttle", LoginThrottle)
 TRUSTED_PROXIES = web.AppKey("trusted_proxies", tuple)
 CANNED = web.AppKey("canned_responses", tuple)
 REGION = web.AppKey("default_region", str)
+EARLY = web.AppKey("early_lines", EarlyLines)
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 QUEUE_STREAM_SECONDS = 1.0  # how often the queue stream looks for a change
@@ -355,8 +358,20 @@ async def receive_handoff(request: web.Request) -> web.Response:
                                  status=422)
     result = await run_blocking(functools.partial(request.app[DESK].receive_handoff,
                                                   package=package))
+    if result.created:
+        for early in request.app[EARLY].take(package.conversation.conversation_id,
+                                              now=clock.now()):
+            await record_line(request.app[DESK], early)
     return web.json_response({"ticket_id": result.ticket_id, "created": result.created},
                              status=201 if result.created else 200)
+
+
+async def record_line(desk: DeskService, message: BrokerMessage) -> Optional[int]:
+    """A broker line on its conversation's open ticket (``None``: no such ticket)."""
+    return await run_blocking(functools.partial(
+        desk.record_event, conversation_id=message.conversation_id, speaker=message.speaker,
+        text=message.text, at=message.at, source_key=message.source_key, media=message.media,
+        location=message.location))
 
 
 async def queue_json(request: web.Request) -> web.Response:

@@ -290,3 +290,19 @@ async def test_becoming_available_takes_a_waiting_ticket(client, careline_env):
     assert "assigned" not in await (await client.get("/")).text()
     await client.post("/presence", data={"presence": "available", "csrf_token": csrf})
     assert "assigned · Ana Agent" in await (await client.get("/")).text()
+
+
+async def test_a_line_that_beat_its_ticket_to_the_desk_joins_it(client):
+    from datetime import timedelta
+
+    from careline.desk import views
+    from careline.desk.events import BrokerMessage
+
+    built = package(conversation_id="quick")
+    client.server.app[views.EARLY].hold(BrokerMessage(
+        conversation_id="quick", speaker="bot", text="A person will answer you here.",
+        at=built.created_at + timedelta(seconds=1), source_key="quick:bot:1"),
+        now=built.created_at)
+    await _post_handoff(client, built)
+    await _sign_in(client)
+    assert "A person will answer you here." in await (await client.get("/tickets/1")).text()
