@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from careline import clock
 from careline.db.session import get_engine, run_blocking
-from careline.desk import satisfaction, views
+from careline.desk import handoff_api, satisfaction, views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.callbacks import CallbackMessage
@@ -80,6 +80,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app.cleanup_ctx.append(folding_in_background(INSIGHT,
                                                  interval=settings.insight_fold_seconds))
     views.routes(app)
+    handoff_api.routes(app)
     app.router.add_static("/static", STATIC_DIR)
     source = event_source or default_event_source(settings, desk)
 
@@ -88,7 +89,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     early = app[views.EARLY] = EarlyLines()
 
     async def handle(message: BrokerMessage) -> None:
-        recorded = await views.record_line(desk, message)
+        recorded = await handoff_api.record_line(desk, message)
         if recorded is None and message.speaker == "bot":
             early.hold(message, now=clock.now())  # its ticket may be a moment behind
         elif recorded is not None and message.speaker == "customer":

@@ -1,4 +1,4 @@
-"""The desk's HTTP handlers: agent pages (session cookie + CSRF) and the handoff API.
+"""The desk's agent pages: session cookie + CSRF (the machine API is careline.desk.handoff_api).
 
 Every state-changing form carries the session's CSRF token and the session
 cookie is ``HttpOnly; SameSite=Lax``, so another site cannot post as an agent.
@@ -16,18 +16,15 @@ from typing import Awaitable, Callable, Optional
 from urllib.parse import quote
 
 from aiohttp import web
-from pydantic import ValidationError
 
 from careline import clock
 from careline.db.session import run_blocking
 from careline.desk import pages, queue_page, satisfaction
 from careline.desk.agents import AgentService
-from careline.desk.api_auth import bearer_matches
 from careline.desk.canned import fill, profile_values
 from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
 from careline.desk.early_lines import EarlyLines
-from careline.desk.events import BrokerMessage
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.schemas import Role
@@ -35,7 +32,6 @@ from careline.desk.routing import Presence
 from careline.desk.search import parse_query
 from careline.desk.supervisor_page import supervisor_page
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
-from careline.handoff.schemas import ContextPackage
 from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
 
 SESSION_COOKIE = "careline_desk_session"
@@ -76,8 +72,6 @@ def routes(app: web.Application) -> None:
         app.router.add_post(f"/tickets/{{ticket_id:\\d+}}/{name}", agent_only(handler, form=True))
     app.router.add_post("/tickets/{ticket_id:\\d+}/assign",
                         agent_only(_assign, form=True, roles={Role.SUPERVISOR}))
-    app.router.add_post("/api/handoffs", receive_handoff)
-    app.router.add_get("/api/queue", queue_json)
 
 
 async def health(_: web.Request) -> web.Response:
@@ -341,48 +335,6 @@ async def _resolve(request: web.Request) -> web.Response:
                                          agent_id=signed_in.agent.agent_id,
                                          closing_text=closing))
     raise web.HTTPSeeOther("/")
-
-
-async def receive_handoff(request: web.Request) -> web.Response:
-    """Machine API for the outbox worker: 201 new ticket, 200 already had it."""
-    if not bearer_matches(request.headers.get("Authorization"), request.app[API_TOKEN]):
-        return web.json_response({"error": "missing or wrong bearer token"}, status=401)
-    try:
-        package = ContextPackage.parse_raw(await request.text())
-    except ValidationError as error:
-        return web.json_response({"error": "not a valid context package",
-                                  "details": json.loads(error.json())}, status=422)
-    key = request.headers.get("Idempotency-Key")
-    if key and key != package.idempotency_key:
-        return web.json_response({"error": "Idempotency-Key does not match the package"},
-                                 status=422)
-    result = await run_blocking(functools.partial(request.app[DESK].receive_handoff,
-                                                  package=package))
-    if result.created:
-        for early in request.app[EARLY].take(package.conversation.conversation_id,
-                                              now=clock.now()):
-            await record_line(request.app[DESK], early)
-    return web.json_response({"ticket_id": result.ticket_id, "created": result.created},
-                             status=201 if result.created else 200)
-
-
-async def record_line(desk: DeskService, message: BrokerMessage) -> Optional[int]:
-    """A broker line on its conversation's open ticket (``None``: no such ticket)."""
-    return await run_blocking(functools.partial(
-        desk.record_event, conversation_id=message.conversation_id, speaker=message.speaker,
-        text=message.text, at=message.at, source_key=message.source_key, media=message.media,
-        location=message.location))
-
-
-async def queue_json(request: web.Request) -> web.Response:
-    if not bearer_matches(request.headers.get("Authorization"), request.app[API_TOKEN]):
-        return web.json_response({"error": "missing or wrong bearer token"}, status=401)
-    entries = await run_blocking(request.app[DESK].queue)
-    return web.json_response([
-        {"ticket_id": e.ticket_id, "conversation_id": e.conversation_id, "reason": e.reason,
-         "priority": e.priority.score, "level": e.priority.level, "status": e.status,
-         "customer_name": e.customer_name, "waiting_seconds": e.waiting_seconds}
-        for e in entries])
 
 
 async def _act(request: web.Request, change) -> web.Response:  # type: ignore[no-untyped-def]
