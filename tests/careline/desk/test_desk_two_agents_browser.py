@@ -6,8 +6,9 @@ leaves both tickets to be claimed). Ana, at a 1280 px screen, claims Priya's tic
 answers with a canned response filled from the profile and resolves; Priya rates the
 help 5 by tapping the button. Sam, a supervisor on a 390 px phone, claims Ada's ticket,
 sees the photo inline, answers with a canned response and resolves; Ada texts back 4.
-Both pages are checked for overlapping boxes, both scores reach Insight per agent, and
-the screenshots go to docs/images/ for docs/handoff.md.
+Both pages are checked for overlapping boxes and both scores reach Insight per agent. The
+screenshots go to the test's temporary folder, and to docs/images/ for docs/handoff.md when
+CARELINE_UPDATE_SCREENSHOTS=1 is set, so an ordinary run leaves the work tree as it was.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
+import os
 import re
 import threading
 import time
@@ -135,8 +137,14 @@ def _canned_reply(page: Page, title: str, expected: str) -> None:
     expect(page.locator("#live .msg-agent").last).to_contain_text(expected, timeout=30_000)
 
 
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where the screenshots go: docs/images/ only when asked to refresh the docs."""
+    return DOCS_IMAGES if os.environ.get("CARELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
+
+
 def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_scores(
-        browser: Browser, careline_stack: CarelineStack, photo_url: str):
+        browser: Browser, careline_stack: CarelineStack, photo_url: str, screenshots: Path):
     stack = careline_stack
     agents = AgentService(get_engine(stack.database_url))
     agents.create_agent(username="ana", password="correct horse", display_name="Ana Agent")
@@ -172,7 +180,7 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
         "Hi Priya, thanks for waiting. I'm looking at your account now.", timeout=30_000)
     expect(ana.locator("#unanswered")).to_have_count(0)
     _layout_holds(ana, 1280)
-    ana.screenshot(path=str(DOCS_IMAGES / "desk-ticket-1280.png"), full_page=True)
+    ana.screenshot(path=str(screenshots / "desk-ticket-1280.png"), full_page=True)
     ana.click("#resolve")
     expect(ana.locator("#queue tr", has_text="Priya Shah")).to_have_count(0)
     expect(priya.locator(".msg--bot").last).to_contain_text("how happy are you",
@@ -192,7 +200,7 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
     expect(sam.locator("#unanswered")).to_be_visible()  # the photo has no answer yet
     _canned_reply(sam, "Greeting", "Hi Ada, thanks for waiting. I'm looking at your account now.")
     _layout_holds(sam, 390)
-    sam.screenshot(path=str(DOCS_IMAGES / "desk-ticket-390.png"), full_page=True)
+    sam.screenshot(path=str(screenshots / "desk-ticket-390.png"), full_page=True)
     sam.click("#resolve")
     expect(sam.locator("#queue tr", has_text="Ada Tester")).to_have_count(0)
     whatsapp = f"whatsapp:{ada.msisdn}"
@@ -207,4 +215,4 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
     by_agent = scores.locator("table").first
     expect(by_agent.locator("tr", has_text="Ana Agent")).to_contain_text("5.0")
     expect(by_agent.locator("tr", has_text="Sam Super")).to_contain_text("4.0")
-    scores.screenshot(path=str(DOCS_IMAGES / "desk-satisfaction.png"))
+    scores.screenshot(path=str(screenshots / "desk-satisfaction.png"))
