@@ -27,7 +27,11 @@ def test_secrets_are_masked_in_repr_and_masked_view():
     assert "app" in masked["database_url"]
 
 
-def test_production_refuses_placeholder_secrets():
+def test_production_refuses_placeholder_secrets(monkeypatch):
+    # the end-to-end stack shares its conversation secret through this process's environment
+    for name in ("CARELINE_RASA_TOKEN", "TWILIO_AUTH_TOKEN", "CARELINE_ACTION_SECRET",
+                 "CARELINE_CONVERSATION_SECRET"):
+        monkeypatch.delenv(name, raising=False)
     with pytest.raises(ValidationError) as error:
         Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline")
     assert "rasa_token" in str(error.value)
