@@ -4,7 +4,9 @@ Browser tests also get the desk itself on a free port (in this process, no Rasa
 behind it) with one agent, Ana, and Chromium's flags.
 """
 
+import os
 import socket
+from pathlib import Path
 
 import pytest
 from aiohttp.test_utils import TestServer
@@ -60,3 +62,13 @@ async def sign_in(page, desk_url: str, username: str = "ana",
     await page.fill("input[name=password]", password)
     await page.click("button[type=submit]")
     await page.wait_for_selector("header .who")
+
+
+DOCS_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
+
+
+@pytest.fixture
+def screenshots(tmp_path: Path) -> Path:
+    """Where browser tests save screenshots: docs/images/ (for docs/handoff.md) only with
+    CARELINE_UPDATE_SCREENSHOTS=1, so an ordinary run leaves the work tree as it was."""
+    return DOCS_IMAGES if os.environ.get("CARELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path

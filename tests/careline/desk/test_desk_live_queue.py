@@ -7,7 +7,6 @@ a headless browser has no desktop to show a notification on).
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from playwright.async_api import async_playwright
@@ -20,7 +19,6 @@ from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
 from tests.careline.handoff.builders import package
 
 pytestmark = pytest.mark.slow
-DOCS_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 
 RECORD_NOTIFICATIONS = """
 window.shown = [];
@@ -33,7 +31,7 @@ window.Notification = class {
 
 
 async def test_new_tickets_arrive_live_alert_the_opted_in_agent_and_breaches_count(
-        desk_url, careline_env):
+        desk_url, careline_env, screenshots):
     desk = DeskService(careline_env)
     desk.receive_handoff(package=package(  # a normal ticket, 12 min unanswered: past 10 min
         conversation_id="waiting-long",
@@ -60,7 +58,7 @@ async def test_new_tickets_arrive_live_alert_the_opted_in_agent_and_breaches_cou
         assert await page.inner_text("#open-count") == "2"
         sla = await page.inner_text("#queue tr[data-ticket='2'] td.sla")
         assert sla.endswith("left") and sla.startswith(("9 min", "10 min"))
-        await page.screenshot(path=str(DOCS_IMAGES / "desk-queue-sla.png"))
+        await page.screenshot(path=str(screenshots / "desk-queue-sla.png"))
         await browser.close()
 
 

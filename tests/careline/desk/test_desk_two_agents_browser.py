@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import functools
 import http.server
-import os
 import re
 import threading
 import time
@@ -40,7 +39,6 @@ from tests.e2e.stack import CarelineStack, careline_stack, free_port  # noqa: F4
 
 pytestmark = pytest.mark.slow
 
-DOCS_IMAGES = Path(__file__).resolve().parents[3] / "docs" / "images"
 ASK = "I want to talk to a real person please"
 OVERLAPS = """(selector) => {
   const boxes = [...document.querySelectorAll(selector)]
@@ -135,12 +133,6 @@ def _canned_reply(page: Page, title: str, expected: str) -> None:
     expect(page.locator("#reply-text")).to_have_value(expected)
     page.click("#send")
     expect(page.locator("#live .msg-agent").last).to_contain_text(expected, timeout=30_000)
-
-
-@pytest.fixture
-def screenshots(tmp_path: Path) -> Path:
-    """Where the screenshots go: docs/images/ only when asked to refresh the docs."""
-    return DOCS_IMAGES if os.environ.get("CARELINE_UPDATE_SCREENSHOTS") == "1" else tmp_path
 
 
 def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_scores(
