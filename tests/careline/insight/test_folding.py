@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import threading
+import time
 from datetime import timedelta
 
 import pytest
@@ -46,26 +48,38 @@ async def test_a_page_view_folds_at_most_its_catch_up(week, tmp_path, monkeypatc
     assert service.ingest_pending() == backlog - 5  # the rest was left to the background
 
 
-async def test_the_background_folds_a_backlog_then_what_arrives(week, tmp_path, monkeypatch):
+def test_the_background_folds_a_backlog_then_what_arrives(week, tmp_path, monkeypatch):
+    """fold_forever runs on a plain asyncio loop in its own thread, as in a server process,
+    while this thread watches the figures with a deadline and then stops it."""
     service, _ = week
     monkeypatch.setattr(folding, "STEP", 4)  # the week's backlog takes many steps
-    task = asyncio.create_task(fold_forever(service, interval=0.05))
+    loop = asyncio.SelectorEventLoop()
+    task = loop.create_task(fold_forever(service, interval=0.05))
+    runner = threading.Thread(target=loop.run_until_complete, args=(_quietly(task),),
+                              daemon=True)
+    runner.start()
     try:
-        await _until(lambda: _figures(service)[0] == 8)
+        _until(lambda: _figures(service)[0] == 8)
         broker = SQLEventBroker(db=str(tmp_path / "events.db"))
         Script(broker).conversation("web-later", MONDAY + timedelta(days=6, hours=20),
                                     "webchat", [("ask_bill", "and my bill?")])
         broker.engine.dispose()
-        await _until(lambda: _figures(service)[0] == 9)
+        _until(lambda: _figures(service)[0] == 9)
     finally:
-        task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await task
+        loop.call_soon_threadsafe(task.cancel)
+        runner.join(timeout=30)
+    assert not runner.is_alive(), "folding did not stop when cancelled"
+    loop.close()
     assert service.ingest_pending() == 0
 
 
-async def _until(done, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not await asyncio.to_thread(done):
-        assert asyncio.get_running_loop().time() < deadline, "not folded in time"
-        await asyncio.sleep(0.05)
+async def _quietly(task: asyncio.Task) -> None:
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+
+
+def _until(done, timeout: float = 30.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + timeout
+    while not done():
+        assert time.monotonic() < deadline, "not folded in time"
+        time.sleep(0.05)
