@@ -21,6 +21,12 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Secrets that ship as local defaults; the production profile refuses them.
 PLACEHOLDER_SECRETS = frozenset({"", "change-me", "local-dev-token", "ACtest", "test"})
+#: Twilio's magic test numbers, the local default senders: real Twilio refuses them.
+PLACEHOLDER_NUMBERS = frozenset({"", "+15005550006", "+15005550007"})
+#: Secrets production takes from the environment only: a secret generated into one host's
+#: data dir would differ between hosts, containers and pods.
+PRODUCTION_SECRETS = ("twilio_auth_token", "rasa_token", "action_secret", "conversation_secret",
+                      "webchat_secret", "desk_api_token", "incident_api_token")
 
 
 class Profile(str, Enum):
@@ -48,6 +54,12 @@ class Settings(BaseSettings):
     #: (careline/runtime/services.py says what binds where). Loopback unless the operator
     #: names an interface (an IPv4 address or a host name) the other hosts reach it on.
     bind_host: str = Field("127.0.0.1", env="CARELINE_BIND_HOST")
+    #: Where nginx's public port listens under `careline up` (the only door meant for the
+    #: outside: Twilio's webhooks, the web chat, the desk); e.g. 0.0.0.0 on a server.
+    edge_host: str = Field("127.0.0.1", env="CARELINE_EDGE_HOST")
+    #: nginx terminates TLS on the public port when both are set (PEM files).
+    tls_cert_file: Optional[Path] = Field(None, env="CARELINE_TLS_CERT_FILE")
+    tls_key_file: Optional[Path] = Field(None, env="CARELINE_TLS_KEY_FILE")
 
     #: Both default to the local Rasa port (CARELINE_RASA_PORT), see _local_urls.
     rasa_url: str = Field("", env="CARELINE_RASA_URL")
@@ -65,9 +77,17 @@ class Settings(BaseSettings):
     twilio_messaging_service_sid: Optional[str] = Field(
         None, env="TWILIO_MESSAGING_SERVICE_SID"
     )
+    #: Where the twilio client sends instead of Twilio's API (the stand-in); see
+    #: Settings.resolved_twilio_api_base_url for what an unset value means per profile.
     twilio_api_base_url: Optional[str] = Field(None, env="TWILIO_API_BASE_URL")
+    #: Lets the production profile send to TWILIO_API_BASE_URL: only for tests that run the
+    #: production layout against the stand-in; never set in a real deployment.
+    allow_twilio_standin: bool = Field(False, env="CARELINE_ALLOW_TWILIO_STANDIN")
     #: Signs web chat identity tokens (HS256); empty means a generated local secret.
     webchat_secret: SecretStr = Field(SecretStr(""), env="CARELINE_WEBCHAT_SECRET")
+    #: python-socketio's manager across replicas (redis://…, careline/webchat/fanout.py):
+    #: any replica then reaches any web chat socket. Empty = in-process (one replica).
+    webchat_manager_url: Optional[SecretStr] = Field(None, env="CARELINE_WEBCHAT_MANAGER_URL")
     #: Keys a known customer's conversation id (an HMAC of the customer id), so the id of
     #: someone's conversation cannot be worked out from their customer number; empty means
     #: a generated local secret, refused by the production profile. Changing it starts
@@ -81,6 +101,12 @@ class Settings(BaseSettings):
 
     default_region: str = Field("GB", env="CARELINE_DEFAULT_REGION")
     log_level: str = Field("INFO", env="CARELINE_LOG_LEVEL")
+    #: ``json`` (one object a line: ``careline up``, containers) or ``text`` (a terminal);
+    #: careline/observability/logs.py. A set log file is rotated at the size, keeping backups.
+    log_format: str = Field("text", regex=r"^(json|text)$", env="CARELINE_LOG_FORMAT")
+    log_file: Optional[Path] = Field(None, env="CARELINE_LOG_FILE")
+    log_max_bytes: int = Field(20_000_000, ge=10_000, env="CARELINE_LOG_MAX_BYTES")
+    log_backups: int = Field(5, ge=0, env="CARELINE_LOG_BACKUPS")
 
     # Profile store (careline/profile, docs/profile.md): payment-arrangement policy,
     # plan-recommendation tolerance, and an operator's BSS billing API instead of our tables.
@@ -92,6 +118,8 @@ class Settings(BaseSettings):
                                                 env="CARELINE_ARRANGEMENT_MIN_INSTALMENT")
     plan_price_tolerance: Decimal = Field(Decimal("5.00"), ge=0,
                                           env="CARELINE_PLAN_PRICE_TOLERANCE")
+    # the VAT a postpaid bill adds to catalogue prices: prices quoted to customers include it
+    vat_rate: Decimal = Field(Decimal("0.20"), ge=0, le=1, env="CARELINE_VAT_RATE")
     billing_api_url: Optional[str] = Field(None, env="CARELINE_BILLING_API_URL")
     billing_api_timeout_seconds: float = Field(3.0, gt=0,
                                                env="CARELINE_BILLING_API_TIMEOUT_SECONDS")
@@ -185,20 +213,37 @@ class Settings(BaseSettings):
         return values
 
     @root_validator(skip_on_failure=True)
+    def _tls_needs_both_files(cls, values: dict) -> dict:
+        if bool(values.get("tls_cert_file")) != bool(values.get("tls_key_file")):
+            raise ValueError("TLS needs both CARELINE_TLS_CERT_FILE and CARELINE_TLS_KEY_FILE")
+        return values
+
+    @root_validator(skip_on_failure=True)
     def _production_refuses_placeholders(cls, values: dict) -> dict:
+        """One error naming every variable production still needs (never their values)."""
         if values.get("profile") != Profile.PRODUCTION:
             return values
-        problems = []
-        for name in ("rasa_token", "twilio_auth_token", "action_secret", "conversation_secret"):
-            secret: SecretStr = values[name]
-            if secret.get_secret_value() in PLACEHOLDER_SECRETS:
-                problems.append(name)
+        problems = [_env(name) for name in PRODUCTION_SECRETS
+                    if values[name].get_secret_value() in PLACEHOLDER_SECRETS]
+        if values.get("twilio_account_sid", "") in PLACEHOLDER_SECRETS:
+            problems.append(_env("twilio_account_sid"))
+        if not values.get("twilio_messaging_service_sid"):
+            problems += [f"{_env(name)} (or TWILIO_MESSAGING_SERVICE_SID)"
+                         for name in ("twilio_sms_from", "twilio_whatsapp_from")
+                         if values.get(name, "") in PLACEHOLDER_NUMBERS]
         if not values.get("database_url"):
-            problems.append("database_url")
+            problems.append(_env("database_url"))
+        standin = bool(values.get("allow_twilio_standin"))
+        if values.get("twilio_api_base_url") and not standin:
+            problems.append("TWILIO_API_BASE_URL must be unset (it points the twilio client "
+                            "away from Twilio; only CARELINE_ALLOW_TWILIO_STANDIN=true allows it)")
+        # Twilio signs the public URL and calls it with customers' messages: https, unless
+        # a test runs the production layout against the stand-in on this machine.
+        if not str(values.get("public_url", "")).startswith("https://") and not standin:
+            problems.append("CARELINE_PUBLIC_URL (an https:// URL Twilio reaches)")
         if problems:
-            raise ValueError(
-                "production profile needs real values for: " + ", ".join(problems)
-            )
+            raise ValueError("the production profile needs real values for: "
+                             + ", ".join(problems))
         return values
 
     @property
@@ -207,6 +252,20 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{self.data_dir / 'careline.db'}"
+
+    @property
+    def standin_url(self) -> str:
+        """The local Twilio stand-in's address (CARELINE_TWILIO_STANDIN_PORT)."""
+        return f"http://{self.internal_host}:{self.twilio_standin_port}"
+
+    @property
+    def resolved_twilio_api_base_url(self) -> Optional[str]:
+        """Where the twilio client sends: TWILIO_API_BASE_URL if set, else locally the
+        stand-in (so no command beside `make run` reaches Twilio by accident), and under
+        the production profile None: Twilio's own API (api.twilio.com)."""
+        if self.twilio_api_base_url:
+            return self.twilio_api_base_url
+        return self.standin_url if self.profile is Profile.LOCAL else None
 
     @property
     def resolved_handoff_worker_port(self) -> int:
@@ -238,6 +297,11 @@ class Settings(BaseSettings):
             else:
                 shown[name] = "" if value is None else str(getattr(value, "value", value))
         return shown
+
+
+def _env(name: str) -> str:
+    """The environment variable behind a settings field (what an operator sets)."""
+    return str(Settings.__fields__[name].field_info.extra["env"])
 
 
 #: Addresses that mean "every interface": a client cannot connect to them.

@@ -1,7 +1,9 @@
-"""The real twilio client, async, aimed at ``TWILIO_API_BASE_URL`` when one is set.
+"""The real twilio client, async, aimed where the settings say.
 
-Tests and ``make run`` point it at :mod:`careline.twilio_standin`; production
-leaves the base URL unset and talks to Twilio.
+Under the local profile it talks to :mod:`careline.twilio_standin` (``make run``'s, or
+``TWILIO_API_BASE_URL``'s in tests); under the production profile to Twilio's own API,
+the client's default base (``https://api.twilio.com``): see
+:attr:`careline.settings.Settings.resolved_twilio_api_base_url`.
 """
 
 from __future__ import annotations
@@ -44,7 +46,15 @@ def async_twilio_client(settings: Settings) -> Client:
     Create it inside the running loop: its aiohttp session belongs to that loop.
     """
     return Client(settings.twilio_account_sid, settings.twilio_auth_token.get_secret_value(),
-                  http_client=BaseUrlHttpClient(settings.twilio_api_base_url))
+                  http_client=BaseUrlHttpClient(settings.resolved_twilio_api_base_url))
+
+
+def twilio_destination(settings: Settings) -> str:
+    """Where outbound messages go, in words, for start-up banners."""
+    base_url = settings.resolved_twilio_api_base_url
+    if base_url is None:
+        return "messages go to Twilio (api.twilio.com) and reach real phones"
+    return f"messages go to {base_url} (the Twilio stand-in), never to a phone"
 
 
 def twilio_address(channel: str, e164: str) -> str:

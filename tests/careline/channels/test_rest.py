@@ -6,15 +6,13 @@ import pytest
 
 from careline.channels.rest import refusal, rest_token
 from careline.settings import Profile, Settings
+from tests.production_profile import production_fields
 
 REAL = "a-long-random-rest-token"
 
 
 def production(**values: str) -> Settings:
-    return Settings(profile=Profile.PRODUCTION, database_url="postgresql://db/careline",
-                    rasa_token="a-long-random-token", twilio_auth_token="real-token-123",
-                    action_secret="a-shared-action-secret",
-                    conversation_secret="a-conversation-key-secret", **values)
+    return Settings(**{**production_fields(), "profile": Profile.PRODUCTION, **values})
 
 
 def test_locally_a_generated_secret_is_kept_in_the_data_dir(tmp_path):

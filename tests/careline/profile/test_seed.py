@@ -15,6 +15,7 @@ from careline.profile import models
 from careline.profile.seed.demo import DEMO_CUSTOMERS
 from careline.profile.seed.runner import AlreadySeeded, seed_database, seed_if_empty
 from careline.settings import reset_settings
+from tests.production_profile import PRODUCTION_ENVIRONMENT
 
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=timezone.utc)
 #: Columns that legitimately differ between two runs (random salts, wall-clock stamps).
@@ -145,12 +146,10 @@ def test_commands_have_help():
 
 
 def test_production_profile_never_seeds(tmp_path, monkeypatch):
-    monkeypatch.setenv("CARELINE_PROFILE", "production")
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
     monkeypatch.setenv("CARELINE_DATABASE_URL", f"sqlite:///{tmp_path / 'prod.db'}")
-    monkeypatch.setenv("CARELINE_RASA_TOKEN", "a-real-token")
-    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-twilio-token")
-    monkeypatch.setenv("CARELINE_ACTION_SECRET", "a-real-action-secret")
-    monkeypatch.setenv("CARELINE_CONVERSATION_SECRET", "a-real-conversation-secret")
+    monkeypatch.delenv("TWILIO_API_BASE_URL", raising=False)
     reset_settings()
     try:
         assert seed_if_empty(f"sqlite:///{tmp_path / 'prod.db'}") is None
