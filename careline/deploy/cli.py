@@ -26,6 +26,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--action-base-port", type=int, default=8200)
     up.add_argument("--gateway-port", type=int, default=8078,
                     help="the Twilio gateway (SMS and WhatsApp webhooks, status callbacks)")
+    up.add_argument("--insight-port", type=int, default=8076,
+                    help="health port of the insight consumer (drains the events queue)")
     up.add_argument("--timeout", type=float, default=300.0,
                     help="seconds to wait for every process to become healthy")
     up.set_defaults(handler=_up)
@@ -65,7 +67,7 @@ def _up(args: argparse.Namespace) -> int:
         event_broker_url=chosen(settings.event_broker_url, LOCAL_EVENT_BROKER_URL),
         lock_key_prefix=settings.lock_key_prefix,
         lock_lifetime_seconds=settings.lock_lifetime_seconds,
-        event_queue=settings.event_queue,
+        event_queue=settings.event_queue, insight_port=args.insight_port,
         action_timeout_seconds=settings.action_timeout_seconds,
         bind_host=settings.bind_host, action_secret=action_secret(settings),
     )

@@ -57,6 +57,10 @@ class StackPlan:
     lock_lifetime_seconds: float = 60.0
     action_timeout_seconds: float = 20.0
     event_queue: str = "careline_events"
+    #: Health port of the insight consumer, which drains ``event_queue`` into the analytics
+    #: store (careline/insight/consumer_service.py); None starts no consumer (a test that
+    #: reads the queue itself). Needs ``event_broker_url``.
+    insight_port: Optional[int] = None
     #: Where every process but nginx's public port listens (CARELINE_BIND_HOST).
     bind_host: str = "127.0.0.1"
     #: What Rasa sends the action servers (CARELINE_ACTION_SECRET); a fresh random one
@@ -109,6 +113,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_ACTION_TIMEOUT_SECONDS": str(plan.action_timeout_seconds),
         "CARELINE_LOCK_LIFETIME_SECONDS": str(plan.lock_lifetime_seconds),
         "CARELINE_EVENT_QUEUE": plan.event_queue,
+        # insight consumes the queue Rasa publishes to, so nothing piles up there
+        "CARELINE_INSIGHT_EVENT_QUEUE": plan.event_queue,
         "CARELINE_LOCK_KEY_PREFIX": plan.lock_key_prefix,
         "CARELINE_RASA_TOKEN": plan.token,
         # the gateway relays turns, and the desk and proactive delivery call Rasa, here
@@ -130,8 +136,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
 
 
 def services(plan: StackPlan) -> list[ServiceSpec]:
-    """Action servers, Rasa replicas, the Twilio gateway, then nginx (healthy once it
-    answers itself)."""
+    """Action servers, Rasa replicas, the insight consumer, the Twilio gateway, then nginx
+    (healthy once it answers itself)."""
     python, host = sys.executable, plan.internal_host
     specs = [
         ServiceSpec(
@@ -154,6 +160,13 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         )
         for i, port in enumerate(plan.rasa_ports)
     ]
+    if plan.insight_port is not None and plan.event_broker_url:
+        specs.append(ServiceSpec(
+            name="insight",
+            argv=(python, "-m", "careline.cli.main", "insight", "consume",
+                  "--port", str(plan.insight_port), "--host", plan.bind_host),
+            health_url=f"http://{host}:{plan.insight_port}/health",
+        ))
     specs.append(ServiceSpec(
         name="gateway",
         argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(plan.gateway_port),

@@ -22,6 +22,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     ingest.set_defaults(handler=_ingest)
     consume = actions.add_parser("consume",
                                  help="consume RabbitMQ events until stopped (production)")
+    consume.add_argument("--port", type=int,
+                         help="serve /health on this port (what a supervisor waits for)")
+    consume.add_argument("--host", help="address of /health (default CARELINE_BIND_HOST)")
     consume.set_defaults(handler=_consume)
     insight.set_defaults(handler=lambda args: insight.print_help() or 2)
 
@@ -60,7 +63,7 @@ def _ingest(_args: argparse.Namespace) -> int:
     return 0
 
 
-def _consume(_args: argparse.Namespace) -> int:
+def _consume(args: argparse.Namespace) -> int:
     import asyncio
     import logging
 
@@ -75,8 +78,15 @@ def _consume(_args: argparse.Namespace) -> int:
         return 2
     consumer = PikaEventConsumer(settings.event_broker_url.get_secret_value(),
                                  queue=settings.insight_event_queue)
+    if args.port is not None:
+        from careline.insight.consumer_service import serve
+
+        running = serve(_service(), consumer, host=args.host or settings.bind_host,
+                        port=args.port)
+    else:
+        running = _service().consume(consumer)
     try:
-        asyncio.run(_service().consume(consumer))
+        asyncio.run(running)
     except KeyboardInterrupt:
         pass
     return 0

@@ -87,6 +87,10 @@ class PikaEventConsumer:
         self.exchange_name = exchange
         self.batch = batch
         self.linger = linger
+        #: For the consumer's /health (insight/consumer_service.py): holding its queue, and
+        #: how many events it has acknowledged.
+        self.connected = False
+        self.consumed = 0
 
     async def run(self, handle: BatchHandler, *, stop: Optional[asyncio.Event] = None) -> None:
         import aio_pika
@@ -99,6 +103,7 @@ class PikaEventConsumer:
                                                       type=aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(self.queue_name, durable=True)
             await queue.bind(exchange, "")
+            self.connected = True
             while stop is None or not stop.is_set():
                 pending = []
                 while len(pending) < self.batch:
@@ -119,5 +124,7 @@ class PikaEventConsumer:
                 await handle(events)
                 for incoming in pending:
                     await incoming.ack()
+                self.consumed += len(pending)
         finally:
+            self.connected = False
             await connection.close()

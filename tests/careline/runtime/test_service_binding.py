@@ -3,6 +3,7 @@ the action server's secret reaches Rasa and the action servers but no command li
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -73,8 +74,11 @@ def test_careline_up_binds_every_internal_process_to_the_bind_host(
 ) -> None:
     plan = StackPlan(replicas=2, port=18080, api_port=18077, actions_port=18079,
                      rasa_base_port=18100, action_base_port=18200, gateway_port=18078,
-                     data_dir=tmp_path, model=tmp_path / "m", token="t", bind_host=bind_host)
+                     insight_port=18076, data_dir=tmp_path, model=tmp_path / "m", token="t",
+                     bind_host=bind_host)
     specs = services(plan)
+    assert {"actions-0", "actions-1", "rasa-0", "rasa-1", "insight", "gateway", "nginx"} == \
+        {spec.name for spec in specs}
     for spec in specs:
         if spec.name == "nginx":
             continue  # its listeners are in its configuration (tests/faults/test_nginx_config.py)
@@ -84,3 +88,20 @@ def test_careline_up_binds_every_internal_process_to_the_bind_host(
     env = environment(plan, {})
     assert env["CARELINE_RASA_URL"] == f"http://{bind_host}:18077"  # internal, not public
     assert env["CARELINE_PUBLIC_URL"] == "http://127.0.0.1:18080"
+
+
+def test_careline_up_s_insight_consumer_drains_the_queue_rasa_publishes_to(
+    tmp_path: Path,
+) -> None:
+    plan = StackPlan(replicas=1, port=1, api_port=2, actions_port=3, rasa_base_port=10,
+                     action_base_port=20, gateway_port=4, insight_port=5, data_dir=tmp_path,
+                     model=tmp_path / "m", token="t", event_queue="events-q")
+    env = environment(plan, {"CARELINE_INSIGHT_EVENT_QUEUE": "a-queue-nothing-feeds"})
+    assert env["CARELINE_EVENT_QUEUE"] == env["CARELINE_INSIGHT_EVENT_QUEUE"] == "events-q"
+    insight = next(spec for spec in services(plan) if spec.name == "insight")
+    assert insight.argv[1:] == ("-m", "careline.cli.main", "insight", "consume",
+                                "--port", "5", "--host", "127.0.0.1")
+    assert insight.health_url == "http://127.0.0.1:5/health"
+    # without a port (the fault tests read the queue themselves), or without RabbitMQ, none
+    for other in (replace(plan, insight_port=None), replace(plan, event_broker_url=None)):
+        assert "insight" not in {spec.name for spec in services(other)}
