@@ -43,7 +43,7 @@ eval-heldout: install
 quality-check: install
 	nice -n 10 $(CARELINE) quality-check
 
-pytest: install model
+pytest: install model helm-tools
 	$(PY) -m pytest
 
 # quality-check also runs the Rasa test stories (reports/stories/) and fails below the floor.
@@ -66,3 +66,19 @@ $(AUDIT_VENV)/.installed-$(shell sha256sum requirements-audit.txt 2>/dev/null | 
 	@touch $@
 audit: install $(AUDIT_VENV)/.installed-$(shell sha256sum requirements-audit.txt 2>/dev/null | cut -c1-12)
 	$(PY) -m careline.deploy.audit
+
+# Helm chart (deploy/helm/careline): Helm's own template engine and linter, loaded as a
+# library (helm-python-sdk: no helm binary), and the Kubernetes API schemas
+# (kubernetes-validate), in their own tool environment; deploy/helm/check.py uses both and
+# tests/deploy/test_helm_chart.py runs it under `make pytest`.
+HELM_VENV := $(VENV)/tools/helm
+HELM_STAMP := $(HELM_VENV)/.installed-$(shell sha256sum deploy/helm/requirements.txt 2>/dev/null | cut -c1-12)
+.PHONY: helm-tools lint-helm
+$(HELM_STAMP): deploy/helm/requirements.txt | install
+	@rm -rf $(HELM_VENV) && $(PY) -m venv $(HELM_VENV)
+	@$(HELM_VENV)/bin/pip install -q --no-deps -r deploy/helm/requirements.txt
+	@touch $@
+helm-tools: $(HELM_STAMP)
+lint-helm: helm-tools
+	$(HELM_VENV)/bin/python deploy/helm/check.py deploy/helm/careline -f deploy/helm/careline/ci/minimal-values.yaml
+	$(HELM_VENV)/bin/python deploy/helm/check.py deploy/helm/careline -f deploy/helm/careline/ci/production-values.yaml
