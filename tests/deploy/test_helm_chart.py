@@ -135,6 +135,20 @@ def test_refuses_to_render_without_the_stores_and_twilio(tmp_path: Path) -> None
     assert "is required" in refused.report["error"]
 
 
+@pytest.mark.parametrize("values, refused_at", [
+    ("rasa: {replica: 3}\n", "/rasa"),  # misspelt: would silently keep 2 replicas
+    ("external: {databaseUrl: 'mysql://careline@db/careline'}\n", "/external/databaseUrl"),
+    ("publicUrl: http://chat.operator.example\n", "/publicUrl"),  # Twilio needs https
+])
+def test_values_outside_the_schema_are_refused(tmp_path: Path, values: str,
+                                                refused_at: str) -> None:
+    wrong = tmp_path / "values.yaml"
+    wrong.write_text(values)
+    refused = render(MINIMAL, wrong)
+    assert refused.returncode == 2
+    assert f"at '{refused_at}'" in refused.report["error"]
+
+
 def how_careline_starts(tmp_path: Path) -> list[ServiceSpec]:
     """The processes `make run` and `careline up` start, with their health URLs."""
     settings = Settings(data_dir=tmp_path)
@@ -320,6 +334,14 @@ def test_every_deployment_with_more_than_one_replica_has_a_disruption_budget(
             assert labels not in budgets, f"{component} has one replica: a budget blocks drains"
     assert replicated == {"rasa", "actions", "gateway"}
     assert len(budgets) == len(replicated)
+
+
+def test_replicas_are_spread_over_nodes(rendered: Rendered) -> None:
+    for component, deployment in rendered.deployments().items():
+        (spread,) = deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]
+        assert spread["topologyKey"] == "kubernetes.io/hostname"
+        assert spread["labelSelector"]["matchLabels"] == (
+            deployment["spec"]["selector"]["matchLabels"]), component
 
 
 def test_the_image_is_the_one_named_in_values(production: Rendered) -> None:

@@ -146,6 +146,14 @@ spec:
       serviceAccountName: {{ include "careline.serviceAccountName" $root }}
       {{- include "careline.podSettings" $root | nindent 6 }}
       terminationGracePeriodSeconds: 30
+      # replicas on different nodes where the cluster can: one node lost is not the service lost
+      topologySpreadConstraints:
+        - maxSkew: 1
+          topologyKey: kubernetes.io/hostname
+          whenUnsatisfiable: ScheduleAnyway
+          labelSelector:
+            matchLabels:
+              {{- include "careline.selectorLabels" (dict "root" $root "component" .component) | nindent 14 }}
       containers:
         - name: {{ .component }}
           image: {{ include "careline.image" $root }}
