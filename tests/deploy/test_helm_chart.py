@@ -272,10 +272,12 @@ def test_migrations_run_as_a_pre_install_and_pre_upgrade_hook_after_their_settin
     assert container["args"] == ["careline.cli.main", "db", "upgrade"]
     build_parser().parse_args(container["args"][1:])
     assert job["spec"]["template"]["spec"]["restartPolicy"] == "Never"
-    # what the Job reads exists before it: hooks of a lower weight
+    # what the Job reads exists before it (hooks of a lower weight), and a rollback puts
+    # back the settings of the release it returns to
     for resource in [*rendered.of_kind("ConfigMap"), *rendered.of_kind("Secret")]:
         annotations = resource["metadata"]["annotations"]
-        assert set(annotations["helm.sh/hook"].split(",")) == {"pre-install", "pre-upgrade"}
+        assert set(annotations["helm.sh/hook"].split(",")) == {
+            "pre-install", "pre-upgrade", "pre-rollback"}
         assert int(annotations["helm.sh/hook-weight"]) < int(hooks["helm.sh/hook-weight"])
     assert "serviceAccountName" not in job["spec"]["template"]["spec"], (
         "the chart's ServiceAccount does not exist yet when the Job runs")
