@@ -262,6 +262,19 @@ def test_the_autoscaler_targets_the_rasa_deployment(rendered: Rendered) -> None:
     assert hpa["spec"]["maxReplicas"] > replicas
 
 
+def test_without_autoscaling_or_ingress(tmp_path: Path) -> None:
+    """Rasa keeps a fixed count, and another edge (publicUrl) fronts the webhooks."""
+    values = tmp_path / "values.yaml"
+    values.write_text("rasa: {replicas: 4, autoscaling: {enabled: false}}\n"
+                      "ingress: {enabled: false}\npublicUrl: https://edge.operator.example\n")
+    plain = render(MINIMAL, values)
+    assert plain.returncode == 0, plain.report.get("error") or plain.report.get("invalid")
+    assert plain.of_kind("HorizontalPodAutoscaler") == plain.of_kind("Ingress") == []
+    assert plain.deployments()["rasa"]["spec"]["replicas"] == 4
+    (config,) = plain.of_kind("ConfigMap")
+    assert config["data"]["CARELINE_PUBLIC_URL"] == "https://edge.operator.example"
+
+
 def test_migrations_run_as_a_pre_install_and_pre_upgrade_hook_after_their_settings(
     rendered: Rendered,
 ) -> None:

@@ -53,11 +53,6 @@ app.kubernetes.io/component: {{ .component }}
 {{- end -}}
 {{- end -}}
 
-{{/* Autoscaled Rasa keeps its replica count to the HorizontalPodAutoscaler. */}}
-{{- define "careline.rasaAutoscaled" -}}
-{{- if .Values.rasa.autoscaling.enabled -}}true{{- end -}}
-{{- end -}}
-
 {{/* Pod spec parts every process shares: the environment and the writable scratch space. */}}
 {{- define "careline.envFrom" -}}
 - configMapRef:
