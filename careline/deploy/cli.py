@@ -18,6 +18,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     up.add_argument("--replicas", type=int, default=2, help="Rasa servers and action servers")
     up.add_argument("--port", type=int, default=8080,
                     help="nginx's public port: Twilio's webhooks and the web chat only")
+    up.add_argument("--desk-port", type=int, default=8081,
+                    help="nginx's public port for the agents' desk (its own sign-in)")
+    up.add_argument("--edge-host",
+                    help="address the public ports listen on (default: CARELINE_EDGE_HOST)")
     up.add_argument("--api-port", type=int, default=8077,
                     help="nginx's internal port in front of Rasa's HTTP API and REST channel")
     up.add_argument("--actions-port", type=int, default=8079,
@@ -34,7 +38,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _up(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from pydantic import ValidationError
+
+    from careline.channels.twilio_client import twilio_destination
     from careline.deploy.launch import start_stack
+    from careline.deploy.nginx import Edge
     from careline.deploy.stack import (LOCAL_DATABASE_URL, LOCAL_EVENT_BROKER_URL,
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
     from careline.runtime.action_secret import action_secret
@@ -47,7 +57,15 @@ def _up(args: argparse.Namespace) -> int:
     if args.replicas < 1:
         print("--replicas must be at least 1", file=sys.stderr)
         return 2
-    settings = get_settings()
+    try:
+        settings = get_settings()
+    except ValidationError as error:
+        print(f"careline up: refused: {error}", file=sys.stderr)
+        return 2
+    print(f"Profile: {settings.profile.value}; {twilio_destination(settings)}", flush=True)
+    edge = Edge.from_settings(settings, desk_listen_port=args.desk_port)
+    if args.edge_host:
+        edge = dataclasses.replace(edge, host=args.edge_host)
     data_dir = settings.data_dir / "up"
     data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -69,7 +87,7 @@ def _up(args: argparse.Namespace) -> int:
         lock_lifetime_seconds=settings.lock_lifetime_seconds,
         event_queue=settings.event_queue, insight_port=args.insight_port,
         action_timeout_seconds=settings.action_timeout_seconds,
-        bind_host=settings.bind_host, action_secret=action_secret(settings),
+        bind_host=settings.bind_host, action_secret=action_secret(settings), edge=edge,
     )
     # The single-instance services of `make run` (Twilio stand-in, desk, handoff
     # worker), pointed at nginx's internal API port instead of one Rasa server.
@@ -81,15 +99,27 @@ def _up(args: argparse.Namespace) -> int:
                                          "database_url": plan.database_url})
     extra = [spec for spec in local_services(behind_nginx, plan.model)
              if spec.name not in ("actions", "rasa")]
+    base_env = rasa_environment(behind_nginx, plan.token)
+    # the desk sees every agent through nginx: believe nginx's X-Forwarded-For
+    if _is_address(plan.internal_host):
+        base_env.setdefault("CARELINE_DESK_TRUSTED_PROXIES", plan.internal_host)
     stop_on_signals()
     started = time.monotonic()
-    supervisor = start_stack(plan, timeout=args.timeout, extra=extra,
-                             base_env=rasa_environment(behind_nginx, plan.token))
+    supervisor = start_stack(plan, timeout=args.timeout, extra=extra, base_env=base_env)
     serve_until_interrupted(supervisor, [
-        f"\nCareline is up with {plan.replicas} replica(s) in "
-        f"{time.monotonic() - started:.1f}s:",
+        f"\nCareline ({settings.profile.value} profile) is up with {plan.replicas} replica(s) "
+        f"in {time.monotonic() - started:.1f}s; {twilio_destination(settings)}:",
         *(f"  {url}" for service in supervisor.running for url in service.spec.urls),
         f"  Logs: {data_dir / 'logs'}",
     ])
     return 0
 
+
+def _is_address(host: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return True

@@ -19,7 +19,7 @@ from typing import Optional
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from careline.deploy.nginx import NginxLayout, write
+from careline.deploy.nginx import Edge, NginxLayout, write
 from careline.runtime.action_secret import SECRET_VARIABLE
 from careline.runtime.services import SANIC_KEEP_ALIVE_SECONDS, ServiceSpec
 from careline.settings import reachable_host
@@ -63,6 +63,8 @@ class StackPlan:
     insight_port: Optional[int] = None
     #: Where every process but nginx's public port listens (CARELINE_BIND_HOST).
     bind_host: str = "127.0.0.1"
+    #: nginx's public side: address, TLS, the desk on the edge (careline/deploy/nginx.py).
+    edge: Edge = Edge()
     #: What Rasa sends the action servers (CARELINE_ACTION_SECRET); a fresh random one
     #: unless the caller passes the operator's: the plan sets both sides.
     action_secret: str = field(default_factory=lambda: secrets.token_urlsafe(24), repr=False)
@@ -78,7 +80,7 @@ class StackPlan:
     @property
     def url(self) -> str:
         """The public edge."""
-        return f"http://127.0.0.1:{self.port}"
+        return self.edge.url(self.port)
 
     @property
     def internal_host(self) -> str:
@@ -178,15 +180,18 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
         rasa_ports=plan.rasa_ports, action_ports=plan.action_ports,
         gateway_port=plan.gateway_port, prefix=plan.data_dir / "nginx",
         action_timeout_seconds=plan.action_timeout_seconds, bind_host=plan.bind_host,
+        edge=plan.edge,
     )
     config = write(layout)
     specs.append(ServiceSpec(
         name="nginx",
         argv=(nginx_binary(), "-p", str(layout.prefix), "-c", str(config)),
-        health_url=f"{plan.url}/nginx-health",
+        # the internal port's: plain HTTP, whatever certificate the public port has
+        health_url=f"{plan.api_url}/nginx-health",
         urls=(f"Twilio webhooks (to the gateway): POST {plan.url}/webhooks/sms/webhook, "
               f"{plan.url}/webhooks/whatsapp/webhook",
               f"Web chat: {plan.url}/webhooks/webchat/chat",
+              *plan.edge.urls(plan.api_url),
               f"Internal, not public: REST webhook POST {plan.api_url}/webhooks/rest/webhook, "
               f"Rasa HTTP API (token) {plan.api_url}/status"),
     ))

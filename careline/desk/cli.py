@@ -48,12 +48,21 @@ def demo_password(data_dir: Path) -> str:
     return local_secret(data_dir, "desk-demo-password")
 
 
-def seed_demo_agent() -> str:
-    """An explicit write step before serving (never done by a read path)."""
-    from careline.desk.agents import AgentService
-    from careline.settings import get_settings
+class NoDemoAgentInProduction(RuntimeError):
+    """A known login with a password on screen has no place in a real deployment."""
 
-    password = demo_password(get_settings().data_dir)
+
+def seed_demo_agent() -> str:
+    """An explicit write step before serving (never done by a read path); local only."""
+    from careline.desk.agents import AgentService
+    from careline.settings import Profile, get_settings
+
+    settings = get_settings()
+    if settings.profile is not Profile.LOCAL:
+        raise NoDemoAgentInProduction(
+            "the production profile has no demo agent: add agents with "
+            "`careline desk agent add NAME`")
+    password = demo_password(settings.data_dir)
     AgentService().ensure_agent(username=DEMO_AGENT, password=password,
                                 display_name="Demo Agent")
     return password
@@ -64,7 +73,11 @@ def _desk(args: argparse.Namespace) -> int:
     from careline.settings import get_settings
 
     if args.seed_demo_agent:
-        seed_demo_agent()
+        try:
+            seed_demo_agent()
+        except NoDemoAgentInProduction as error:
+            print(f"error: {error}")
+            return 2
     settings = get_settings()
     if args.rasa_url:
         settings = settings.copy(update={"rasa_url": args.rasa_url})

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from careline.runtime.action_secret import SECRET_VARIABLE, action_secret
-from careline.settings import PROJECT_ROOT, Settings
+from careline.settings import PROJECT_ROOT, Profile, Settings
 
 
 #: Idle keep-alive of the action servers (rasa_sdk's Sanic reads ``SANIC_*`` from the
@@ -45,6 +45,7 @@ class ServiceSpec:
 def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
     """The environment every child sees: endpoints.yml and credentials.yml expand it."""
     env = dict(os.environ)
+    env.pop("TWILIO_API_BASE_URL", None)  # twilio_environment says where Twilio is
     env.update({
         "CARELINE_ACTION_ENDPOINT": settings.resolved_action_endpoint,
         SECRET_VARIABLE: action_secret(settings),
@@ -68,14 +69,17 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
 
 def twilio_environment(settings: Settings) -> dict[str, str]:
     """Twilio's account for a child, and where its twilio client sends: locally the
-    stand-in, never Twilio's cloud."""
-    standin = f"http://{settings.internal_host}:{settings.twilio_standin_port}"
-    return {
+    stand-in, never Twilio's cloud; under the production profile Twilio's own API (no
+    ``TWILIO_API_BASE_URL``) unless a test allowed the stand-in."""
+    env = {
         "CARELINE_TWILIO_STANDIN_PORT": str(settings.twilio_standin_port),
         "TWILIO_ACCOUNT_SID": settings.twilio_account_sid,
         "TWILIO_AUTH_TOKEN": settings.twilio_auth_token.get_secret_value(),
-        "TWILIO_API_BASE_URL": settings.twilio_api_base_url or standin,
     }
+    base_url = settings.resolved_twilio_api_base_url
+    if base_url:
+        env["TWILIO_API_BASE_URL"] = base_url
+    return env
 
 
 def standin_service(settings: Settings) -> ServiceSpec:
@@ -92,10 +96,13 @@ def standin_service(settings: Settings) -> ServiceSpec:
 
 
 def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
+    """Every process of ``make run``; the production profile starts no Twilio stand-in
+    (its messages go to Twilio) and no demo agent."""
     python, host = sys.executable, settings.internal_host
     rasa_port = settings.rasa_port
+    local = settings.profile is Profile.LOCAL
     return [
-        standin_service(settings),
+        *([standin_service(settings)] if local else []),
         ServiceSpec(
             name="actions",
             # the shared secret comes from CARELINE_ACTION_SECRET, out of `ps`
@@ -123,20 +130,25 @@ def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
 
 
 def handoff_services(settings: Settings) -> list[ServiceSpec]:
-    """The agent desk (with its demo agent seeded first) and the handoff outbox worker."""
+    """The agent desk (locally with its demo agent seeded first) and the handoff outbox
+    worker."""
     from careline.desk.cli import DEMO_AGENT, demo_password
 
     python, host, desk_port = sys.executable, settings.internal_host, settings.desk_port
     worker_port = settings.resolved_handoff_worker_port
+    if settings.profile is Profile.LOCAL:
+        seed: tuple[str, ...] = ("--seed-demo-agent",)
+        login = f"demo login: {DEMO_AGENT} / {demo_password(settings.data_dir)}"
+    else:
+        seed, login = (), "agents: .venv/bin/careline desk agent add NAME"
     return [
         ServiceSpec(
             name="desk",
             # Rasa's HTTP API at its internal address (never through the public edge)
-            argv=(python, "-m", "careline.cli.main", "desk", "--seed-demo-agent",
+            argv=(python, "-m", "careline.cli.main", "desk", *seed,
                   "--port", str(desk_port), "--rasa-url", settings.rasa_url),
             health_url=f"http://{host}:{desk_port}/health",
-            urls=(f"Agent desk: http://{host}:{desk_port}/  "
-                  f"(demo login: {DEMO_AGENT} / {demo_password(settings.data_dir)})",),
+            urls=(f"Agent desk: http://{host}:{desk_port}/  ({login})",),
         ),
         ServiceSpec(
             name="handoff-worker",

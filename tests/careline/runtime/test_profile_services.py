@@ -1,0 +1,71 @@
+"""What each profile starts: `make run`'s stand-in and demo agent exist only locally, and
+the production profile's children send to Twilio itself unless a test allowed the stand-in."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from careline.cli.main import main
+from careline.runtime.services import local_services, rasa_environment
+from careline.settings import Profile, Settings, reset_settings
+from tests.production_profile import PRODUCTION_ENVIRONMENT, production_fields
+
+
+def production(tmp_path: Path, **changes: object) -> Settings:
+    return Settings(**{**production_fields(), "profile": Profile.PRODUCTION,
+                       "data_dir": tmp_path, "twilio_api_base_url": None, **changes})
+
+
+def test_make_run_locally_starts_the_standin_and_seeds_the_demo_agent(tmp_path: Path) -> None:
+    settings = Settings(data_dir=tmp_path, twilio_standin_port=6099, profile=Profile.LOCAL)
+    specs = {spec.name: spec for spec in local_services(settings, tmp_path / "model")}
+    assert "twilio-standin" in specs
+    assert "--seed-demo-agent" in specs["desk"].argv
+    password = (tmp_path / "secrets" / "desk-demo-password").read_text().strip()
+    assert any(password in url for url in specs["desk"].urls)
+    env = rasa_environment(settings, "token")
+    assert env["TWILIO_API_BASE_URL"] == "http://127.0.0.1:6099"
+
+
+def test_production_starts_no_standin_and_no_demo_agent(tmp_path: Path) -> None:
+    specs = local_services(production(tmp_path), tmp_path / "model")
+    names = {spec.name for spec in specs}
+    assert "twilio-standin" not in names
+    assert {"actions", "rasa", "desk", "handoff-worker", "incidents"} <= names
+    desk = next(spec for spec in specs if spec.name == "desk")
+    assert "--seed-demo-agent" not in desk.argv
+    assert not (tmp_path / "secrets" / "desk-demo-password").exists()  # no password made
+    assert "careline desk agent add" in " ".join(desk.urls)
+
+
+def test_production_children_send_to_twilio_itself(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    # a stale variable in the operator's shell must not reach the children
+    monkeypatch.setenv("TWILIO_API_BASE_URL", "http://127.0.0.1:5099")
+    env = rasa_environment(production(tmp_path), "token")
+    assert "TWILIO_API_BASE_URL" not in env
+    assert env["TWILIO_ACCOUNT_SID"] == PRODUCTION_ENVIRONMENT["TWILIO_ACCOUNT_SID"]
+
+
+def test_production_children_reach_the_standin_only_with_the_test_setting(tmp_path: Path) -> None:
+    settings = production(tmp_path, twilio_api_base_url="http://127.0.0.1:7099",
+                          allow_twilio_standin=True)
+    assert rasa_environment(settings, "token")["TWILIO_API_BASE_URL"] == "http://127.0.0.1:7099"
+
+
+def test_the_desk_refuses_a_demo_agent_under_production(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CARELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.delenv("TWILIO_API_BASE_URL", raising=False)
+    reset_settings()
+    try:
+        assert main(["desk", "--seed-demo-agent", "--port", "9"]) == 2
+    finally:
+        reset_settings()
+    assert "no demo agent" in capsys.readouterr().out
+    assert not (tmp_path / "secrets" / "desk-demo-password").exists()
