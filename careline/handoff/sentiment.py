@@ -1,45 +1,51 @@
-"""A small lexicon sentiment scorer, tuned for telecom customer-service messages.
+"""The customer's mood, scored by VADER with two telecom additions.
 
-Good enough to rank an angry "this is the third time my internet is down!!!"
-above a calm "can I talk to someone?", which is all priority needs; it runs in
-microseconds with no model to load. A negation flips the word right after it, intensifiers
-and shouting (caps, "!!") strengthen it.
+VADER (``vaderSentiment``, its lexicon and emoji table ship in the wheel, nothing is
+downloaded) already reads what angry customers type: capitals, "!!!", boosters such as
+"absolutely", swearing and emoji. What it cannot see is the anger of a *repeat* contact
+("4th time", "still no signal", "again"), which carries no sentiment word at all, so
+those phrases move the score too. The figures on a labelled set are printed by
+``python -m bench mood`` (tests/careline/handoff/mood_set.yml).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
-_NEGATIVE: dict[str, float] = {
-    "angry": 2.5, "furious": 3, "fuming": 3, "livid": 3, "annoyed": 2, "annoying": 2,
-    "frustrated": 2.5, "frustrating": 2.5, "ridiculous": 2.5, "unacceptable": 3,
-    "disgrace": 3, "disgraceful": 3, "terrible": 2.5, "awful": 2.5, "horrible": 2.5,
-    "worst": 3, "useless": 2.5, "rubbish": 2.5, "pathetic": 3, "joke": 1.5, "scam": 3,
-    "rip": 1.5, "ripoff": 3, "robbery": 3, "fed": 1.5, "sick": 1.5, "tired": 1,
-    "hate": 3, "stupid": 2.5, "incompetent": 3, "broken": 1.5, "down": 0.5,
-    "wrong": 1.5, "overcharged": 2.5, "cancel": 1.5, "leaving": 1.5, "complaint": 2,
-    "complain": 2, "disappointed": 2, "upset": 2, "waiting": 1, "still": 0.5,
-    "again": 0.8, "never": 1, "nobody": 1.5, "ignored": 2, "lied": 3, "lies": 3,
-    "shocking": 2.5, "appalling": 3, "nightmare": 2.5, "waste": 2, "bad": 1.5,
-    "problem": 0.8, "issue": 0.5, "unhappy": 2, "crap": 2.5, "damn": 2, "wtf": 3,
+from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
+
+#: A message that says this is not the first time: each match lowers the score by this.
+REPEAT_PENALTY = 0.4
+#: At or below this a message reads as frustrated (the handoff trigger has its own bar).
+FRUSTRATED_AT = -0.35
+
+_REPEAT = re.compile(
+    r"\b(?:\d+(?:st|nd|rd|th)|second|third|fourth|fifth|sixth|umpteenth|how many) times?\b"
+    r"|\b(?:again and again|over and over|yet again|every (?:single )?time)\b"
+    r"|\bstill (?:no|not|nothing|down|broken|dead|waiting|can'?t|cannot|isn'?t|doesn'?t)\b"
+    r"|\b(?:already|keep|kept) (?:reported|told|telling|calling|contacting|asking|chasing)\b"
+    r"|\b(?:\d+|two|three|four|five|six) (?:days|weeks) (?:now|and still|without)\b"
+    r"|\b(?:no|down|gone|out|broken|dropped|dropping|stopped|not working)\b(?:\W+\w+){0,3}"
+    r"\W+again\b",
+    re.IGNORECASE)
+#: VADER's general-English values that misread a telecom chat: "fault", "dead", "dropped"
+#: and "lost" name a line's state there ("my phone died" is not grief), while "joke" and
+#: "shambles" are complaints in British English.
+LEXICON_OVERRIDES = {
+    "fault": 0.0, "problem": 0.0, "died": 0.0, "dead": 0.0, "crash": 0.0, "lost": 0.0,
+    "drop": 0.0, "cut": 0.0, "error": 0.0, "stuck": 0.0,
+    "joke": -1.5, "shambles": -2.0, "ripoff": -2.5, "rubbish": -2.0,
 }
-_POSITIVE: dict[str, float] = {
-    "thanks": 1.5, "thank": 1.5, "great": 2, "good": 1.5, "happy": 2, "love": 2.5,
-    "perfect": 2.5, "excellent": 2.5, "brilliant": 2.5, "helpful": 2, "appreciate": 2,
-    "fine": 0.5, "nice": 1.5, "awesome": 2.5, "pleased": 2, "sorted": 1.5, "cheers": 1,
-}
-_NEGATIONS = frozenset({"not", "no", "never", "dont", "isnt", "wasnt", "cant", "cannot",
-                        "wont", "aint", "doesnt", "didnt"})
-_INTENSIFIERS = {"very": 1.5, "really": 1.5, "so": 1.4, "extremely": 2, "totally": 1.5,
-                 "absolutely": 1.8, "completely": 1.6, "utterly": 1.8}
-_WORD = re.compile(r"[A-Za-z']+|!+")
-_SCALE = 4.0  # raw points at which the score saturates towards ±1
+#: Angry emoji VADER's emoji table describes without a sentiment word.
+EMOJI_OVERRIDES = {"🤬": "furious", "😤": "angry", "🙄": "annoyed", "💢": "angry",
+                   "👿": "angry"}
 
 
 @dataclass(frozen=True)
 class SentimentResult:
-    """A score in [-1, 1] (negative = unhappy) and the words that moved it."""
+    """A score in [-1, 1] (negative = unhappy) and what moved it."""
 
     score: float
     cues: tuple[str, ...]
@@ -54,38 +60,44 @@ class SentimentResult:
             return "positive"
         return "neutral"
 
+    @property
+    def frustrated(self) -> bool:
+        return self.score <= FRUSTRATED_AT
+
+
+@functools.lru_cache(maxsize=1)
+def _analyzer() -> SentimentIntensityAnalyzer:
+    """Loads VADER's lexicon once per process (a few tens of milliseconds), with our overrides
+    through its own tables."""
+    analyzer = SentimentIntensityAnalyzer()
+    analyzer.lexicon.update(LEXICON_OVERRIDES)
+    analyzer.emojis.update(EMOJI_OVERRIDES)
+    return analyzer
+
 
 def score_text(text: str) -> SentimentResult:
-    """Score one message."""
-    raw = 0.0
-    cues: list[str] = []
-    negate_next = False
-    boost = 1.0
-    for token in _WORD.findall(text or ""):
-        if token.startswith("!"):
-            if len(token) >= 2 and raw < 0:
-                raw -= 0.5 * min(len(token), 4)
-                cues.append(token)
-            continue
-        word = token.lower().replace("'", "")
-        if word in _NEGATIONS:
-            negate_next = True
-            continue
-        if word in _INTENSIFIERS:
-            boost = _INTENSIFIERS[word]
-            continue
-        value = -_NEGATIVE.get(word, 0.0) or _POSITIVE.get(word, 0.0)
-        if value:
-            if token.isupper() and len(token) > 2:
-                value *= 1.5
-            if negate_next:
-                value = -value * 0.5
-            raw += value * boost
-            cues.append(("not " if negate_next else "") + word)
-        negate_next = False
-        boost = 1.0
-    score = max(-1.0, min(1.0, raw / _SCALE))
-    return SentimentResult(score=round(score, 2), cues=tuple(cues))
+    """Score one message: VADER's compound score, lowered for each repeat-contact phrase."""
+    text = text or ""
+    if not text.strip():
+        return SentimentResult(score=0.0, cues=())
+    analyzer = _analyzer()
+    compound = float(analyzer.polarity_scores(text)["compound"])
+    repeats = [match.group(0).lower() for match in _REPEAT.finditer(text)]
+    score = max(-1.0, min(1.0, compound - REPEAT_PENALTY * len(repeats)))
+    return SentimentResult(score=round(score, 2), cues=(*_lexicon_cues(text), *repeats))
+
+
+def _lexicon_cues(text: str) -> tuple[str, ...]:
+    """The words (and emoji) VADER scored, so an agent sees why the mood is what it is."""
+    lexicon = _analyzer().lexicon
+    emoji = _analyzer().emojis
+    cues = []
+    for token in text.split():
+        word = token.strip(".,;:!?\"'()…").lower()
+        if word in lexicon and abs(lexicon[word]) >= 1.0:
+            cues.append(word)
+        cues.extend(char for char in token if char in emoji)
+    return tuple(cues)
 
 
 def score_conversation(messages: list[str]) -> SentimentResult:
@@ -93,7 +105,7 @@ def score_conversation(messages: list[str]) -> SentimentResult:
 
     A customer who was furious two messages ago and now types "ok" is still
     someone to treat carefully, so the result is the lower of the recency
-    weighted mean and the latest message's score.
+    weighted mean and the mean of that and the worst of the last three messages.
     """
     scored = [score_text(m) for m in messages if m and m.strip()]
     if not scored:
