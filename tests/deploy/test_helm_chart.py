@@ -312,11 +312,43 @@ def test_the_ingress_routes_only_the_public_paths(minimal: Rendered) -> None:
                                        "secretName": "careline-tls"}]
 
 
-def test_the_desk_gets_its_own_host_under_the_same_tls(production: Rendered) -> None:
-    assert ingress_routes(production) == {
-        "chat.operator.example": PUBLIC_ROUTES,
-        "desk.operator.example": {("/", "Prefix", "desk")},
-    }
+def routed(path: str, routes: set[tuple[str, str, str]]) -> set[str]:
+    """The services an Ingress sends ``path`` to (Kubernetes' Exact and Prefix matching:
+    a prefix matches whole path elements)."""
+    elements = path.rstrip("/").split("/")
+    return {service for rule, kind, service in routes
+            if (kind == "Exact" and rule == path)
+            or (kind == "Prefix" and elements[:len(rule.rstrip("/").split("/"))]
+                == rule.rstrip("/").split("/"))}
+
+
+def desk_paths(tmp_path: Path) -> list[str]:
+    """Every path the real desk app serves (built, not started), a number per ticket id."""
+    from sqlalchemy import create_engine
+
+    from careline.desk.app import build_app
+
+    app = build_app(Settings(data_dir=tmp_path), engine=create_engine("sqlite://"))
+    paths = [resource.canonical for resource in app.router.resources()]
+    return [path.replace("{ticket_id}", "7") for path in paths] + ["/static/desk.css"]
+
+
+def test_the_desk_host_serves_the_agents_pages_and_nothing_else(
+    production: Rendered, tmp_path: Path,
+) -> None:
+    routes = ingress_routes(production)
+    assert routes["chat.operator.example"] == PUBLIC_ROUTES
+    desk = routes["desk.operator.example"]
+    assert {service for _, _, service in desk} == {"desk"}
+    internal = {"/health", "/metrics", "/api/handoffs", "/api/queue"}
+    served = desk_paths(tmp_path)
+    assert internal <= set(served), "the desk's routes moved: update this test"
+    for path in served:
+        expected = set() if path in internal else {"desk"}
+        assert routed(path, desk) == expected, path
+    for path in ("/webhooks/rest/webhook", "/webhooks/sms/turn", "/conversations/x/tracker",
+                 "/model", "/status", "/metrics", "/"):
+        assert routed(path, routes["chat.operator.example"]) == set(), path
     (ingress,) = production.of_kind("Ingress")
     assert ingress["spec"]["tls"] == [{
         "hosts": ["chat.operator.example", "desk.operator.example"],
