@@ -66,8 +66,9 @@ ENV CARELINE_PROFILE=production \
     TF_INTRA_OP_PARALLELISM_THREADS=1 \
     TF_INTER_OP_PARALLELISM_THREADS=1
 USER 10001:10001
-# Rasa 5005, actions 5055, desk 5080, handoff worker 5081, incidents API 5082, gateway 8078.
-EXPOSE 5005 5055 5080 5081 5082 8078
+# Rasa 5005, actions 5055, desk 5080, handoff worker 5081, incidents API 5082,
+# insight consumer 5083, gateway 8078.
+EXPOSE 5005 5055 5080 5081 5082 5083 8078
 HEALTHCHECK --interval=15s --timeout=5s --start-period=180s --retries=3 \
     CMD ["python", "/usr/local/lib/careline/healthcheck.py"]
 # The Rasa server; its API token comes from CARELINE_RASA_TOKEN (careline/runtime/rasa_server.py).

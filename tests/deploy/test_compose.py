@@ -21,7 +21,7 @@ import pytest
 import yaml
 
 from careline.cli.main import build_parser
-from careline.deploy.nginx import STICKY_PATHS, TWILIO_GATEWAY_PATHS
+from careline.deploy.nginx import STICKY_PATHS, TWILIO_GATEWAY_PATHS, Edge, NginxLayout, render
 from careline.settings import PROJECT_ROOT
 
 COMPOSE_FILE = PROJECT_ROOT / "compose.yaml"
@@ -256,6 +256,28 @@ def test_nginx_public_port_has_exactly_the_rendered_public_routes(
     assert public == expected
 
 
+def test_nginx_serves_every_route_careline_up_renders(
+        resolved: dict[str, Any], nginx_conf: str, tmp_path: Path) -> None:
+    """Server by server, location by location, the same doors as careline/deploy/nginx.py
+    renders for `careline up` with the same ports; only the upstreams are named by
+    Compose service instead of a local port."""
+    environment = careline_services(resolved)["rasa"]["environment"]
+    public, desk = sorted(target for _host, _port, target in nginx_ports(resolved))
+    services = careline_services(resolved)
+    desk_port, incidents_port = (_port_of(services[name]["command"])
+                                 for name in ("desk", "incidents"))
+    layout = NginxLayout(
+        listen_port=public, api_port=urlparse(environment["CARELINE_RASA_URL"]).port or 0,
+        actions_port=urlparse(environment["CARELINE_ACTION_ENDPOINT"]).port or 0,
+        rasa_ports=(18100, 18101), action_ports=(18200, 18201), gateway_port=18078,
+        prefix=tmp_path, action_timeout_seconds=20, bind_host="127.0.0.1",
+        edge=Edge(host="0.0.0.0", desk_listen_port=desk, desk_port=desk_port,
+                  incidents_port=incidents_port))
+    rendered = render(layout).replace(f"http://127.0.0.1:{desk_port}", "http://desk")
+    rendered = rendered.replace(f"http://127.0.0.1:{incidents_port}", "http://incidents")
+    assert nginx_servers(nginx_conf) == nginx_servers(rendered)
+
+
 def test_nginx_desk_port_hides_the_machine_api(nginx_conf: str) -> None:
     desk = nginx_servers(nginx_conf)[9443]
     assert desk == {"/api/": "return 404", "= /metrics": "return 404",
@@ -309,3 +331,11 @@ def test_nginx_accepts_the_configuration(nginx_conf: str, tmp_path: Path) -> Non
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_every_service_port_is_one_the_image_exposes(resolved: dict[str, Any]) -> None:
+    exposed = {int(port) for line in (PROJECT_ROOT / "Dockerfile").read_text().splitlines()
+               if line.startswith("EXPOSE ") for port in line.split()[1:]}
+    for name, service in careline_services(resolved).items():
+        if name != "migrate":
+            assert _port_of(service["command"]) in exposed, name
