@@ -355,6 +355,43 @@ def test_the_desk_host_serves_the_agents_pages_and_nothing_else(
         "secretName": "chat-operator-example-tls"}]
 
 
+#: Who calls whom inside the release (CARELINE_RASA_URL, CARELINE_ACTION_ENDPOINT,
+#: CARELINE_DESK_URL), and which processes the ingress controller reaches.
+CALLERS = {"rasa": {"gateway", "desk", "incidents"}, "actions": {"rasa"},
+           "desk": {"handoff-worker"}, "gateway": set(), "handoff-worker": set(),
+           "insight-consumer": set(), "incidents": set()}
+FROM_EDGE = {"rasa", "gateway", "desk"}
+
+
+def test_network_policies_admit_only_each_process_s_callers(production: Rendered) -> None:
+    policies = {p["metadata"]["labels"]["app.kubernetes.io/component"]: p["spec"]
+                for p in production.of_kind("NetworkPolicy")}
+    assert set(policies) == COMPONENTS | {"migrations"}
+    assert "ingress" not in policies["migrations"], "the Job takes no connections"
+    operators = production.values["networkPolicy"]["incidentsFrom"]
+    metrics = production.values["networkPolicy"]["metricsFrom"]
+    for component, deployment in production.deployments().items():
+        spec = policies[component]
+        assert spec["podSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
+        assert spec["policyTypes"] == ["Ingress"]
+        port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]
+        peers = [peer for rule in spec["ingress"] for peer in rule["from"]]
+        assert all(r["ports"] == [{"port": port["containerPort"], "protocol": "TCP"}]
+                   for r in spec["ingress"]), component
+        callers = {peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
+                   for peer in peers if "podSelector" in peer}
+        assert callers == CALLERS[component], component
+        from_edge = {"namespaceSelector": {"matchLabels": {
+            "kubernetes.io/metadata.name": "ingress-nginx"}}} in peers
+        assert from_edge == (component in FROM_EDGE), component
+        assert all(peer in peers for peer in metrics), component
+        assert all(peer in peers for peer in operators) == (component == "incidents"), component
+
+
+def test_network_policies_are_off_unless_enabled(minimal: Rendered) -> None:
+    assert minimal.of_kind("NetworkPolicy") == []
+
+
 def test_internal_services_are_cluster_only(rendered: Rendered) -> None:
     assert {s["spec"]["type"] for s in rendered.of_kind("Service")} == {"ClusterIP"}
 
