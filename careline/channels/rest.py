@@ -24,6 +24,7 @@ from sanic.response import HTTPResponse
 from careline.channels.proven_turn import run_proven
 from careline.channels.turn_relay import authorised
 from careline.identity.channel_trust import Proof
+from careline.observability import metrics
 from careline.runtime.local_secrets import local_secret
 from careline.settings import PLACEHOLDER_SECRETS, Profile, Settings, get_settings
 
@@ -90,6 +91,7 @@ class CarelineRestInput(RestInput):
             if refused is None:
                 return None
             status, error = refused
+            metrics.refused(channel="rest", reason="unauthorised" if status == 401 else "off")
             return response.json({"error": error}, status=status)
 
         return hooks

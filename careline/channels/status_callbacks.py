@@ -21,6 +21,7 @@ from careline.channels.schemas import StatusUpdate
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_webhook import parse_form, signature_matches, signed_url
 from careline.db.session import run_blocking
+from careline.observability import metrics
 from careline.observability.redact import mask_phone
 
 logger = logging.getLogger(__name__)
@@ -108,6 +109,7 @@ async def answer_status(*, channel: str, path: str, query_string: str, content_t
                              signature=signature, auth_token=auth_token):
         logger.warning("refused %s %s: missing or invalid X-Twilio-Signature (to %s)",
                        channel, path, mask_phone(form.get("To") or ""))
+        metrics.refused(channel=channel, reason="invalid_callback_signature")
         return FORGED
     sid, state = form.get("MessageSid"), (form.get("MessageStatus") or "").lower()
     if not sid or not state:

@@ -23,6 +23,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from careline.channels.proven_turn import current_proof
 from careline.identity.channel_trust import Proof
+from careline.observability import correlation
 
 #: The path under each Twilio channel's webhooks (``/webhooks/sms/turn``).
 TURN_PATH = "/turn"
@@ -92,7 +93,9 @@ class RasaRelay:
         async with self._client().post(
                 url, data=turn.json(), timeout=self._timeout,
                 headers={"Authorization": f"Bearer {self._token}",
-                         "Content-Type": "application/json"}) as reply:
+                         "Content-Type": "application/json",
+                         correlation.HEADER: correlation.current() or turn.message_id}
+        ) as reply:
             if reply.status != 200:
                 raise RuntimeError(f"Rasa answered the relayed turn with {reply.status}: "
                                    f"{(await reply.text())[:200]}")

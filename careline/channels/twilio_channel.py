@@ -28,6 +28,7 @@ from careline.channels.turn_relay import (
 from careline.channels.twilio_output import SmsOutput, TwilioOutput, WhatsAppOutput
 from careline.channels.twilio_turns import MAX_CONCURRENT_TURNS, TwilioTurns, WebhookRequest
 from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
+from careline.observability import correlation
 from careline.settings import Settings, get_settings
 
 #: The twilio library logs every API request, headers and all, at INFO: a dozen lines
@@ -116,6 +117,8 @@ class TwilioChannel(InputChannel):
                 turn = RelayedTurn.parse_raw(request.body)
             except ValidationError as error:
                 return response.json({"error": str(error)}, status=400)
+            # the gateway's id for the turn (its MessageSid), on this replica's lines too
+            correlation.use(request.headers.get(correlation.HEADER) or turn.message_id)
             collector = TurnCollector(self.kind)
             await run_proven(on_new_message, UserMessage(
                 turn.text, collector, turn.sender_id, input_channel=self.kind,

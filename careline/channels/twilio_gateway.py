@@ -17,7 +17,6 @@ the same credentials.yml as Rasa's, so both send alike.
 from __future__ import annotations
 
 import argparse
-import logging
 from pathlib import Path
 from typing import Any, Optional
 
@@ -30,6 +29,8 @@ from careline.channels.turn_relay import RasaRelay
 from careline.channels.twilio_channel import SmsChannel, TwilioChannel, WhatsAppChannel
 from careline.channels.twilio_turns import WebhookRequest
 from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
+from careline.observability.aiohttp_metrics import mount
+from careline.observability.logs import configure_logging
 from careline.settings import Settings, get_settings
 
 WEBHOOK_PATH = "/webhooks/{channel:sms|whatsapp}/webhook"
@@ -109,22 +110,19 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
     app.router.add_post(WEBHOOK_PATH, webhook)
     app.router.add_post(STATUS_PATH, status)
     app.router.add_get("/health", health)
+    mount(app, service="gateway")  # /metrics: turns, latency, refusals (observability)
     return app
 
 
 def main() -> None:
-    from careline.observability.redact import install_log_redaction
-
-    install_log_redaction()
     settings = get_settings()
+    configure_logging("gateway")
     parser = argparse.ArgumentParser(prog="python -m careline.channels.twilio_gateway")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--credentials", type=Path, default=Path("credentials.yml"),
                         help="Rasa's credentials.yml, for the channels' own keys")
     args = parser.parse_args()
-    logging.basicConfig(level=settings.log_level,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     credentials = yaml.safe_load(args.credentials.read_text()) or {}
     web.run_app(build_app(settings, credentials=credentials), host=args.host, port=args.port,
                 print=None, access_log=None)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
+import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Dict, Optional
 
@@ -31,6 +32,7 @@ from careline.channels.twilio_webhook import (
 )
 from careline.db.session import run_blocking
 from careline.identity.channel_trust import Proof
+from careline.observability import correlation, metrics
 from careline.observability.redact import mask_phone
 from careline.settings import Settings
 
@@ -109,8 +111,11 @@ class TwilioTurns:
                                  auth_token=self.settings.twilio_auth_token.get_secret_value()):
             logger.warning("refused %s %s: missing or invalid X-Twilio-Signature (from %s)",
                            self.kind, request.path, mask_phone(form.get("From") or ""))
+            metrics.refused(channel=self.kind, reason="invalid_signature")
             return WebhookAnswer(403, "invalid Twilio signature")
         inbound = parse_inbound(self.kind, form)
+        if inbound is not None:  # the turn's id, inherited by its task (correlation.py)
+            correlation.use(inbound.message_sid)
         if inbound is None:
             logger.warning("%s webhook without From or MessageSid ignored", self.kind)
             return WebhookAnswer(200, EMPTY_TWIML)
@@ -144,6 +149,7 @@ class TwilioTurns:
 
     async def turn(self, inbound: TwilioInbound, run: RunTurn) -> None:
         """Route, keywords, a numbered choice, then the turn; its deliveries stored at the end."""
+        started, outcome = time.perf_counter(), "answered"
         key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output(key.address, per_turn=True)
         try:
@@ -152,6 +158,7 @@ class TwilioTurns:
                 address=key.address))
             keyword = keyword_of(inbound.body, inbound.opt_out_type)
             if keyword is not None:
+                outcome = "keyword"
                 await self._honour_keyword(keyword, inbound, key, output)
                 return
             choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
@@ -165,9 +172,12 @@ class TwilioTurns:
                 customer_id=key.customer_id, proved_by=NUMBER_PROOF[self.kind])
         except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
             logger.exception("%s turn for %s failed", self.kind, key.sender_id)
+            outcome = "apologised"
             await output.send_text_message(key.sender_id, APOLOGY)
         finally:  # the turn's deliveries in one write, after its last reply (twilio_output)
             await output.flush_deliveries()
+            metrics.TWILIO_TURNS.labels(self.kind, outcome).inc()
+            metrics.TWILIO_TURN_SECONDS.labels(self.kind).observe(time.perf_counter() - started)
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:

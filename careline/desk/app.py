@@ -30,6 +30,8 @@ from careline.desk.service import DeskService
 from careline.insight.folding import folding_in_background
 from careline.insight.service import InsightService, events_location
 from careline.insight.views import INSIGHT
+from careline.observability.aiohttp_metrics import mount
+from careline.observability.logs import configure_logging
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -81,6 +83,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
                                                  interval=settings.insight_fold_seconds))
     views.routes(app)
     handoff_api.routes(app)
+    mount(app, service="desk")
     app.router.add_static("/static", STATIC_DIR)
     source = event_source or default_event_source(settings, desk)
 
@@ -181,6 +184,6 @@ async def hand_back_after_rating(follow_up: FollowUpService, rasa: RasaClient,
 
 
 def run_desk(settings: Settings, *, port: Optional[int] = None) -> None:
-    logging.basicConfig(level=settings.log_level)
+    configure_logging("desk", settings)
     web.run_app(build_app(settings), host=settings.bind_host, port=port or settings.desk_port,
                 print=None, shutdown_timeout=3)

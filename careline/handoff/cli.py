@@ -71,17 +71,16 @@ def _handoffs(args: argparse.Namespace) -> int:
 
 
 def _worker(args: argparse.Namespace) -> int:
-    import logging
-
     from aiohttp import web
 
     from careline.desk.api_auth import desk_api_token
     from careline.handoff.outbox import OutboxService
     from careline.handoff.worker import OutboxWorker, build_worker_app
+    from careline.observability.logs import configure_logging
     from careline.settings import get_settings
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging("handoff-worker", settings)
     worker = OutboxWorker(outbox=OutboxService(), desk_url=args.desk_url or settings.desk_url,
                           token=desk_api_token(settings),
                           max_backoff=settings.handoff_retry_max_seconds)

@@ -26,6 +26,7 @@ from careline.handoff.service_hours import expected_wait_minutes, window_at
 from careline.handoff.snapshot import snapshot_profile
 from careline.handoff.transcript import RasaEvent, consecutive_fallbacks, read_conversation
 from careline.handoff.triggers import TriggerDecision, decide
+from careline.observability.metrics import HANDOFFS
 from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -87,6 +88,7 @@ class HandoffService:
             window=window, expected_wait_minutes=wait, now=now), policy)
         _, created = OutboxService(self._engine).enqueue(package=package, now=now)
         if created:
+            HANDOFFS.labels(package.reason.value).inc()
             self._record_interaction(facts, decision, package)
         return HandoffOutcome(package=package, customers_ahead=ahead)
 

@@ -20,6 +20,9 @@ from aiohttp import web
 
 from careline.db.session import run_blocking
 from careline.handoff.outbox import OutboxItem, OutboxService
+from careline.observability.aiohttp_metrics import mount
+from careline.observability.metrics import HANDOFFS_DELIVERED
+from careline.observability.probes import outbox_probe
 
 logger = logging.getLogger(__name__)
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
@@ -71,6 +74,7 @@ class OutboxWorker:
                                                          entry_id=item.entry_id))
                     logger.info("handoff %s delivered (HTTP %s, attempt %s)",
                                 item.idempotency_key, response.status, item.attempts + 1)
+                    HANDOFFS_DELIVERED.labels(item.package().reason.value).inc()
                     return True
                 body = (await response.text())[:300]
                 error = f"desk answered HTTP {response.status}: {body}"
@@ -104,6 +108,7 @@ def build_worker_app(worker: OutboxWorker, *, interval: float = 0.3) -> web.Appl
             task.cancel()
 
     app.router.add_get("/health", health)
+    mount(app, service="handoff-worker", probes=[outbox_probe(worker.outbox)])
     app.on_startup.append(start_loop)
     app.on_cleanup.append(stop_loop)
     return app

@@ -15,6 +15,11 @@ _ENCODED_PHONE = re.compile(r"%2[Bb](\d{8,15})(?!\d)")
 # A PIN (four digits) or a one-time code (six) standing alone: not part of a port, time,
 # date, amount, id or masked number. Five-digit numbers (Twilio's error codes) stay.
 _SECRET_CODE = re.compile(r"(?<![\w.:/=+•£$€-])(?:\d{4}|\d{6})(?![\w:/-]|\.\d)")
+# A credential by what introduces it: an Authorization header's scheme, or a secret's name
+# in a query string, a form or a settings dump (Rasa's HTTP API takes ``?token=``).
+_CREDENTIAL = re.compile(
+    r"(?i)(\b(?:bearer|basic)\s+|\b(?:\w+_)?(?:token|api_key|secret|password)"
+    r"[\"']?\s*[=:]\s*[\"']?)(?!\[redacted\])[^\s&\"',;]+")
 
 
 def mask_phone(number: str) -> str:
@@ -44,9 +49,11 @@ def redact(text: str) -> str:
 
 def redact_log(text: str) -> str:
     """What a log line may say: :func:`redact`, a number URL-encoded in an access log's query
-    (``%2B447700900123``) masked too, and every PIN- or code-like number (four or six digits)
-    standing alone masked (ports, times, dates and amounts are not alone)."""
+    (``%2B447700900123``) masked too, credentials after ``Bearer`` or a secret's name
+    (``token=…``, ``password: …``) replaced, and every PIN- or code-like number (four or six
+    digits) standing alone masked (ports, times, dates and amounts are not alone)."""
     text = _ENCODED_PHONE.sub(lambda m: mask_phone("+" + m.group(1)), redact(text))
+    text = _CREDENTIAL.sub(lambda m: m.group(1) + "[redacted]", text)
     return _SECRET_CODE.sub("••••", text)
 
 

@@ -162,16 +162,15 @@ def _release(_args: argparse.Namespace) -> int:
 
 
 def _serve(args: argparse.Namespace) -> int:
-    import logging
-
     from aiohttp import web
 
+    from careline.observability.logs import configure_logging
     from careline.proactive.views import build_app, incident_api_token
     from careline.proactive.wiring import outage_care
     from careline.settings import get_settings
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging("incidents", settings)
     app = build_app(outage_care(settings), token=incident_api_token(settings))
     web.run_app(app, host=settings.bind_host,
                 port=args.port or settings.resolved_incident_api_port, print=None)

@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from careline import clock
 from careline.db.session import run_blocking, session_scope
+from careline.observability.metrics import NOTICES
 from careline.observability.redact import mask_phone
 from careline.proactive import audience, incidents, repository
 from careline.proactive.delivery import (RECORD_ONLY_CHANNEL, DeliveryError, NoticeChannel,
@@ -86,6 +87,11 @@ class OutageCare:
         self._engine = engine
         self._options = options
         self._clock = clock
+
+    @property
+    def engine(self) -> Optional[Engine]:
+        """The database (None: the settings'), for the incidents API's queue gauges."""
+        return self._engine
 
     async def handle(self, update: IncidentUpdate) -> NotifyResult:
         """Plan, deliver and record one update; repeating it sends nothing already sent."""
@@ -237,6 +243,7 @@ class OutageCare:
         now = self._clock()
         with session_scope(self._engine) as session:
             for row_id, (provider_id, error) in outcomes.items():
+                NOTICES.labels(modes[row_id].value, "sent" if provider_id else "failed").inc()
                 if provider_id:
                     tracker = "recorded" if modes[row_id] is DeliveryMode.WEBCHAT else "pending"
                     repository.mark_sent(session=session, notification_id=row_id,

@@ -25,6 +25,9 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from careline.db.session import run_blocking
+from careline.observability.aiohttp_metrics import mount
+from careline.observability.metrics import refused
+from careline.observability.probes import notices_probe
 from careline.proactive.schemas import IncidentUpdate
 from careline.proactive.service import OutageCare, UnknownArea, VersionConflict
 from careline.settings import Settings
@@ -50,6 +53,7 @@ def _problem(status: int, message: str, **extra: object) -> web.Response:
 
 async def post_incident(request: web.Request) -> web.Response:
     if not _authorised(request):
+        refused(channel="incidents", reason="unauthorised")
         return _problem(401, "missing or wrong bearer token")
     try:
         update = IncidentUpdate.parse_raw(await request.text())
@@ -105,6 +109,7 @@ def build_app(care: OutageCare, *, token: str,
     app.router.add_post("/incidents", post_incident)
     app.router.add_get("/incidents/{incident_id}", get_incident)
     app.router.add_get("/health", health)
+    mount(app, service="incidents", probes=[notices_probe(care.engine)])
 
     async def sync_trackers(app: web.Application) -> None:
         while True:

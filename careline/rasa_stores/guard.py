@@ -46,6 +46,7 @@ from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
+from careline.observability import correlation, metrics
 from careline.observability.redact import redact
 from careline.rasa_stores import (
     action_results, channel_identity, customer_intents, external_intents, paused_conversations,
@@ -91,6 +92,7 @@ def install() -> None:
     @functools.wraps(original_handle)
     async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
         turn_started.set(time.monotonic())
+        correlation.use(message.message_id)  # the turn's id: its MessageSid on Twilio
         customer_intents.own_text.set(None)
         try:
             if await _refused_over_limits(message, limits, counter):
@@ -118,6 +120,7 @@ async def _refused_over_limits(message: UserMessage, limits: sender_limits.Sende
     logger.warning("turn refused conversation=%s channel=%s reason=%s",
                    redact(str(message.sender_id)), message.input_channel or "unknown",
                    verdict.value)
+    metrics.refused(channel=metrics.channel_label(message.input_channel), reason=verdict.value)
     output = message.output_channel
     if verdict is sender_limits.Verdict.SLOW_DOWN:
         await output.send_text_message(message.sender_id, sender_limits.SLOW_DOWN)

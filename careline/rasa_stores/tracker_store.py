@@ -45,6 +45,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from sqlalchemy.exc import SQLAlchemyError
 
 from careline.identity.secret_answers import RasaEvent, masked_events
+from careline.observability import metrics
 from careline.observability.redact import redact
 from careline.rasa_stores.config import tracker_store_url
 from careline.rasa_stores.errors import TrackerStoreUnavailable
@@ -235,9 +236,14 @@ def log_turn(sender_id: str, new_events: list[Event]) -> None:
         latency_ms = (time.monotonic() - started) * 1000
     else:  # saved outside Agent.handle_message (HTTP API): from the message's timestamp
         latency_ms = (time.time() - user.timestamp) * 1000
+    channel, name = user.input_channel or "unknown", intent.get("name")
+    confidence, done = float(intent.get("confidence") or 0.0), [a for a in actions if a]
+    metrics.observe_turn(channel=channel, intent=name, seconds=latency_ms / 1000)
+    # the fields again as ``turn`` for JSON logs; the correlation id comes with every line
     turn_logger.info(
         "turn conversation=%s channel=%s intent=%s confidence=%.2f actions=%s latency_ms=%.0f",
-        redact(str(sender_id)), user.input_channel or "unknown", intent.get("name"),
-        float(intent.get("confidence") or 0.0), ",".join(a for a in actions if a) or "-",
-        latency_ms,
+        redact(str(sender_id)), channel, name, confidence, ",".join(done) or "-", latency_ms,
+        extra={"turn": {"conversation": redact(str(sender_id)), "channel": channel,
+                        "intent": name, "confidence": round(confidence, 4), "actions": done,
+                        "latency_ms": round(latency_ms)}},
     )

@@ -5,7 +5,8 @@ The action server believes the tracker it is posted: a call whose slots say
 only Rasa may call it: endpoints.yml has Rasa send ``Authorization: Bearer <secret>``
 on every action call (a header, so the secret is in no URL and no access log), and
 :mod:`careline.runtime.action_server` refuses anything else. Only ``/health`` stays
-open, for the supervisors' and load balancers' probes.
+open, for the supervisors' and load balancers' probes, and ``/metrics`` (counts and
+timings by action name, nothing of a customer's) for Prometheus.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from careline.settings import Settings
 #: The environment variable endpoints.yml expands into the header (never a command line:
 #: ``ps`` shows those to every user of the machine).
 SECRET_VARIABLE = "CARELINE_ACTION_SECRET"
-OPEN_PATHS = frozenset({"/health"})
+OPEN_PATHS = frozenset({"/health", "/metrics"})
 _SCHEME = "Bearer "
 
 

@@ -23,6 +23,8 @@ import argparse
 import logging
 from typing import TYPE_CHECKING, Optional
 
+from careline.observability.logs import configure_logging
+from careline.observability.sanic_metrics import mount_action_server
 from careline.runtime.action_secret import action_secret, refusal
 from careline.settings import get_settings
 
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
     from sanic import Sanic
 
 ACTIONS_PACKAGE = "actions"
+SERVICE = "actions"
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +61,13 @@ def build_app(secret: str) -> Sanic:
         return response.json({"error": "the action failed; see the action server's log"},
                              status=500)
 
+    mount_action_server(app)  # /metrics, per-action metrics, correlation ids, logging
     return app
 
 
 def main(argv: Optional[list[str]] = None) -> None:
     from rasa_sdk import utils
 
-    from careline.observability.redact import install_log_redaction
-
-    install_log_redaction()
     settings = get_settings()
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--port", type=int, default=settings.actions_port)
@@ -75,6 +76,8 @@ def main(argv: Optional[list[str]] = None) -> None:
     # rasa_sdk's own logging set-up, as `python -m rasa_sdk` does it
     utils.configure_colored_logging(logging.INFO)
     utils.update_sanic_log_level()
+    # then Careline's one handler instead (JSON or text, redacted); again at server start
+    configure_logging(SERVICE)
     app = build_app(action_secret(settings))
     app.run(args.host, args.port, workers=utils.number_of_sanic_workers())
 

@@ -227,3 +227,41 @@ def test_container_health_check_fails_when_nothing_listens() -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     assert _check(f"http://127.0.0.1:{port}/health") == 1
+
+
+def build_context(into: Path) -> Path:
+    """Copy what `docker build` would send (the files .dockerignore lets through)."""
+    import shutil
+
+    for path in PROJECT_ROOT.rglob("*"):
+        relative = path.relative_to(PROJECT_ROOT)
+        if relative.parts[0] in (".git", ".venv", "models", ".careline") or not path.is_file():
+            continue
+        if sent_to_the_builder(relative.as_posix()):
+            (into / relative).parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(path, into / relative)
+    return into
+
+
+def test_the_build_context_holds_what_every_process_imports(tmp_path: Path) -> None:
+    """Each service's entry point imports from the context alone, with Careline's root
+    there, as in the image (/app); a runtime file left out by .dockerignore fails here."""
+    context = build_context(tmp_path / "context")
+    for path in ("endpoints.yml", "credentials.yml", "careline/handoff/policy.yml",
+                 "careline/desk/canned_responses.yml", "actions/__init__.py"):
+        assert (context / path).exists(), path
+    assert not (context / "tests").exists() and not (context / "docs").exists()
+    script = (
+        "import importlib, careline.settings as s, pathlib;"
+        "assert s.PROJECT_ROOT == pathlib.Path.cwd(), s.PROJECT_ROOT;"
+        "[importlib.import_module(m) for m in ('careline.runtime.rasa_server',"
+        " 'careline.runtime.action_server', 'careline.channels.twilio_gateway',"
+        " 'careline.insight.consumer_service', 'careline.desk.app', 'careline.handoff.worker',"
+        " 'careline.db.migrate', 'actions')];"
+        "from careline.cli.main import build_parser; build_parser()"
+    )
+    result = subprocess.run([sys.executable, "-c", script], cwd=context,
+                            env={"PYTHONPATH": str(context), "PATH": "/usr/bin:/bin",
+                                 "HOME": str(tmp_path)},
+                            capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
