@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.customer import AccountAction, Customer, lookup, profiles
-from actions.formatting import day, money
-from careline.profile.schemas import BalanceInfo, BillCategory, BillExplanation, PaymentType
+from actions.formatting import day, listing, money
+from careline import clock
+from careline.profile.schemas import (AmountDue, BalanceInfo, BillCategory, BillExplanation,
+                                      PaymentType)
 from careline.settings import get_settings
 
 CATEGORY_NAMES = {
@@ -22,11 +26,52 @@ def autopay_note(balance: BalanceInfo) -> str:
     return " It's paid by direct debit, so there's nothing to do." if balance.autopay else ""
 
 
-def overdue_note(balance: BalanceInfo) -> str:
-    if not balance.is_overdue:
-        return ""
-    return (f" {money(balance.overdue_amount, balance.currency)} of it is overdue by "
-            f"{balance.days_overdue} days.")
+def _days(count: int) -> str:
+    return "1 day" if count == 1 else f"{count} days"
+
+
+def payment_text(item: AmountDue, currency: str, today: date) -> str:
+    """One payment in the right tense: "£24.00 was due on 15 November and is 21 days
+    overdue", "£36.00 is due today", "£36.00 is due on 15 December"."""
+    amount = money(item.amount, currency)
+    if item.due_on < today:
+        return (f"{amount} was due on {day(item.due_on, today=today)} and is "
+                f"{_days((today - item.due_on).days)} overdue")
+    if item.due_on == today:
+        return f"{amount} is due today"
+    return f"{amount} is due on {day(item.due_on, today=today)}"
+
+
+def payments_text(balance: BalanceInfo, today: date) -> str:
+    """What is due when: an arrangement's instalments by name, then each bill on its date."""
+    parts = []
+    agreed = [i for i in balance.schedule if i.arrangement_reference]
+    if agreed:
+        parts.append(f"under your payment arrangement {agreed[0].arrangement_reference}, "
+                     + listing([payment_text(i, balance.currency, today) for i in agreed]))
+    billed = [payment_text(i, balance.currency, today)
+              for i in balance.schedule if not i.arrangement_reference]
+    if billed:
+        parts.append(("then " if agreed else "") + listing(billed))
+    return "; ".join(parts)
+
+
+def reassurance(balance: BalanceInfo) -> str:
+    """An arrangement keeps the bills it covers from being overdue: say so when it does."""
+    if balance.arrangement is not None and not balance.is_overdue:
+        return " Nothing is overdue."
+    return ""
+
+
+def pay_now(balance: BalanceInfo, today: date) -> str:
+    """The amount to pay next, never the whole balance when part of it is not due yet."""
+    if balance.is_overdue:
+        return f"{money(balance.overdue_amount, balance.currency)} (overdue)"
+    if balance.schedule:
+        first = balance.schedule[0]
+        when = "today" if first.due_on == today else day(first.due_on, today=today)
+        return f"{money(first.amount, balance.currency)} (due {when})"
+    return money(balance.amount_due, balance.currency)
 
 
 def explain_lines(explanation: BillExplanation) -> str:
@@ -48,7 +93,7 @@ def say_balance(dispatcher: CollectingDispatcher, balance: BalanceInfo) -> None:
     if balance.payment_type is PaymentType.PREPAID:
         dispatcher.utter_message(response="utter_prepaid_credit",
                                  credit=money(balance.prepaid_credit or 0, balance.currency))
-    elif balance.amount_due <= 0 or balance.due_on is None:
+    elif balance.amount_due <= 0 or not balance.schedule:
         last = balance.last_payment
         note = (f" Your last payment of {money(last.amount, balance.currency)} arrived on "
                 f"{day(last.paid_on)}." if last else "")
@@ -56,7 +101,8 @@ def say_balance(dispatcher: CollectingDispatcher, balance: BalanceInfo) -> None:
     else:
         dispatcher.utter_message(response="utter_balance_due",
                                  amount_due=money(balance.amount_due, balance.currency),
-                                 due_on=day(balance.due_on), overdue_note=overdue_note(balance),
+                                 payments=payments_text(balance, clock.today()),
+                                 reassurance=reassurance(balance),
                                  autopay_note=autopay_note(balance))
 
 
@@ -77,13 +123,14 @@ class ActionCheckDueDate(AccountAction):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      customer: Customer) -> list[EventType]:
         balance = await lookup(profiles().balance, customer_id=customer.customer_id)
-        if balance.payment_type is PaymentType.PREPAID or balance.due_on is None \
+        if balance.payment_type is PaymentType.PREPAID or not balance.schedule \
                 or balance.amount_due <= 0:
             say_balance(dispatcher, balance)
         else:
+            payments = payments_text(balance, clock.today())
             dispatcher.utter_message(response="utter_due_date",
-                                     amount_due=money(balance.amount_due, balance.currency),
-                                     due_on=day(balance.due_on),
+                                     payments=payments[0].upper() + payments[1:],
+                                     reassurance=reassurance(balance),
                                      autopay_note=autopay_note(balance))
         return []
 
@@ -126,7 +173,7 @@ class ActionPaymentOptions(AccountAction):
         balance = await lookup(profiles().balance, customer_id=customer.customer_id)
         pay_url = f"{get_settings().pay_url}?account={balance.account_number}"
         amount = ("a top-up" if balance.payment_type is PaymentType.PREPAID
-                  else money(balance.amount_due, balance.currency))
+                  else pay_now(balance, clock.today()))
         dispatcher.utter_message(response="utter_payment_options", amount_due=amount,
                                  pay_url=pay_url, account_number=balance.account_number,
                                  autopay_note=autopay_note(balance))

@@ -13,7 +13,7 @@ with a reason.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, ContextManager, Iterator, Optional, Union
@@ -23,13 +23,13 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from careline import clock
 from careline.db.session import committing, get_engine, get_read_engine, session_factory
-from careline.profile import commands, policy
+from careline.profile import balance, commands, countries, policy, pricing
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
-    ArrangementEligibility, ArrangementInfo, ArrangementKind, ArrangementStatus, BalanceInfo,
+    ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo,
     BillExplanation, CaseRef, Channel, CustomerInfo, CustomerNotFound, CustomerRef,
     IdentityKind, InteractionInfo, InteractionOutcome, InteractionRef, InvalidRequest,
-    InvoiceInfo, InvoiceStatus, LineInfo, OptOutResult, OutageInfo, OutageSubscription,
+    InvoiceInfo, LineInfo, OptOutResult, OutageInfo, OutageSubscription,
     PaymentType, PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
     ServiceKind, UnifiedProfile,
 )
@@ -44,7 +44,6 @@ from careline.profile.silos.sql import (
 from careline.settings import Settings, get_settings
 
 ChannelLike = Union[Channel, str]
-ZERO = Decimal("0.00")
 #: Bills read to work out a balance and explain the latest one.
 BILLS_FOR_BALANCE = 12
 #: Closed usage cycles a recommendation averages over.
@@ -192,25 +191,8 @@ class ProfileService:
 
     def _balance(self, account: Optional[AccountState], customer: CustomerInfo,
                  bills: tuple[InvoiceInfo, ...]) -> BalanceInfo:
-        payment_type = account.payment_type if account else PaymentType.POSTPAID
-        unpaid = [b for b in bills if b.outstanding > 0]
-        overdue = [b for b in unpaid if b.status is InvoiceStatus.OVERDUE]
-        oldest_overdue = min((b.due_on for b in overdue), default=None)
-        active = [a for a in (account.arrangements if account else ())
-                  if a.status is ArrangementStatus.ACTIVE]
-        return BalanceInfo(
-            customer_id=customer.customer_id, account_number=customer.account_number,
-            payment_type=payment_type,
-            amount_due=sum((b.outstanding for b in unpaid), ZERO),
-            overdue_amount=sum((b.outstanding for b in overdue), ZERO),
-            due_on=min((b.due_on for b in unpaid), default=None),
-            days_overdue=(self._today() - oldest_overdue).days if oldest_overdue else 0,
-            autopay=bool(account and account.autopay),
-            prepaid_credit=account.prepaid_credit if account else None,
-            last_payment=account.last_payment if account else None,
-            arrangement=active[0] if active else None,
-            currency=account.currency if account else "GBP",
-        )
+        return balance.balance_of(customer=customer, account=account, bills=bills,
+                                  today=self._today())
 
     def explain_bill(self, *, customer_id: int) -> Optional[BillExplanation]:
         """The latest bill against the previous one by category; None when there is no bill."""
@@ -257,7 +239,8 @@ class ProfileService:
         return lines[0]
 
     def roaming_quote(self, *, customer_id: int, country: str, days: int) -> RoamingQuote:
-        """Daily passes against a monthly pass for ``days`` days in ``country`` (name or code)."""
+        """Daily passes against a monthly pass for ``days`` days in ``country`` (any common
+        name or ISO code), priced as the customer pays: with the VAT their bill adds."""
         with self._read() as silos:
             self._customer(silos, customer_id)
             return self._quote(silos, customer_id, country, days)
@@ -265,16 +248,22 @@ class ProfileService:
     def _quote(self, silos: Silos, customer_id: int, country: str, days: int) -> RoamingQuote:
         if not isinstance(days, int) or not 1 <= days <= policy.MAX_ROAMING_DAYS:
             raise InvalidRequest(f"a trip is 1 to {policy.MAX_ROAMING_DAYS} days")
-        destination = silos.catalogue.destination(country=country or "")
+        code = countries.country_code(country or "")
+        destination = silos.catalogue.destination(country=code or country or "")
         if destination is None:
             raise InvalidRequest(f"we have no roaming rates for {country!r}")
         line = self._primary_line(silos, customer_id)
+        paying = line.plan.payment_type
         included = policy.roaming_included(line.plan, destination.zone)
+        passes = tuple(replace(p, price=pricing.customer_price(
+            p.price, payment_type=paying, vat_rate=self._settings.vat_rate))
+            for p in silos.catalogue.roaming_passes(zone=destination.zone))
         daily, monthly = (None, None) if included else policy.roaming_options(
-            passes=silos.catalogue.roaming_passes(zone=destination.zone), days=days)
+            passes=passes, days=days)
         return RoamingQuote(customer_id=customer_id, country_code=destination.country_code,
                             country_name=destination.country_name, zone=destination.zone,
-                            days=days, included_in_plan=included, daily=daily, monthly=monthly)
+                            days=days, included_in_plan=included, daily=daily, monthly=monthly,
+                            vat_included=pricing.vat_included(paying))
 
     def arrangement_eligibility(self, *, customer_id: int) -> ArrangementEligibility:
         with self._read() as silos:

@@ -24,8 +24,8 @@ from careline.profile.schemas.usage import (  # noqa: F401
     PlanInfo, AddOnInfo, ActiveAddOn, UsageCycle, UsageSummary, LineInfo,
 )
 from careline.profile.schemas.billing import (  # noqa: F401
-    InvoiceLine, InvoiceInfo, PaymentInfo, ArrangementInfo, BalanceInfo, CategoryChange,
-    BillExplanation,
+    InvoiceLine, InvoiceInfo, PaymentInfo, ArrangementInfo, AmountDue, BalanceInfo,
+    CategoryChange, BillExplanation,
 )
 from careline.profile.schemas.network import (  # noqa: F401
     OutageUpdate, OutageInfo,

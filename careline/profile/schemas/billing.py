@@ -54,8 +54,27 @@ class ArrangementInfo:
 
 
 @dataclass(frozen=True)
+class AmountDue:
+    """One payment the customer owes on one date: an unpaid bill, or what is left of one
+    instalment of a payment arrangement (which then replaces the bills it covers)."""
+
+    amount: Decimal
+    due_on: date
+    #: True when ``due_on`` has passed (on the operator's calendar) and it is still unpaid.
+    overdue: bool
+    invoice_number: Optional[str] = None
+    arrangement_reference: Optional[str] = None
+
+
+@dataclass(frozen=True)
 class BalanceInfo:
-    """What the customer owes (postpaid) or holds as credit (prepaid)."""
+    """What the customer owes (postpaid) or holds as credit (prepaid).
+
+    ``amount_due`` is everything unpaid; ``schedule`` says what of it is due when, oldest
+    first (each bill on its own due date, an arrangement's instalments instead of the bills
+    it covers); ``due_on`` is the first date of that schedule and ``overdue_amount`` the
+    part of it already past due.
+    """
 
     customer_id: int
     account_number: str
@@ -69,6 +88,7 @@ class BalanceInfo:
     last_payment: Optional[PaymentInfo]
     arrangement: Optional[ArrangementInfo]
     currency: str = "GBP"
+    schedule: tuple[AmountDue, ...] = ()
 
     @property
     def is_overdue(self) -> bool:

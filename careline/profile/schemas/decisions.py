@@ -49,6 +49,8 @@ class RoamingQuote:
     daily: Optional[RoamingPassOption]
     monthly: Optional[RoamingPassOption]
     currency: str = "GBP"
+    #: Prices (``daily``, ``monthly``) include the VAT the customer's bill adds.
+    vat_included: bool = False
 
     @property
     def best(self) -> Optional[RoamingPassOption]:

@@ -22,3 +22,10 @@ def unpaid_bills(database: TestDatabase, *, account_number: str) -> list[tuple[d
              .order_by(invoice.due_on))
     with database.session() as session:
         return [(due_on, Decimal(owed)) for due_on, owed in session.execute(query)]
+
+
+def catalogue_price(database: TestDatabase, *, code: str) -> Decimal:
+    """An add-on's catalogue price (without VAT), from its row."""
+    with database.session() as session:
+        return Decimal(session.execute(select(models.AddOn.price)
+                                       .where(models.AddOn.code == code)).scalar_one())

@@ -11,7 +11,7 @@ from careline.profile.schemas import (
     IncidentStatus, InvalidIdentity, InvalidRequest, InvoiceStatus, PaymentType,
     RecommendationReason, Segment, ServiceKind,
 )
-from tests.careline.profile.bills import unpaid_bills
+from tests.careline.profile.bills import catalogue_price, unpaid_bills
 from tests.conftest import SEEDED_AT
 
 
@@ -101,6 +101,16 @@ def test_overdue_balance(service, demo, seeded_db):
     assert balance.last_payment.paid_on <= today
 
 
+def test_each_unpaid_bill_is_due_on_its_own_date(service, demo, seeded_db):
+    """Not the sum on the earliest date: each bill's amount on its due date, from the rows."""
+    balance = service.balance(customer_id=demo["Gareth"])
+    today = SEEDED_AT.date()
+    assert [(i.due_on, i.amount, i.overdue) for i in balance.schedule] == [
+        (due_on, owed, due_on < today)
+        for due_on, owed in unpaid_bills(seeded_db, account_number="CL10000104")]
+    assert all(i.invoice_number and not i.arrangement_reference for i in balance.schedule)
+
+
 def test_prepaid_balance_is_credit(service, demo):
     balance = service.balance(customer_id=demo["Aisha"])
     assert balance.payment_type is PaymentType.PREPAID
@@ -153,15 +163,36 @@ def test_recommendations_from_actual_usage(service, demo):
         service.recommend_plan(customer_id=demo["Emma"], price_tolerance=D("-1"))
 
 
-def test_roaming_quote_daily_against_monthly(service, demo):
+def test_roaming_quote_daily_against_monthly_with_the_vat_the_bill_adds(service, demo,
+                                                                        seeded_db, settings):
+    """Tom is postpaid: his bill adds VAT to the catalogue's pass prices, so the quote does."""
+    day, month = (catalogue_price(seeded_db, code=code) for code in ("ROAM-W1-DAY",
+                                                                      "ROAM-W1-MONTH"))
+    with_vat = [(net * (1 + settings.vat_rate)).quantize(D("0.01")) for net in (day, month)]
     quote = service.roaming_quote(customer_id=demo["Tom"], country="United States", days=10)
-    assert quote.country_code == "US" and not quote.included_in_plan
-    assert quote.daily.total_price == D("60.00") and quote.monthly.total_price == D("45.00")
-    assert quote.best is quote.monthly and quote.saving == D("15.00")
+    assert quote.country_code == "US" and not quote.included_in_plan and quote.vat_included
+    assert quote.daily.total_price == with_vat[0] * 10 and quote.monthly.total_price == with_vat[1]
+    assert quote.daily.total_price > day * 10 and quote.monthly.total_price > month
+    assert quote.best is quote.monthly
+    assert quote.saving == with_vat[0] * 10 - with_vat[1]
     short = service.roaming_quote(customer_id=demo["Tom"], country="us", days=3)
     assert short.best is short.daily
     included = service.roaming_quote(customer_id=demo["Priya"], country="Spain", days=10)
     assert included.included_in_plan and included.best is None
+
+
+def test_a_prepaid_quote_is_the_catalogue_price(service, demo, seeded_db):
+    """Aisha pays from credit, with no bill to add VAT: her passes cost what the row says."""
+    quote = service.roaming_quote(customer_id=demo["Aisha"], country="France", days=3)
+    assert not quote.vat_included
+    assert quote.daily.total_price == catalogue_price(seeded_db, code="ROAM-EU-DAY") * 3
+
+
+@pytest.mark.parametrize("country", ["US", "USA", "the US", "U.S.A.", "the usa", "America",
+                                     "the States", "united states of america", "United States"])
+def test_a_country_is_understood_by_any_common_name_or_code(service, demo, country):
+    quote = service.roaming_quote(customer_id=demo["Tom"], country=country, days=5)
+    assert (quote.country_code, quote.country_name) == ("US", "United States")
 
 
 @pytest.mark.parametrize("country, days", [("Atlantis", 5), ("ES", 0), ("ES", 400)])

@@ -12,6 +12,7 @@ from careline.profile.schemas import (
 )
 from careline.profile.service import ProfileService
 from careline.settings import Settings
+from tests.careline.profile.bills import catalogue_price
 from tests.conftest import SEEDED_AT
 
 
@@ -33,17 +34,21 @@ def test_plan_changes_that_cannot_happen(service, demo, code, error):
     assert service.get_profile(customer_id=demo["Aisha"]).primary_line.plan.code == "PAYG-5"
 
 
-def test_roaming_pass_buys_the_cheaper_option(service, demo):
+def test_roaming_pass_buys_the_cheaper_option(service, demo, seeded_db, settings):
     start = SEEDED_AT.date() + timedelta(days=3)
     result = service.add_roaming_pass(customer_id=demo["Tom"], country="United States", days=10,
                                       starts_on=start)
-    assert result.total_price == D("45.00") and len(result.passes) == 1
+    month = catalogue_price(seeded_db, code="ROAM-W1-MONTH")
+    assert result.total_price == (month * (1 + settings.vat_rate)).quantize(D("0.01"))
+    assert len(result.passes) == 1
     assert result.passes[0].add_on.code == "ROAM-W1-MONTH"
     assert result.passes[0].starts_on == start and result.passes[0].destination == "US"
     add_ons = service.get_profile(customer_id=demo["Tom"]).primary_line.add_ons
     assert [a.add_on.code for a in add_ons] == ["ROAM-W1-MONTH"]
     daily = service.add_roaming_pass(customer_id=demo["Tom"], country="FR", days=3)
-    assert daily.total_price == D("7.50") and len(daily.passes) == 3
+    day = catalogue_price(seeded_db, code="ROAM-EU-DAY")
+    assert daily.total_price == (day * (1 + settings.vat_rate)).quantize(D("0.01")) * 3
+    assert len(daily.passes) == 3
     assert daily.passes[-1].ends_on - daily.passes[0].starts_on == timedelta(days=2)
 
 
@@ -64,6 +69,19 @@ def test_payment_arrangement_within_policy(service, demo):
     with pytest.raises(PolicyViolation):
         service.create_payment_arrangement(customer_id=demo["Gareth"],
                                            kind=ArrangementKind.DEFERRAL, deferral_days=10)
+
+
+def test_an_arrangement_replaces_the_overdue_bills_in_the_balance(service, demo):
+    before = service.balance(customer_id=demo["Gareth"])
+    assert before.is_overdue
+    arrangement = service.create_payment_arrangement(
+        customer_id=demo["Gareth"], kind=ArrangementKind.INSTALMENTS, instalments=3)
+    after = service.balance(customer_id=demo["Gareth"])
+    assert not after.is_overdue and after.days_overdue == 0
+    assert after.amount_due == before.amount_due == arrangement.amount
+    assert [(i.due_on, i.amount) for i in after.schedule] == list(arrangement.schedule)
+    assert {i.arrangement_reference for i in after.schedule} == {arrangement.reference}
+    assert after.due_on == arrangement.schedule[0][0] > SEEDED_AT.date()
 
 
 @pytest.mark.parametrize("kwargs, message", [
