@@ -2,104 +2,43 @@
 
 deploy/helm/check.py renders the chart in the Helm tool environment (`make helm-tools`),
 lints it and validates every manifest against the Kubernetes schemas; these tests read
-its JSON and assert what a deployment must hold: probes on the health endpoints the
-processes really serve, non-root pods, secrets only in Secrets, the autoscaler on Rasa,
-migrations as a pre-install/pre-upgrade hook, only public paths on the Ingress, and
-disruption budgets wherever there is more than one replica. No cluster is involved.
+its report and assert what a deployment must hold: the commands and health endpoints the
+processes really have, non-root pods, secrets only in Secrets, the autoscaler on Rasa,
+migrations as a pre-install/pre-upgrade hook and disruption budgets wherever there is
+more than one replica. tests/deploy/test_helm_routing.py covers who reaches what. No
+cluster is involved.
 """
 
 from __future__ import annotations
 
 import json
 import shutil
-import subprocess
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator
 from urllib.parse import urlsplit
 
 import pytest
-import yaml
 
 from careline.cli.main import build_parser
 from careline.deploy.stack import StackPlan, services
 from careline.runtime.services import ServiceSpec, local_services
-from careline.settings import PROJECT_ROOT, Settings
-
-CHART = PROJECT_ROOT / "deploy" / "helm" / "careline"
-CHECK = PROJECT_ROOT / "deploy" / "helm" / "check.py"
-TOOL_PYTHON = PROJECT_ROOT / ".venv" / "tools" / "helm" / "bin" / "python"
-MINIMAL = CHART / "ci" / "minimal-values.yaml"
-PRODUCTION = CHART / "ci" / "production-values.yaml"
-COMPONENTS = {"rasa", "actions", "gateway", "desk", "handoff-worker", "insight-consumer",
-              "incidents"}
-#: Exactly the public doors (careline/deploy/nginx.py routes the same ones under careline up).
-PUBLIC_ROUTES = {
-    *((f"/webhooks/{channel}/{door}", "Exact", "gateway")
-      for channel in ("sms", "whatsapp") for door in ("webhook", "status")),
-    ("/webhooks/webchat", "Prefix", "rasa"),
-    ("/socket.io", "Prefix", "rasa"),
-}
+from careline.settings import Settings
+from tests.deploy.helm_chart import (CHART, COMPONENTS, MINIMAL, PRODUCTION, Rendered,
+                                     containers, render, rendered_once)
 
 
-@dataclass
-class Rendered:
-    """What check.py reported for one set of values."""
-
-    returncode: int
-    report: dict[str, Any]
-    values: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def resources(self) -> list[dict[str, Any]]:
-        return [item["resource"] for item in self.report.get("resources", [])]
-
-    def of_kind(self, kind: str) -> list[dict[str, Any]]:
-        return [r for r in self.resources if r["kind"] == kind]
-
-    def named(self, kind: str, name: str) -> dict[str, Any]:
-        found = [r for r in self.of_kind(kind) if r["metadata"]["name"] == name]
-        assert len(found) == 1, f"{kind}/{name}: {len(found)} rendered"
-        return found[0]
-
-    def deployments(self) -> dict[str, dict[str, Any]]:
-        """Deployments by component label."""
-        return {d["metadata"]["labels"]["app.kubernetes.io/component"]: d
-                for d in self.of_kind("Deployment")}
-
-
-def render(*values_files: Path, chart: Path = CHART) -> Rendered:
-    if not TOOL_PYTHON.exists():
-        pytest.fail(f"{TOOL_PYTHON} is missing: `make helm-tools` builds the Helm tool venv")
-    args = [str(TOOL_PYTHON), str(CHECK), str(chart), "--json", "--release", "careline",
-            "--namespace", "telco"]
-    for path in values_files:
-        args += ["-f", str(path)]
-    done = subprocess.run(args, capture_output=True, text=True, timeout=120, check=False)
-    assert done.stdout, done.stderr
-    values: dict[str, Any] = {}
-    for path in values_files:
-        values.update(yaml.safe_load(path.read_text()))
-    return Rendered(done.returncode, json.loads(done.stdout), values)
-
-
-@pytest.fixture(scope="module")
+@pytest.fixture
 def minimal() -> Rendered:
-    return render(MINIMAL)
+    return rendered_once(MINIMAL)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture
 def production() -> Rendered:
-    return render(PRODUCTION)
+    return rendered_once(PRODUCTION)
 
 
 @pytest.fixture(params=["minimal", "production"])
 def rendered(request: pytest.FixtureRequest) -> Rendered:
     return request.getfixturevalue(request.param)
-
-
-def containers(resource: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield from resource["spec"]["template"]["spec"]["containers"]
 
 
 def test_renders_lints_and_validates_against_kubernetes_schemas(rendered: Rendered) -> None:
@@ -296,106 +235,6 @@ def test_migrations_run_as_a_pre_install_and_pre_upgrade_hook_after_their_settin
         "the chart's ServiceAccount does not exist yet when the Job runs")
 
 
-def ingress_routes(rendered: Rendered) -> dict[str, set[tuple[str, str, str]]]:
-    (ingress,) = rendered.of_kind("Ingress")
-    prefix = "careline-"
-    return {rule["host"]: {(p["path"], p["pathType"],
-                            p["backend"]["service"]["name"].removeprefix(prefix))
-                           for p in rule["http"]["paths"]}
-            for rule in ingress["spec"]["rules"]}
-
-
-def test_the_ingress_routes_only_the_public_paths(minimal: Rendered) -> None:
-    assert ingress_routes(minimal) == {"chat.operator.example": PUBLIC_ROUTES}
-    (ingress,) = minimal.of_kind("Ingress")
-    assert ingress["spec"]["tls"] == [{"hosts": ["chat.operator.example"],
-                                       "secretName": "careline-tls"}]
-
-
-def routed(path: str, routes: set[tuple[str, str, str]]) -> set[str]:
-    """The services an Ingress sends ``path`` to (Kubernetes' Exact and Prefix matching:
-    a prefix matches whole path elements)."""
-    elements = path.rstrip("/").split("/")
-    return {service for rule, kind, service in routes
-            if (kind == "Exact" and rule == path)
-            or (kind == "Prefix" and elements[:len(rule.rstrip("/").split("/"))]
-                == rule.rstrip("/").split("/"))}
-
-
-def desk_paths(tmp_path: Path) -> list[str]:
-    """Every path the real desk app serves (built, not started), a number per ticket id."""
-    from sqlalchemy import create_engine
-
-    from careline.desk.app import build_app
-
-    app = build_app(Settings(data_dir=tmp_path), engine=create_engine("sqlite://"))
-    paths = [resource.canonical for resource in app.router.resources()]
-    return [path.replace("{ticket_id}", "7") for path in paths] + ["/static/desk.css"]
-
-
-def test_the_desk_host_serves_the_agents_pages_and_nothing_else(
-    production: Rendered, tmp_path: Path,
-) -> None:
-    routes = ingress_routes(production)
-    assert routes["chat.operator.example"] == PUBLIC_ROUTES
-    desk = routes["desk.operator.example"]
-    assert {service for _, _, service in desk} == {"desk"}
-    internal = {"/health", "/metrics", "/api/handoffs", "/api/queue"}
-    served = desk_paths(tmp_path)
-    assert internal <= set(served), "the desk's routes moved: update this test"
-    for path in served:
-        expected = set() if path in internal else {"desk"}
-        assert routed(path, desk) == expected, path
-    for path in ("/webhooks/rest/webhook", "/webhooks/sms/turn", "/conversations/x/tracker",
-                 "/model", "/status", "/metrics", "/"):
-        assert routed(path, routes["chat.operator.example"]) == set(), path
-    (ingress,) = production.of_kind("Ingress")
-    assert ingress["spec"]["tls"] == [{
-        "hosts": ["chat.operator.example", "desk.operator.example"],
-        "secretName": "chat-operator-example-tls"}]
-
-
-#: Who calls whom inside the release (CARELINE_RASA_URL, CARELINE_ACTION_ENDPOINT,
-#: CARELINE_DESK_URL), and which processes the ingress controller reaches.
-CALLERS = {"rasa": {"gateway", "desk", "incidents"}, "actions": {"rasa"},
-           "desk": {"handoff-worker"}, "gateway": set(), "handoff-worker": set(),
-           "insight-consumer": set(), "incidents": set()}
-FROM_EDGE = {"rasa", "gateway", "desk"}
-
-
-def test_network_policies_admit_only_each_process_s_callers(production: Rendered) -> None:
-    policies = {p["metadata"]["labels"]["app.kubernetes.io/component"]: p["spec"]
-                for p in production.of_kind("NetworkPolicy")}
-    assert set(policies) == COMPONENTS | {"migrations"}
-    assert "ingress" not in policies["migrations"], "the Job takes no connections"
-    operators = production.values["networkPolicy"]["incidentsFrom"]
-    metrics = production.values["networkPolicy"]["metricsFrom"]
-    for component, deployment in production.deployments().items():
-        spec = policies[component]
-        assert spec["podSelector"]["matchLabels"] == deployment["spec"]["selector"]["matchLabels"]
-        assert spec["policyTypes"] == ["Ingress"]
-        port = deployment["spec"]["template"]["spec"]["containers"][0]["ports"][0]
-        peers = [peer for rule in spec["ingress"] for peer in rule["from"]]
-        assert all(r["ports"] == [{"port": port["containerPort"], "protocol": "TCP"}]
-                   for r in spec["ingress"]), component
-        callers = {peer["podSelector"]["matchLabels"]["app.kubernetes.io/component"]
-                   for peer in peers if "podSelector" in peer}
-        assert callers == CALLERS[component], component
-        from_edge = {"namespaceSelector": {"matchLabels": {
-            "kubernetes.io/metadata.name": "ingress-nginx"}}} in peers
-        assert from_edge == (component in FROM_EDGE), component
-        assert all(peer in peers for peer in metrics), component
-        assert all(peer in peers for peer in operators) == (component == "incidents"), component
-
-
-def test_network_policies_are_off_unless_enabled(minimal: Rendered) -> None:
-    assert minimal.of_kind("NetworkPolicy") == []
-
-
-def test_internal_services_are_cluster_only(rendered: Rendered) -> None:
-    assert {s["spec"]["type"] for s in rendered.of_kind("Service")} == {"ClusterIP"}
-
-
 def test_every_deployment_with_more_than_one_replica_has_a_disruption_budget(
     rendered: Rendered,
 ) -> None:
@@ -432,3 +271,7 @@ def test_the_image_is_the_one_named_in_values(production: Rendered) -> None:
     images = {c["image"] for r in [*production.of_kind("Deployment"), *production.of_kind("Job")]
               for c in containers(r)}
     assert images == {"registry.operator.example/careline:0.1.0"}
+
+
+def test_internal_services_are_cluster_only(rendered: Rendered) -> None:
+    assert {s["spec"]["type"] for s in rendered.of_kind("Service")} == {"ClusterIP"}
