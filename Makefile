@@ -69,8 +69,8 @@ audit: install $(AUDIT_VENV)/.installed-$(shell sha256sum requirements-audit.txt
 
 # Helm chart (deploy/helm/careline): Helm's own template engine and linter, loaded as a
 # library (helm-python-sdk: no helm binary), and the Kubernetes API schemas
-# (kubernetes-validate), in their own tool environment; deploy/helm/check.py uses both and
-# tests/deploy/test_helm_chart.py runs it under `make pytest`.
+# (kubernetes-validate), in their own tool environment; deploy/helm/check.py uses both,
+# tests/deploy/test_helm_*.py run it under `make pytest`, `make lint-helm` alone.
 HELM_VENV := $(VENV)/tools/helm
 HELM_STAMP := $(HELM_VENV)/.installed-$(shell sha256sum deploy/helm/requirements.txt 2>/dev/null | cut -c1-12)
 .PHONY: helm-tools lint-helm
