@@ -24,7 +24,7 @@ from careline.desk.schemas import (
     AgentLoad, MessageView, NoteView, QueueEntry, QueueLoad, ReceiveResult, TicketDetail,
 )
 from careline.handoff.policy import HandoffPolicy, get_policy
-from careline.handoff.priority import compute_priority
+from careline.handoff.priority import ContactLoad, compute_priority
 from careline.handoff.reasons import HandoffReason
 from careline.handoff.schemas import ContextPackage, SharedLocation, SharedMedia
 
@@ -297,7 +297,10 @@ class DeskService:
         policy = self.policy
         scored = functools.partial(compute_priority, weights=policy.priority,
                                    segment=ticket.segment, sentiment=ticket.sentiment,
-                                   reason=HandoffReason(ticket.reason))
+                                   reason=HandoffReason(ticket.reason),
+                                   history=ContactLoad.of_stored_package(
+                                       ticket.context_json,
+                                       days=policy.priority.recent_contact_days))
         priority = scored(waiting_seconds=waited)
         # the target is the level the ticket arrived with: waiting must not shorten it
         deadline = handed_off_at + timedelta(

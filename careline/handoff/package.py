@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Iterable, Optional
 
 from careline.handoff.policy import HandoffPolicy
-from careline.handoff.priority import compute_priority
+from careline.handoff.priority import ContactLoad, compute_priority
 from careline.handoff.intent_labels import intent_label
 from careline.handoff.reasons import INTENT_REASONS, REASON_LABELS
 from careline.handoff.schemas import (
@@ -59,7 +59,9 @@ def build_context_package(request: HandoffRequest, policy: HandoffPolicy) -> Con
     sentiment = Sentiment(score=mood.score, label=mood.label, cues=mood.cues)
     segment = request.customer.segment if request.customer else None
     priority = compute_priority(weights=policy.priority, segment=segment,
-                                sentiment=mood.score, reason=request.decision.reason)
+                                sentiment=mood.score, reason=request.decision.reason,
+                                history=ContactLoad.of(request.customer, now=request.now,
+                                                       days=policy.priority.recent_contact_days))
     key = idempotency_key(request.conversation_id, request.events)
     return ContextPackage(
         handoff_id=uuid.uuid5(_HANDOFF_NAMESPACE, key),

@@ -76,6 +76,12 @@ class PriorityWeights(_Frozen):
     unknown_customer_points: int = 0
     reason_points: dict[HandoffReason, int] = {}
     negative_sentiment_points: int = 30
+    #: A repeat contact waits less: points per contact in the last ``recent_contact_days``
+    #: (up to ``max_repeat_contact_points``) and per case still open.
+    repeat_contact_points: int = Field(0, ge=0)
+    max_repeat_contact_points: int = Field(0, ge=0)
+    open_case_points: int = Field(0, ge=0)
+    recent_contact_days: int = Field(7, ge=1)
     points_per_waiting_minute: float = 2
     max_waiting_points: int = 40
     levels: dict[str, int] = {"urgent": 80, "high": 55, "normal": 25}

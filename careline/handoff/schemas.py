@@ -175,7 +175,7 @@ class Sentiment(_Model):
 
 
 class PriorityFactor(_Model):
-    name: Literal["segment", "sentiment", "reason", "waiting"]
+    name: Literal["segment", "sentiment", "reason", "waiting", "history"]
     detail: str
     points: int
 
