@@ -65,13 +65,13 @@ def _ingest(_args: argparse.Namespace) -> int:
 
 def _consume(args: argparse.Namespace) -> int:
     import asyncio
-    import logging
 
     from careline.insight.stream import PikaEventConsumer
+    from careline.observability.logs import configure_logging
     from careline.settings import get_settings
 
     settings = get_settings()
-    logging.basicConfig(level=settings.log_level)
+    configure_logging("insight", settings)
     if settings.event_broker_url is None:
         print("CARELINE_EVENT_BROKER_URL is not set: the embedded SQL broker is read by "
               "`careline insight ingest` and `careline report`")

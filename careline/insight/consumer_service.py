@@ -15,6 +15,9 @@ from aiohttp import web
 
 from careline.insight.service import InsightService
 from careline.insight.stream import PikaEventConsumer
+from careline.observability.aiohttp_metrics import mount
+from careline.observability.probes import BrokerQueues
+from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
 CONSUMER = web.AppKey("consumer", PikaEventConsumer)
@@ -31,6 +34,15 @@ def build_app(consumer: PikaEventConsumer) -> web.Application:
     app = web.Application()
     app[CONSUMER] = consumer
     app.router.add_get("/health", health)
+    # /metrics: how far behind the events queue is (and the desk's, on the same broker)
+    depths = BrokerQueues(consumer.url, sorted({consumer.queue_name,
+                                                get_settings().desk_event_queue}))
+    mount(app, service="insight", probes=[depths])
+
+    async def close_probe(_: web.Application) -> None:
+        await depths.close()
+
+    app.on_cleanup.append(close_probe)
     return app
 
 

@@ -64,14 +64,20 @@ class BrokerQueues:
 
         if self._connection is None or self._connection.is_closed:
             self._connection = await aio_pika.connect_robust(self.url, timeout=5)
-        channel = await self._connection.channel()
-        try:
-            for name in self.queues:
+        missing: list[str] = []
+        for name in self.queues:  # a channel each: a missing queue closes its channel
+            channel = await self._connection.channel()
+            try:
                 # passive: reads the queue's depth, never creates a queue nobody consumes
                 queue = await channel.declare_queue(name, passive=True)
                 QUEUE_DEPTH.labels(name).set(queue.declaration_result.message_count or 0)
-        finally:
-            await channel.close()
+            except aio_pika.exceptions.ChannelNotFoundEntity:
+                missing.append(name)
+            finally:
+                if not channel.is_closed:
+                    await channel.close()
+        if missing:
+            raise LookupError(f"no such queue on the broker: {', '.join(missing)}")
 
     async def close(self) -> None:
         if self._connection is not None:
