@@ -128,6 +128,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
     })
     for name, value in SINGLE_THREADED_TENSORFLOW.items():
         env.setdefault(name, value)  # an operator's own setting wins
+    # one JSON object a log line, for a log shipper (careline/observability/logs.py)
+    env.setdefault("CARELINE_LOG_FORMAT", "json")
     for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
                         ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url)):
         if value:
