@@ -21,7 +21,7 @@ import pytest
 from careline.cli.main import build_parser
 from careline.deploy.stack import StackPlan, services
 from careline.runtime.services import ServiceSpec, local_services
-from careline.settings import Settings
+from careline.settings import Profile, Settings
 from tests.deploy.helm_chart import (CHART, COMPONENTS, MINIMAL, PRODUCTION, Rendered,
                                      containers, render, rendered_once)
 
@@ -184,6 +184,30 @@ def test_the_chart_s_secret_holds_every_secret_and_no_configmap_holds_one(
         leaked = [key for key, value in data.items() if value in text]
         assert not leaked, f"secret values of {leaked} in ConfigMap {config['metadata']['name']}"
         assert "password" not in text
+
+
+def test_the_pods_environment_passes_the_production_profile_s_checks(
+    minimal: Rendered, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The ConfigMap and the chart's Secret give every value the production profile
+    refuses to start without (careline/settings.py), and nothing points at the stand-in."""
+    import base64
+    import os
+
+    (config,) = minimal.of_kind("ConfigMap")
+    (secret,) = minimal.of_kind("Secret")
+    for name in list(os.environ):
+        if name.startswith(("CARELINE_", "TWILIO_")):
+            monkeypatch.delenv(name)
+    for name, value in config["data"].items():
+        monkeypatch.setenv(name, value)
+    for name, value in secret["data"].items():
+        monkeypatch.setenv(name, base64.b64decode(value).decode())
+    settings = Settings()
+    assert settings.profile is Profile.PRODUCTION
+    assert settings.resolved_twilio_api_base_url is None, "Twilio's own API"
+    assert settings.rasa_url == "http://careline-rasa:5005"
+    assert settings.resolved_action_endpoint == "http://careline-actions:5055/webhook"
 
 
 def test_an_existing_secret_replaces_the_chart_s_own(production: Rendered) -> None:
