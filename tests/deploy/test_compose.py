@@ -339,3 +339,19 @@ def test_every_service_port_is_one_the_image_exposes(resolved: dict[str, Any]) -
     for name, service in careline_services(resolved).items():
         if name != "migrate":
             assert _port_of(service["command"]) in exposed, name
+
+
+def test_the_file_follows_the_compose_specification() -> None:
+    """Held to the current Compose Specification's schema too (deploy/schemas/README.md):
+    docker-compose 1.29.2 knows an older one, Docker Compose v2 implements this one."""
+    import json
+
+    import jsonschema
+
+    schema = json.loads((PROJECT_ROOT / "deploy" / "schemas" / "compose-spec.json").read_text())
+    validator = jsonschema.Draft7Validator(schema)
+    raw = yaml.safe_load(COMPOSE_FILE.read_text())
+    assert [error.message for error in validator.iter_errors(raw)] == []
+    misspelt = {**raw, "services": {**raw["services"], "nginx": {
+        **raw["services"]["nginx"], "restart_policy": "always"}}}
+    assert list(validator.iter_errors(misspelt)), "the schema refuses an unknown key"
