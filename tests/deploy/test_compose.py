@@ -355,3 +355,9 @@ def test_the_file_follows_the_compose_specification() -> None:
     misspelt = {**raw, "services": {**raw["services"], "nginx": {
         **raw["services"]["nginx"], "restart_policy": "always"}}}
     assert list(validator.iter_errors(misspelt)), "the schema refuses an unknown key"
+
+
+def test_careline_containers_have_a_read_only_root(resolved: dict[str, Any]) -> None:
+    for name, service in careline_services(resolved).items():
+        assert service.get("read_only") is True, name
+        assert {"/tmp", "/var/lib/careline"} <= set(service.get("tmpfs", [])), name
