@@ -6,7 +6,11 @@ signed token (or a server-issued anonymous one) and kept in the server-side
 socket session; a client naming any other session is refused and disconnected.
 
 A verified customer's live connection is recorded (``careline.webchat.presence``)
-so proactive outage notices reach them in the open chat instead of by SMS.
+so proactive outage notices reach them in the open chat instead of by SMS. Every
+connection's room is recorded too (``careline.webchat.rooms``), and emits go through
+the manager of ``careline.webchat.fanout``, so with several replicas a desk reply or
+a notice arriving on any of them reaches the customer's socket, or fails as
+"customer offline" when there is none anywhere.
 """
 
 from __future__ import annotations
@@ -14,7 +18,8 @@ from __future__ import annotations
 import asyncio
 import functools
 import logging
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+import time
+from typing import Any, Awaitable, Callable, Dict, NamedTuple, Optional, Text
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -27,8 +32,11 @@ from careline.channels.proven_turn import run_proven
 from careline.channels.webchat_tokens import WebIdentity, issue_anonymous, verify_token
 from careline.db.session import run_blocking
 from careline.identity.channel_trust import Proof
+from careline.settings import get_settings
+from careline.webchat.fanout import Fanout, build_fanout
 from careline.webchat.page import page_response, static_response
 from careline.webchat.presence import HEARTBEAT, PresenceStore
+from careline.webchat.rooms import ROOM_HEARTBEAT, CustomerOffline, LiveRooms
 
 logger = logging.getLogger(__name__)
 
@@ -41,6 +49,27 @@ class WebChatOutput(SocketIOOutput):
     @classmethod
     def name(cls) -> Text:
         return "webchat"
+
+
+class WebChatReachOutput(WebChatOutput):
+    """Outside a turn (desk replies, notices through Rasa's HTTP API): the customer may
+    have gone, and an emit to an empty room is silently lost, so a send to a conversation
+    with no live socket on any replica raises :class:`CustomerOffline` instead: Rasa
+    answers the caller with an error naming it and keeps nothing of the call."""
+
+    def __init__(self, sio: AsyncServer, rooms: LiveRooms) -> None:
+        super().__init__(sio, BOT_EVENT)
+        self._rooms = rooms
+
+    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+        if not await self._rooms.is_live(recipient_id):
+            raise CustomerOffline()
+        await super().send_response(recipient_id, message)
+
+
+class _Connection(NamedTuple):
+    sender_id: str
+    customer_id: Optional[int]  # None: not recorded for proactive notices
 
 
 class WebChatChannel(InputChannel):
@@ -56,23 +85,39 @@ class WebChatChannel(InputChannel):
 
     def __init__(self, *, socketio_path: str = "/socket.io",
                  cors_allowed_origins: Any = (),
-                 presence: Optional[PresenceStore] = None) -> None:
+                 presence: Optional[PresenceStore] = None,
+                 fanout: Optional[Fanout] = None) -> None:
         self.socketio_path = socketio_path
         self.cors_allowed_origins = list(cors_allowed_origins or [])
         self.sio: Optional[AsyncServer] = None
         self.presence = presence or PresenceStore()
-        #: This process's live verified connections (socket id → conversation id).
-        self._live: Dict[str, str] = {}
+        self._fanout = fanout
+        #: This process's live connections, anonymous ones included.
+        self._live: Dict[str, _Connection] = {}
         self._heartbeat: Optional[asyncio.Task] = None
+
+    @property
+    def fanout(self) -> Fanout:
+        """Built on first use, from the settings in force when the server starts."""
+        if self._fanout is None:
+            self._fanout = build_fanout(get_settings())
+        return self._fanout
 
     def get_output_channel(self) -> Optional[WebChatOutput]:
         """Reaches a web chat conversation outside a turn (desk replies, notices)."""
-        return WebChatOutput(self.sio, BOT_EVENT) if self.sio is not None else None
+        if self.sio is None:
+            return None
+        return WebChatReachOutput(self.sio, self.fanout.rooms)
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins)
+        sio = AsyncServer(async_mode="sanic", cors_allowed_origins=self.cors_allowed_origins,
+                          client_manager=self.fanout.manager)
         self.sio = sio
         hooks = SocketBlueprint(sio, self.socketio_path, "careline_webchat", __name__)
+
+        @hooks.listener("before_server_stop")
+        async def close_rooms(*_: Any) -> None:
+            await self.fanout.rooms.close()
 
         @hooks.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -99,13 +144,17 @@ class WebChatChannel(InputChannel):
                 identity, issued = issue_anonymous()
             await sio.save_session(sid, {"identity": identity, "issued_token": issued})
             await sio.enter_room(sid, identity.sender_id)
-            if identity.customer_id is not None and not identity.anonymous:
-                await self._connected(sid, identity)
+            await self._connected(sid, identity)
             return True
 
         @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
-            if self._live.pop(sid, None) is not None:
+            gone = self._live.pop(sid, None)
+            if gone is None:
+                return
+            await self._shared("leave", self.fanout.rooms.left(
+                sender_id=gone.sender_id, connection_id=sid))
+            if gone.customer_id is not None:
                 await self._record("disconnect", functools.partial(
                     self.presence.disconnected, connection_id=sid))
 
@@ -143,20 +192,47 @@ class WebChatChannel(InputChannel):
         return hooks
 
     async def _connected(self, sid: str, identity: WebIdentity) -> None:
-        assert identity.customer_id is not None
-        self._live[sid] = identity.sender_id
-        await self._record("connect", functools.partial(
-            self.presence.connected, connection_id=sid, sender_id=identity.sender_id,
-            customer_id=identity.customer_id))
+        """Every socket counts for delivery; only a verified customer's for notices."""
+        known = identity.customer_id is not None and not identity.anonymous
+        self._live[sid] = _Connection(identity.sender_id,
+                                      identity.customer_id if known else None)
+        await self._shared("join", self.fanout.rooms.joined(
+            sender_id=identity.sender_id, connection_id=sid))
+        if known:
+            assert identity.customer_id is not None
+            await self._record("connect", functools.partial(
+                self.presence.connected, connection_id=sid, sender_id=identity.sender_id,
+                customer_id=identity.customer_id))
         if self._heartbeat is None or self._heartbeat.done():
             self._heartbeat = asyncio.create_task(self._beat())
 
     async def _beat(self) -> None:
-        """Keep this process's connections fresh; stops when none is left."""
+        """Keep this process's connections fresh; stops when none is left.
+
+        The shared room record goes stale sooner than the database's presence (a
+        killed replica's sockets must stop counting as deliverable within seconds),
+        so it is refreshed every ``ROOM_HEARTBEAT``, presence every ``HEARTBEAT``.
+        """
+        presence_due = time.monotonic() + HEARTBEAT.total_seconds()
         while self._live:
-            await asyncio.sleep(HEARTBEAT.total_seconds())
-            await self._record("heartbeat", functools.partial(
-                self.presence.heartbeat, connection_ids=list(self._live)))
+            await asyncio.sleep(ROOM_HEARTBEAT.total_seconds())
+            live = dict(self._live)
+            await self._shared("heartbeat", self.fanout.rooms.refresh(
+                {sid: c.sender_id for sid, c in live.items()}))
+            if time.monotonic() >= presence_due:
+                presence_due = time.monotonic() + HEARTBEAT.total_seconds()
+                await self._record("heartbeat", functools.partial(
+                    self.presence.heartbeat,
+                    connection_ids=[sid for sid, c in live.items()
+                                    if c.customer_id is not None]))
+
+    @staticmethod
+    async def _shared(what: str, call: Awaitable[None]) -> None:
+        """The room record is best effort too: a Redis hiccup must not break the chat."""
+        try:
+            await call
+        except Exception as error:  # noqa: BLE001 - logged; the customer keeps chatting
+            logger.warning("web chat room %s not recorded: %r", what, error)
 
     @staticmethod
     async def _record(what: str, call: Callable[[], None]) -> None:

@@ -131,7 +131,9 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
     # one JSON object a log line, for a log shipper (careline/observability/logs.py)
     env.setdefault("CARELINE_LOG_FORMAT", "json")
     for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
-                        ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url)):
+                        ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url),
+                        # web chat emits fan out to every replica through the lock's Redis
+                        ("CARELINE_WEBCHAT_MANAGER_URL", plan.lock_store_url)):
         if value:
             env[name] = value
         else:

@@ -2,7 +2,9 @@
 
 Appending ``BotUttered`` with ``execute_side_effects`` and
 ``output_channel=latest`` makes Rasa send the text on the channel the customer
-last wrote from (SMS, WhatsApp, web chat) and log it in the tracker.
+last wrote from (SMS, WhatsApp, web chat) and log it in the tracker. A web chat
+customer with no socket open on any replica gets nothing, and the call fails as
+"customer offline" (careline.webchat.rooms) rather than counting as delivered.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from urllib.parse import quote
 import aiohttp
 
 from careline.settings import Settings
+from careline.webchat.rooms import OFFLINE_REASON
 
 
 class DeliveryFailed(RuntimeError):
@@ -84,8 +87,11 @@ class RasaClient:
                     timeout=aiohttp.ClientTimeout(total=self.timeout)) as http:
                 async with http.post(url, json=body, params=params) as response:
                     if response.status != 200:
-                        answer = (await response.text())[:200]
-                        raise DeliveryFailed(f"Rasa answered HTTP {response.status}: {answer}")
+                        answer = await response.text()
+                        if OFFLINE_REASON in answer:
+                            raise DeliveryFailed(OFFLINE_REASON)
+                        raise DeliveryFailed(
+                            f"Rasa answered HTTP {response.status}: {answer[:200]}")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:
             raise DeliveryFailed(f"Rasa unreachable: {exc.__class__.__name__}: {exc}") from exc
 

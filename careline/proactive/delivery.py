@@ -22,6 +22,7 @@ from urllib.parse import quote
 import aiohttp
 
 from careline.proactive.schemas import DeliveryReceipt, PlannedNotice
+from careline.webchat.rooms import OFFLINE_REASON
 
 #: The external intent every notice triggers; domain/proactive.yml declares it.
 NOTICE_INTENT = "EXTERNAL_outage_notice"
@@ -77,7 +78,9 @@ class RasaConversations:
                     "name": NOTICE_INTENT, "entities": entities}) as response:
                 body = await response.text()
                 if response.status != 200:
-                    raise DeliveryError(f"Rasa answered {response.status}: {body[:200]}")
+                    # a web chat customer who left since the plan: nothing was sent
+                    raise DeliveryError(OFFLINE_REASON if OFFLINE_REASON in body
+                                        else f"Rasa answered {response.status}: {body[:200]}")
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
             raise DeliveryError(f"Rasa unreachable: {type(error).__name__}") from error
         return list(json.loads(body).get("messages", []))

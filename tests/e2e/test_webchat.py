@@ -11,6 +11,8 @@ import socketio
 
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import issue_token, webchat_secret
+from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.webchat.rooms import OFFLINE_REASON
 from tests.e2e.stack import CarelineStack
 from tests.e2e.test_twilio_channels import _user_events
 
@@ -137,6 +139,28 @@ def test_the_desk_reaches_a_web_chat_customer_outside_a_turn(careline_stack):
 
     messages = asyncio.run(run())
     assert messages[-1]["text"] == "Hi Bob, this is Sam from the team."
+
+
+def test_the_desk_learns_a_web_chat_customer_has_gone(careline_stack):
+    """An emit to an empty room is lost without a word: the desk must not count it."""
+    async def run() -> str:
+        client = WebClient()
+        await client.connect(careline_stack, _token(careline_stack, subject="dora-web"))
+        await client.session()
+        await client.sio.emit("user_uttered", {"message": "hello"})
+        await client.wait_for("bot_uttered")
+        await client.sio.disconnect()
+        desk = RasaClient(base_url=careline_stack.rasa_url, token=careline_stack.token)
+        for _ in range(100):  # the server records the goodbye just after the client's
+            try:
+                await desk.send_agent_message(conversation_id="web-dora-web",
+                                              text="Are you still there?", agent="Sam")
+            except DeliveryFailed as failure:
+                return str(failure)
+            await asyncio.sleep(0.1)
+        raise AssertionError("every reply passed as delivered to a customer who left")
+
+    assert asyncio.run(run()) == OFFLINE_REASON
 
 
 def test_a_token_naming_a_customer_joins_their_phone_conversation(careline_stack):
