@@ -46,6 +46,9 @@ class DeliveryRecord:
     attempts: int
     #: False while a bulk sender holds the record to store with others in one transaction.
     stored: bool = True
+    #: A failure whose cause may pass (Twilio's 429 or 5xx, Twilio unreachable): a later
+    #: send may succeed (proactive notices are retried, careline/proactive/retries.py).
+    retryable: bool = False
 
     @property
     def failed(self) -> bool:

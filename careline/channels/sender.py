@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
@@ -109,9 +110,10 @@ class TwilioSender:
         code = str(getattr(error, "code", "") or getattr(error, "status", "") or "") or None
         logger.error("twilio send to %s failed for good after %d attempt(s): %s",
                      mask_phone(to), attempt, error)
-        return await self._record(record, to_address=to, status="failed", attempts=attempt,
-                                  sender_id=sender_id, error_code=code,
-                                  error_message=str(error)[:500])
+        failed = await self._record(record, to_address=to, status="failed", attempts=attempt,
+                                    sender_id=sender_id, error_code=code,
+                                    error_message=str(error)[:500])
+        return dataclasses.replace(failed, retryable=error is not None and _retryable(error))
 
     async def refuse(self, *, to: str, reason: str, sender_id: Optional[str] = None,
                      record: bool = True) -> DeliveryRecord:

@@ -107,6 +107,10 @@ def _change(args: argparse.Namespace) -> int:
     note = " (already received: nothing sent twice)" if result.duplicate else ""
     print(f"incident {update.incident_id} v{update.version} {args.action}{note}: "
           f"{result.sent} sent, {result.failed} failed, skipped {result.skipped or 'none'}")
+    if result.failed:
+        print("failed notices whose reason may pass (Twilio or Rasa away) are sent again by "
+              "the incidents API (careline run, careline up) with backoff; "
+              f"careline incident status {update.incident_id} shows them")
     return 0 if result.failed == 0 else 1
 
 

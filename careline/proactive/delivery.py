@@ -32,7 +32,15 @@ STATUS_BY_ACTION = {"open": "opened", "update": "updated", "resolve": "resolved"
 
 
 class DeliveryError(Exception):
-    """The channel refused the notice; nothing reached the customer, so a retry may send it."""
+    """The channel refused the notice; nothing reached the customer, so a retry may send it.
+
+    ``transient``: the reason may pass (Twilio or Rasa unreachable or overloaded), so the
+    notice is sent again later (careline/proactive/retries.py).
+    """
+
+    def __init__(self, message: str, *, transient: bool = False) -> None:
+        super().__init__(message)
+        self.transient = transient
 
 
 class NoticeChannel(Protocol):
@@ -82,7 +90,8 @@ class RasaConversations:
                     raise DeliveryError(OFFLINE_REASON if OFFLINE_REASON in body
                                         else f"Rasa answered {response.status}: {body[:200]}")
         except (aiohttp.ClientError, asyncio.TimeoutError) as error:
-            raise DeliveryError(f"Rasa unreachable: {type(error).__name__}") from error
+            raise DeliveryError(f"Rasa unreachable: {type(error).__name__}",
+                                transient=True) from error
         return list(json.loads(body).get("messages", []))
 
     async def close(self) -> None:

@@ -39,6 +39,8 @@ class Notification(Base):
     channel refused it; a retry may try again), ``unknown`` (the channel broke
     mid-way; never resent automatically) or ``skipped`` (policy).
     ``tracker``: whether the notice is in the Rasa conversation yet.
+    ``attempts`` and ``retry_at``: a notice refused for a passing reason (Twilio or
+    Rasa unreachable, Twilio's 5xx) is due again at ``retry_at`` (careline/proactive/retries.py).
     """
 
     __tablename__ = "proactive_notifications"
@@ -68,5 +70,7 @@ class Notification(Base):
     provider_id = Column(String(64), nullable=True)
     error = Column(Text, nullable=True)
     tracker = Column(String(16), nullable=False, default="none")
+    attempts = Column(Integer, nullable=False, default=0, server_default="0")
+    retry_at = Column(UtcDateTime, nullable=True, index=True)
     created_at = Column(UtcDateTime, nullable=False)
     sent_at = Column(UtcDateTime, nullable=True)

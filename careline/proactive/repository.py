@@ -6,11 +6,12 @@ import json
 from datetime import datetime
 from typing import Iterable, Optional, Sequence
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
 
 from careline.proactive.models import HandledUpdate, Notification
 from careline.proactive.planner import segment_rank
+from careline.proactive.retries import NoticeRetry
 from careline.proactive.schemas import PlannedNotice, Skipped
 
 
@@ -166,7 +167,7 @@ def requeue_failed(*, session: Session, incident_id: str, version: int) -> int:
                              .where(Notification.incident_id == incident_id,
                                     Notification.version == version,
                                     Notification.status == "failed")
-                             .values(status="pending"))
+                             .values(status="pending", retry_at=None))
     return int(result.rowcount or 0)
 
 
@@ -177,9 +178,23 @@ def mark_sent(*, session: Session, notification_id: int, provider_id: str, sent_
                             error=None, tracker=tracker))
 
 
-def mark_failed(*, session: Session, notification_id: int, error: str) -> None:
-    session.execute(update(Notification).where(Notification.id == notification_id)
-                    .values(status="failed", error=error[:500]))
+def mark_failed(*, session: Session, notification_id: int, error: str,
+                retry: Optional[NoticeRetry] = None, now: Optional[datetime] = None) -> None:
+    """Record a refusal; with ``retry``, one that may pass: due again by the policy."""
+    row = session.get(Notification, notification_id)
+    row.status, row.error = "failed", error[:500]
+    row.attempts = (row.attempts or 0) + 1
+    row.retry_at = retry.next_at(attempts=row.attempts, now=now) if retry and now else None
+
+
+def requeue_due_retries(*, session: Session, now: datetime) -> list[tuple[str, int]]:
+    """Make failed notices whose retry is due ``pending`` again; returns their updates."""
+    due = and_(Notification.status == "failed", Notification.retry_at <= now)
+    versions = session.execute(select(Notification.incident_id, Notification.version)
+                               .where(due).distinct()).all()
+    session.execute(update(Notification).where(due).values(status="pending", retry_at=None)
+                    .execution_options(synchronize_session=False))
+    return [(incident_id, version) for incident_id, version in versions]
 
 
 def pending_tracker_entries(*, session: Session, limit: int) -> list[Notification]:

@@ -64,7 +64,10 @@ class TwilioAndRasaChannel:
             raise DeliveryError(str(error)) from error
         sids = [d.message_sid for d in result.deliveries if d.message_sid]
         if not result.sent or not sids:
-            raise DeliveryError(result.reason or "not sent")
+            # Twilio away or overloaded beyond the sender's own retries may pass; Twilio's
+            # 4xx and Careline's policy (opt-out, WhatsApp window) are final
+            raise DeliveryError(result.reason or "not sent", transient=any(
+                delivery.retryable for delivery in result.deliveries))
         return DeliveryReceipt(provider_id=",".join(sids)[:64])
 
     async def flush(self) -> None:

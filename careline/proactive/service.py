@@ -35,6 +35,7 @@ from careline.proactive.delivery import (RECORD_ONLY_CHANNEL, DeliveryError, Not
 from careline.proactive.models import Notification
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
+from careline.proactive.retries import TRANSIENT, NoticeRetry
 from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUpdate,
                                         NotifyResult, PlannedNotice, Suppression)
 from careline.webchat.presence import STALE_AFTER
@@ -60,6 +61,7 @@ class CareOptions:
     webchat_window: timedelta = STALE_AFTER
     concurrency: int = 4
     batch: int = 50
+    retry: NoticeRetry = NoticeRetry()
 
 
 @dataclass(frozen=True)
@@ -223,7 +225,7 @@ class OutageCare:
             except DeliveryError as error:
                 logger.warning("notice to customer %d (%s) refused: %s", notice.customer_id,
                                mask_phone(notice.address), error)
-                return None, str(error)
+                return None, f"{TRANSIENT}: {error}" if error.transient else str(error)
             except Exception as error:  # noqa: BLE001 - one notice must not stop the rest
                 # The channel may or may not have sent it: never retried automatically.
                 logger.error("notice to customer %d (%s) outcome unknown: %r",
@@ -251,8 +253,10 @@ class OutageCare:
                 elif error and error.startswith(UNKNOWN_OUTCOME):
                     repository.mark_unknown(session=session, notification_id=row_id, error=error)
                 else:
+                    transient = bool(error and error.startswith(TRANSIENT))
                     repository.mark_failed(session=session, notification_id=row_id,
-                                           error=error or "refused")
+                                           error=error or "refused", now=now,
+                                           retry=self._options.retry if transient else None)
 
     def _finish(self, update: IncidentUpdate) -> None:
         with session_scope(self._engine) as session:
@@ -282,6 +286,18 @@ class OutageCare:
 
     def _sent_count(self, update: IncidentUpdate) -> int:
         return self._counts(update).get("sent", 0)
+
+    async def retry_failed(self) -> int:
+        """Send again the notices refused for a passing reason whose retry is due (see
+        careline/proactive/retries.py); returns how many were sent."""
+        sent = 0
+        for incident_id, version in await run_blocking(self._due_retries):
+            sent += (await self._deliver(incident_id, version))[0]
+        return sent
+
+    def _due_retries(self) -> list[tuple[str, int]]:
+        with session_scope(self._engine) as session:
+            return repository.requeue_due_retries(session=session, now=self._clock())
 
     # --- quiet hours --------------------------------------------------------------------------
     async def release_held(self) -> int:

@@ -101,7 +101,9 @@ async def health(_request: web.Request) -> web.Response:
 def build_app(care: OutageCare, *, token: str,
               tracker_sync_seconds: Optional[float] = TRACKER_SYNC_SECONDS) -> web.Application:
     """The incidents API; every so often it also sends notices held by quiet hours whose
-    morning has come and retries entering sent notices into Rasa."""
+    morning has come, sends again notices refused for a passing reason (Twilio or Rasa
+    away, also those of `careline incident open`) and retries entering sent notices into
+    Rasa."""
     app = web.Application(client_max_size=256 * 1024)
     app[CARE] = care
     app[TOKEN] = token
@@ -116,6 +118,7 @@ def build_app(care: OutageCare, *, token: str,
             await asyncio.sleep(tracker_sync_seconds or 0)
             try:
                 await app[CARE].release_held()
+                await app[CARE].retry_failed()
                 await app[CARE].record_in_trackers()
             except Exception:  # noqa: BLE001 - keep going; the log says why
                 logger.exception("releasing held notices or entering them into Rasa failed")
