@@ -62,6 +62,11 @@ class TwilioOutput(OutputChannel):
         #: ``per_turn``: the sends not stored yet, for :meth:`flush_deliveries`.
         self._unstored: Optional[List[DeliveryRecord]] = [] if per_turn else None
 
+    @property
+    def sent_in_turn(self) -> int:
+        """How many messages this turn has sent so far (0 outside a turn)."""
+        return len(self._unstored or ())
+
     def _keep(self, record: DeliveryRecord) -> None:
         if self._unstored is not None and not record.stored:
             self._unstored.append(record)

@@ -20,7 +20,8 @@ from typing import Any, Awaitable, Callable, Dict, Optional
 from rasa.core.channels.channel import UserMessage
 
 from careline.channels.conversation_key import CustomerKey, resolve_customer
-from careline.channels.keywords import REPLIES, Keyword, keyword_of
+from careline.channels.keywords import (FOR_THE_CONVERSATION, REPLIES, Keyword, keyword_of,
+                                        record_consent)
 from careline.channels.proven_turn import run_proven
 from careline.channels.rendering import resolve_choice
 from careline.channels.schemas import TwilioInbound
@@ -157,7 +158,7 @@ class TwilioTurns:
                 self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
                 address=key.address))
             keyword = keyword_of(inbound.body, inbound.opt_out_type)
-            if keyword is not None:
+            if keyword is not None and keyword not in FOR_THE_CONVERSATION:
                 outcome = "keyword"
                 await self._honour_keyword(keyword, inbound, key, output)
                 return
@@ -170,6 +171,8 @@ class TwilioTurns:
                 text, output, key.sender_id, input_channel=self.kind,
                 message_id=inbound.message_sid, metadata=_metadata(inbound, key)),
                 customer_id=key.customer_id, proved_by=NUMBER_PROOF[self.kind])
+            if keyword is not None and not output.sent_in_turn:  # paused: the desk may answer
+                await output.send_text_message(key.sender_id, REPLIES[keyword])
         except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
             logger.exception("%s turn for %s failed", self.kind, key.sender_id)
             outcome = "apologised"
@@ -181,13 +184,8 @@ class TwilioTurns:
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:
-        if keyword is not Keyword.HELP:
-            from careline.profile.service import ProfileService
-
-            await run_blocking(functools.partial(
-                ProfileService().set_channel_opt_out, channel=self.kind, address=key.address,
-                opted_out=keyword is Keyword.STOP))
-            logger.info("%s %s on %s", mask_phone(key.address), keyword.value, self.kind)
+        await run_blocking(functools.partial(record_consent, keyword, channel=self.kind,
+                                             address=key.address))
         if inbound.opt_out_type is None:  # with Advanced Opt-Out, Twilio has replied already
             await output.send_text_message(key.sender_id, REPLIES[keyword])
 

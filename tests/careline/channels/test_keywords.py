@@ -18,3 +18,9 @@ def test_keywords_inside_a_sentence_or_cancel_go_to_the_bot():
 def test_twilio_advanced_opt_out_type_decides():
     assert keyword_of("cancel", "STOP") is Keyword.STOP
     assert keyword_of("whatever", "HELP") is Keyword.HELP
+
+
+def test_callback_is_a_keyword_in_any_case_and_spacing():
+    assert keyword_of("CALLBACK") is Keyword.CALLBACK
+    assert keyword_of("Call  back.") is Keyword.CALLBACK
+    assert keyword_of("can you call me back tomorrow") is None
