@@ -43,6 +43,7 @@ def _up(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from careline.channels.twilio_client import twilio_destination
+    from careline.deploy.beside import beside_hint, shared_local_secrets
     from careline.deploy.launch import start_stack
     from careline.deploy.nginx import Edge
     from careline.deploy.stack import (LOCAL_DATABASE_URL, LOCAL_EVENT_BROKER_URL,
@@ -94,12 +95,13 @@ def _up(args: argparse.Namespace) -> int:
     # An unset public URL (the local Rasa port's) becomes nginx's, where webhooks arrive.
     local_url = f"http://{settings.internal_host}:{settings.rasa_port}"
     public_url = plan.url if settings.public_url == local_url else settings.public_url
+    # the children's data dir (the desk seeds its demo agent's password there)
     behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.api_url,
-                                         "public_url": public_url,
+                                         "public_url": public_url, "data_dir": data_dir,
                                          "database_url": plan.database_url})
     extra = [spec for spec in local_services(behind_nginx, plan.model)
              if spec.name not in ("actions", "rasa")]
-    base_env = rasa_environment(behind_nginx, plan.token)
+    base_env = {**rasa_environment(behind_nginx, plan.token), **shared_local_secrets(settings)}
     # the desk sees every agent through nginx: believe nginx's X-Forwarded-For
     if _is_address(plan.internal_host):
         base_env.setdefault("CARELINE_DESK_TRUSTED_PROXIES", plan.internal_host)
@@ -111,6 +113,8 @@ def _up(args: argparse.Namespace) -> int:
         f"in {time.monotonic() - started:.1f}s; {twilio_destination(settings)}:",
         *(f"  {url}" for service in supervisor.running for url in service.spec.urls),
         f"  Logs: {data_dir / 'logs'}",
+        *(f"  {hint}" for hint in [beside_hint(settings, database_url=plan.database_url,
+                                               api_url=plan.api_url)] if hint),
     ])
     return 0
 
