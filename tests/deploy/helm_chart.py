@@ -60,7 +60,7 @@ def render(*values_files: Path, chart: Path = CHART) -> Rendered:
     assert done.stdout, done.stderr
     values: dict[str, Any] = {}
     for path in values_files:
-        values.update(yaml.safe_load(path.read_text()))
+        values.update(yaml.safe_load(path.read_text()) or {})
     return Rendered(done.returncode, json.loads(done.stdout), values)
 
 

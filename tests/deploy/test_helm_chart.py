@@ -65,13 +65,28 @@ def test_validation_catches_a_misspelt_field(tmp_path: Path) -> None:
     assert all("readynessProbe" in f["error"] for f in broken.report["invalid"])
 
 
-def test_refuses_to_render_without_the_stores_and_twilio(tmp_path: Path) -> None:
-    only_host = tmp_path / "values.yaml"
-    only_host.write_text("ingress: {host: chat.operator.example}\n"
-                         "twilio: {accountSid: AC1, smsFrom: '+1', whatsappFrom: '+2'}\n")
-    refused = render(only_host)
+#: What the chart's defaults lack: named all at once, as the production profile does.
+NEEDED = ["ingress.host", "twilio.accountSid", "twilio.smsFrom", "twilio.whatsappFrom",
+          "external.databaseUrl", "external.trackerStoreUrl", "external.lockStoreUrl",
+          "external.eventBrokerUrl", "secrets.twilioAuthToken"]
+
+
+@pytest.mark.parametrize("values, missing", [
+    ("", NEEDED),  # the chart's defaults alone
+    ("ingress: {host: chat.operator.example}\n"
+     "twilio: {accountSid: AC1, messagingServiceSid: MG1}\n", NEEDED[4:]),
+    ("ingress: {enabled: false}\nsecrets: {existingSecret: careline}\n",
+     ["publicUrl", *NEEDED[1:4]]),
+])
+def test_refuses_to_render_without_its_public_url_senders_stores_and_secrets(
+    tmp_path: Path, values: str, missing: list[str],
+) -> None:
+    given = tmp_path / "values.yaml"
+    given.write_text(values)
+    refused = render(given)
     assert refused.returncode == 2
-    assert "is required" in refused.report["error"]
+    message = refused.report["error"].split("the chart needs values for: ", 1)[1]
+    assert [entry.split()[0] for entry in message.split(", ")] == missing
 
 
 @pytest.mark.parametrize("values, refused_at", [

@@ -46,10 +46,42 @@ app.kubernetes.io/component: {{ .component }}
 
 {{/* The public URL Twilio signs: publicUrl, else https://<ingress.host>. */}}
 {{- define "careline.publicUrl" -}}
-{{- if .Values.publicUrl -}}
-{{- .Values.publicUrl -}}
-{{- else -}}
-{{- printf "https://%s" (required "set publicUrl or ingress.host: the https URL Twilio calls" .Values.ingress.host) -}}
+{{- .Values.publicUrl | default (printf "https://%s" .Values.ingress.host) -}}
+{{- end -}}
+
+{{/*
+Every value an install cannot do without, refused in one message that names them all
+(as the production profile does at start-up). The templates that use them include it.
+*/}}
+{{- define "careline.validate" -}}
+{{- $missing := list -}}
+{{- if and .Values.ingress.enabled (not .Values.ingress.host) -}}
+{{- $missing = append $missing "ingress.host (or ingress.enabled=false and publicUrl)" -}}
+{{- else if not (or .Values.publicUrl .Values.ingress.enabled) -}}
+{{- $missing = append $missing "publicUrl" -}}
+{{- end -}}
+{{- if not .Values.twilio.accountSid -}}
+{{- $missing = append $missing "twilio.accountSid" -}}
+{{- end -}}
+{{- if not .Values.twilio.messagingServiceSid -}}
+{{- range $sender := list "smsFrom" "whatsappFrom" -}}
+{{- if not (get $.Values.twilio $sender) -}}
+{{- $missing = append $missing (printf "twilio.%s (or twilio.messagingServiceSid)" $sender) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if not .Values.secrets.existingSecret -}}
+{{- range $url := list "databaseUrl" "trackerStoreUrl" "lockStoreUrl" "eventBrokerUrl" -}}
+{{- if not (get $.Values.external $url) -}}
+{{- $missing = append $missing (printf "external.%s (or secrets.existingSecret)" $url) -}}
+{{- end -}}
+{{- end -}}
+{{- if not .Values.secrets.twilioAuthToken -}}
+{{- $missing = append $missing "secrets.twilioAuthToken (or secrets.existingSecret)" -}}
+{{- end -}}
+{{- end -}}
+{{- with $missing -}}
+{{- fail (printf "the chart needs values for: %s" (join ", " .)) -}}
 {{- end -}}
 {{- end -}}
 
