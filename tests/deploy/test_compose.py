@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import re
 import shutil
 import subprocess
@@ -22,7 +23,7 @@ import yaml
 
 from careline.cli.main import build_parser
 from careline.deploy.nginx import STICKY_PATHS, TWILIO_GATEWAY_PATHS, Edge, NginxLayout, render
-from careline.settings import PROJECT_ROOT
+from careline.settings import PROJECT_ROOT, Profile, Settings
 
 COMPOSE_FILE = PROJECT_ROOT / "compose.yaml"
 ENV_EXAMPLE = PROJECT_ROOT / ".env.example"
@@ -58,6 +59,9 @@ def operator_environment(tmp_path: Path, *, leave_out: str = "") -> dict[str, st
                    "CARELINE_IMAGE": "registry.example.net/careline:0.1.0",
                    "CARELINE_EDGE_HOST": "0.0.0.0", "CARELINE_EDGE_PORT": "443",
                    "CARELINE_DESK_EDGE_PORT": "8443"})
+    # the senders, given as an operator with two numbers gives them (passed through)
+    values.update({"TWILIO_SMS_FROM": "+447400123456", "TWILIO_WHATSAPP_FROM": "+447400123457"})
+    values.pop("TWILIO_MESSAGING_SERVICE_SID")
     values.pop(leave_out, None)
     return {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **values}
 
@@ -361,3 +365,30 @@ def test_careline_containers_have_a_read_only_root(resolved: dict[str, Any]) -> 
     for name, service in careline_services(resolved).items():
         assert service.get("read_only") is True, name
         assert {"/tmp", "/var/lib/careline"} <= set(service.get("tmpfs", [])), name
+
+
+def _settings_from(environment: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings as a container with ``environment`` (and the image's ENV) builds them."""
+    for name in list(os.environ):
+        if name.startswith(("CARELINE_", "TWILIO_")):
+            monkeypatch.delenv(name)
+    for name, value in environment.items():
+        if value is not None:
+            monkeypatch.setenv(name, str(value))
+    return Settings()
+
+
+def test_each_service_gets_what_the_production_profile_demands(
+        resolved: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The environment Compose gives each Careline container passes the production
+    profile's checks (every secret, sender, database URL, an https public URL)."""
+    for name, service in careline_services(resolved).items():
+        settings = _settings_from(service["environment"], monkeypatch)
+        assert settings.profile is Profile.PRODUCTION, name
+        assert settings.public_url == resolved["_env"]["CARELINE_PUBLIC_URL"]
+        assert settings.resolved_twilio_api_base_url is None, name  # Twilio's own API
+        assert settings.bind_host == "0.0.0.0" and settings.log_format == "json"
+    environment = dict(careline_services(resolved)["rasa"]["environment"])
+    environment.pop("TWILIO_SMS_FROM")  # no number, no Messaging Service: refused, by name
+    with pytest.raises(ValueError, match="TWILIO_SMS_FROM"):
+        _settings_from(environment, monkeypatch)
