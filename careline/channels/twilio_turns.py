@@ -179,8 +179,12 @@ class TwilioTurns:
             await output.send_text_message(key.sender_id, APOLOGY)
         finally:  # the turn's deliveries in one write, after its last reply (twilio_output)
             await output.flush_deliveries()
+            seconds = time.perf_counter() - started
             metrics.TWILIO_TURNS.labels(self.kind, outcome).inc()
-            metrics.TWILIO_TURN_SECONDS.labels(self.kind).observe(time.perf_counter() - started)
+            metrics.TWILIO_TURN_SECONDS.labels(self.kind).observe(seconds)
+            logger.info("%s turn %s in %.0f ms", self.kind, outcome, seconds * 1000,
+                        extra={"twilio_turn": {"channel": self.kind, "outcome": outcome,
+                                               "latency_ms": round(seconds * 1000)}})
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:
