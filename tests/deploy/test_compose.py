@@ -47,9 +47,8 @@ def compose_variables() -> dict[str, tuple[str, str]]:
             for name, operator, value in INTERPOLATION.findall(COMPOSE_FILE.read_text())}
 
 
-def operator_environment(tmp_path: Path, *, leave_out: str = "") -> dict[str, str]:
-    """A made-up value for every variable of .env.example, in a clean environment (the
-    test's own CARELINE_* or TWILIO_* must not leak into what is validated)."""
+def operator_values(tmp_path: Path, *, leave_out: str = "") -> dict[str, str]:
+    """A made-up value for every variable of .env.example, as an operator's .env holds."""
     cert, key = tmp_path / "edge.crt", tmp_path / "edge.key"
     cert.write_text("test certificate\n")
     key.write_text("test key\n")
@@ -63,19 +62,27 @@ def operator_environment(tmp_path: Path, *, leave_out: str = "") -> dict[str, st
     values.update({"TWILIO_SMS_FROM": "+447400123456", "TWILIO_WHATSAPP_FROM": "+447400123457"})
     values.pop("TWILIO_MESSAGING_SERVICE_SID")
     values.pop(leave_out, None)
-    return {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), **values}
+    return values
 
 
-def compose_config(tool: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def compose_config(tool: Path, values: dict[str, str],
+                   tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`docker-compose config` with ``values`` in an env file, as `cp .env.example .env`
+    gives them, in an otherwise clean environment (the test's own CARELINE_* or TWILIO_*
+    must not leak into what is validated)."""
+    env_file = tmp_path / "operator.env"
+    env_file.write_text("".join(f"{name}={value}\n" for name, value in values.items()))
     return subprocess.run([str(tool), "--file", str(COMPOSE_FILE), "--project-directory",
-                           str(PROJECT_ROOT), "config"], env=env, capture_output=True,
-                          text=True, timeout=120)
+                           str(PROJECT_ROOT), "--env-file", str(env_file), "config"],
+                          env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)},
+                          capture_output=True, text=True, timeout=120)
 
 
 @pytest.fixture(scope="module")
 def resolved(docker_compose: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
-    env = operator_environment(tmp_path_factory.mktemp("compose"))
-    result = compose_config(docker_compose, env)
+    directory = tmp_path_factory.mktemp("compose")
+    env = operator_values(directory)
+    result = compose_config(docker_compose, env, directory)
     assert result.returncode == 0, result.stderr
     config: dict[str, Any] = yaml.safe_load(result.stdout)
     config["_env"] = env
@@ -136,7 +143,8 @@ def test_no_secret_has_a_default_value() -> None:
                                       "CARELINE_TLS_KEY_FILE", "CARELINE_PUBLIC_URL"])
 def test_a_missing_required_variable_stops_compose_and_is_named(
         docker_compose: Path, tmp_path: Path, variable: str) -> None:
-    result = compose_config(docker_compose, operator_environment(tmp_path, leave_out=variable))
+    result = compose_config(docker_compose, operator_values(tmp_path, leave_out=variable),
+                            tmp_path)
     assert result.returncode != 0
     assert variable in result.stderr
 
