@@ -32,7 +32,7 @@ NGINX_CONF = PROJECT_ROOT / "deploy" / "nginx" / "nginx.conf"
 INTERPOLATION = re.compile(r"\$\{(\w+)(?:(:?[-?])([^}]*))?\}")
 #: Variables with a default: where and what to run, never a secret.
 DEFAULTED = {"CARELINE_IMAGE", "CARELINE_EDGE_HOST", "CARELINE_EDGE_PORT",
-             "CARELINE_DESK_EDGE_PORT"}
+             "CARELINE_DESK_EDGE_PORT", "CARELINE_TIMEZONE"}
 LONG_RUNNING_RESTARTS = {"always", "unless-stopped", "on-failure"}
 
 
@@ -400,3 +400,26 @@ def test_each_service_gets_what_the_production_profile_demands(
     environment.pop("TWILIO_SMS_FROM")  # no number, no Messaging Service: refused, by name
     with pytest.raises(ValueError, match="TWILIO_SMS_FROM"):
         _settings_from(environment, monkeypatch)
+
+
+def test_an_env_file_with_only_the_required_values_runs(
+        docker_compose: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """.env.example copied, the required values and the senders filled in, every other
+    line left empty as it is there: Compose's defaults apply and every service's settings
+    are valid, the operator's calendar included."""
+    from zoneinfo import ZoneInfo
+
+    required = {name for name, (operator, _) in compose_variables().items() if operator == ":?"}
+    values = {name: value if name in required else ""
+              for name, value in operator_values(tmp_path).items()}
+    values.update({"TWILIO_SMS_FROM": "+447400123456", "TWILIO_WHATSAPP_FROM": "+447400123457"})
+    result = compose_config(docker_compose, values, tmp_path)
+    assert result.returncode == 0, result.stderr
+    config = yaml.safe_load(result.stdout)
+    assert {port.split(":")[0] for port in config["services"]["nginx"]["ports"]} == {"127.0.0.1"}
+    ours = {name: service for name, service in config["services"].items()
+            if service.get("image") == "careline:0.1.0"}  # the default image
+    assert {"rasa", "actions", "gateway", "desk", "migrate"} <= set(ours)
+    for name, service in ours.items():
+        settings = _settings_from(service["environment"], monkeypatch)
+        assert ZoneInfo(settings.operator_timezone), name
