@@ -22,13 +22,18 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
 WORKDIR /app
 
 # Dependencies exactly as `make install` pins them (requirements.txt under
-# constraints.txt, rasa==3.6.21), in a venv copied whole into the runtime stage.
+# constraints.txt, rasa==3.6.21), in a venv copied whole into the runtime stage; the test
+# tools requirements.txt also lists stay out (tests/deploy/test_dockerfile.py checks that
+# this filter names real pins and that no runtime code imports them).
 FROM base AS builder
 COPY requirements.txt requirements-nodeps.txt constraints.txt ./
 RUN python -m venv /opt/venv \
     && pip install --no-cache-dir pip==24.0 \
-    && pip install --no-cache-dir -r requirements.txt -c constraints.txt \
-    && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt
+    && grep -v -E '^(pytest|pytest-asyncio|pytest-timeout|time-machine|playwright)==' \
+       requirements.txt > /tmp/requirements-image.txt \
+    && pip install --no-cache-dir -r /tmp/requirements-image.txt -c constraints.txt \
+    && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt \
+    && rm /tmp/requirements-image.txt
 # Careline itself, installed in place as `make install` does: its code finds
 # endpoints.yml, credentials.yml and actions/ beside the package (/app).
 COPY pyproject.toml README.md endpoints.yml credentials.yml ./

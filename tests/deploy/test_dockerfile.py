@@ -265,3 +265,23 @@ def test_the_build_context_holds_what_every_process_imports(tmp_path: Path) -> N
                                  "HOME": str(tmp_path)},
                             capture_output=True, text=True, timeout=300)
     assert result.returncode == 0, result.stderr[-3000:]
+
+
+def test_the_image_leaves_out_exactly_the_test_tools() -> None:
+    """The builder's filter names pins requirements.txt really has, keeps everything
+    else, and no runtime code (careline/, actions/) imports what it leaves out."""
+    text = DOCKERFILE.read_text()
+    match = re.search(r"grep -v -E '\^\(([\w|-]+)\)=='", text)
+    assert match, "the builder installs requirements.txt without leaving the test tools out"
+    left_out = match.group(1).split("|")
+    pins = [line.split("==")[0] for line in (PROJECT_ROOT / "requirements.txt").read_text()
+            .splitlines() if "==" in line and not line.startswith("#")]
+    assert set(left_out) <= set(pins), "the filter names a package requirements.txt lacks"
+    assert "rasa" in pins and "rasa" not in left_out
+    modules = {name.replace("-", "_").split("_")[0] if name.startswith("pytest") else
+               name.replace("-", "_") for name in left_out}
+    for path in [*PROJECT_ROOT.joinpath("careline").rglob("*.py"),
+                 *PROJECT_ROOT.joinpath("actions").rglob("*.py")]:
+        source = path.read_text()
+        for module in modules:
+            assert not re.search(rf"^\s*(import|from) {module}\b", source, re.M), (path, module)
