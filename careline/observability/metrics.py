@@ -76,7 +76,7 @@ _HTTP = (HTTP_REQUESTS, HTTP_SECONDS)
 #: Which families each long-running process exposes (the names ``careline up`` gives them).
 SERVICE_METRICS: dict[str, tuple[Collector, ...]] = {
     "rasa": (TURNS, TURN_SECONDS, NLU_FALLBACKS, TWILIO_TURNS, TWILIO_TURN_SECONDS,
-             WEBHOOK_REFUSALS),
+             WEBHOOK_REFUSALS, *_HTTP),
     "actions": (ACTIONS, ACTION_SECONDS, HANDOFFS),
     "gateway": (TWILIO_TURNS, TWILIO_TURN_SECONDS, WEBHOOK_REFUSALS, *_HTTP),
     "desk": _HTTP,

@@ -5,7 +5,9 @@ Rasa builds its Sanic app itself (``rasa run``), so Careline adds to it only wha
 custom connector may: this channel's blueprint takes no messages; it serves the Rasa
 process's metrics (careline/observability/metrics.py, service ``rasa``) at ``/metrics``
 (its URL prefix replaces the usual ``/webhooks/<name>``) and, when the server starts,
-routes Rasa's, Sanic's and structlog's loggers through Careline's redacting handler.
+routes Rasa's, Sanic's and structlog's loggers through Careline's redacting handler and
+adds the app-wide middleware that counts requests by route and gives each its own
+correlation id (a Sanic listener: the one moment a blueprint is handed the app).
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from sanic import Blueprint
 
 from careline.observability.exposition import METRICS_PATH
 from careline.observability.logs import configure_logging
-from careline.observability.sanic_metrics import metrics_route, relog_when_serving
+from careline.observability.sanic_metrics import (measure_requests, metrics_route,
+                                                  relog_when_serving)
 
 SERVICE = "rasa"
 
@@ -42,4 +45,9 @@ class MetricsChannel(InputChannel):
         hooks = Blueprint(self.name(), __name__)
         hooks.add_route(metrics_route(SERVICE), "", methods=["GET"])
         relog_when_serving(hooks, SERVICE)
+
+        async def measured(app: Any, _loop: Any) -> None:
+            measure_requests(app)  # Rasa's whole app: its HTTP API and every channel
+
+        hooks.listener("before_server_start")(measured)
         return hooks

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any, Optional
 from careline.observability import correlation
 from careline.observability.exposition import CONTENT_TYPE, METRICS_PATH, render
 from careline.observability.logs import configure_logging
-from careline.observability.metrics import ACTION_SECONDS, ACTIONS
+from careline.observability.metrics import (ACTION_SECONDS, ACTIONS, HTTP_REQUESTS,
+                                            HTTP_SECONDS)
 
 if TYPE_CHECKING:
     from sanic import Sanic
@@ -44,6 +45,29 @@ def relog_when_serving(app: Any, service: str) -> None:
         configure_logging(service)
 
     app.listener("before_server_start")(relog)
+
+
+def measure_requests(app: Any) -> None:
+    """Count and time every request of ``app`` by route pattern, each under a correlation id
+    of its own (the caller's ``X-Request-ID`` when usable): Sanic serves a keep-alive
+    connection's requests in one task, where the previous request's id would linger."""
+
+    async def start(request: Request) -> None:
+        correlation.use(request.headers.get(correlation.HEADER))
+        request.ctx.careline_started = time.perf_counter()
+
+    async def done(request: Request, response: HTTPResponse) -> None:
+        started = getattr(request.ctx, "careline_started", None)
+        if started is None or response is None:
+            return
+        route = getattr(request.route, "path", None)
+        route = f"/{route}" if route is not None else "unmatched"
+        if route != METRICS_PATH:
+            HTTP_REQUESTS.labels(route, request.method, str(response.status)).inc()
+            HTTP_SECONDS.labels(route).observe(time.perf_counter() - started)
+
+    app.register_middleware(start, "request")
+    app.register_middleware(done, "response")
 
 
 def mount_action_server(app: Sanic, service: str = "actions") -> None:

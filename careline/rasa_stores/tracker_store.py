@@ -38,7 +38,7 @@ from typing import Any, Callable, Iterable, Optional, TypeVar
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
 from rasa.core.tracker_store import SQLTrackerStore
-from rasa.shared.core.constants import ACTION_LISTEN_NAME
+from rasa.shared.core.constants import ACTION_LISTEN_NAME, EXTERNAL_MESSAGE_PREFIX
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, Event, Restarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -238,7 +238,8 @@ def log_turn(sender_id: str, new_events: list[Event]) -> None:
         latency_ms = (time.time() - user.timestamp) * 1000
     channel, name = user.input_channel or "unknown", intent.get("name")
     confidence, done = float(intent.get("confidence") or 0.0), [a for a in actions if a]
-    metrics.observe_turn(channel=channel, intent=name, seconds=latency_ms / 1000)
+    if not (user.text or "").startswith(EXTERNAL_MESSAGE_PREFIX):  # not a trigger_intent
+        metrics.observe_turn(channel=channel, intent=name, seconds=latency_ms / 1000)
     # the fields again as ``turn`` for JSON logs; the correlation id comes with every line
     turn_logger.info(
         "turn conversation=%s channel=%s intent=%s confidence=%.2f actions=%s latency_ms=%.0f",

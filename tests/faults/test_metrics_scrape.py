@@ -177,6 +177,9 @@ async def test_every_service_is_scraped_and_an_sms_turn_counts_where_it_ran(
         _replicas(before, "careline_turns_total", channel="sms") + 1
     assert _replicas(after, "careline_turn_seconds_bucket", channel="sms", le="+Inf") == \
         _replicas(before, "careline_turn_seconds_bucket", channel="sms", le="+Inf") + 1
+    relayed = {"route": "/webhooks/sms/turn", "method": "POST", "status": "200"}
+    assert _replicas(after, "careline_http_requests_total", **relayed) == \
+        _replicas(before, "careline_http_requests_total", **relayed) + 1
     refusal = {"channel": "sms", "reason": "invalid_signature"}
     assert sample(after["gateway"], "careline_webhook_refusals_total", **refusal) == \
         sample(before["gateway"], "careline_webhook_refusals_total", **refusal) + 1
