@@ -31,7 +31,7 @@ def _send(args: argparse.Namespace) -> int:
     import aiohttp
     from twilio.base.exceptions import TwilioException
 
-    from careline.channels.phone_simulator import Phone, PhoneMessage
+    from careline.channels.phone_simulator import NoStandin, Phone, PhoneMessage
     from careline.settings import get_settings
 
     location = None
@@ -45,8 +45,12 @@ def _send(args: argparse.Namespace) -> int:
     media = tuple((url, mimetypes.guess_type(url)[0] or "image/jpeg") for url in args.media)
     message = PhoneMessage(text=" ".join(args.text), message_sid=args.message_sid,
                            media=media, location=location)
-    phone = Phone(settings=get_settings(), channel=args.channel, number=args.number,
-                  server_url=args.url)
+    try:
+        phone = Phone(settings=get_settings(), channel=args.channel, number=args.number,
+                      server_url=args.url)
+    except NoStandin as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     async def run() -> int:
         known = {m["sid"] for m in await phone.received()}

@@ -39,12 +39,21 @@ class WebhookResult:
     message_sid: str
 
 
+class NoStandin(RuntimeError):
+    """The phone reads its replies from the Twilio stand-in, and these settings have none."""
+
+
 class Phone:
-    """A customer number on ``channel`` ("sms" or "whatsapp") talking to a running Careline."""
+    """A customer number on ``channel`` ("sms" or "whatsapp") talking to a running Careline.
+
+    Only where replies go to the stand-in: under the production profile (without the
+    tests' CARELINE_ALLOW_TWILIO_STANDIN) the replies would go to a real phone, so
+    constructing one raises :class:`NoStandin` before anything is sent.
+    """
 
     def __init__(self, *, settings: Settings, channel: str, number: str,
                  server_url: Optional[str] = None) -> None:
-        self.settings = settings
+        self.settings = _with_standin(settings)
         self.channel = channel
         self.number = number
         self.server_url = (server_url or settings.rasa_url).rstrip("/")
@@ -91,7 +100,7 @@ class Phone:
 
     async def received(self) -> list[dict]:
         """Every message sent to this phone so far, oldest first (from the stand-in)."""
-        client = async_twilio_client(_with_standin(self.settings))
+        client = async_twilio_client(self.settings)
         try:
             messages = await client.messages.list_async(
                 to=twilio_address(self.channel, self.number))
@@ -119,7 +128,9 @@ class Phone:
 
 
 def _with_standin(settings: Settings) -> Settings:
-    if settings.twilio_api_base_url:
-        return settings
-    url = f"http://127.0.0.1:{settings.twilio_standin_port}"
-    return settings.copy(update={"twilio_api_base_url": url})
+    base_url = settings.resolved_twilio_api_base_url
+    if base_url is None:
+        raise NoStandin("careline sms and careline whatsapp play a phone against the Twilio "
+                        "stand-in; the production profile has none (replies would reach a "
+                        "real phone)")
+    return settings.copy(update={"twilio_api_base_url": base_url})

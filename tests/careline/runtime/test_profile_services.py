@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from careline.channels.phone_simulator import Phone
 from careline.cli.main import main
 from careline.runtime.services import local_services, rasa_environment
 from careline.settings import Profile, Settings, reset_settings
@@ -69,3 +70,22 @@ def test_the_desk_refuses_a_demo_agent_under_production(
         reset_settings()
     assert "no demo agent" in capsys.readouterr().out
     assert not (tmp_path / "secrets" / "desk-demo-password").exists()
+
+
+def test_the_phone_simulator_plays_only_against_a_standin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    local = Phone(settings=Settings(data_dir=tmp_path, profile=Profile.LOCAL,
+                                    twilio_standin_port=6099, twilio_api_base_url=None),
+                  channel="sms", number="+447700900123")
+    assert local.settings.twilio_api_base_url == "http://127.0.0.1:6099"
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TWILIO_API_BASE_URL", raising=False)
+    reset_settings()
+    try:
+        # refused before anything is sent: the reply would go to a real phone
+        assert main(["sms", "--from", "+447700900123", "hello"]) == 2
+    finally:
+        reset_settings()
+    assert "stand-in" in capsys.readouterr().err
