@@ -49,5 +49,7 @@ class Delivery(Base):
     error_code = Column(String(16), nullable=True)
     error_message = Column(Text, nullable=True)
     attempts = Column(Integer, nullable=False, default=0)
+    #: The turn or request that sent it (careline/observability/correlation.py).
+    correlation_id = Column(String(64), nullable=True, index=True)
     created_at = Column(DateTime(timezone=True), nullable=False)
     updated_at = Column(DateTime(timezone=True), nullable=False)

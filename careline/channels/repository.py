@@ -50,12 +50,13 @@ _UPSERT_ROUTE = _sql("""
         last_inbound_at = excluded.last_inbound_at, offered_choices = NULL""", "at")
 _INSERT_DELIVERY = """
     INSERT INTO channel_deliveries (message_sid, channel, sender_id, to_address, status,
-        error_code, error_message, attempts, created_at, updated_at)
+        error_code, error_message, attempts, correlation_id, created_at, updated_at)
     VALUES (:message_sid, :channel, :sender_id, :to_address, :status, :error_code,
-        :error_message, :attempts, :at, :at)"""
+        :error_message, :attempts, :correlation_id, :at, :at)"""
 _RECORD_SEND = _sql(_INSERT_DELIVERY + """
     ON CONFLICT (message_sid) DO UPDATE SET attempts = excluded.attempts,
-        sender_id = excluded.sender_id, updated_at = excluded.updated_at""", "at")
+        sender_id = excluded.sender_id, correlation_id = excluded.correlation_id,
+        updated_at = excluded.updated_at""", "at")
 _RECORD_STATUS = _sql(_INSERT_DELIVERY + f"""
     ON CONFLICT (message_sid) DO UPDATE SET status = excluded.status,
         error_code = excluded.error_code, error_message = excluded.error_message,
@@ -113,7 +114,8 @@ def record_sends(*, session: Session, records: Sequence[DeliveryRecord], at: dat
     session.execute(_RECORD_SEND, [{
         "message_sid": r.message_sid, "channel": r.channel, "sender_id": r.sender_id,
         "to_address": r.to_address, "status": r.status, "error_code": r.error_code,
-        "error_message": r.error_message, "attempts": r.attempts, "at": at} for r in records])
+        "error_message": r.error_message, "attempts": r.attempts,
+        "correlation_id": r.correlation_id, "at": at} for r in records])
 
 
 def record_status(*, session: Session, message_sid: str, channel: str, to_address: str,
@@ -127,7 +129,8 @@ def record_status(*, session: Session, message_sid: str, channel: str, to_addres
     return session.execute(_RECORD_STATUS, {
         "message_sid": message_sid, "channel": channel, "sender_id": None,
         "to_address": to_address, "status": status, "error_code": error_code,
-        "error_message": error_message, "attempts": 1, "at": at}).rowcount == 1
+        "error_message": error_message, "attempts": 1, "correlation_id": None,
+        "at": at}).rowcount == 1
 
 
 def list_deliveries(*, session: Session, to_address: Optional[str] = None,

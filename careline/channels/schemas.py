@@ -49,6 +49,8 @@ class DeliveryRecord:
     #: A failure whose cause may pass (Twilio's 429 or 5xx, Twilio unreachable): a later
     #: send may succeed (proactive notices are retried, careline/proactive/retries.py).
     retryable: bool = False
+    #: The turn or request that sent it (careline/observability/correlation.py).
+    correlation_id: Optional[str] = None
 
     @property
     def failed(self) -> bool:

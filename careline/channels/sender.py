@@ -17,6 +17,7 @@ from careline.channels.schemas import DeliveryRecord
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_client import async_twilio_client, twilio_address
 from careline.db.session import run_blocking
+from careline.observability import correlation
 from careline.observability.redact import mask_phone
 from careline.settings import Settings
 
@@ -128,7 +129,8 @@ class TwilioSender:
                       error_message: Optional[str] = None) -> DeliveryRecord:
         fields = dict(to_address=to_address, status=status, attempts=attempts,
                       sender_id=sender_id, message_sid=message_sid, error_code=error_code,
-                      error_message=error_message)
+                      error_message=error_message,
+                      correlation_id=correlation.current())  # the turn that sent it
         if not record:
             return DeliveryRecord(channel=self.identity.channel, stored=False, **fields)
         return await run_blocking(functools.partial(

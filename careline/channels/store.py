@@ -75,14 +75,16 @@ class ChannelStore:
     def record_delivery(self, *, channel: str, to_address: str, status: str, attempts: int,
                         sender_id: Optional[str] = None, message_sid: Optional[str] = None,
                         error_code: Optional[str] = None,
-                        error_message: Optional[str] = None) -> DeliveryRecord:
+                        error_message: Optional[str] = None,
+                        correlation_id: Optional[str] = None) -> DeliveryRecord:
         """Record a send; a status callback that raced ahead keeps its (newer) status.
 
         Returns the send's own outcome, as stored.
         """
         record = DeliveryRecord(message_sid=message_sid, channel=channel, sender_id=sender_id,
                                 to_address=to_address, status=status, error_code=error_code,
-                                error_message=error_message, attempts=attempts)
+                                error_message=error_message, attempts=attempts,
+                                correlation_id=correlation_id)
         self.record_deliveries([record])
         return record
 
@@ -129,4 +131,4 @@ def _delivery(row: Delivery) -> DeliveryRecord:
     return DeliveryRecord(message_sid=row.message_sid, channel=row.channel,
                           sender_id=row.sender_id, to_address=row.to_address, status=row.status,
                           error_code=row.error_code, error_message=row.error_message,
-                          attempts=row.attempts)
+                          attempts=row.attempts, correlation_id=row.correlation_id)
