@@ -213,9 +213,9 @@ def stop_on_signals() -> None:
 
 def serve_until_interrupted(supervisor: Supervisor, banner: Sequence[str]) -> None:
     """Print what to try, keep the children running until Ctrl-C, then stop every child."""
-    if not logging.getLogger().handlers:  # restarts are reported on our own output
-        logging.basicConfig(stream=sys.stderr, level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from careline.observability.logs import configure_logging
+
+    configure_logging("supervisor")  # deaths and restarts are reported on our own output
     for line in banner:
         print(line)
     print("Press Ctrl-C to stop.", flush=True)
