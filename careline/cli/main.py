@@ -47,7 +47,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help()
         return 2
-    return int(args.handler(args) or 0)
+    from pydantic import ValidationError
+
+    from careline.settings import Settings
+
+    try:
+        return int(args.handler(args) or 0)
+    except ValidationError as error:
+        if error.model is not Settings:
+            raise
+        # e.g. the production profile without its secrets: one message naming each one
+        print(f"careline {args.command}: refused: {error}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

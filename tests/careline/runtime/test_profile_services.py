@@ -89,3 +89,25 @@ def test_the_phone_simulator_plays_only_against_a_standin(
     finally:
         reset_settings()
     assert "stand-in" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", [["up", "--replicas", "1"],
+                                     ["incident", "status", "INC-1"],
+                                     ["desk", "agent", "disable", "someone"]])
+def test_every_command_refuses_an_incomplete_production_profile_by_name(
+        command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("CARELINE_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "test")  # the local placeholder
+    monkeypatch.delenv("CARELINE_DESK_API_TOKEN")
+    monkeypatch.delenv("TWILIO_API_BASE_URL", raising=False)
+    reset_settings()
+    try:
+        assert main(command) == 2
+    finally:
+        reset_settings()
+    error = capsys.readouterr().err
+    assert "TWILIO_AUTH_TOKEN" in error and "CARELINE_DESK_API_TOKEN" in error
+    assert PRODUCTION_ENVIRONMENT["CARELINE_RASA_TOKEN"] not in error
