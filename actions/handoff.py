@@ -52,7 +52,10 @@ def conversation_facts(tracker: Tracker) -> ConversationFacts:
         conversation_id=tracker.sender_id,  # proof), never metadata, which a caller writes;
         channel=str(channel),  # the address is only shown to the agent, beside the profile
         sender=metadata.get("address"),
-        customer_id=_as_int(tracker.get_slot("customer_id")),
+        # unverified, the customer an SMS number names: the agent sees the profile marked
+        # "not verified", and the priority counts their history; the handoff never waits
+        customer_id=_as_int(tracker.get_slot("customer_id")
+                            or tracker.get_slot("channel_customer_id")),
         verified=bool(tracker.get_slot("verified")),
         slot_reason=tracker.get_slot("handoff_reason"),
         latest_intent=(tracker.latest_message.get("intent") or {}).get("name"),

@@ -22,6 +22,7 @@ from careline.handoff.transcript import (
     ConversationRecord, RasaEvent, latest_user_event, read_conversation,
 )
 from careline.handoff.triggers import TriggerDecision
+from careline.handoff.vulnerability import detect_any
 
 #: Small talk and the handoff triggers themselves say nothing about what the customer needs.
 _NOT_TOPICS = frozenset({"greet", "goodbye", "thanks", "affirm", "deny", "bot_challenge",
@@ -110,6 +111,10 @@ def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Se
         sentences.append(f"{len(record.customer_messages)} customer message(s); "
                          f"latest: \"{latest}\".")
     sentences.append(f"Mood: {sentiment.label} ({sentiment.score:+.2f}).")
+    vulnerability = detect_any(list(record.customer_messages))
+    if vulnerability is not None:
+        sentences.append(f"Possible vulnerability: {vulnerability.kind.value} "
+                         f"(\"{vulnerability.phrase}\"): offer support.")
     if customer:
         facts = []
         if customer.overdue_amount:

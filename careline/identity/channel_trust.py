@@ -42,6 +42,7 @@ VERIFYING = frozenset({("whatsapp", Proof.WHATSAPP_NUMBER), ("webchat", Proof.WE
 IDENTITY_SLOTS = ("channel", "customer_id", "customer_name", "verified", "verified_by",
                   "verified_channel", "second_factor", "second_factor_by",
                   "second_factor_channel")
+NAMED_CUSTOMER_SLOT = "channel_customer_id"
 NO_SECOND_FACTOR = {"second_factor": False, "second_factor_by": None,
                     "second_factor_channel": None}
 NOBODY = {"customer_id": None, "customer_name": None, "verified": False, "verified_by": None,
@@ -111,3 +112,16 @@ def identity_changes(proof: Optional[ChannelProof],
     elif not factor_holds:
         wanted.update(NO_SECOND_FACTOR)
     return {name: value for name, value in wanted.items() if slots.get(name) != value}
+
+
+def named_customer_changes(proof: Optional[ChannelProof],
+                           slots: Mapping[str, Any]) -> dict[str, Any]:
+    """``channel_customer_id``: whom this turn's address names, verified or not.
+
+    An SMS number names its line without proving who holds it. Actions read it only to
+    triage (history for priority, a frustrated repeat contact to a person at once) and to
+    text a sign-in code to that number on file; they disclose nothing from it.
+    """
+    if proof is None or slots.get(NAMED_CUSTOMER_SLOT) == proof.customer_id:
+        return {}
+    return {NAMED_CUSTOMER_SLOT: proof.customer_id}

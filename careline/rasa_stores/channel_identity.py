@@ -22,7 +22,9 @@ from rasa.shared.core.events import SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.channels.proven_turn import current_proof
-from careline.identity.channel_trust import IDENTITY_SLOTS, identity_changes
+from careline.identity.channel_trust import (
+    IDENTITY_SLOTS, NAMED_CUSTOMER_SLOT, identity_changes, named_customer_changes,
+)
 from careline.rasa_stores.processor_hooks import Method, wrap_once
 
 
@@ -36,7 +38,9 @@ def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
     if proof is not None and proof.sender_id != tracker.sender_id:
         proof = None  # proven for another conversation: proves nothing here
     slots = {name: tracker.get_slot(name) for name in IDENTITY_SLOTS}
-    return [SlotSet(name, value) for name, value in identity_changes(proof, slots).items()]
+    changes = {**identity_changes(proof, slots), **named_customer_changes(
+        proof, {NAMED_CUSTOMER_SLOT: tracker.get_slot(NAMED_CUSTOMER_SLOT)})}
+    return [SlotSet(name, value) for name, value in changes.items()]
 
 
 def install() -> None:

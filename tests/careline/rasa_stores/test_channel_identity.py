@@ -106,7 +106,7 @@ async def test_an_sms_turn_drops_a_whatsapp_verification(processor: MessageProce
 async def test_a_known_customer_adds_no_events(processor: MessageProcessor, domain: Domain):
     known = [SlotSet("channel", "whatsapp"), SlotSet("customer_id", 1),
              SlotSet("verified", True), SlotSet("verified_by", "whatsapp_number"),
-             SlotSet("verified_channel", "whatsapp")]
+             SlotSet("verified_channel", "whatsapp"), SlotSet("channel_customer_id", 1)]
     tracker = tracker_after(domain, {}, "whatsapp", *known)
     before = len(tracker.events)
     await extract(processor, tracker, customer_id=1, proved_by=Proof.WHATSAPP_NUMBER)
