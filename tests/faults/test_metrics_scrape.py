@@ -1,7 +1,7 @@
 """Every service of a two-replica stack answers ``GET /metrics`` with its own figures; an
-SMS turn through nginx is counted where it ran and logged, as JSON, under one
-correlation id (its MessageSid) by the gateway and the replica; nginx's public port
-serves no metrics.
+SMS turn through nginx is counted where it ran, logged as JSON under one correlation id
+(its MessageSid) by the gateway and the replica, and its replies are recorded under it;
+nginx's public port serves no metrics.
 
 The stack is `careline up`'s layout (careline/deploy/cli.py) with the insight consumer,
 the desk, the handoff worker and the incidents API beside it, on the machine's
@@ -25,6 +25,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.channels.store import ChannelStore
 from careline.deploy.launch import start_stack
 from careline.deploy.nginx import Edge
 from careline.deploy.stack import LOCAL_EVENT_BROKER_URL, StackPlan, delete_queue
@@ -212,3 +213,9 @@ def _turn_logged_under_its_message_sid(stack: ObservedStack, message_sid: str,
     assert [line["twilio_turn"]["outcome"] for line in gateway_turn] == ["answered"]
     everything = json.dumps(gateway + replicas)
     assert number not in everything and number[1:] not in everything
+    engine = create_engine(stack.plan.database_url)
+    try:  # the replies Twilio took for the turn are recorded under its id too
+        replies = ChannelStore(engine).deliveries(to_address=number)
+    finally:
+        engine.dispose()
+    assert replies and {d.correlation_id for d in replies} == {message_sid}

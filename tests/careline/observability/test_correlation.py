@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 
 from careline.observability import correlation
 
 
 def test_a_usable_id_is_kept_and_anything_else_replaced_by_a_fresh_one():
+    contextvars.Context().run(_replaced)
+
+
+def _replaced() -> None:
     assert correlation.use("SM0123456789abcdef0123456789abcdef") == \
         "SM0123456789abcdef0123456789abcdef"
     assert correlation.current() == "SM0123456789abcdef0123456789abcdef"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import json
 import logging
 from pathlib import Path
@@ -91,14 +92,13 @@ def test_each_line_carries_the_correlation_id_of_its_own_task():
 
 
 def test_text_lines_name_the_correlation_id_or_a_dash():
-    correlation.use("SMtext01")
-    assert "[SMtext01]" in TextFormatter().format(_record("hello"))
-    assert asyncio.run(_text_outside_a_turn()).endswith("[-]: hello")
+    def in_a_turn() -> str:
+        correlation.use("SMtext01")
+        return TextFormatter().format(_record("hello"))
 
-
-async def _text_outside_a_turn() -> str:
-    correlation._current.set(None)
-    return TextFormatter().format(_record("hello"))
+    assert "[SMtext01]" in contextvars.Context().run(in_a_turn)
+    outside = contextvars.Context().run(TextFormatter().format, _record("hello"))
+    assert outside.endswith("[-]: hello")
 
 
 def test_configure_logging_routes_every_logger_through_one_rotating_file(

@@ -20,7 +20,7 @@ def _count(name: str, channel: str) -> float:
     return registry_for("rasa").get_sample_value(name, {"channel": channel}) or 0.0
 
 
-def test_a_customer_turn_counts_and_logs_its_summary_under_the_turn_id(
+async def test_a_customer_turn_counts_and_logs_its_summary_under_the_turn_id(
         caplog: pytest.LogCaptureFixture) -> None:
     turns, fallbacks = (_count("careline_turns_total", "whatsapp"),
                         _count("careline_nlu_fallbacks_total", "whatsapp"))
