@@ -12,6 +12,7 @@ which asyncio copies into the tasks a turn starts (its replies, its deliveries).
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from contextvars import ContextVar
@@ -41,6 +42,25 @@ def use(value: Optional[str] = None) -> str:
     chosen = usable(value) or uuid.uuid4().hex
     _current.set(chosen)
     return chosen
+
+
+def stamp_log_records() -> None:
+    """Give every log record the id current where it is made (idempotent): a handler that
+    formats later or elsewhere (a queue, a test's capture) still names the right turn."""
+    make_record = logging.getLogRecordFactory()
+    if getattr(make_record, "careline_correlation", False):
+        return
+
+    def stamped(*args: Any, **kwargs: Any) -> logging.LogRecord:
+        record = make_record(*args, **kwargs)
+        record.correlation_id = _current.get()
+        return record
+
+    stamped.careline_correlation = True  # type: ignore[attr-defined]
+    # what the wrapped factory already does stays known (redact.install_log_redaction)
+    redacting = getattr(make_record, "careline_redacting", False)
+    stamped.careline_redacting = redacting  # type: ignore[attr-defined]
+    logging.setLogRecordFactory(stamped)
 
 
 def from_action_call(payload: Any) -> Optional[str]:

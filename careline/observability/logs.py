@@ -134,6 +134,7 @@ def configure_logging(service: str, settings: Optional[Settings] = None) -> None
     a second call replaces the first one's handler)."""
     settings = settings or get_settings()
     install_log_redaction()
+    correlation.stamp_log_records()
     handler = handler_for(settings)
     handler.setFormatter(formatter_for(service, settings))
     handler.careline_handler = True  # type: ignore[attr-defined]

@@ -81,4 +81,7 @@ def install_log_redaction() -> None:
         return record
 
     redacting.careline_redacting = True  # type: ignore[attr-defined]
+    # what the wrapped factory already does stays known (correlation.stamp_log_records)
+    stamping = getattr(make_record, "careline_correlation", False)
+    redacting.careline_correlation = stamping  # type: ignore[attr-defined]
     logging.setLogRecordFactory(redacting)

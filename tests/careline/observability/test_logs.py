@@ -130,3 +130,24 @@ def test_the_log_format_setting_takes_json_or_text_only(tmp_path: Path):
     assert Settings(data_dir=tmp_path).log_format == "text"
     with pytest.raises(ValueError):
         Settings(data_dir=tmp_path, log_format="xml")
+
+
+def test_configuring_again_keeps_one_redacting_and_one_stamping_factory(
+        tmp_path: Path, restored_logging: None):
+    settings = Settings(data_dir=tmp_path)
+    for _ in range(3):  # Rasa's process configures at start, on its channel and when serving
+        configure_logging("rasa", settings)
+    factory, depth = logging.getLogRecordFactory(), 0
+    while getattr(factory, "__closure__", None):
+        wrapped = [cell.cell_contents for cell in factory.__closure__
+                   if callable(cell.cell_contents)]
+        factory, depth = wrapped[0], depth + 1
+    assert depth == 2
+
+    async def turn() -> logging.LogRecord:
+        correlation.use("SMstamped01")
+        return logging.getLogger("careline.test").makeRecord(
+            "careline.test", logging.INFO, __file__, 1, "pin %s", ("1357",), None)
+
+    record = asyncio.run(turn())  # formatted later, outside the turn: the id came with it
+    assert record.correlation_id == "SMstamped01" and record.getMessage() == "pin ••••"
