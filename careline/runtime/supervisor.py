@@ -193,12 +193,21 @@ class Supervisor:
         _note(service.log, f"supervisor: {reason}; restart in {delay:g}s")
 
     def _restart(self, service: RunningService) -> None:
-        service.restarts += 1
         service.restart_at = None
-        _note(service.log, f"supervisor: restart {service.restarts}")
-        service.process = self._spawn(service.spec, service.log)
+        try:
+            process = self._spawn(service.spec, service.log)
+        except OSError as error:  # e.g. its program gone mid-upgrade: try again later
+            service.failures += 1
+            delay = self.policy.delay(service.failures)
+            service.restart_at = time.monotonic() + delay
+            logger.error("%s could not be started (%s); retrying in %gs",
+                         service.spec.name, error, delay)
+            return
+        service.process = process
+        service.restarts += 1
+        _note(service.log, f"supervisor: restart {service.restarts} (pid {process.pid})")
         logger.warning("%s restarted (restart %d, pid %d)", service.spec.name,
-                       service.restarts, service.process.pid)
+                       service.restarts, process.pid)
 
 
 def stop_on_signals() -> None:

@@ -92,7 +92,7 @@ def test_a_killed_child_is_restarted_and_answers_again(
     assert lines[2] == "web is healthy again after restart 1"
     log = (tmp_path / "logs" / "web.log").read_text()
     assert "supervisor: killed by SIGKILL; restart in 0.05s" in log
-    assert "supervisor: restart 1" in log
+    assert f"supervisor: restart 1 (pid {service.process.pid})" in log
 
 
 def test_a_crash_loop_backs_off_to_the_cap_and_never_stops_the_others(
@@ -157,3 +157,27 @@ def test_stop_stops_a_child_waiting_for_its_restart(supervisor: Supervisor) -> N
     assert service.restart_at is not None
     supervisor.stop(grace=5)
     assert supervisor.running == []
+
+
+def test_a_child_that_cannot_be_started_again_is_retried(
+    supervisor: Supervisor, tmp_path: Path, caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO, logger="careline.supervisor")
+    port = _free_port()
+    program = tmp_path / "serve"  # its own program, as an upgrade might replace it
+    program.write_text(f"#!{sys.executable}\nimport http.server\n"
+                       "http.server.test(HandlerClass=http.server.SimpleHTTPRequestHandler, "
+                       f"port={port}, bind='127.0.0.1')\n")
+    program.chmod(0o755)
+    supervisor.start([ServiceSpec(name="web", argv=(str(program),),
+                                  health_url=f"http://127.0.0.1:{port}/")], timeout=30)
+    service = supervisor.running[0]
+    moved = program.rename(tmp_path / "serve.new")
+    os.killpg(service.process.pid, signal.SIGKILL)
+
+    _tend_until(supervisor, lambda: any("could not be started" in line
+                                        for line in _restart_lines(caplog, "web")))
+    assert service.restarts == 0 and service.restart_at is not None
+    moved.rename(program)  # the program is back: the next attempt starts it
+    _tend_until(supervisor, lambda: service.restarts == 1 and service.healthy_since is not None)
+    assert answers(service.spec.health_url, timeout=5)
