@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from careline.channels.phone_simulator import Phone
+from careline.channels.twilio_client import twilio_destination
 from careline.cli.main import main
 from careline.runtime.services import local_services, rasa_environment
 from careline.settings import Profile, Settings, reset_settings
@@ -111,3 +112,13 @@ def test_every_command_refuses_an_incomplete_production_profile_by_name(
     error = capsys.readouterr().err
     assert "TWILIO_AUTH_TOKEN" in error and "CARELINE_DESK_API_TOKEN" in error
     assert PRODUCTION_ENVIRONMENT["CARELINE_RASA_TOKEN"] not in error
+
+
+def test_the_banner_says_where_messages_go(tmp_path: Path) -> None:
+    assert "api.twilio.com" in twilio_destination(production(tmp_path))
+    local = twilio_destination(Settings(data_dir=tmp_path, profile=Profile.LOCAL,
+                                        twilio_standin_port=6099, twilio_api_base_url=None))
+    assert "http://127.0.0.1:6099" in local and "stand-in" in local
+    allowed = production(tmp_path, twilio_api_base_url="http://127.0.0.1:7099",
+                         allow_twilio_standin=True)
+    assert "http://127.0.0.1:7099" in twilio_destination(allowed)
