@@ -24,6 +24,13 @@ class DeliveryFailed(RuntimeError):
     """Rasa did not accept the events; the message did not reach the customer."""
 
 
+class CustomerNotConnected(DeliveryFailed):
+    """A web chat customer with no socket open anywhere: nothing was sent or recorded."""
+
+    def __init__(self) -> None:
+        super().__init__(OFFLINE_REASON)
+
+
 @dataclass(frozen=True)
 class RasaClient:
     base_url: str
@@ -89,7 +96,7 @@ class RasaClient:
                     if response.status != 200:
                         answer = await response.text()
                         if OFFLINE_REASON in answer:
-                            raise DeliveryFailed(OFFLINE_REASON)
+                            raise CustomerNotConnected()
                         raise DeliveryFailed(
                             f"Rasa answered HTTP {response.status}: {answer[:200]}")
         except (aiohttp.ClientError, TimeoutError, OSError) as exc:

@@ -239,8 +239,10 @@ class DeskService:
                 message.delivery = "failed" if error else "delivered"
                 message.error = error
 
-    def resolve(self, *, ticket_id: int, agent_id: int, closing_text: str) -> None:
-        """Close the ticket; the satisfaction question has just gone to the customer."""
+    def resolve(self, *, ticket_id: int, agent_id: int, closing_text: str,
+                closing_error: Optional[str] = None) -> None:
+        """Close the ticket; the satisfaction question has just gone to the customer, or
+        could not (``closing_error``: a web chat customer who has left)."""
         with session_scope(self._engine) as session:
             ticket = self._ticket(session, ticket_id, unresolved=True)
             now = clock.now()
@@ -248,7 +250,8 @@ class DeskService:
             ticket.assigned_agent_id = ticket.assigned_agent_id or agent_id
             repository.add(session=session, row=TicketMessage(
                 ticket_id=ticket_id, speaker="bot", text=closing_text, at=now,
-                agent_id=agent_id, delivery="delivered"))
+                agent_id=agent_id, delivery="failed" if closing_error else "delivered",
+                error=closing_error))
 
     def record_event(self, *, conversation_id: str, speaker: str, text: str, at: datetime,
                      source_key: str, media: tuple[SharedMedia, ...] = (),

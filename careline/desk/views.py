@@ -26,7 +26,7 @@ from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
 from careline.desk.early_lines import EarlyLines
 from careline.desk.login_throttle import LoginThrottle
-from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.desk.rasa_client import CustomerNotConnected, DeliveryFailed, RasaClient
 from careline.desk.schemas import Role
 from careline.desk.routing import Presence
 from careline.desk.search import parse_query
@@ -313,8 +313,10 @@ async def _reply(request: web.Request) -> web.Response:
 async def _resolve(request: web.Request) -> web.Response:
     """Close the ticket with the closing line and the satisfaction question.
 
-    The ticket closes only if Rasa accepted both lines; the bot answers again once the
-    customer replies to the question (careline.desk.satisfaction).
+    The ticket closes only if Rasa accepted both lines, or the customer has left the web
+    chat (no one to say goodbye to: the ticket would otherwise stay open for good, and the
+    line shows it was not delivered); the bot answers again once the customer replies to
+    the question, or after the wait (careline.desk.satisfaction).
     """
     tid, signed_in, data = _ids(request), request[SIGNED_IN], await request.post()
     closing = _text(data, "closing_text")
@@ -324,16 +326,19 @@ async def _resolve(request: web.Request) -> web.Response:
     if detail.awaiting_answer and data.get("confirm_unanswered") != "yes":
         return _back(tid, "The customer's last message has no reply yet: answer it, or tick "
                           "'resolve anyway' to close the ticket without one.")
+    unsent: Optional[str] = None
     try:  # the bot takes over once the customer answers the question (or after the wait)
         await request.app[RASA].ask_rating(
             conversation_id=detail.entry.conversation_id, closing_text=closing,
             agent=signed_in.agent.display_name, question=satisfaction.QUESTION,
             choices=satisfaction.CHOICES)
+    except CustomerNotConnected as gone:
+        unsent = str(gone)
     except DeliveryFailed as failure:
         return _back(tid, f"Could not reach the customer, the ticket stays open: {failure}")
     await run_blocking(functools.partial(request.app[DESK].resolve, ticket_id=tid,
                                          agent_id=signed_in.agent.agent_id,
-                                         closing_text=closing))
+                                         closing_text=closing, closing_error=unsent))
     raise web.HTTPSeeOther("/")
 
 
