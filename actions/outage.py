@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
-from typing import Optional
+import asyncio
+import logging
+from typing import Any, Optional
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.customer import AccountAction, Customer, lookup, profiles
+from actions.customer import (AccountAction, Customer, apologise, lookup, profiles,
+                              verified_customer)
+from actions.contact_history import latest_text
+from actions.fault_cases import (answer_verified, before_sign_in, fixed_but_not_for_them,
+                                 says_still_broken)
 from actions.formatting import moment
-from careline.profile.schemas import IncidentStatus, InteractionOutcome, OutageInfo
+from careline.profile.errors import ProfileError
+from careline.profile.schemas import AreaStatus, IncidentStatus, InteractionOutcome, OutageInfo
+
+logger = logging.getLogger(__name__)
+
+#: Set by action_check_outage: True when the question is about the customer's own service
+#: and they are not signed in, so the rules start verification.
+SIGN_IN_SLOT = "outage_sign_in"
 
 CHANNEL_NAMES = {"sms": "text", "whatsapp": "WhatsApp", "webchat": "web chat"}
 STATUS_WORDS = {
@@ -40,11 +53,34 @@ def most_relevant(outages: tuple[OutageInfo, ...],
 
 
 class ActionCheckOutage(AccountAction):
+    """A place named in the question ("LS6", "Leeds") gets that area's public status, signed
+    in or not; otherwise the customer's own area, once verified. ``outage_sign_in`` tells the
+    rules whether the question needs verification first (nothing is said then)."""
+
     def name(self) -> str:
         return "action_check_outage"
 
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        asked = tracker.latest_message or {}
+        if (asked.get("intent") or {}).get("name") == "check_outage" and asked.get("text"):
+            try:
+                status = await lookup(profiles().area_status, place=str(asked["text"]))
+            except (ProfileError, asyncio.TimeoutError, OSError) as error:
+                logger.warning("area status failed: %s", error)
+                return [SlotSet(SIGN_IN_SLOT, False), *apologise(dispatcher)]
+            if status is not None:
+                return [SlotSet(SIGN_IN_SLOT, False), *say_area_status(dispatcher, status)]
+        if verified_customer(tracker) is None:
+            decided = await before_sign_in(dispatcher, tracker)
+            return [SlotSet(SIGN_IN_SLOT, decided.sign_in), *decided.events]
+        return [SlotSet(SIGN_IN_SLOT, False), *await super().run(dispatcher, tracker, domain)]
+
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      customer: Customer) -> list[EventType]:
+        from_history = await answer_verified(dispatcher, tracker)
+        if from_history is not None:  # their open fault, a person, or support
+            return from_history
         service = profiles()
         profile = await lookup(service.get_profile, customer_id=customer.customer_id,
                                interactions=0)
@@ -57,6 +93,18 @@ class ActionCheckOutage(AccountAction):
                                  title=outage.title, reference=outage.reference,
                                  status=STATUS_WORDS[outage.status], eta_note=eta_note(outage))
         return [SlotSet("offer", "notify_outage"), SlotSet("outage_reference", outage.reference)]
+
+
+def say_area_status(dispatcher: CollectingDispatcher, status: AreaStatus) -> list[EventType]:
+    """Public facts about one area: its worst open incident, or that none is known."""
+    outage = most_relevant(status.outages)
+    if outage is None:
+        dispatcher.utter_message(response="utter_area_no_outage", area=status.area.name)
+        return [SlotSet("offer", None)]
+    dispatcher.utter_message(response="utter_area_outage_found", area=status.area.name,
+                             title=outage.title, reference=outage.reference,
+                             status=STATUS_WORDS[outage.status], eta_note=eta_note(outage))
+    return [SlotSet("offer", None)]
 
 
 class ActionOutageUpdate(AccountAction):
@@ -77,6 +125,12 @@ class ActionOutageUpdate(AccountAction):
             resolved = await lookup(profiles().outages_for_customer,
                                     customer_id=customer.customer_id, include_resolved=True)
             outage = next((o for o in resolved if o.reference == reference), None)
+        if outage is not None and not outage.is_active and says_still_broken(
+                latest_text(tracker)):  # "is it really fixed? still nothing here"
+            return await fixed_but_not_for_them(dispatcher, tracker, customer, outage)
+        from_history = await answer_verified(dispatcher, tracker)
+        if from_history is not None:  # their open fault, a person, or support
+            return from_history
         if outage is None:
             dispatcher.utter_message(response="utter_no_outage_update",
                                      area=profile.customer.address.area_name)

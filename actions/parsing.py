@@ -73,6 +73,18 @@ def calendar_date(text: str, *, today: date) -> Optional[date]:
     ordinal = re.fullmatch(r"(?:on |by )?(?:the )?(\d{1,2})(?:st|nd|rd|th)?", lowered)
     if ordinal:
         return _next_day_of_month(int(ordinal.group(1)), today)
+    relative = re.fullmatch(r"in (.*\b(?:days?|weeks?|fortnight))", lowered)
+    if relative:  # "in 3 days", "in a fortnight"
+        ahead = duration_days(relative.group(1))
+        return today + timedelta(days=ahead) if ahead else None
+    if not re.search(r"\d", lowered):  # "next month": dateutil would quietly answer today
+        return None
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", lowered):  # ISO: day-first would misread it
+        try:
+            parsed_iso = date.fromisoformat(lowered)
+        except ValueError:
+            return None
+        return parsed_iso if parsed_iso >= today else None
     try:
         parsed = date_parser.parse(text, dayfirst=True, fuzzy=True,
                                    default=date_parser.parse(today.isoformat())).date()

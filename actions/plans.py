@@ -16,13 +16,23 @@ from rasa_sdk.types import DomainDict
 from actions.customer import AccountAction, Customer, apologise, lookup, profiles
 from actions.formatting import allowance, data_amount, day, listing, money
 from actions.identity import SecondFactorForm
+from careline.profile.pricing import customer_price
 from careline.profile.schemas import PlanInfo, RecommendationReason
+from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
 
 
+def price(plan: PlanInfo, amount: Optional[Decimal] = None) -> str:
+    """The plan's monthly price (or ``amount`` on its terms) as the customer pays it: with
+    the VAT a postpaid bill adds, as the catalogue's prices are without it."""
+    return money(customer_price(plan.monthly_price if amount is None else amount,
+                                payment_type=plan.payment_type,
+                                vat_rate=get_settings().vat_rate))
+
+
 def describe(plan: PlanInfo) -> str:
-    return (f"{plan.name} {money(plan.monthly_price)}/month: {data_amount(plan.data_gb)}, "
+    return (f"{plan.name} {price(plan)}/month: {data_amount(plan.data_gb)}, "
             f"{allowance(plan.minutes, 'minutes')}, {allowance(plan.texts, 'texts')}"
             + (", roaming included" if plan.roaming_included else ""))
 
@@ -63,7 +73,7 @@ class ActionShowPlanUsage(AccountAction):
         plan = line.plan
         if line.usage is None:
             dispatcher.utter_message(response="utter_plan_no_usage", plan_name=plan.name,
-                                     price=money(plan.monthly_price), allowance=describe(plan))
+                                     price=price(plan), allowance=describe(plan))
             return []
         cycle = line.usage.current
         used = f"{data_amount(cycle.data_gb)} of data, {cycle.minutes} minutes, {cycle.texts} texts"
@@ -75,7 +85,7 @@ class ActionShowPlanUsage(AccountAction):
         left.append(allowance(None if plan.minutes is None else max(plan.minutes - cycle.minutes, 0),
                               "minutes"))
         dispatcher.utter_message(response="utter_plan_usage", plan_name=plan.name,
-                                 price=money(plan.monthly_price), usage=used,
+                                 price=price(plan), usage=used,
                                  left=listing(left), cycle_end=day(cycle.cycle_end))
         return []
 
@@ -127,14 +137,14 @@ class ActionRecommendPlan(AccountAction):
             return []
         difference = advice.monthly_difference
         if advice.reason is RecommendationReason.SAVE_MONEY:
-            why = f"it would save you {money(abs(difference))} a month."
+            why = f"it would save you {price(plan, abs(difference))} a month."
         else:
             why = (f"it gives you {data_amount(plan.data_gb)} so you stop running out, for "
-                   f"{money(abs(difference))} a month {'more' if difference > 0 else 'less'}.")
+                   f"{price(plan, abs(difference))} a month {'more' if difference > 0 else 'less'}.")
         dispatcher.utter_message(response="utter_recommendation", months=3,
                                  avg_data=data_amount(advice.average_data_gb),
                                  avg_minutes=advice.average_minutes, plan_name=plan.name,
-                                 price=money(plan.monthly_price), why=why)
+                                 price=price(plan), why=why)
         return [SlotSet("plan", plan.code), SlotSet("offer", "change_plan")]
 
 
@@ -174,8 +184,8 @@ class ActionSummarisePlanChange(AccountAction):
         if new is None or line is None:
             return apologise(dispatcher)
         dispatcher.utter_message(response="utter_plan_change_summary", current=line.plan.name,
-                                 current_price=money(line.plan.monthly_price), new=new.name,
-                                 new_price=money(new.monthly_price))
+                                 current_price=price(line.plan), new=new.name,
+                                 new_price=price(new))
         return [SlotSet("offer", "confirm_plan_change")]
 
 
@@ -190,6 +200,6 @@ class ActionChangePlan(AccountAction):
         result = await lookup(profiles().change_plan, customer_id=customer.customer_id,
                               plan_code=str(tracker.get_slot("plan")))
         dispatcher.utter_message(response="utter_plan_changed", new=result.new.name,
-                                 new_price=money(result.new.monthly_price),
+                                 new_price=price(result.new),
                                  effective=day(result.effective_on))
         return [SlotSet("plan", None)]

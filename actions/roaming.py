@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from typing import Any
 
 from rasa_sdk import Tracker
@@ -10,13 +11,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import AccountAction, Customer, lookup, profiles
-from actions.formatting import money
+from actions.formatting import day, money
 from actions.identity import SecondFactorForm
-from actions.parsing import duration_days
+from actions.parsing import calendar_date, duration_days
+from careline import clock
 from careline.profile.errors import InvalidRequest
 from careline.profile.schemas import RoamingPassOption
 
 MAX_TRIP_DAYS = 90
+#: How far ahead a pass can be bought.
+MAX_LEAD_TIME = timedelta(days=365)
+TRIP_SLOTS = ("country", "travel_date", "trip_days")
+VAT_NOTE = " Prices include VAT."
 
 
 def option_text(option: RoamingPassOption) -> str:
@@ -45,6 +51,16 @@ class ValidateRoamingForm(SecondFactorForm):
             return {"country": None}
         return {"country": quote.country_name}
 
+    async def validate_travel_date(self, value: Any, dispatcher: CollectingDispatcher,
+                                   tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
+        """The day the trip starts: the pass starts then, not today."""
+        today = clock.today()
+        leaving = calendar_date(str(value or ""), today=today)
+        if leaving is None or not today <= leaving <= today + MAX_LEAD_TIME:
+            dispatcher.utter_message(response="utter_invalid_travel_date")
+            return {"travel_date": None}
+        return {"travel_date": leaving.isoformat()}
+
     async def validate_trip_days(self, value: Any, dispatcher: CollectingDispatcher,
                                  tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         days = duration_days(value)
@@ -65,13 +81,15 @@ class ActionRoamingQuote(AccountAction):
                              days=int(tracker.get_slot("trip_days")))
         if quote.included_in_plan or quote.best is None:
             dispatcher.utter_message(response="utter_roaming_included", country=quote.country_name)
-            return [SlotSet("country", None), SlotSet("trip_days", None)]
+            return [SlotSet(slot, None) for slot in TRIP_SLOTS]
         options = "; ".join(option_text(o) for o in (quote.daily, quote.monthly) if o) + "."
         best = option_text(quote.best)
         if quote.saving > 0:
             best += f", saving {money(quote.saving)}"
         dispatcher.utter_message(response="utter_roaming_quote", country=quote.country_name,
-                                 days=quote.days, options=options, best=best)
+                                 days=quote.days, options=options, best=best,
+                                 starts_on=day(travel_date(tracker)),
+                                 vat_note=VAT_NOTE if quote.vat_included else "")
         return [SlotSet("offer", "roaming_pass")]
 
 
@@ -83,12 +101,22 @@ class ActionAddRoamingPass(AccountAction):
                      customer: Customer) -> list[EventType]:
         result = await lookup(profiles().add_roaming_pass, customer_id=customer.customer_id,
                               country=str(tracker.get_slot("country")),
-                              days=int(tracker.get_slot("trip_days")))
+                              days=int(tracker.get_slot("trip_days")),
+                              starts_on=travel_date(tracker))
         names: dict[str, int] = {}
         for active in result.passes:
             names[active.add_on.name] = names.get(active.add_on.name, 0) + 1
         passes = ", ".join(f"{n} × {name}" if n > 1 else name for name, n in names.items())
         dispatcher.utter_message(response="utter_roaming_pass_added", passes=passes,
                                  country=tracker.get_slot("country"),
-                                 total=money(result.total_price))
-        return [SlotSet("country", None), SlotSet("trip_days", None)]
+                                 starts_on=day(result.passes[0].starts_on),
+                                 ends_on=day(result.passes[-1].ends_on),
+                                 total=money(result.total_price),
+                                 vat_note=" including VAT" if result.vat_included else "")
+        return [SlotSet(slot, None) for slot in TRIP_SLOTS]
+
+
+def travel_date(tracker: Tracker) -> date:
+    """The day the customer leaves (the form's ``travel_date``); today if none was asked."""
+    given = tracker.get_slot("travel_date")
+    return date.fromisoformat(given) if given else clock.today()

@@ -97,7 +97,7 @@ def add_roaming_passes(*, session: Session, customer_id: int, quote: RoamingQuot
         bought.append(ActiveAddOn(add_on_info(add_on), row.starts_on, row.ends_on,
                                   row.destination))
     return RoamingPassResult(customer_id, line.msisdn, tuple(bought), best.total_price,
-                             quote.country_code)
+                             quote.country_code, vat_included=quote.vat_included)
 
 
 def create_arrangement(*, session: Session, eligibility: ArrangementEligibility,

@@ -23,10 +23,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from careline import clock
 from careline.db.session import committing, get_engine, get_read_engine, session_factory
-from careline.profile import balance, commands, countries, policy, pricing
+from careline.profile import balance, commands, countries, places, policy, pricing
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
-    ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo,
+    AreaStatus, ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo,
     BillExplanation, CaseRef, Channel, CustomerInfo, CustomerNotFound, CustomerRef,
     IdentityKind, InteractionInfo, InteractionOutcome, InteractionRef, InvalidRequest,
     InvoiceInfo, LineInfo, OptOutResult, OutageInfo, OutageSubscription,
@@ -208,6 +208,16 @@ class ProfileService:
             customer = self._customer(silos, customer_id)
             return silos.network.outages(area_code=customer.address.area_code,
                                          include_resolved=include_resolved)
+
+    def area_status(self, *, place: str) -> Optional[AreaStatus]:
+        """Known problems in the served area ``place`` names ("LS6", "LS6 1LF", "Leeds"), or
+        None when it names none. Public: no customer is involved, so no sign-in is needed."""
+        with self._read() as silos:
+            area = places.find_area(place, silos.network.areas())
+            if area is None:
+                return None
+            return AreaStatus(area, silos.network.outages(area_code=area.code,
+                                                          include_resolved=False))
 
     def list_plans(self, *, payment_type: Optional[PaymentType] = None) -> tuple[PlanInfo, ...]:
         with self._read() as silos:

@@ -6,6 +6,7 @@ from sqlalchemy import update
 from actions.plans import (ActionChangePlan, ActionListPlans, ActionRecommendPlan,
                            ActionShowPlanUsage, ValidatePlanChangeForm, find_plan)
 from actions.roaming import ActionAddRoamingPass, ActionRoamingQuote, ValidateRoamingForm
+from careline import clock
 from careline.db.session import session_scope
 from careline.profile.models import Plan
 from careline.profile.service import ProfileService
@@ -76,7 +77,8 @@ async def test_roaming_destination_and_trip_length_are_validated(demo):
 
 
 async def test_roaming_quote_picks_the_cheaper_pass_and_adds_it(demo):
-    slots = verified(demo["Tom"], country="United States", trip_days="10")
+    slots = verified(demo["Tom"], country="United States", trip_days="10",
+                     travel_date=clock.today().isoformat())
     quote = await run(ActionRoamingQuote(), Conversation(slots=slots))
     said = quote.kwargs("utter_roaming_quote")
     assert "World" in said["options"] and said["best"]

@@ -38,6 +38,10 @@ def get_area(*, session: Session, code: str) -> Optional[NetworkArea]:
     return session.get(NetworkArea, code)
 
 
+def list_areas(*, session: Session) -> list[NetworkArea]:
+    return list(session.execute(select(NetworkArea).order_by(NetworkArea.code)).scalars())
+
+
 def incidents_for_area(*, session: Session, area_code: str,
                        include_resolved: bool) -> list[Row]:
     """The area's incidents, newest first, one row per update (oldest update first).

@@ -28,7 +28,7 @@ from careline.profile.schemas.billing import (  # noqa: F401
     CategoryChange, BillExplanation,
 )
 from careline.profile.schemas.network import (  # noqa: F401
-    OutageUpdate, OutageInfo,
+    OutageUpdate, OutageInfo, NetworkAreaInfo, AreaStatus,
 )
 from careline.profile.schemas.engagement import (  # noqa: F401
     InteractionInfo, CaseRef,

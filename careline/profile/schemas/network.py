@@ -33,3 +33,20 @@ class OutageInfo:
     @property
     def is_active(self) -> bool:
         return self.status is not IncidentStatus.RESOLVED
+
+
+@dataclass(frozen=True)
+class NetworkAreaInfo:
+    """A served area, keyed like a postcode district (``LS6``), with its everyday name."""
+
+    code: str
+    name: str
+    region: str
+
+
+@dataclass(frozen=True)
+class AreaStatus:
+    """Network status of a place anyone may ask about: public, no account in it."""
+
+    area: NetworkAreaInfo
+    outages: tuple[OutageInfo, ...]

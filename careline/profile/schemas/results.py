@@ -25,8 +25,10 @@ class RoamingPassResult:
     customer_id: int
     msisdn: str
     passes: tuple[ActiveAddOn, ...]
+    #: What the customer pays: with the VAT their bill adds when ``vat_included``.
     total_price: Decimal
     country_code: str
+    vat_included: bool = False
 
 
 @dataclass(frozen=True)

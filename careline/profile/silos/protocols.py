@@ -13,7 +13,8 @@ from typing import Optional, Protocol
 
 from careline.profile.schemas import (
     AddOnInfo, ArrangementInfo, CaseRef, Channel, CustomerInfo, CustomerRef, IdentityKind,
-    InteractionInfo, InvoiceInfo, LineInfo, OutageInfo, PaymentInfo, PaymentType, PlanInfo,
+    InteractionInfo, InvoiceInfo, LineInfo, NetworkAreaInfo, OutageInfo, PaymentInfo, PaymentType,
+    PlanInfo,
 )
 
 
@@ -69,6 +70,8 @@ class UsageSilo(Protocol):
 
 
 class NetworkSilo(Protocol):
+    def areas(self) -> tuple[NetworkAreaInfo, ...]: ...
+
     def outages(self, *, area_code: str, include_resolved: bool) -> tuple[OutageInfo, ...]: ...
 
 

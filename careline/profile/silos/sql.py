@@ -25,7 +25,8 @@ from careline.profile.schemas import (
     ActiveAddOn, AddOnInfo, AddOnKind, ArrangementInfo, ArrangementKind, ArrangementStatus,
     BillCategory, CaseKind, CaseRef, CaseStatus, Channel, ContactPreferences, CustomerInfo,
     CustomerRef, Identity, IdentityKind, IncidentSeverity, IncidentStatus, InteractionInfo,
-    InteractionOutcome, InvoiceInfo, InvoiceLine, InvoiceStatus, LineInfo, OutageInfo,
+    InteractionOutcome, InvoiceInfo, InvoiceLine, InvoiceStatus, LineInfo, NetworkAreaInfo,
+    OutageInfo,
     OutageUpdate, PaymentInfo, PaymentType, PlanInfo, Segment, ServiceAddress, ServiceKind,
     UsageCycle, UsageSummary,
 )
@@ -255,6 +256,10 @@ def usage_cycle(row: Row) -> UsageCycle:
 @dataclass(frozen=True)
 class SqlNetwork:
     session: Session
+
+    def areas(self) -> tuple[NetworkAreaInfo, ...]:
+        return tuple(NetworkAreaInfo(row.code, row.name, row.region)
+                     for row in network.list_areas(session=self.session))
 
     def outages(self, *, area_code: str, include_resolved: bool) -> tuple[OutageInfo, ...]:
         rows = network.incidents_for_area(session=self.session, area_code=area_code,
