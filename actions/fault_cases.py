@@ -19,7 +19,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.contact_history import Triage, latest_text, triage
+from actions.contact_history import Triage, latest_text, read_history, triage
 from actions.customer import Customer, hand_off, lookup, profiles
 from actions.formatting import moment
 from careline.identity.service import SIGN_IN, IdentityService
@@ -35,6 +35,7 @@ NEXT_STEPS = {
                      "with what they find",
     CaseStatus.IN_PROGRESS: "an engineer is working on it and will contact you when it's fixed",
 }
+TIMES = {1: "once", 2: "twice"}
 STATUS_WORDS = {CaseStatus.OPEN: "open", CaseStatus.IN_PROGRESS: "being worked on"}
 SUPPORT_RESPONSES = {"financial": "utter_support_financial",
                      "bereavement": "utter_support_bereavement",
@@ -52,8 +53,8 @@ def say_case(dispatcher: CollectingDispatcher, case: CaseRef, seen: Triage) -> N
     """An open fault's status and next step, and that we know this is not the first time."""
     contacts = seen.history.contacts_about(case) if seen.history else 0
     if contacts:
-        dispatcher.utter_message(response="utter_repeat_contact_known", contacts=contacts,
-                                 days=RECENT_DAYS)
+        dispatcher.utter_message(response="utter_repeat_contact_known", days=RECENT_DAYS,
+                                 contacts=TIMES.get(contacts, f"{contacts} times"))
     dispatcher.utter_message(response="utter_open_fault_case", **case_facts(case))
 
 
@@ -171,3 +172,10 @@ async def fixed_but_not_for_them(dispatcher: CollectingDispatcher, tracker: Trac
     if seen.hand_off_now:
         return [SlotSet("outage_reference", None), *hand_off("frustration")]
     return [SlotSet("offer", "human"), SlotSet("outage_reference", None)]
+
+
+async def notified_incident(customer_id: int) -> Optional[str]:
+    """The incident of the latest outage notice sent to the customer in the last days, for
+    a follow-up in a new session that no longer holds the notice's slot."""
+    history = await read_history(customer_id)
+    return history.notices[0].incident_reference if history and history.notices else None

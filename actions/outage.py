@@ -14,7 +14,7 @@ from actions.customer import (AccountAction, Customer, apologise, lookup, profil
                               verified_customer)
 from actions.contact_history import latest_text
 from actions.fault_cases import (answer_verified, before_sign_in, fixed_but_not_for_them,
-                                 says_still_broken)
+                                 notified_incident, says_still_broken)
 from actions.formatting import moment
 from careline.profile.errors import ProfileError
 from careline.profile.schemas import AreaStatus, IncidentStatus, InteractionOutcome, OutageInfo
@@ -118,7 +118,8 @@ class ActionOutageUpdate(AccountAction):
         profile = await lookup(profiles().get_profile, customer_id=customer.customer_id,
                                interactions=0)
         # the incident discussed here, or the one a proactive notice told the customer about
-        reference = tracker.get_slot("outage_reference") or tracker.get_slot("outage_incident")
+        reference = tracker.get_slot("outage_reference") or tracker.get_slot(
+            "outage_incident") or await notified_incident(customer.customer_id)
         known = {o.reference: o for o in profile.outages}
         outage = known.get(reference) if reference else most_relevant(profile.outages)
         if outage is None and reference:

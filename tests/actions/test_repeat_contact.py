@@ -26,7 +26,7 @@ async def test_a_calm_repeat_contact_hears_her_open_fault_not_troubleshooting(de
     assert turn.responses == ["utter_repeat_contact_known", "utter_open_fault_case",
                               "utter_offer_person_for_case"]
     assert turn.kwargs("utter_open_fault_case")["reference"] == "FLT-DEMO0107"
-    assert turn.kwargs("utter_repeat_contact_known")["contacts"] == 3
+    assert turn.kwargs("utter_repeat_contact_known")["contacts"] == "3 times"
     assert turn.slots()["offer"] == "human"
 
 
@@ -117,3 +117,25 @@ def test_the_handoff_names_the_sms_customer_unverified(demo):
     facts = conversation_facts(Conversation(slots=unverified_sms(demo["Olivia"]),
                                             text=ANGRY).tracker())
     assert facts.customer_id == demo["Olivia"] and facts.verified is False
+
+
+async def test_after_a_resolved_notice_a_new_session_still_knows_which_incident(demo):
+    """No notice slot in the conversation any more: the notice sent is read from history."""
+    from datetime import timedelta
+
+    from careline import clock
+    from careline.db.session import get_engine, session_scope
+    from careline.proactive.models import Notification
+    from careline.settings import get_settings
+
+    resolved = [o for o in ProfileService().outages_for_customer(
+        customer_id=demo["Priya"], include_resolved=True) if not o.is_active][0]
+    sent = clock.now() - timedelta(hours=1)
+    with session_scope(get_engine(get_settings().resolved_database_url)) as session:
+        session.add(Notification(incident_id=resolved.reference, version=2, action="resolve",
+                                 customer_id=demo["Priya"], segment="vip", status="sent",
+                                 tracker="none", created_at=sent, sent_at=sent))
+    turn = await run(ActionOutageUpdate(), Conversation(
+        slots=verified(demo["Priya"], "whatsapp"), intent="outage_update",
+        text="is it really fixed? still nothing here"))
+    assert turn.kwargs("utter_outage_fixed_not_for_you")["title"] == resolved.title
