@@ -19,7 +19,7 @@ from sqlalchemy.orm import sessionmaker
 
 from careline import clock
 from careline.db.session import get_engine, get_read_engine, session_factory
-from careline.profile.enums import CaseKind, InteractionOutcome
+from careline.profile.enums import CaseKind
 from careline.profile.schemas import CaseRef, InteractionInfo
 from careline.profile.silos.sql import SqlEngagement
 from careline.settings import get_settings
@@ -62,18 +62,9 @@ class ContactHistory:
         return sum(1 for i in self.recent_contacts if i.case_reference == case.reference)
 
     @property
-    def handed_off_before(self) -> bool:
-        return any(i.outcome is InteractionOutcome.HANDED_OFF for i in self.recent_contacts)
-
-    @property
     def is_repeat_contact(self) -> bool:
         """Contacted us at least once in the window, or has a case still open."""
         return self.contacts > 0 or bool(self.open_cases)
-
-    def resolved_notice(self, incident_reference: Optional[str] = None) -> Optional[NoticeSent]:
-        """The latest "it's fixed" notice sent (about that incident, when one is named)."""
-        return next((n for n in self.notices if n.action == "resolve" and (
-            incident_reference is None or n.incident_reference == incident_reference)), None)
 
 
 def build_history(*, open_cases: tuple[CaseRef, ...], interactions: tuple[InteractionInfo, ...],
