@@ -16,6 +16,7 @@ from actions.contact_history import latest_text
 from actions.fault_cases import (answer_verified, before_sign_in, fixed_but_not_for_them,
                                  notified_incident, says_still_broken)
 from actions.formatting import moment
+from careline import clock
 from careline.profile.errors import ProfileError
 from careline.profile.schemas import AreaStatus, IncidentStatus, InteractionOutcome, OutageInfo
 
@@ -36,8 +37,13 @@ STATUS_WORDS = {
 
 
 def eta_note(outage: OutageInfo) -> str:
-    return f" We expect it back by {moment(outage.eta)}." if outage.eta else \
-        " We don't have a time for the fix yet."
+    """The expected fix time, never as still to come once it has passed."""
+    if outage.eta is None:
+        return " We don't have a time for the fix yet."
+    if outage.eta <= clock.now():
+        return (f" We expected it back by {moment(outage.eta)}; it's taking longer, and we "
+                "don't have a new time yet.")
+    return f" We expect it back by {moment(outage.eta)}."
 
 
 def most_relevant(outages: tuple[OutageInfo, ...],

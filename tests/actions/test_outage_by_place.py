@@ -3,12 +3,17 @@ sign-in, from the area's rows; a question about one's own service still needs it
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
+import time_machine
 from sqlalchemy import select
 
-from actions.outage import ActionCheckOutage
+from actions.outage import ActionCheckOutage, eta_note
+from careline import clock
 from careline.db.session import get_engine, session_scope
 from careline.profile import models
+from careline.profile.service import ProfileService
 from tests.actions.conftest import Conversation, run, verified
 
 ANONYMOUS = {"verified": False}
@@ -65,3 +70,11 @@ async def test_a_signed_in_customer_without_a_place_hears_their_own_area(demo, c
     turn = await run(ActionCheckOutage(), asking("calls keep cutting out", verified(demo["Tom"])))
     assert turn.responses == ["utter_no_outage_troubleshoot"]
     assert turn.slots()["outage_sign_in"] is False and turn.slots()["offer"] == "troubleshoot"
+
+
+def test_an_eta_that_has_passed_is_not_promised_as_to_come(careline_db):
+    [outage] = [o for o in ProfileService().area_status(place="M1").outages if o.eta]
+    assert eta_note(outage).startswith(" We expect it back by ")
+    with time_machine.travel(outage.eta + timedelta(minutes=1), tick=False):
+        assert clock.now() > outage.eta
+        assert eta_note(outage).startswith(" We expected it back by ")
