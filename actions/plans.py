@@ -23,12 +23,15 @@ from careline.settings import get_settings
 logger = logging.getLogger(__name__)
 
 
-def price(plan: PlanInfo, amount: Optional[Decimal] = None) -> str:
-    """The plan's monthly price (or ``amount`` on its terms) as the customer pays it: with
-    the VAT a postpaid bill adds, as the catalogue's prices are without it."""
-    return money(customer_price(plan.monthly_price if amount is None else amount,
-                                payment_type=plan.payment_type,
-                                vat_rate=get_settings().vat_rate))
+def gross(plan: PlanInfo) -> Decimal:
+    """The plan's monthly price as the customer pays it: with the VAT a postpaid bill adds,
+    as the catalogue's prices are without it."""
+    return customer_price(plan.monthly_price, payment_type=plan.payment_type,
+                          vat_rate=get_settings().vat_rate)
+
+
+def price(plan: PlanInfo) -> str:
+    return money(gross(plan))
 
 
 def describe(plan: PlanInfo) -> str:
@@ -135,12 +138,13 @@ class ActionRecommendPlan(AccountAction):
             dispatcher.utter_message(response="utter_already_best_plan",
                                      plan_name=advice.current.name)
             return []
-        difference = advice.monthly_difference
+        difference = gross(plan) - gross(advice.current)
+        change = money(abs(difference))
         if advice.reason is RecommendationReason.SAVE_MONEY:
-            why = f"it would save you {price(plan, abs(difference))} a month."
+            why = f"it would save you {change} a month."
         else:
             why = (f"it gives you {data_amount(plan.data_gb)} so you stop running out, for "
-                   f"{price(plan, abs(difference))} a month {'more' if difference > 0 else 'less'}.")
+                   f"{change} a month {'more' if difference > 0 else 'less'}.")
         dispatcher.utter_message(response="utter_recommendation", months=3,
                                  avg_data=data_amount(advice.average_data_gb),
                                  avg_minutes=advice.average_minutes, plan_name=plan.name,

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import select
 
 from actions.formatting import day, money
-from actions.plans import ActionShowPlanUsage
+from actions.plans import ActionRecommendPlan, ActionShowPlanUsage
 from actions.roaming import ActionAddRoamingPass, ActionRoamingQuote, ValidateRoamingForm
 from careline import clock
 from careline.db.session import get_engine, session_scope
@@ -102,3 +102,15 @@ async def test_plan_prices_are_what_the_customer_pays(demo, careline_db):
     aisha = await run(ActionShowPlanUsage(), Conversation(slots=verified(demo["Aisha"])))
     net, paying = plan_row(careline_db, "PAYG-5")
     assert paying == "prepaid" and aisha.kwargs("utter_plan_usage")["price"] == money(net)
+
+
+async def test_a_recommendations_saving_is_what_the_bill_would_save(demo, careline_db):
+    turn = await run(ActionRecommendPlan(), Conversation(slots=verified(demo["Emma"])))
+    said = turn.kwargs("utter_recommendation")
+    with session_scope(get_engine(careline_db)) as session:
+        [recommended] = session.execute(select(models.Plan.monthly_price)
+                                        .where(models.Plan.name == said["plan_name"])).one()
+    current, _ = plan_row(careline_db, "SIMO-60")
+    assert said["price"] == money(with_vat(Decimal(recommended)))
+    saving = with_vat(current) - with_vat(Decimal(recommended))
+    assert saving > 0 and said["why"] == f"it would save you {money(saving)} a month."
