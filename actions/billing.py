@@ -52,7 +52,7 @@ def payments_text(balance: BalanceInfo, today: date) -> str:
     billed = [payment_text(i, balance.currency, today)
               for i in balance.schedule if not i.arrangement_reference]
     if billed:
-        parts.append(("then " if agreed else "") + listing(billed))
+        parts.append(("and " if agreed else "") + listing(billed))
     return "; ".join(parts)
 
 

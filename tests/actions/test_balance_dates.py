@@ -10,11 +10,13 @@ import time_machine
 from sqlalchemy import select
 
 from actions.arrangements import ActionCreateArrangement
-from actions.billing import ActionCheckBalance, ActionCheckDueDate, ActionPaymentOptions
+from actions.billing import (ActionCheckBalance, ActionCheckDueDate, ActionPaymentOptions,
+                             payments_text)
 from actions.formatting import day, money
 from careline import clock
 from careline.db.session import get_engine, session_scope
 from careline.profile import models
+from careline.profile.schemas import AmountDue, BalanceInfo, PaymentType
 from tests.actions.conftest import Conversation, run, verified
 
 GARETH = "CL10000104"
@@ -98,3 +100,19 @@ async def test_after_an_arrangement_the_balance_is_its_instalments_and_nothing_i
     pay = await run(ActionPaymentOptions(), Conversation(slots=verified(demo["Gareth"])))
     assert pay.kwargs("utter_payment_options")["amount_due"] == \
         f"{money(instalments[0][2])} (due {day(instalments[0][1], today=today)})"
+
+
+def test_a_bill_after_an_arrangement_is_said_apart_from_its_instalments():
+    today = date(2026, 12, 6)
+    agreed, billed = {"arrangement_reference": "PA-1"}, {"invoice_number": "INV-12"}
+    schedule = (AmountDue(Decimal("20.00"), date(2026, 12, 13), False, **agreed),
+                AmountDue(Decimal("36.00"), date(2026, 12, 15), False, **billed),
+                AmountDue(Decimal("20.00"), date(2027, 1, 12), False, **agreed))
+    balance = BalanceInfo(customer_id=1, account_number="CL00000001",
+                          payment_type=PaymentType.POSTPAID, amount_due=Decimal("76.00"),
+                          overdue_amount=Decimal("0.00"), due_on=date(2026, 12, 13), days_overdue=0,
+                          autopay=False, prepaid_credit=None, last_payment=None,
+                          arrangement=None, schedule=schedule)
+    assert payments_text(balance, today) == (
+        "under your payment arrangement PA-1, £20.00 is due on 13 December and £20.00 is due "
+        "on 12 January 2027; and £36.00 is due on 15 December")
