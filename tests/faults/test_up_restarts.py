@@ -65,11 +65,12 @@ async def _talking(up: UpStack, senders: list[str]) -> list[Exchange]:
     return results
 
 
-async def _texting(phones: list[Phone]) -> list[Exchange]:
+async def _texting(phones: list[Phone], refused: list[int]) -> list[Exchange]:
     """Each phone texts each text and waits for its replies; all phones at once.
 
     A webhook answered 5xx (the gateway is down: nginx says 502) is sent again with the
-    same MessageSid, as Twilio does with a retry policy on the webhook URL (#rp=5xx).
+    same MessageSid, as Twilio does when the webhook's retry settings ask for it; each
+    such answer is noted in ``refused``.
     """
     results: list[Exchange] = []
 
@@ -80,6 +81,7 @@ async def _texting(phones: list[Phone]) -> list[Exchange]:
             deadline = time.monotonic() + 300
             status = (await phone.send(PhoneMessage(text=message, message_sid=sid))).status
             while status >= 500 and time.monotonic() < deadline:
+                refused.append(status)
                 await asyncio.sleep(1.0)
                 status = (await phone.send(PhoneMessage(text=message, message_sid=sid))).status
             replies = await phone.wait_for_replies(known=known, timeout=180, quiet=1.5)
@@ -96,10 +98,11 @@ def _lost(exchanges: list[Exchange]) -> list[Exchange]:
             if e[2] != 200 or not [reply for reply in e[3] if reply and reply != APOLOGY]]
 
 
-async def _conversations(up: UpStack, *, kill: str | None = None,
-                         kill_first: bool = False) -> tuple[list[Exchange], int]:
+async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bool = False,
+                         refused: list[int] | None = None) -> tuple[list[Exchange], int]:
     """Four REST customers and three SMS customers talk; ``kill`` dies one second in (or,
-    with ``kill_first``, before the first text). Returns the exchanges and the killed pid."""
+    with ``kill_first``, before the first text). Returns the exchanges and the killed pid;
+    webhooks answered 5xx go to ``refused``."""
     senders = [f"up-{uuid.uuid4().hex[:8]}" for _ in range(4)]
     phones = [Phone(settings=up.twilio, channel="sms", number=random_mobile())
               for _ in range(3)]
@@ -109,8 +112,9 @@ async def _conversations(up: UpStack, *, kill: str | None = None,
         await asyncio.sleep(1.0)
         return up.kill(kill) if kill and not kill_first else first
 
-    rest, sms, pid = await asyncio.gather(_talking(up, senders), _texting(phones),
-                                          kill_soon())
+    rest, sms, pid = await asyncio.gather(
+        _talking(up, senders), _texting(phones, [] if refused is None else refused),
+        kill_soon())
     return rest + sms, pid
 
 
@@ -168,9 +172,13 @@ def test_the_insight_consumer_drains_the_events_queue(up: UpStack) -> None:
 async def test_a_killed_child_is_restarted_and_every_message_answered(
     up: UpStack, name: str,
 ) -> None:
-    exchanges, killed = await _conversations(up, kill=name, kill_first=name == "gateway")
+    refused: list[int] = []
+    exchanges, killed = await _conversations(up, kill=name, kill_first=name == "gateway",
+                                             refused=refused)
     assert len(exchanges) == 7 * len(TEXTS)
     assert _lost(exchanges) == [], f"{name} killed: unanswered {_lost(exchanges)}"
+    if name == "gateway":  # the texts really met the outage: nginx refused them meanwhile
+        assert refused and set(refused) <= {502, 503, 504}, refused
 
     wait_until(lambda: _restarted(up, name, killed), f"{name} restarted and healthy",
                within=900, stack=up)
@@ -192,6 +200,7 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
 
 def test_only_the_killed_children_were_restarted(up: UpStack) -> None:
     said = up.said()
+    print("\n".join(line for line in said.splitlines() if "careline.supervisor" in line))
     for name in ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway", "insight", "desk",
                  "handoff-worker", "incidents", "nginx"):
         restarts = len(re.findall(rf"(?<![\w-]){name} restarted \(restart ", said))
