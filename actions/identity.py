@@ -1,5 +1,11 @@
-"""Verification: web chat sign-in by account number and one-time code, and the second
-factor (PIN, or a one-time code when there is no PIN) that sensitive forms ask for.
+"""Verification: sign-in by a one-time code texted to the number on file or the account
+PIN, and the second factor (PIN, or a one-time code when there is no PIN) that sensitive
+forms ask for.
+
+A customer the channel names (an SMS or WhatsApp number on file) is texted a code at once
+and asked for it or the PIN: prepaid customers have no bill and so no account number to
+give. Anyone else (a web visitor, an unknown number) gives an account number, or on
+pay-as-you-go their mobile number, and the code goes to the number on file.
 
 Three failed tries end the attempt; the rules then run ``action_verification_failed``,
 which hands the conversation to a person with the reason ``failed_verification``.
@@ -14,8 +20,9 @@ would tell the asker the account is real); a second factor's lockout is:
 from __future__ import annotations
 
 import logging
+import re
 from abc import abstractmethod
-from typing import Any
+from typing import Any, Optional
 
 from rasa_sdk import Action, FormValidationAction, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
@@ -23,14 +30,17 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import apologise, hand_off
+from actions.fault_cases import one_step_sign_in
 from actions.parsing import account_number, digits
 from careline.identity.channel_trust import Proof, second_factor_slots, verified_slots
-from careline.identity.schemas import CodeOutcome, PinCheck
+from careline.identity.schemas import CodeCheck, CodeOutcome, PinCheck
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
+PIN_DIGITS = 4
+MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+44\s?7|07)(?:\s?\d){9}(?!\d)")
 PASSED = "verified"  # what a code slot holds once checked: never the code itself
 #: Slots that end the attempt because the customer is locked out (see ActionVerificationFailed).
 PAUSED = {"verification_attempts": MAX_ATTEMPTS, "verification_paused": True}
@@ -71,6 +81,10 @@ class ValidateVerificationForm(FormValidationAction):
         activating = tracker.get_slot("requested_slot") is None
         if activating and intent in PENDING_BY_INTENT:  # remember what to answer afterwards
             events.append(SlotSet("pending_request", PENDING_BY_INTENT[intent]))
+        named = tracker.get_slot("channel_customer_id")
+        if activating and named is not None and not tracker.get_slot("verified") \
+                and tracker.get_slot("claimed_customer_id") is None:
+            events.extend(await one_step_sign_in(dispatcher, int(named)) or [])
         return events + await super().run(dispatcher, tracker, domain)
 
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
@@ -89,7 +103,7 @@ class ValidateVerificationForm(FormValidationAction):
                 tracker.get_slot("claimed_customer_id") is not None and
                 tracker.get_slot("requested_slot") != "account_number"):
             return {}  # a code that merely looks like an account number: keep the account
-        number = account_number(str(value))
+        number = account_number(str(value)) or mobile_number(str(value))
         if number is None:  # "my internet is down" is not a wrong account number: no try used
             dispatcher.utter_message(response="utter_not_an_account_number")
             return {"account_number": None}
@@ -120,8 +134,7 @@ class ValidateVerificationForm(FormValidationAction):
         if claimed is None:
             return wrong_try(dispatcher, tracker)
         try:
-            check = await identity_service().check_code(customer_id=int(claimed),
-                                                        purpose=SIGN_IN, code=str(value))
+            check, how = await check_code_or_pin(int(claimed), str(value))
         except Exception:
             logger.exception("code check failed")
             dispatcher.utter_message(response="utter_service_trouble")
@@ -129,12 +142,31 @@ class ValidateVerificationForm(FormValidationAction):
         if check.accepted:
             channel = tracker.get_slot("channel")  # set from the channel's own proof
             return {"otp_code": PASSED, "customer_id": int(claimed), "verification_attempts": 0,
-                    **verified_slots(Proof.ONE_TIME_CODE, channel),
-                    **second_factor_slots(Proof.ONE_TIME_CODE, channel)}
+                    **verified_slots(how, channel), **second_factor_slots(how, channel)}
         if check.outcome is CodeOutcome.LOCKED:  # the code's last try
             return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
         code_tries = MAX_ATTEMPTS - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
         return wrong_try(dispatcher, tracker, code_tries=code_tries)
+
+
+async def check_code_or_pin(customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
+    """Four digits are the PIN (when the customer has one), anything else the texted code.
+    A wrong PIN counts towards the PIN's lockout and is answered like a wrong code."""
+    service = identity_service()
+    if len(digits(answer)) == PIN_DIGITS and await service.has_pin(customer_id=customer_id):
+        pin = await service.check_pin(customer_id=customer_id, pin=digits(answer))
+        if pin.accepted:
+            return CodeCheck(CodeOutcome.ACCEPTED, MAX_ATTEMPTS), Proof.PIN
+        return CodeCheck(CodeOutcome.WRONG, MAX_ATTEMPTS), Proof.PIN  # the conversation counts
+    check = await service.check_code(customer_id=customer_id, purpose=SIGN_IN, code=answer)
+    return check, Proof.ONE_TIME_CODE
+
+
+def mobile_number(text: str) -> Optional[str]:
+    """A UK mobile number as a pay-as-you-go customer gives it instead of an account number
+    (they have no bill to read one from): ``07…`` or ``+447…``, spaces allowed."""
+    match = MOBILE_NUMBER.search(text)
+    return digits(match.group(0)) if match else None
 
 
 def wrong_try(dispatcher: CollectingDispatcher, tracker: Tracker, *,
@@ -207,6 +239,29 @@ class SecondFactorForm(FormValidationAction):
             dispatcher.utter_message(response="utter_wrong_pin",
                                      attempts_left=MAX_ATTEMPTS - tries)
         return {"security_code": None, "verification_attempts": tries}
+
+
+class ActionAskOtpCode(Action):
+    """Ask for the sign-in code, and the PIN as the other way in when the account has one
+    (worded only once a code went to a customer the channel names: telling a stranger
+    whether an account has a PIN would tell them the account exists)."""
+
+    def name(self) -> str:
+        return "action_ask_otp_code"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: dict[str, Any]) -> list[EventType]:
+        named = tracker.get_slot("channel_customer_id")
+        claimed = tracker.get_slot("claimed_customer_id")
+        with_pin = False
+        if claimed is not None and named is not None and int(claimed) == int(named):
+            try:
+                with_pin = await identity_service().has_pin(customer_id=int(claimed))
+            except Exception:
+                logger.exception("could not read whether customer %s has a PIN", claimed)
+        dispatcher.utter_message(response="utter_ask_otp_code_or_pin" if with_pin
+                                 else "utter_ask_otp_code")
+        return []
 
 
 class ActionAskSecurityCode(Action):

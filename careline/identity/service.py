@@ -24,7 +24,7 @@ from careline.identity.lockout import FailedCheckLockout
 from careline.identity.otp import OneTimeCodeService
 from careline.identity.schemas import ClaimedTry, CodeCheck, CodeOutcome, Lockout, PinCheck
 from careline.observability.redact import mask_account
-from careline.profile.errors import CustomerNotFound
+from careline.profile.errors import CustomerNotFound, InvalidIdentity
 from careline.profile.schemas import CustomerRef, IdentityKind, UnifiedProfile
 from careline.profile.service import ProfileService
 
@@ -58,9 +58,32 @@ class IdentityService:
         self._lockout = lockout or FailedCheckLockout()
 
     async def find_account(self, *, account_number: str) -> Optional[CustomerRef]:
+        """By account number, or by mobile number (all digits, as pay-as-you-go customers
+        sign in: they have no bill to read an account number from)."""
         normalised = "".join(account_number.split()).upper()
+        if normalised.lstrip("+").isdigit():
+            return await self._find(channel="sms", address=normalised)
         return await run_blocking(functools.partial(
             self._profiles.find_customer_by_account, account_number=normalised))
+
+    async def find_web_visitor(self, *, who: str) -> Optional[CustomerRef]:
+        """The customer a web chat visitor names: account number, email, web account id or
+        mobile number; None for anything else (answered like an unknown account)."""
+        text = who.strip()
+        if not text or len(text) > 254:
+            return None
+        if "@" not in text and ("".join(text.split()).lstrip("+").isdigit()
+                                or text.upper().startswith("CL")):
+            return await self.find_account(account_number=text)
+        return await self._find(channel="webchat", address=text)
+
+    async def _find(self, *, channel: str, address: str) -> Optional[CustomerRef]:
+        """A malformed address names nobody (no error: it is answered like a stranger's)."""
+        try:
+            return await run_blocking(functools.partial(
+                self._profiles.find_customer, channel=channel, address=address))
+        except InvalidIdentity:
+            return None
 
     async def send_code(self, *, customer_id: int, purpose: str) -> CodeDelivery:
         """Issue a code and text it to the number on file (never to a number we were given).

@@ -93,7 +93,7 @@ async def test_words_without_an_account_number_use_no_try_and_spaced_numbers_are
     form = ValidateVerificationForm()
     dispatcher = CollectingDispatcher()
     slots: dict = {}
-    for text in ("my internet is down", "bye", "07700900101"):
+    for text in ("my internet is down", "bye", "0770 090"):
         slots.update(await form.validate_account_number(
             text, dispatcher, Conversation(slots=slots).tracker(), {}))
     assert [m["response"] for m in dispatcher.messages] == ["utter_not_an_account_number"] * 3
