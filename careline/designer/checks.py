@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
+from careline.designer.message_kind_classifier import UNTRAINED_INTENTS
 from careline.designer.project import Flow, Project, Step
 from careline.designer.similarity import distinct_groups, normalise
 
@@ -43,7 +44,8 @@ def check_example_counts(project: Project, options: CheckOptions) -> Iterator[Fi
     """Every intent needs enough examples that are really different from each other."""
     grouped = project.examples_by_intent()
     for item in project.intents:
-        if item.name not in grouped and not item.name.startswith(EXTERNAL_PREFIX):
+        if (item.name not in grouped and not item.name.startswith(EXTERNAL_PREFIX)
+                and item.name not in UNTRAINED_INTENTS):
             yield Finding("examples", "error", item.file, f"intent '{item.name}'",
                           "is declared in the domain but has no training examples",
                           f"add at least {options.min_examples_per_intent} examples under "

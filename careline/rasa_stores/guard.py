@@ -14,9 +14,11 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
 2. ``Agent.handle_message`` — the one entry every input channel calls — turns a
    :class:`ConversationUnavailable` or Rasa ``LockError`` into an error log and the
    polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel, and gives a message
-   without words (a photo, a location, blank text on any channel) the text
-   :data:`WORDLESS`: the MiniLM featurizer cannot embed an empty text, so the turn would
-   fail, and the bot cannot look at pictures, so it says so and offers a person;
+   without words (a photo, a location) the text :data:`WORDLESS` (the MiniLM featurizer
+   cannot embed an empty text, so the turn would fail, and the bot cannot look at
+   pictures, so it says so and offers a person) or, with nothing at all, :data:`BLANK`
+   (a short prompt); a message of two questions runs as a turn per question
+   (:mod:`careline.rasa_stores.multi_question`);
 3. the same hook holds each sender to :mod:`careline.rasa_stores.sender_limits` (message
    size and rate) before the turn runs, so a refused message costs no NLU and no lock.
 
@@ -39,18 +41,19 @@ import contextvars
 import functools
 import logging
 import time
-from typing import Any, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.agent import Agent
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.lock_store import LockError
 from rasa.core.tracker_store import TrackerStore
 
+from careline.designer.message_kind_classifier import BLANK_MESSAGE
 from careline.observability import correlation, metrics
 from careline.observability.redact import redact
 from careline.rasa_stores import (
-    action_results, channel_identity, customer_intents, external_intents, paused_conversations,
-    sender_limits,
+    action_results, channel_identity, customer_intents, external_intents, multi_question,
+    paused_conversations, sender_limits,
 )
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 from careline.settings import get_settings
@@ -59,6 +62,8 @@ logger = logging.getLogger("careline.turns")
 
 #: What a message without words says to the bot: out of scope, answered honestly.
 WORDLESS = "/out_of_scope"
+#: What a message without words or media says: nothing came through, a short prompt.
+BLANK = f"/{BLANK_MESSAGE}"
 
 #: When the current turn reached the Agent (monotonic seconds), for the turn log's latency.
 turn_started: contextvars.ContextVar[float] = contextvars.ContextVar("turn_started")
@@ -98,9 +103,10 @@ def install() -> None:
             if await _refused_over_limits(message, limits, counter):
                 return _collected(message)
             if not (message.text or "").strip():
-                message.text = WORDLESS
-                customer_intents.own_text.set(WORDLESS)
-            return await original_handle(self, message)
+                message.text = _wordless(message)
+                customer_intents.own_text.set(message.text)
+                return await original_handle(self, message)
+            return await _each_question(self, message, original_handle)
         except (ConversationUnavailable, LockError) as error:
             return await _refuse_politely(message, error)
 
@@ -128,6 +134,28 @@ async def _refused_over_limits(message: UserMessage, limits: sender_limits.Sende
         await output.send_text_message(message.sender_id,
                                        sender_limits.too_long(limits.max_chars))
     return True
+
+
+def _wordless(message: UserMessage) -> str:
+    """A photo or location is out of scope (a person sees it); nothing at all, a prompt."""
+    metadata = message.metadata or {}
+    return WORDLESS if metadata.get("media") or metadata.get("location") else BLANK
+
+
+async def _each_question(agent: Agent, message: UserMessage,
+                         handle: Callable[[Agent, UserMessage], Awaitable[Optional[list]]]
+                         ) -> Optional[list]:
+    """One turn per question the message asks (careline.rasa_stores.multi_question)."""
+    parts = await multi_question.questions(message.text or "", agent.parse_message)
+    if len(parts) < 2:
+        return await handle(agent, message)
+    replies: Optional[list] = None
+    for number, part in enumerate(parts, start=1):
+        message_id = message.message_id if number == 1 else f"{message.message_id}.{number}"
+        replies = await handle(agent, UserMessage(
+            part, message.output_channel, message.sender_id, input_channel=message.input_channel,
+            message_id=message_id, metadata=message.metadata))
+    return replies
 
 
 def _collected(message: UserMessage) -> Optional[list]:

@@ -1,0 +1,101 @@
+"""What kind of message this is before what it asks: another language, emoji only.
+
+The intent classifier reads every message as English and picks the nearest intent, so
+"Mae fy mil yn rhy uchel" became "not something I can help with" and "👍" a guess.
+These readers decide, from the text alone, the two cases where that reading is wrong.
+
+Language: ``langdetect`` (Google's profiles, shipped in the package, nothing fetched)
+alone misreads short English ("ok" is Slovak, "hi" Swahili), so a message is called
+another language only when langdetect is sure of it *and* almost none of its words are
+in the English vocabulary the bot was trained on; words in a non-Latin script need
+no vocabulary check. The detector is seeded, so the same text always gets the same
+answer.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from typing import AbstractSet, FrozenSet, Optional
+
+from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
+from langdetect.lang_detect_exception import LangDetectException
+
+#: Letters only (any script): digits, postcodes and punctuation say nothing of language.
+_WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
+#: Above Latin Extended-B: Arabic, Bengali, Gurmukhi, Cyrillic, CJK … (never English).
+_LATIN_END = 0x024F
+
+#: Emoji that, alone, mean "fine / thanks"; a thumbs-up after an answer is a nod.
+POSITIVE_EMOJI: FrozenSet[str] = frozenset(
+    "👍👌🙂😊😀😃😄😁🙏❤✅👏🥰😍💯🤝☺💪🎉😎")
+#: Emoji that, alone, mean the customer is angry or upset: treated as frustration.
+NEGATIVE_EMOJI: FrozenSet[str] = frozenset(
+    "😡😠🤬👎😤😞😢😭💢🙄😩😫😒☹🙁😣😖😑😐🤦")
+#: Marks that change how an emoji looks, not what it says (variation, skin tone, joiner).
+_MODIFIERS = frozenset("\ufe0f\ufe0e\u200d") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
+
+
+@dataclass(frozen=True)
+class LanguageRule:
+    """When a message counts as another language (tuned on tests/nlu_heldout: no misfires)."""
+
+    min_probability: float = 0.9
+    min_latin_words: int = 3
+    max_english_share: float = 0.25
+
+
+class LanguageReader:
+    """Names a message's language when it is clearly not English, else ``None``."""
+
+    def __init__(self, english_words: AbstractSet[str],
+                 rule: LanguageRule = LanguageRule(), seed: int = 0) -> None:
+        self._english = english_words
+        self._rule = rule
+        self._factory = DetectorFactory()
+        self._factory.load_profile(PROFILES_DIRECTORY)
+        self._factory.set_seed(seed)
+
+    def other_language(self, text: str) -> Optional[str]:
+        words = [w.lower() for w in _WORDS.findall(text)]
+        if not words:
+            return None
+        non_latin = any(ord(ch) > _LATIN_END for w in words for ch in w)
+        if not non_latin:
+            if len(words) < self._rule.min_latin_words:
+                return None
+            english = sum(1 for w in words if w in self._english) / len(words)
+            if english > self._rule.max_english_share:
+                return None
+        language = self._detect(text)
+        if language is None or language == "en":
+            return None
+        return language
+
+    def _detect(self, text: str) -> Optional[str]:
+        detector = self._factory.create()
+        detector.append(text)
+        try:
+            best = detector.get_probabilities()[0]
+        except (LangDetectException, IndexError):
+            return None
+        return str(best.lang) if best.prob >= self._rule.min_probability else None
+
+
+def english_vocabulary(texts: "list[str]") -> FrozenSet[str]:
+    """The lower-cased words of the bot's (English) training examples."""
+    return frozenset(w.lower() for text in texts for w in _WORDS.findall(text))
+
+
+def emoji_reaction(text: str) -> Optional[str]:
+    """``positive``, ``negative`` or ``unclear`` for a message of emoji only, else ``None``."""
+    marks = [ch for ch in text if not ch.isspace() and ch not in _MODIFIERS
+             and unicodedata.category(ch) not in ("Po", "Pd", "Ps", "Pe")]
+    if not marks or any(unicodedata.category(ch) != "So" for ch in marks):
+        return None
+    if any(ch in NEGATIVE_EMOJI for ch in marks):
+        return "negative"
+    if all(ch in POSITIVE_EMOJI for ch in marks):
+        return "positive"
+    return "unclear"

@@ -1,0 +1,80 @@
+"""Messages in another language and emoji-only messages get their own intent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from rasa.engine.graph import ExecutionContext, GraphSchema
+from rasa.engine.storage.local_model_storage import LocalModelStorage
+from rasa.engine.storage.resource import Resource
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+
+from careline.designer.message_kind_classifier import MessageKindClassifier
+from careline.designer.message_kinds import LanguageReader, emoji_reaction, english_vocabulary
+
+ENGLISH = english_vocabulary([
+    "what's my balance", "why is my bill so high", "is there an outage in LS6",
+    "still no signal at home", "ok thanks", "hi there", "cancel", "stop that"])
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Mae fy mil yn rhy uchel", "cy"),
+    ("Dlaczego mój rachunek jest taki wysoki?", "pl"),
+    ("Mój telefon nie działa od wczoraj", "pl"),
+    ("میرا بل بہت زیادہ ہے", "ur"),
+    ("আমার বিল অনেক বেশি", "bn"),
+])
+def test_other_languages_are_named(text: str, language: str) -> None:
+    assert LanguageReader(ENGLISH).other_language(text) == language
+
+
+@pytest.mark.parametrize("text", [
+    # langdetect alone calls these Slovak, Swahili, Danish, German, Spanish
+    "ok", "hi", "still NO signal at home", "STOP", "cancel", "LS6",
+    "what's my balance", "why is my bill so high???", "ok thanks", "",
+])
+def test_english_is_never_another_language(text: str) -> None:
+    assert LanguageReader(ENGLISH).other_language(text) is None
+
+
+def test_the_same_text_always_gets_the_same_answer() -> None:
+    text = "Helo, mae gen i broblem gyda fy ffôn"
+    answers = {LanguageReader(ENGLISH).other_language(text) for _ in range(5)}
+    assert len(answers) == 1
+
+
+@pytest.mark.parametrize("text, reaction", [
+    ("👍", "positive"), ("👍🏽", "positive"), ("❤️", "positive"), ("👍 👍", "positive"),
+    ("😡", "negative"), ("👍😡", "negative"), ("👎!!", "negative"),
+    ("🤷", "unclear"), ("🚀", "unclear"),
+    ("ok 👍", None), ("", None), ("?!", None), ("LS6", None),
+])
+def test_emoji_only_messages(text: str, reaction: str) -> None:
+    assert emoji_reaction(text) == reaction
+
+
+def _parsed(component: MessageKindClassifier, text: str, intent: str = "ask_balance") -> Message:
+    message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.4}})
+    return component.process([message])[0]
+
+
+def test_the_component_learns_english_from_training_data_and_keeps_it(tmp_path: Path) -> None:
+    storage = LocalModelStorage(tmp_path)
+    resource = Resource("message_kinds")
+    context = ExecutionContext(GraphSchema({}), "test")
+    training = TrainingData([Message(data={"text": t, "intent": "x"}) for t in
+                             ["what is my balance", "why is my bill so high", "is there an outage"]])
+    MessageKindClassifier.create({}, storage, resource, context).train(training)
+    loaded = MessageKindClassifier.load({}, storage, resource, context)
+
+    welsh = _parsed(loaded, "Mae fy mil yn rhy uchel")
+    assert welsh.get("intent")["name"] == "other_language"
+    assert [(e["entity"], e["value"]) for e in welsh.get("entities")] == [("language", "cy")]
+    assert _parsed(loaded, "why is my bill so high").get("intent")["name"] == "ask_balance"
+    assert _parsed(loaded, "👍").get("intent")["name"] == "acknowledge"
+    assert _parsed(loaded, "😡").get("intent")["name"] == "frustration"
+    assert _parsed(loaded, "🤷").get("intent")["name"] == "emoji_unclear"
+    # a button's payload is the bot's own vocabulary, never read as a language
+    assert _parsed(loaded, "/affirm", "affirm").get("intent")["name"] == "affirm"
