@@ -24,13 +24,14 @@ import re
 from abc import abstractmethod
 from typing import Any, Optional
 
-from rasa_sdk import Action, FormValidationAction, Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import apologise, hand_off
 from actions.fault_cases import one_step_sign_in
+from actions.forms import InterruptibleForm
 from actions.parsing import account_number, digits
 from careline.identity.channel_trust import Proof, second_factor_slots, verified_slots
 from careline.identity.schemas import CodeCheck, CodeOutcome, PinCheck
@@ -68,7 +69,7 @@ def out_of_attempts(tracker: Tracker) -> bool:
     return attempts(tracker) >= MAX_ATTEMPTS
 
 
-class ValidateVerificationForm(FormValidationAction):
+class ValidateVerificationForm(InterruptibleForm):
     """Account number, then the code texted to the number on file."""
 
     def name(self) -> str:
@@ -182,7 +183,7 @@ def wrong_try(dispatcher: CollectingDispatcher, tracker: Tracker, *,
     return {"otp_code": None, "verification_attempts": tries}
 
 
-class SecondFactorForm(FormValidationAction):
+class SecondFactorForm(InterruptibleForm):
     """Base of the sensitive forms: ``security_code`` first, unless already given this session."""
 
     @abstractmethod
