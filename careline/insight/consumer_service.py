@@ -9,7 +9,9 @@ it rather than keeping a healthy-looking process that consumes nothing.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from typing import Optional
 
 from aiohttp import web
 
@@ -47,15 +49,15 @@ def build_app(consumer: PikaEventConsumer) -> web.Application:
 
 
 async def serve(service: InsightService, consumer: PikaEventConsumer, *,
-                host: str, port: int) -> None:
+                host: str, port: int, stop: Optional[asyncio.Event] = None) -> None:
     """Serve /health on ``host:port`` while the consumer runs; return (or raise) when it
-    stops."""
+    stops (``stop`` set, or an error)."""
     runner = web.AppRunner(build_app(consumer), access_log=None)
     await runner.setup()
     try:
         await web.TCPSite(runner, host, port).start()
         logger.info("insight consumer on queue %s; health on http://%s:%s/health",
                     consumer.queue_name, host, port)
-        await service.consume(consumer)
+        await service.consume(consumer, stop)
     finally:
         await runner.cleanup()

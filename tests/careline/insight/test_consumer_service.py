@@ -67,8 +67,9 @@ async def test_health_answers_once_the_queue_is_held_and_the_queue_drains(fanout
         await exchange.publish(aio_pika.Message(json.dumps(body).encode()), routing_key="")
     port = _free_port()
     consumer = PikaEventConsumer(AMQP, queue=f"{name}-events", exchange=name, linger=0.05)
+    stop = asyncio.Event()
     task = asyncio.create_task(serve(InsightService(engine=engine), consumer,
-                                     host="127.0.0.1", port=port))
+                                     host="127.0.0.1", port=port, stop=stop))
     try:
         async with aiohttp.ClientSession() as session:
             async def healthy() -> dict | None:
@@ -87,9 +88,9 @@ async def test_health_answers_once_the_queue_is_held_and_the_queue_drains(fanout
 
             assert await _until(drained) == 30
     finally:
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
+        stop.set()
+        await asyncio.wait_for(task, timeout=30)
+    assert not consumer.connected
 
 
 async def test_the_service_ends_when_its_consumer_cannot_connect(engine):

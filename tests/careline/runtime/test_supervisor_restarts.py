@@ -10,6 +10,7 @@ import logging
 import os
 import signal
 import socket
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -181,3 +182,46 @@ def test_a_child_that_cannot_be_started_again_is_retried(
     moved.rename(program)  # the program is back: the next attempt starts it
     _tend_until(supervisor, lambda: service.restarts == 1 and service.healthy_since is not None)
     assert answers(service.spec.health_url, timeout=5)
+
+
+def test_serving_restarts_a_killed_child_until_sigterm_then_leaves_nothing(
+    tmp_path: Path,
+) -> None:
+    """What `careline run` and `careline up` do after start-up, in a process of its own."""
+    port = _free_port()
+    script = f"""
+import os, sys
+from pathlib import Path
+from careline.runtime.services import ServiceSpec
+from careline.runtime.supervisor import Supervisor, serve_until_interrupted, stop_on_signals
+spec = ServiceSpec(name="web", argv=(sys.executable, "-m", "http.server", "{port}",
+                                     "--bind", "127.0.0.1"),
+                   health_url="http://127.0.0.1:{port}/")
+supervisor = Supervisor(Path({str(tmp_path / "logs")!r}), dict(os.environ), Path("/"))
+stop_on_signals()
+supervisor.start([spec], timeout=30)
+print("pid", supervisor.running[0].process.pid, flush=True)
+serve_until_interrupted(supervisor, ["up"])
+"""
+    env = {**os.environ, "CARELINE_LOG_FORMAT": "text"}
+    serving = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True, env=env)
+    try:
+        first = serving.stdout.readline()
+        os.killpg(int(first.split()[1]), signal.SIGKILL)
+        for expected in (False, True):  # down (the restart waits 1 s), then back
+            deadline = time.monotonic() + 30
+            while answers(f"http://127.0.0.1:{port}/", timeout=1) is not expected:
+                assert time.monotonic() < deadline and serving.poll() is None
+                time.sleep(0.05)
+        serving.send_signal(signal.SIGTERM)
+        rest, _ = serving.communicate(timeout=30)
+    finally:
+        if serving.poll() is None:
+            serving.kill()
+    assert serving.returncode == 0
+    text = first + rest
+    assert "web killed by SIGKILL; restarting in 1s (failure 1 in a row)" in text
+    assert "web restarted (restart 1, pid" in text
+    assert "stopping" in text
+    assert not answers(f"http://127.0.0.1:{port}/", timeout=2)  # the restarted child too
