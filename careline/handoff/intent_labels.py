@@ -18,7 +18,6 @@ INTENT_LABELS: dict[str, str] = {
     "request_payment_arrangement": "asked to pay in instalments",
     "dispute_charge": "disputed a charge",
     "greet": "greeted",
-    "share_circumstances": "told us of hard circumstances",
     "goodbye": "said goodbye",
     "thanks": "said thanks",
     "affirm": "said yes",

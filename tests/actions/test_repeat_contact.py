@@ -140,14 +140,3 @@ async def test_after_a_resolved_notice_a_new_session_still_knows_which_incident(
         text="is it really fixed? still nothing here"))
     assert turn.kwargs("utter_outage_fixed_not_for_you")["title"] == resolved.title
 
-
-async def test_hard_circumstances_said_anywhere_get_support_and_a_person(demo):
-    from actions.support import ActionOfferSupport
-
-    loss = await run(ActionOfferSupport(), Conversation(
-        intent="share_circumstances", text="my husband died last week"))
-    assert loss.responses == ["utter_support_bereavement"]
-    assert loss.slots() == {"offer": "human"}
-    vague = await run(ActionOfferSupport(), Conversation(
-        intent="share_circumstances", text="going through a really tough time"))
-    assert vague.responses == ["utter_support_general"]
