@@ -40,7 +40,6 @@ from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 logger = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 3
-PIN_DIGITS = 4
 MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+44\s?7|07)(?:\s?\d){9}(?!\d)")
 PASSED = "verified"  # what a code slot holds once checked: never the code itself
 #: Slots that end the attempt because the customer is locked out (see ActionVerificationFailed).
@@ -151,16 +150,8 @@ class ValidateVerificationForm(InterruptibleForm):
 
 
 async def check_code_or_pin(customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
-    """Four digits are the PIN (when the customer has one), anything else the texted code.
-    A wrong PIN counts towards the PIN's lockout and is answered like a wrong code."""
-    service = identity_service()
-    if len(digits(answer)) == PIN_DIGITS and await service.has_pin(customer_id=customer_id):
-        pin = await service.check_pin(customer_id=customer_id, pin=digits(answer))
-        if pin.accepted:
-            return CodeCheck(CodeOutcome.ACCEPTED, MAX_ATTEMPTS), Proof.PIN
-        return CodeCheck(CodeOutcome.WRONG, MAX_ATTEMPTS), Proof.PIN  # the conversation counts
-    check = await service.check_code(customer_id=customer_id, purpose=SIGN_IN, code=answer)
-    return check, Proof.ONE_TIME_CODE
+    """The code texted, or the PIN (see :meth:`IdentityService.check_sign_in`)."""
+    return await identity_service().check_sign_in(customer_id=customer_id, answer=answer)
 
 
 def mobile_number(text: str) -> Optional[str]:

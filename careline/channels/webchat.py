@@ -5,6 +5,11 @@ name any ``session_id``. Here the conversation is fixed on connect from the
 signed token (or a server-issued anonymous one) and kept in the server-side
 socket session; a client naming any other session is refused and disconnected.
 
+An anonymous visitor signs in through the page's sign-in step
+(``careline.webchat.sign_in``: ``POST …/sign-in/start`` and ``…/sign-in/check``); the
+grant it returns, presented on the socket as ``sign_in``, binds that socket to the
+customer's conversation and gives the tab a signed customer token for reconnects.
+
 A verified customer's live connection is recorded (``careline.webchat.presence``)
 so proactive outage notices reach them in the open chat instead of by SMS. Every
 connection's room is recorded too (``careline.webchat.rooms``), and emits go through
@@ -29,7 +34,8 @@ from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
 from careline.channels.proven_turn import run_proven
-from careline.channels.webchat_tokens import WebIdentity, issue_anonymous, verify_token
+from careline.channels.webchat_tokens import (WebIdentity, issue_anonymous, issue_token,
+                                              verify_token)
 from careline.db.session import run_blocking
 from careline.identity.channel_trust import Proof
 from careline.settings import get_settings
@@ -37,10 +43,16 @@ from careline.webchat.fanout import Fanout, build_fanout
 from careline.webchat.page import page_response, static_response
 from careline.webchat.presence import HEARTBEAT, PresenceStore
 from careline.webchat.rooms import ROOM_HEARTBEAT, CustomerOffline, LiveRooms
+from careline.webchat.sign_in import SignInRefused, WebSignIn
 
 logger = logging.getLogger(__name__)
 
 USER_EVENT, BOT_EVENT = "user_uttered", "bot_uttered"
+#: How long a tab stays signed in after the sign-in step (its token, kept for reconnects).
+SIGNED_IN_TTL_SECONDS = 3600
+CODE_SENT = ("If that's one of our customers, we've texted a 6-digit code to the number on "
+             "file. Enter it here, or your 4-digit PIN.")
+NO_MATCH = "That code or PIN doesn't match."
 
 
 class WebChatOutput(SocketIOOutput):
@@ -95,6 +107,14 @@ class WebChatChannel(InputChannel):
         #: This process's live connections, anonymous ones included.
         self._live: Dict[str, _Connection] = {}
         self._heartbeat: Optional[asyncio.Task] = None
+        self._sign_in: Optional[WebSignIn] = None
+
+    @property
+    def sign_in(self) -> WebSignIn:
+        """Built on first use, like the fanout."""
+        if self._sign_in is None:
+            self._sign_in = WebSignIn()
+        return self._sign_in
 
     @property
     def fanout(self) -> Fanout:
@@ -130,6 +150,42 @@ class WebChatChannel(InputChannel):
         @hooks.route("/static/<name:path>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
             return static_response(name)
+
+        @hooks.route("/sign-in/start", methods=["POST"])
+        async def sign_in_start(request: Request) -> HTTPResponse:
+            body = _json_body(request)
+            return await _answer(self.sign_in.start(
+                session_token=body.get("session_token"), who=body.get("who")),
+                lambda challenge: response.json(
+                    {"challenge": challenge, "message": CODE_SENT}))
+
+        @hooks.route("/sign-in/check", methods=["POST"])
+        async def sign_in_check(request: Request) -> HTTPResponse:
+            body = _json_body(request)
+            return await _answer(self.sign_in.check(
+                session_token=body.get("session_token"), challenge=body.get("challenge"),
+                answer=body.get("answer")),
+                lambda checked: response.json({"grant": checked.grant}) if checked.grant
+                else response.json({"error": NO_MATCH, "tries_left": checked.tries_left},
+                                   status=401))
+
+        @sio.on("sign_in")
+        async def sign_in(sid: str, data: Optional[Dict] = None) -> None:
+            session = await sio.get_session(sid)
+            identity: WebIdentity = session["identity"]
+            grant = data.get("grant") if isinstance(data, dict) else None
+            customer_id = None
+            if identity.anonymous and isinstance(grant, str):
+                try:
+                    customer_id = await self.sign_in.redeem(subject=identity.subject,
+                                                            grant=grant)
+                except Exception:  # noqa: BLE001 - logged; the visitor is told to try again
+                    logger.exception("web chat sign-in grant could not be checked")
+            if customer_id is None:
+                logger.warning("web chat connection %s: sign-in grant refused", sid)
+                await sio.emit("sign_in_refused", {"reason": "sign-in not accepted"}, room=sid)
+                return
+            await self._bind(sid, identity, customer_id)
 
         @sio.on("connect")
         async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
@@ -190,6 +246,25 @@ class WebChatChannel(InputChannel):
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
 
         return hooks
+
+    async def _bind(self, sid: str, anonymous: WebIdentity, customer_id: int) -> None:
+        """Move the socket from its anonymous room to the customer's conversation, and give
+        the tab a customer token so a reload stays signed in."""
+        assert self.sio is not None
+        bound = WebIdentity(subject=anonymous.subject, customer_id=customer_id, anonymous=False)
+        token = issue_token(subject=bound.subject, customer_id=customer_id,
+                            ttl_seconds=SIGNED_IN_TTL_SECONDS)
+        await self.sio.save_session(sid, {"identity": bound, "issued_token": token})
+        await self.sio.leave_room(sid, anonymous.sender_id)
+        self._live.pop(sid, None)
+        await self._shared("leave", self.fanout.rooms.left(
+            sender_id=anonymous.sender_id, connection_id=sid))
+        await self.sio.enter_room(sid, bound.sender_id)
+        await self._connected(sid, bound)
+        await self.sio.emit("session_confirm", {
+            "session_id": bound.sender_id, "session_token": token, "anonymous": False},
+            room=sid)
+        await self.sio.emit("signed_in", {"session_id": bound.sender_id}, room=sid)
 
     async def _connected(self, sid: str, identity: WebIdentity) -> None:
         """Every socket counts for delivery; only a verified customer's for notices."""
@@ -254,6 +329,26 @@ class WebChatChannel(InputChannel):
                             room=sid)
         await self.sio.disconnect(sid)
         return False
+
+
+def _json_body(request: Request) -> Dict[str, Any]:
+    try:
+        body = request.json
+    except Exception:  # noqa: BLE001 - malformed JSON is an empty request
+        return {}
+    return body if isinstance(body, dict) else {}
+
+
+async def _answer(step: Awaitable[Any], ok: Callable[[Any], HTTPResponse]) -> HTTPResponse:
+    """A sign-in step's HTTP answer: its result, its refusal, or 503 when a store failed."""
+    try:
+        return ok(await step)
+    except SignInRefused as refused:
+        return response.json({"error": refused.reason}, status=refused.status)
+    except Exception:  # noqa: BLE001 - logged; nothing is said about the account
+        logger.exception("web chat sign-in step failed")
+        return response.json({"error": "sign-in is unavailable; please try again"},
+                             status=503)
 
 
 def _metadata(identity: WebIdentity) -> Dict[str, Any]:

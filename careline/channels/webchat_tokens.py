@@ -70,6 +70,8 @@ def verify_token(token: str, *, secret: Optional[str] = None) -> Optional[WebIde
                             options={"require": ["sub", "exp"]})
     except jwt.PyJWTError:
         return None
+    if "typ" in claims:  # a sign-in step's challenge or grant is no connection token
+        return None
     subject = claims.get("sub")
     customer_id = claims.get("customer_id")
     if not isinstance(subject, str) or not subject:

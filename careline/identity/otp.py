@@ -25,6 +25,7 @@ from careline.identity.schemas import CodeCheck, CodeOutcome, IssuedCode
 from careline.settings import get_settings
 
 CODE_DIGITS = 6
+GRANT_DIGITS = 30
 DEFAULT_TTL = timedelta(minutes=10)
 DEFAULT_MAX_ATTEMPTS = 3
 
@@ -88,6 +89,22 @@ class OneTimeCodeService:
                                       created_at=now, expires_at=now + self._ttl,
                                       sent_to=sent_to)
             return IssuedCode(customer_id=customer_id, code=code,
+                              expires_at=_aware(row.expires_at))
+
+    def grant(self, *, customer_id: int, purpose: str, ttl: timedelta) -> IssuedCode:
+        """A single-use secret that is never texted: proof, handed to the one who just passed
+        a check, that they did (web chat binds a socket with it). Long enough that guessing
+        is hopeless; redeemed through :meth:`verify` like a code, so it works once."""
+        now = self._clock()
+        secret = f"{secrets.randbelow(10 ** GRANT_DIGITS):0{GRANT_DIGITS}d}"
+        salt = secrets.token_hex(16)
+        with self._session() as session:
+            repository.retire_open_codes(session=session, customer_id=customer_id,
+                                         purpose=purpose, at=now)
+            row = repository.add_code(session=session, customer_id=customer_id, purpose=purpose,
+                                      salt=salt, code_hash=_digest(secret, salt),
+                                      created_at=now, expires_at=now + ttl, sent_to=None)
+            return IssuedCode(customer_id=customer_id, code=secret,
                               expires_at=_aware(row.expires_at))
 
     def verify(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:

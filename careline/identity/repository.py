@@ -35,7 +35,7 @@ def retire_open_codes(*, session: Session, customer_id: int, purpose: str, at: d
 
 
 def add_code(*, session: Session, customer_id: int, purpose: str, salt: str, code_hash: str,
-             created_at: datetime, expires_at: datetime, sent_to: str) -> OneTimeCode:
+             created_at: datetime, expires_at: datetime, sent_to: Optional[str]) -> OneTimeCode:
     row = OneTimeCode(customer_id=customer_id, purpose=purpose, salt=salt, code_hash=code_hash,
                       created_at=created_at, expires_at=expires_at, attempts=0, sent_to=sent_to)
     session.add(row)
@@ -45,9 +45,10 @@ def add_code(*, session: Session, customer_id: int, purpose: str, salt: str, cod
 
 def codes_issued_since(*, session: Session, since: datetime, customer_id: Optional[int] = None,
                        sent_to: Optional[str] = None) -> int:
-    """How many codes (any purpose) went to this customer, or to this number, after ``since``."""
+    """How many codes (any purpose) were texted to this customer, or to this number, after
+    ``since``; a single-use grant that was never texted (``sent_to`` empty) is no text."""
     statement = select(func.count()).select_from(OneTimeCode).where(
-        OneTimeCode.created_at > since)
+        OneTimeCode.created_at > since, OneTimeCode.sent_to.isnot(None))
     if customer_id is not None:
         statement = statement.where(OneTimeCode.customer_id == customer_id)
     if sent_to is not None:

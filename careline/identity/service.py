@@ -21,7 +21,8 @@ from typing import Optional
 
 from careline.db.session import run_blocking
 from careline.identity.lockout import FailedCheckLockout
-from careline.identity.otp import OneTimeCodeService
+from careline.identity.channel_trust import Proof
+from careline.identity.otp import DEFAULT_MAX_ATTEMPTS, OneTimeCodeService
 from careline.identity.schemas import ClaimedTry, CodeCheck, CodeOutcome, Lockout, PinCheck
 from careline.observability.redact import mask_account
 from careline.profile.errors import CustomerNotFound, InvalidIdentity
@@ -32,6 +33,7 @@ logger = logging.getLogger(__name__)
 
 SIGN_IN = "sign_in"
 SECOND_FACTOR = "second_factor"
+PIN_DIGITS = 4
 
 #: Code outcomes where a guess was compared with the code and was wrong.
 WRONG_GUESSES = frozenset({CodeOutcome.WRONG, CodeOutcome.LOCKED})
@@ -164,6 +166,19 @@ class IdentityService:
             await self._warn(claimed.lock_if_wrong, "too many failed checks: locked out")
         return PinCheck(accepted=False, lockout=claimed.lock_if_wrong)
 
+    async def check_sign_in(self, *, customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
+        """A sign-in answer: four digits are the PIN (when the customer has one), anything
+        else the texted code. A wrong PIN counts towards the PIN's lockout and comes back
+        as an ordinary wrong answer with every try left: the caller counts the attempt's
+        tries, so a wrong PIN and a wrong code are answered alike."""
+        answer_digits = "".join(ch for ch in answer if ch.isdigit())
+        if len(answer_digits) == PIN_DIGITS and await self.has_pin(customer_id=customer_id):
+            pin = await self.check_pin(customer_id=customer_id, pin=answer_digits)
+            outcome = CodeOutcome.ACCEPTED if pin.accepted else CodeOutcome.WRONG
+            return CodeCheck(outcome, DEFAULT_MAX_ATTEMPTS), Proof.PIN
+        check = await self.check_code(customer_id=customer_id, purpose=SIGN_IN, code=answer)
+        return check, Proof.ONE_TIME_CODE
+
     async def lockout(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
         """The running lock on this customer's checks for ``purpose``; logged when found."""
         lockout = await run_blocking(functools.partial(
@@ -208,7 +223,9 @@ _SENDING: set[asyncio.Task] = set()
 async def codes_sent() -> None:
     """Once every code started by :meth:`IdentityService.send_code_soon` has gone (or failed),
     for a caller that must know (a test counting texts, a graceful stop)."""
-    await asyncio.gather(*_SENDING, return_exceptions=True)
+    loop = asyncio.get_running_loop()  # a task of a finished loop can no longer be awaited
+    await asyncio.gather(*(task for task in _SENDING if task.get_loop() is loop),
+                         return_exceptions=True)
 
 
 def number_on_file(profile: UnifiedProfile) -> Optional[str]:

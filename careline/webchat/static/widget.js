@@ -66,6 +66,8 @@
       window.localStorage.setItem(STORAGE_KEY, session.session_token);
     }
     root.dataset.sessionId = session.session_id;
+    root.dataset.anonymous = session.anonymous ? "true" : "false";
+    document.dispatchEvent(new CustomEvent("careline:session", { detail: session }));
   });
   socket.on("disconnect", function () { setStatus("Reconnecting…"); });
   socket.on("connect_error", function () {
@@ -85,6 +87,14 @@
     }
     if (message.quick_replies && message.quick_replies.length) { addButtons(message.quick_replies); }
   });
+
+  // The page's sign-in step (sign-in.js) binds this socket with the grant it earned.
+  window.carelineChat = {
+    token: function () { return window.localStorage.getItem(STORAGE_KEY); },
+    signedInBySite: function () { return Boolean(siteToken); },
+    bind: function (grant) { socket.emit("sign_in", { grant: grant }); },
+    on: function (event, handler) { socket.on(event, handler); },
+  };
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
