@@ -23,8 +23,10 @@ from typing import Any, Awaitable, Callable, Dict, List, Sequence
 _BOUNDARY = re.compile(r"\?+\s+|\s+(?:and also|and|also|plus|&)\s+|[.;!]+\s+", re.IGNORECASE)
 #: How a question's words begin; the half after the boundary must start like this.
 _QUESTION_START = re.compile(
-    r"^(?:(?:and|also|plus)\s+)?(?:is|are|am|was|were|what|what's|whats|wats|how|when|when's|why|where|who|which|can|"
-    r"could|do|does|did|will|would|should|has|have|any|tell|show|i|i'm|im|i'd|my|pls|please)\b",
+    r"^(?:(?:and|also|plus)\s+)?(?:is|are|am|was|were|what|what's|whats|wats|how|when|when's|"
+    r"why|where|who|which|can|could|do|does|did|will|would|should|has|have|any|tell|show|i|"
+    r"i'm|im|i'd|my|pls|please)"
+    r"\b(?!['’])",  # "can't", "don't": a statement, not a question
     re.IGNORECASE)
 #: Read this sure, each half is a question of its own (the fallback threshold is 0.25).
 MIN_CONFIDENCE = 0.5

@@ -64,8 +64,8 @@ def test_the_component_learns_english_from_training_data_and_keeps_it(tmp_path: 
     storage = LocalModelStorage(tmp_path)
     resource = Resource("message_kinds")
     context = ExecutionContext(GraphSchema({}), "test")
-    training = TrainingData([Message(data={"text": t, "intent": "x"}) for t in
-                             ["what is my balance", "why is my bill so high", "is there an outage"]])
+    english = ["what is my balance", "why is my bill so high", "is there an outage"]
+    training = TrainingData([Message(data={"text": t, "intent": "x"}) for t in english])
     MessageKindClassifier.create({}, storage, resource, context).train(training)
     loaded = MessageKindClassifier.load({}, storage, resource, context)
 

@@ -53,8 +53,11 @@ async def test_one_question_stays_one(text: str) -> None:
     assert await questions(text, parse) == [text]
 
 
-def test_a_boundary_must_start_a_question() -> None:
-    assert candidate_splits("I want to cancel and go elsewhere") == []
+@pytest.mark.parametrize("text", ["I want to cancel and go elsewhere",
+                                  "I'm in hospital and can't top up",
+                                  "my phone is broken and don't tell me to restart it"])
+def test_a_boundary_must_start_a_question(text: str) -> None:
+    assert candidate_splits(text) == []
 
 
 async def test_each_question_is_its_own_turn_in_order() -> None:
