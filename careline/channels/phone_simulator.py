@@ -130,7 +130,7 @@ class Phone:
 def _with_standin(settings: Settings) -> Settings:
     base_url = settings.resolved_twilio_api_base_url
     if base_url is None:
-        raise NoStandin("careline sms and careline whatsapp play a phone against the Twilio "
-                        "stand-in; the production profile has none (replies would reach a "
-                        "real phone)")
+        raise NoStandin("careline sms, careline whatsapp and careline chat --phone play a "
+                        "phone against the Twilio stand-in; the production profile has none "
+                        "(replies would reach a real phone)")
     return settings.copy(update={"twilio_api_base_url": base_url})

@@ -53,12 +53,16 @@ def _chat_by_phone(args: argparse.Namespace) -> int:
 
     import aiohttp
 
-    from careline.channels.phone_simulator import Phone, PhoneMessage
+    from careline.channels.phone_simulator import NoStandin, Phone, PhoneMessage
     from careline.settings import get_settings
 
     channel = "sms" if args.sms else "whatsapp"
-    phone = Phone(settings=get_settings(), channel=channel, number=args.phone,
-                  server_url=args.url)
+    try:
+        phone = Phone(settings=get_settings(), channel=channel, number=args.phone,
+                      server_url=args.url)
+    except NoStandin as error:  # replies would reach a real phone: refused before sending
+        print(f"error: {error}", file=sys.stderr)
+        return 2
 
     async def say(text: str) -> list[str]:
         known = {m["sid"] for m in await phone.received()}

@@ -122,3 +122,18 @@ def test_the_banner_says_where_messages_go(tmp_path: Path) -> None:
     allowed = production(tmp_path, twilio_api_base_url="http://127.0.0.1:7099",
                          allow_twilio_standin=True)
     assert "http://127.0.0.1:7099" in twilio_destination(allowed)
+
+
+def test_chat_by_phone_refuses_production_without_a_standin_in_one_line(
+        monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    for name, value in PRODUCTION_ENVIRONMENT.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.delenv("TWILIO_API_BASE_URL", raising=False)
+    reset_settings()
+    try:
+        assert main(["chat", "--phone", "+447700900123"]) == 2
+    finally:
+        reset_settings()
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "careline chat --phone" in err
+    assert "Traceback" not in err and err.count("\n") == 1
