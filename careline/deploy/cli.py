@@ -48,7 +48,7 @@ def _up(args: argparse.Namespace) -> int:
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
     from careline.runtime.action_secret import action_secret
     from careline.runtime.local_secrets import local_secret
-    from careline.runtime.model_cache import ensure_model
+    from careline.runtime.model_cache import NoTrainedModel, serving_model
     from careline.runtime.services import local_services, rasa_environment
     from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
     from careline.settings import get_settings
@@ -61,6 +61,11 @@ def _up(args: argparse.Namespace) -> int:
     edge = Edge.from_settings(settings, desk_listen_port=args.desk_port)
     if args.edge_host:
         edge = dataclasses.replace(edge, host=args.edge_host)
+    try:
+        model = serving_model(settings.profile)
+    except NoTrainedModel as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     data_dir = settings.data_dir / "up"
     data_dir.mkdir(parents=True, exist_ok=True)
 
@@ -71,7 +76,7 @@ def _up(args: argparse.Namespace) -> int:
         replicas=args.replicas, port=args.port, api_port=args.api_port,
         actions_port=args.actions_port,
         rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
-        gateway_port=args.gateway_port, data_dir=data_dir, model=ensure_model().path,
+        gateway_port=args.gateway_port, data_dir=data_dir, model=model.path,
         token=settings.rasa_token.get_secret_value()
         or local_secret(settings.data_dir, "rasa-token"),
         database_url=settings.database_url or LOCAL_DATABASE_URL,

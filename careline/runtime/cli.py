@@ -73,11 +73,16 @@ def _settings(args: argparse.Namespace) -> int:
 
 def _run(args: argparse.Namespace) -> int:
     from careline.runtime.launch import prepare_and_start
+    from careline.runtime.model_cache import NoTrainedModel
     from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
 
     stop_on_signals()
     started = time.monotonic()
-    supervisor, urls = prepare_and_start(timeout=args.timeout)
+    try:
+        supervisor, urls = prepare_and_start(timeout=args.timeout)
+    except NoTrainedModel as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     serve_until_interrupted(supervisor, [
         f"\nCareline is up in {time.monotonic() - started:.1f}s. Try:",
         *(f"  {url}" for url in urls),

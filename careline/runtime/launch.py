@@ -5,7 +5,7 @@ from __future__ import annotations
 from careline.db.migrate import upgrade
 from careline.profile.seed.runner import seed_if_empty
 from careline.runtime.local_secrets import local_secret
-from careline.runtime.model_cache import ensure_model
+from careline.runtime.model_cache import serving_model
 from careline.runtime.services import local_services, rasa_environment
 from careline.runtime.supervisor import Supervisor
 from careline.settings import PROJECT_ROOT, Settings, get_settings
@@ -19,10 +19,10 @@ def prepare_and_start(
     Tests pass their own ``settings`` (a temporary data dir, other ports).
     """
     settings = settings or get_settings()
+    model = serving_model(settings.profile)  # production refuses here, before touching data
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     seed_if_empty(settings.resolved_database_url)
-    model = ensure_model()
     token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
     specs = local_services(settings, model.path)
     supervisor = Supervisor(settings.data_dir / "logs", rasa_environment(settings, token),

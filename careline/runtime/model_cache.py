@@ -4,6 +4,11 @@ The model's name is a hash of everything training reads (config, domain,
 training data, the Rasa version), and trained models are kept in a cache
 outside the work tree, so a fresh clone of unchanged data reuses the model
 instead of spending minutes on training.
+
+Under the production profile the serving host never trains (minutes of CPU on a live
+host, and a model nobody evaluated): :func:`serving_model` takes the model already built
+for the current inputs (``careline model`` on a build host, or the image's ``models/``)
+and refuses, with what to do, when there is none.
 """
 
 from __future__ import annotations
@@ -18,7 +23,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from careline.settings import PROJECT_ROOT
+from careline.settings import PROJECT_ROOT, Profile
 
 TRAINING_INPUTS = ("config.yml", "domain", "data")
 
@@ -48,6 +53,40 @@ def inputs_digest(root: Path = PROJECT_ROOT) -> str:
             digest.update(str(path.relative_to(root)).encode() + b"\0")
             digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()[:16]
+
+
+class NoTrainedModel(RuntimeError):
+    """The production profile found no model built for its inputs and will not train one."""
+
+
+def serving_model(profile: Profile, root: Path = PROJECT_ROOT) -> ModelResult:
+    """The model ``careline run`` and ``careline up`` serve: locally trained on a cache
+    miss (:func:`ensure_model`); under production only one already built.
+
+    Built means ``models/careline-<digest>.tar.gz`` (or the cache's) for the current
+    training inputs; where the inputs are absent (the image ships only ``models/``), the
+    newest ``models/careline-*.tar.gz``.
+    """
+    if profile is not Profile.PRODUCTION:
+        return ensure_model(root)
+    if all((root / name).exists() for name in TRAINING_INPUTS):
+        digest = inputs_digest(root)
+        name = f"careline-{digest}.tar.gz"
+        candidates = [root / "models" / name, cache_dir() / name]
+    else:
+        digest = ""
+        candidates = sorted((root / "models").glob("careline-*.tar.gz"),
+                            key=lambda path: path.stat().st_mtime, reverse=True)
+    for path in candidates:
+        if path.is_file():
+            return ModelResult(path=path, digest=digest or path.name[9:-7], trained=False,
+                               seconds=0.0)
+    wanted = f"models/careline-{digest}.tar.gz" if digest else "models/careline-*.tar.gz"
+    raise NoTrainedModel(
+        f"the production profile does not train on the serving host and found no "
+        f"{wanted} for the current training inputs: build it with `careline model` "
+        "(`make model`) where training runs and copy it to models/, or run the image, "
+        "which carries it")
 
 
 def ensure_model(root: Path = PROJECT_ROOT) -> ModelResult:
