@@ -86,7 +86,7 @@ lint-helm: helm-tools
 # Container image and Compose file (Dockerfile, compose.yaml, docs/deploy.md): hadolint and
 # docker-compose 1.29.2 in their own tool environment (requirements-deploy-tools.txt says
 # why; PyYAML 5.4.1 is built first with Cython<3). tests/deploy/test_dockerfile.py and
-# test_compose.py run both under `make pytest`; `make lint-deploy` runs them alone, with
+# test_compose*.py run both under `make pytest`; `make lint-deploy` runs them alone, with
 # test_deploy_doc.py (docs/deploy.md against Settings, the CLI and the files it names).
 DEPLOY_VENV := $(VENV)/tools/deploy
 DEPLOY_STAMP := $(DEPLOY_VENV)/.installed-$(shell sha256sum requirements-deploy-tools.txt 2>/dev/null | cut -c1-12)
@@ -100,4 +100,4 @@ $(DEPLOY_STAMP): requirements-deploy-tools.txt | install
 deploy-tools: $(DEPLOY_STAMP)
 pytest: deploy-tools
 lint-deploy: install deploy-tools
-	$(PY) -m pytest tests/deploy/test_dockerfile.py tests/deploy/test_compose.py tests/deploy/test_deploy_doc.py -q -p no:cacheprovider
+	$(PY) -m pytest tests/deploy/test_dockerfile.py tests/deploy/test_compose.py tests/deploy/test_compose_nginx.py tests/deploy/test_deploy_doc.py -q -p no:cacheprovider

@@ -314,3 +314,19 @@ def test_the_image_is_the_one_named_in_values(production: Rendered) -> None:
 
 def test_internal_services_are_cluster_only(rendered: Rendered) -> None:
     assert {s["spec"]["type"] for s in rendered.of_kind("Service")} == {"ClusterIP"}
+
+
+def test_the_insight_consumer_reads_the_queue_rasa_publishes_to(rendered: Rendered) -> None:
+    """As `careline up` wires them (careline/deploy/stack.py): otherwise the queue grows
+    without bound and /insight stays empty."""
+    (config,) = rendered.of_kind("ConfigMap")
+    deployments = rendered.deployments()
+
+    def environment(component: str) -> dict[str, str]:
+        (container,) = containers(deployments[component])
+        own = {e["name"]: e.get("value") for e in container.get("env", [])}
+        return {**config["data"], **own}
+
+    published = environment("rasa")["CARELINE_EVENT_QUEUE"]
+    assert published
+    assert environment("insight-consumer")["CARELINE_INSIGHT_EVENT_QUEUE"] == published
