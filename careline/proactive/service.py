@@ -30,14 +30,13 @@ from careline.db.session import run_blocking, session_scope
 from careline.observability.metrics import NOTICES
 from careline.observability.redact import mask_phone
 from careline.proactive import audience, incidents, repository
-from careline.proactive.delivery import (RECORD_ONLY_CHANNEL, DeliveryError, NoticeChannel,
-                                         RasaConversations, notice_entities)
-from careline.proactive.models import Notification
+from careline.proactive.delivery import DeliveryError, NoticeChannel, RasaConversations
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.retries import TRANSIENT, NoticeRetry
-from careline.proactive.schemas import (DeliveryMode, IncidentAction, IncidentUpdate,
-                                        NotifyResult, PlannedNotice, Suppression)
+from careline.proactive.schemas import (DeliveryMode, IncidentUpdate, NotifyResult,
+                                        PlannedNotice, Suppression)
+from careline.proactive.trackers import TrackerRecorder, notice_of
 from careline.webchat.presence import STALE_AFTER
 
 logger = logging.getLogger(__name__)
@@ -237,7 +236,7 @@ class OutageCare:
         with session_scope(self._engine) as session:
             rows = repository.claim_for_sending(session=session, incident_id=incident_id,
                                                 version=version, limit=self._options.batch)
-            return [(row.id, row.rank, _notice(row)) for row in rows]
+            return [(row.id, row.rank, notice_of(row)) for row in rows]
 
     def _record_outcomes(self, outcomes: dict[int, tuple[Optional[str], Optional[str]]],
                          batch: list[tuple[int, int, PlannedNotice]]) -> None:
@@ -351,82 +350,15 @@ class OutageCare:
 
     # --- trackers ---------------------------------------------------------------------------
     async def record_in_trackers(self, *, limit: int = 10_000) -> int:
-        """Enter sent SMS/WhatsApp notices into their Rasa conversations; returns how many.
-
-        Several conversations at once (the service's concurrency), never two
-        notices of one conversation at once, so each conversation gets them in
-        order. Stops at the first unreachable Rasa (the rest stay ``pending``
-        for the next run); a notice Rasa refuses (e.g. an older model without
-        the intent) is marked ``failed`` so it does not block the others.
-        """
+        """Enter sent SMS/WhatsApp notices into their Rasa conversations; returns how many
+        (careline/proactive/trackers.py)."""
         if self._rasa is None:
             return 0
-        rows = await run_blocking(functools.partial(self._pending_trackers, limit))
-        recorded = 0
-        for chunk in _by_distinct_conversation(rows, size=self._options.concurrency * 4):
-            states = await asyncio.gather(*(self._enter_tracker(row_id, notice)
-                                            for row_id, notice in chunk))
-            done = {row_id: state for (row_id, _), state in zip(chunk, states) if state}
-            await run_blocking(functools.partial(self._set_trackers, done))
-            recorded += sum(1 for state in done.values() if state == "recorded")
-            if len(done) < len(chunk):
-                logger.warning("Rasa unreachable; %d notices wait for their trackers",
-                               len(rows) - recorded)
-                break
-        return recorded
-
-    async def _enter_tracker(self, row_id: int, notice: PlannedNotice) -> Optional[str]:
-        """``recorded``, ``failed`` (Rasa refused it) or None (Rasa unreachable: retry later)."""
-        assert self._rasa is not None
-        try:
-            await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
-                                            output_channel=RECORD_ONLY_CHANNEL,
-                                            entities=notice_entities(notice))
-        except DeliveryError as error:
-            if "unreachable" in str(error):
-                return None
-            logger.warning("Rasa refused notice %d: %s", row_id, error)
-            return "failed"
-        return "recorded"
-
-    def _pending_trackers(self, limit: int) -> list[tuple[int, PlannedNotice]]:
-        with session_scope(self._engine) as session:
-            return [(row.id, _notice(row)) for row in
-                    repository.pending_tracker_entries(session=session, limit=limit)]
-
-    def _set_trackers(self, states: dict[int, str]) -> None:
-        with session_scope(self._engine) as session:
-            for row_id, state in states.items():
-                repository.set_tracker_state(session=session, notification_id=row_id,
-                                             tracker=state)
-
-
-def _by_distinct_conversation(rows: list[tuple[int, PlannedNotice]], *, size: int
-                              ) -> list[list[tuple[int, PlannedNotice]]]:
-    """Consecutive chunks of at most ``size`` rows, no conversation twice in one chunk."""
-    chunks: list[list[tuple[int, PlannedNotice]]] = []
-    current: list[tuple[int, PlannedNotice]] = []
-    seen: set[str] = set()
-    for row in rows:
-        if len(current) >= size or row[1].conversation_id in seen:
-            chunks.append(current)
-            current, seen = [], set()
-        current.append(row)
-        seen.add(row[1].conversation_id)
-    return chunks + [current] if current else chunks
+        recorder = TrackerRecorder(rasa=self._rasa, engine=self._engine,
+                                   concurrency=self._options.concurrency)
+        return await recorder.record(limit=limit)
 
 
 def _canonical(update: IncidentUpdate) -> str:
     """The update's content without its time (a default when omitted), to spot a reused version."""
     return json.dumps(json.loads(update.json(exclude={"occurred_at"})), sort_keys=True)
-
-
-def _notice(row: Notification) -> PlannedNotice:
-    variables = json.loads(row.template_variables) if row.template_variables else {}
-    return PlannedNotice(
-        customer_id=row.customer_id, segment=row.segment, mode=DeliveryMode(row.mode),
-        address=row.address or "", conversation_id=row.conversation_id or "",
-        text=row.text or "", incident_id=row.incident_id, action=IncidentAction(row.action),
-        area=row.area or "", template=row.template,
-        template_variables=tuple(variables.items()),
-    )
