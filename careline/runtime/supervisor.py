@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Optional, Sequence
 
+from careline.runtime.log_rotation import LogRotation
 from careline.runtime.services import ServiceSpec
 
 logger = logging.getLogger("careline.supervisor")
@@ -101,11 +102,13 @@ class Supervisor:
     """Owns the children of ``careline run`` and ``careline up``."""
 
     def __init__(self, log_dir: Path, env: dict[str, str], cwd: Path,
-                 policy: RestartPolicy = RestartPolicy()) -> None:
+                 policy: RestartPolicy = RestartPolicy(),
+                 rotation: Optional[LogRotation] = None) -> None:
         self.log_dir = log_dir
         self.env = env
         self.cwd = cwd
         self.policy = policy
+        self.rotation = rotation or LogRotation.from_settings()
         self.running: list[RunningService] = []
 
     def start(self, specs: Sequence[ServiceSpec], *, timeout: float = 300.0) -> None:
@@ -143,9 +146,11 @@ class Supervisor:
             time.sleep(tick)
 
     def tend(self) -> None:
-        """One round: note deaths, restart children whose delay is over, watch recoveries."""
+        """One round: note deaths, restart children whose delay is over, watch recoveries,
+        rotate full logs."""
         now = time.monotonic()
         for service in self.running:
+            self.rotation.rotate_if_full(self.log_dir / f"{service.spec.name}.log")
             if service.restart_at is not None:
                 if now >= service.restart_at:
                     self._restart(service)
