@@ -28,8 +28,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                     help="nginx's port in front of the action servers")
     up.add_argument("--rasa-base-port", type=int, default=8100)
     up.add_argument("--action-base-port", type=int, default=8200)
-    up.add_argument("--gateway-port", type=int, default=8078,
-                    help="the Twilio gateway (SMS and WhatsApp webhooks, status callbacks)")
+    up.add_argument("--gateway-port", type=int, default=8300,
+                    help="the first Twilio gateway's port (SMS and WhatsApp webhooks, status "
+                    "callbacks); the others take the ports after it")
+    up.add_argument("--gateways", type=int, default=2,
+                    help="Twilio gateways behind nginx (with 2, one down costs no refusal)")
     up.add_argument("--insight-port", type=int, default=8076,
                     help="health port of the insight consumer (drains the events queue)")
     up.add_argument("--timeout", type=float, default=300.0,
@@ -53,8 +56,8 @@ def _up(args: argparse.Namespace) -> int:
     from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
     from careline.settings import get_settings
 
-    if args.replicas < 1:
-        print("--replicas must be at least 1", file=sys.stderr)
+    if args.replicas < 1 or args.gateways < 1:
+        print("--replicas and --gateways must be at least 1", file=sys.stderr)
         return 2
     settings = get_settings()  # the production profile refuses here (careline/cli/main.py)
     print(f"Profile: {settings.profile.value}; {twilio_destination(settings)}", flush=True)
@@ -76,7 +79,8 @@ def _up(args: argparse.Namespace) -> int:
         replicas=args.replicas, port=args.port, api_port=args.api_port,
         actions_port=args.actions_port,
         rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
-        gateway_port=args.gateway_port, data_dir=data_dir, model=model.path,
+        gateway_port=args.gateway_port, gateways=args.gateways, data_dir=data_dir,
+        model=model.path,
         token=settings.rasa_token.get_secret_value()
         or local_secret(settings.data_dir, "rasa-token"),
         database_url=settings.database_url or LOCAL_DATABASE_URL,

@@ -24,6 +24,12 @@ and the gateway call it), ``actions_port`` for the action servers.
   a replica (``/webhooks/sms/turn``, token-protected) on the internal API port.
 * A request that cannot even reach a replica (it was killed) is retried once on
   another: nothing was processed, so retrying a POST is safe.
+* Twilio's webhooks go to any of the gateways (``gateway_count`` consecutive ports from
+  ``gateway_port``; they keep no state, claims and routes are in the database). One that
+  cannot be connected to is passed to the next (``proxy_next_upstream error``: only
+  before the request was sent, never on a timeout), so a killed gateway costs Twilio
+  no refusal. Connections to the gateways are not kept alive: a kept one to a gateway
+  that has just died fails only after the webhook was sent.
 
 The edge (:class:`Edge`): the public port listens on ``CARELINE_EDGE_HOST`` (loopback
 unless the operator names an address, e.g. ``0.0.0.0``) and terminates TLS when
@@ -107,16 +113,22 @@ class NginxLayout:
     actions_port: int
     rasa_ports: tuple[int, ...]
     action_ports: tuple[int, ...]
+    #: The first gateway's port; the others follow it (``gateway_count`` in all).
     gateway_port: int
     prefix: Path
     action_timeout_seconds: float
     #: Where the internal ports listen and the upstream servers are reached.
     bind_host: str = "127.0.0.1"
     edge: Edge = Edge()
+    gateway_count: int = 1
 
     @property
     def config_path(self) -> Path:
         return self.prefix / "nginx.conf"
+
+    @property
+    def gateway_ports(self) -> tuple[int, ...]:
+        return tuple(self.gateway_port + i for i in range(self.gateway_count))
 
 
 def render(layout: NginxLayout) -> str:
@@ -126,6 +138,8 @@ def render(layout: NginxLayout) -> str:
                      for p in layout.rasa_ports)
     actions = "\n".join(f"    server {host}:{p} max_fails=1 fail_timeout=5s;"
                         for p in layout.action_ports)
+    gateways = "\n".join(f"    server {host}:{p} max_fails=1 fail_timeout=5s;"
+                         for p in layout.gateway_ports)
     sticky = "\n".join(_sticky_location(path) for path in STICKY_PATHS)
     prefix = layout.prefix
     timeout = max(1, int(layout.action_timeout_seconds))
@@ -158,10 +172,10 @@ http {{
     ip_hash;
 {rasa}
   }}
+  # no kept-alive connections: one to a gateway that just died fails only once the
+  # webhook is sent, which must not be retried; a fresh connect is refused, and retried
   upstream twilio_gateway {{
-    server {host}:{layout.gateway_port};
-    keepalive 16;
-    keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
+{gateways}
   }}
   upstream actions {{
     least_conn;
@@ -179,6 +193,9 @@ http {{
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      # a POST goes to the next gateway only if it was never sent (connection refused)
+      proxy_next_upstream error;
+      proxy_next_upstream_tries {len(layout.gateway_ports)};
     }}
     # Rasa's HTTP API, the REST channel and relayed turns: internal only (api_port).
     location / {{ return 404; }}

@@ -44,7 +44,8 @@ class StackPlan:
     actions_port: int
     rasa_base_port: int
     action_base_port: int
-    #: The Twilio gateway (webhooks and status callbacks, careline/channels/twilio_gateway.py).
+    #: The first Twilio gateway's port (webhooks and status callbacks,
+    #: careline/channels/twilio_gateway.py); ``gateways`` of them on consecutive ports.
     gateway_port: int
     data_dir: Path
     model: Path
@@ -61,6 +62,8 @@ class StackPlan:
     #: store (careline/insight/consumer_service.py); None starts no consumer (a test that
     #: reads the queue itself). Needs ``event_broker_url``.
     insight_port: Optional[int] = None
+    #: Twilio gateways behind nginx: with two, one killed costs Twilio no refusal.
+    gateways: int = 1
     #: Where every process but nginx's public port listens (CARELINE_BIND_HOST).
     bind_host: str = "127.0.0.1"
     #: nginx's public side: address, TLS, the desk on the edge (careline/deploy/nginx.py).
@@ -76,6 +79,10 @@ class StackPlan:
     @property
     def action_ports(self) -> tuple[int, ...]:
         return tuple(self.action_base_port + i for i in range(self.replicas))
+
+    @property
+    def gateway_ports(self) -> tuple[int, ...]:
+        return tuple(self.gateway_port + i for i in range(self.gateways))
 
     @property
     def url(self) -> str:
@@ -142,7 +149,7 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
 
 
 def services(plan: StackPlan) -> list[ServiceSpec]:
-    """Action servers, Rasa replicas, the insight consumer, the Twilio gateway, then nginx
+    """Action servers, Rasa replicas, the insight consumer, the Twilio gateways, then nginx
     (healthy once it answers itself)."""
     python, host = sys.executable, plan.internal_host
     specs = [
@@ -173,18 +180,21 @@ def services(plan: StackPlan) -> list[ServiceSpec]:
                   "--port", str(plan.insight_port), "--host", plan.bind_host),
             health_url=f"http://{host}:{plan.insight_port}/health",
         ))
-    specs.append(ServiceSpec(
-        name="gateway",
-        argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(plan.gateway_port),
-              "--host", plan.bind_host, "--credentials", "credentials.yml"),
-        health_url=f"http://{host}:{plan.gateway_port}/health",
-    ))
+    specs += [
+        ServiceSpec(
+            name="gateway" if plan.gateways == 1 else f"gateway-{i}",
+            argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(port),
+                  "--host", plan.bind_host, "--credentials", "credentials.yml"),
+            health_url=f"http://{host}:{port}/health",
+        )
+        for i, port in enumerate(plan.gateway_ports)
+    ]
     layout = NginxLayout(
         listen_port=plan.port, api_port=plan.api_port, actions_port=plan.actions_port,
         rasa_ports=plan.rasa_ports, action_ports=plan.action_ports,
         gateway_port=plan.gateway_port, prefix=plan.data_dir / "nginx",
         action_timeout_seconds=plan.action_timeout_seconds, bind_host=plan.bind_host,
-        edge=plan.edge,
+        edge=plan.edge, gateway_count=plan.gateways,
     )
     config = write(layout)
     specs.append(ServiceSpec(

@@ -114,8 +114,8 @@ def test_migrations_run_once_before_every_careline_service(resolved: dict[str, A
             assert condition == "service_completed_successfully", name
 
 
-def test_rasa_and_action_servers_are_replicated(resolved: dict[str, Any]) -> None:
-    for name in ("rasa", "actions"):
+def test_rasa_action_servers_and_gateways_are_replicated(resolved: dict[str, Any]) -> None:
+    for name in ("rasa", "actions", "gateway"):
         assert resolved["services"][name]["deploy"]["replicas"] >= 2
 
 

@@ -135,3 +135,9 @@ def test_nginx_accepts_the_configuration(nginx_conf: str, tmp_path: Path) -> Non
     result = subprocess.run([nginx, "-t", "-p", str(tmp_path), "-c", str(conf)],
                             capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
+
+
+def test_a_webhook_passes_to_another_gateway_only_if_never_sent(nginx_conf: str) -> None:
+    """As careline/deploy/nginx.py renders it: never on a timeout, never once sent."""
+    webhook = nginx_conf.split("location ~ ^/webhooks/(sms|whatsapp)", 1)[1].split("}", 1)[0]
+    assert "proxy_next_upstream error;" in webhook

@@ -35,7 +35,19 @@ def test_nginx_accepts_the_generated_configuration(tmp_path: Path) -> None:
     assert "location /socket.io/ {" in text and "proxy_pass http://rasa_sticky;" in text
     assert "proxy_read_timeout 20s;" in text  # the bound on one action call
     assert f"location ~ {TWILIO_GATEWAY_PATHS} {{" in text
-    assert "server 127.0.0.1:18078;" in text.split("upstream twilio_gateway {", 1)[1]
+    gateways = text.split("upstream twilio_gateway {", 1)[1].split("}", 1)[0]
+    assert "server 127.0.0.1:18078 max_fails=1" in gateways
+
+
+def test_webhooks_pass_to_the_next_gateway_only_when_never_sent(tmp_path: Path) -> None:
+    text = render(_layout(tmp_path, gateway_count=2))
+    gateways = text.split("upstream twilio_gateway {", 1)[1].split("}", 1)[0]
+    assert re.findall(r"server (\S+) ", gateways) == ["127.0.0.1:18078", "127.0.0.1:18079"]
+    webhook = text.split(f"location ~ {TWILIO_GATEWAY_PATHS} {{", 1)[1].split("}", 1)[0]
+    # never on a timeout, never a POST already sent (non_idempotent)
+    assert "proxy_next_upstream error;" in webhook
+    assert "proxy_next_upstream_tries 2;" in webhook
+    assert "keepalive" not in gateways  # a kept connection to a dead gateway fails after sending
 
 
 def test_twilio_webhooks_and_callbacks_go_to_the_gateway_and_relayed_turns_to_rasa() -> None:
@@ -66,7 +78,7 @@ def test_the_public_port_routes_only_the_public_doors(tmp_path: Path) -> None:
 def test_internal_ports_and_upstreams_use_the_bind_host(tmp_path: Path) -> None:
     text = render(_layout(tmp_path, bind_host="10.1.2.3"))
     assert set(_servers(text)) == {"127.0.0.1:18080", "10.1.2.3:18077", "10.1.2.3:18079"}
-    assert "server 10.1.2.3:18100 " in text and "server 10.1.2.3:18078;" in text
+    assert "server 10.1.2.3:18100 " in text and "server 10.1.2.3:18078 " in text
     assert "127.0.0.1:181" not in text and "127.0.0.1:182" not in text
     everywhere = render(_layout(tmp_path, bind_host="0.0.0.0"))
     assert "listen 0.0.0.0:18077;" in everywhere

@@ -1,9 +1,10 @@
 """`careline up --replicas 2` under the production profile keeps itself running.
 
-A Rasa replica, an action server and the Twilio gateway are SIGKILLed in turn while
-customers talk over SMS (signed Twilio webhooks through nginx) and REST; each is
-restarted by the supervisor, answers its health check again, and every message sent
-gets its answer. The insight consumer drains the queue Rasa publishes to. Tests run in
+A Rasa replica, an action server and one of the two Twilio gateways are SIGKILLed in
+turn while customers talk over SMS (signed Twilio webhooks through nginx) and REST; each
+is restarted by the supervisor, answers its health check again, and every message sent
+gets its answer; with a gateway down nginx passes the webhooks to the other, so Twilio
+is never refused. The insight consumer drains the queue Rasa publishes to. Tests run in
 file order on one stack (see up_stack.py).
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 import uuid
 from pathlib import Path
@@ -33,7 +35,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(2400)]
 #: What each customer says in a round: greetings and the actions behind them.
 TEXTS = ["hello", "what can you do", "is there an outage near me", "thanks, bye"]
 #: Children that must come back; each is killed once, in this order.
-KILLED = ["rasa-1", "actions-0", "gateway"]
+KILLED = ["rasa-1", "actions-0", "gateway-0"]
+#: Every supervised child of the stack.
+CHILDREN = ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway-0", "gateway-1", "insight")
 
 Exchange = tuple[str, str, int, list[str]]  # who, what, HTTP status, the replies
 
@@ -107,6 +111,10 @@ async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bo
     phones = [Phone(settings=up.twilio, channel="sms", number=random_mobile())
               for _ in range(3)]
     first = up.kill(kill) if kill and kill_first else 0
+    if first:  # the texts meet it down, not dying (a webhook in a dying process's accept
+        # queue is reset after it was sent: nginx must not retry that, Twilio may)
+        wait_until(lambda: not _accepting(up.port_of(kill)), f"{kill}'s port closed",
+                   within=60, stack=up)
 
     async def kill_soon() -> int:
         await asyncio.sleep(1.0)
@@ -116,6 +124,12 @@ async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bo
         _talking(up, senders), _texting(phones, [] if refused is None else refused),
         kill_soon())
     return rest + sms, pid
+
+
+def _accepting(port: int) -> bool:
+    with socket.socket() as probe:
+        probe.settimeout(1)
+        return probe.connect_ex(("127.0.0.1", port)) == 0
 
 
 def _restarted(up: UpStack, name: str, killed: int) -> bool:
@@ -145,7 +159,7 @@ def _contact_rows(up: UpStack, sender_id: str) -> int:
 
 
 def test_the_stack_runs_the_production_profile_and_says_so(up: UpStack) -> None:
-    for name in ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway", "insight"):
+    for name in CHILDREN:
         assert answers(up.health_url(name)), name
     # production sends to Twilio, so `careline up` started no stand-in of its own
     assert not (Path(up.data_dir) / "up" / "logs" / "twilio-standin.log").exists()
@@ -173,12 +187,13 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
     up: UpStack, name: str,
 ) -> None:
     refused: list[int] = []
-    exchanges, killed = await _conversations(up, kill=name, kill_first=name == "gateway",
+    gateway = name.startswith("gateway")
+    exchanges, killed = await _conversations(up, kill=name, kill_first=gateway,
                                              refused=refused)
     assert len(exchanges) == 7 * len(TEXTS)
     assert _lost(exchanges) == [], f"{name} killed: unanswered {_lost(exchanges)}"
-    if name == "gateway":  # the texts really met the outage: nginx refused them meanwhile
-        assert refused and set(refused) <= {502, 503, 504}, refused
+    if gateway:  # killed before the first text (restart >= 1 s later): the other took them
+        assert refused == [], refused
 
     wait_until(lambda: _restarted(up, name, killed), f"{name} restarted and healthy",
                within=900, stack=up)
@@ -201,8 +216,7 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
 def test_only_the_killed_children_were_restarted(up: UpStack) -> None:
     said = up.said()
     print("\n".join(line for line in said.splitlines() if "careline.supervisor" in line))
-    for name in ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway", "insight", "desk",
-                 "handoff-worker", "incidents", "nginx"):
+    for name in (*CHILDREN, "desk", "handoff-worker", "incidents", "nginx"):
         restarts = len(re.findall(rf"(?<![\w-]){name} restarted \(restart ", said))
         assert restarts == (1 if name in KILLED else 0), (name, restarts)
     assert up.process.poll() is None  # the stack itself never stopped

@@ -26,6 +26,7 @@ import aio_pika
 from sqlalchemy import create_engine, text
 
 from careline.deploy.stack import LOCAL_EVENT_BROKER_URL
+from careline.runtime.model_cache import ensure_model
 from careline.settings import PROJECT_ROOT, Settings
 
 from .servers import free_port
@@ -69,6 +70,8 @@ class UpStack:
             return self.rasa_ports[int(index)]
         if kind == "actions":
             return self.action_ports[int(index)]
+        if kind == "gateway":
+            return self.ports[kind] + int(index or 0)
         return self.ports[kind]
 
     def health_url(self, name: str) -> str:
@@ -181,8 +184,10 @@ def production_environment(data_dir: Path, ports: dict[str, int], tag: str) -> d
 
 def run_up(base: Path) -> Iterator[UpStack]:
     """Start `careline up --replicas 2`, yield it once it says it is up, stop it after."""
+    ensure_model()  # built here, as on a build host: the production profile never trains
     tag = f"careline_up_{uuid.uuid4().hex[:8]}"
     ports = {name: free_port() for name in PORT_NAMES}
+    ports["gateway"] = free_port(2)  # two gateways, on consecutive ports
     rasa_base, action_base = free_port(2), free_port(2)
     data_dir = base / "data"
     env = production_environment(data_dir, ports, tag)
@@ -192,6 +197,7 @@ def run_up(base: Path) -> Iterator[UpStack]:
         [sys.executable, "-m", "careline.cli.main", "up", "--replicas", "2",
          "--port", str(ports["public"]), "--api-port", str(ports["api"]),
          "--actions-port", str(ports["actions"]), "--gateway-port", str(ports["gateway"]),
+         "--gateways", "2",
          "--insight-port", str(ports["insight"]), "--rasa-base-port", str(rasa_base),
          "--action-base-port", str(action_base), "--desk-port", str(ports["edge_desk"]),
          "--timeout", "900"],
