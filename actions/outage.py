@@ -138,6 +138,9 @@ class ActionOutageUpdate(AccountAction):
         from_history = await answer_verified(dispatcher, tracker)
         if from_history is not None:  # their open fault, a person, or support
             return from_history
+        if outage is not None and not outage.is_active:
+            # an old notice's "fixed" is good news only when nothing else is open for them
+            outage = most_relevant(profile.outages) or outage
         if outage is None:
             dispatcher.utter_message(response="utter_no_outage_update",
                                      area=profile.customer.address.area_name)

@@ -15,6 +15,7 @@ from actions.formatting import day, money
 from actions.identity import SecondFactorForm
 from actions.parsing import calendar_date, duration_days
 from careline import clock
+from careline.profile.countries import country_in_text
 from careline.profile.errors import InvalidRequest
 from careline.profile.schemas import RoamingPassOption
 
@@ -23,6 +24,7 @@ MAX_TRIP_DAYS = 90
 MAX_LEAD_TIME = timedelta(days=365)
 TRIP_SLOTS = ("country", "travel_date", "trip_days")
 VAT_NOTE = " Prices include VAT."
+ROAMING_INTENT = "ask_roaming"
 
 
 def option_text(option: RoamingPassOption) -> str:
@@ -39,6 +41,16 @@ class ValidateRoamingForm(SecondFactorForm):
     async def required_slots(self, domain_slots: list[str], dispatcher: CollectingDispatcher,
                              tracker: Tracker, domain: DomainDict) -> list[str]:
         return domain_slots
+
+    async def extract_country(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                              domain: DomainDict) -> dict[str, Any]:
+        """The country named in the message that started the form ("roaming in the USA"):
+        the NLU model tags only some names, and asking again for one just given is a bug.
+        Once the form asks for the country, the answer's own mapping fills it instead."""
+        if tracker.get_slot("country") or tracker.get_slot("requested_slot"):
+            return {}
+        named = country_in_text(asking_text(tracker))
+        return {"country": named} if named else {}
 
     async def validate_country(self, value: Any, dispatcher: CollectingDispatcher,
                                tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
@@ -114,6 +126,19 @@ class ActionAddRoamingPass(AccountAction):
                                  total=money(result.total_price),
                                  vat_note=" including VAT" if result.vat_included else "")
         return [SlotSet(slot, None) for slot in TRIP_SLOTS]
+
+
+def asking_text(tracker: Tracker) -> str:
+    """The message that asked about roaming, usually the latest; signing in may come between
+    (SMS asks for a code first). Not one from before the session or an earlier trip's form."""
+    for event in reversed(tracker.events):
+        if event.get("event") == "session_started" or (
+                event.get("event") == "active_loop" and event.get("name") == "roaming_form"):
+            break
+        if event.get("event") == "user" and ((event.get("parse_data") or {}).get(
+                "intent") or {}).get("name") == ROAMING_INTENT:
+            return str(event.get("text") or "")
+    return ""
 
 
 def travel_date(tracker: Tracker) -> date:
