@@ -106,9 +106,10 @@ class Phone:
                 to=twilio_address(self.channel, self.number))
         finally:
             await client.http_client.close()
-        ordered = sorted(messages, key=lambda m: m.date_created)
+        # Twilio lists newest first; date_created has whole seconds only, so a turn's
+        # replies tie on it: reversing the listing keeps the order they were sent in.
         return [{"sid": m.sid, "body": m.body, "from": m.from_, "to": m.to}
-                for m in ordered]
+                for m in reversed(messages)]
 
     async def wait_for_replies(self, *, known: set[str], timeout: float,
                                quiet: float = 2.0) -> list[dict]:
