@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import time
 from typing import Any, Callable
 
 import pytest
@@ -23,23 +22,19 @@ from careline.desk.rasa_client import RasaClient
 from careline.handoff.models import OutboxEntry
 from careline.handoff.schemas import ContextPackage
 from careline.profile.service import ProfileService
+from tests.eventually import eventually
 from tests.e2e.stack import CarelineStack
+
+
+def eventually_90(check: Callable[[], Any]) -> Any:
+    """Olivia's turns hand over to the desk and back, so they get longer than most."""
+    return eventually(check, timeout=90.0)
+
 
 pytestmark = pytest.mark.slow
 
 OLIVIA = "+447700900107"
 CASE = "FLT-DEMO0107"
-
-
-def _eventually(check: Callable[[], Any], *, timeout: float = 90.0) -> Any:
-    """Poll ``check`` until it returns something truthy (turns run in the background)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def _say(stack: CarelineStack, channel: str, text: str, *, replies: int = 1) -> list[str]:
@@ -48,7 +43,7 @@ def _say(stack: CarelineStack, channel: str, text: str, *, replies: int = 1) -> 
     before = len(stack.standin_messages(to))
     result = asyncio.run(stack.phone(channel, OLIVIA).send(PhoneMessage(text=text)))
     assert result.status == 200
-    bodies = _eventually(lambda: [m["body"] for m in stack.standin_messages(to)][before:]
+    bodies = eventually_90(lambda: [m["body"] for m in stack.standin_messages(to)][before:]
                          if len(stack.standin_messages(to)) >= before + replies else None)
     return bodies
 
@@ -73,7 +68,7 @@ def test_olivia_angry_on_sms_reaches_a_person_at_high_priority_then_gets_her_cas
     assert "account number" not in said and "restart" not in said
     assert "passing you to a person" in said
     assert CASE not in " ".join(angry)  # unverified over SMS: nothing from the account
-    [package] = _eventually(lambda: _handoffs(careline_stack, conversation))
+    [package] = eventually_90(lambda: _handoffs(careline_stack, conversation))
     assert package.reason.value == "frustration"
     assert package.priority.level in ("high", "urgent")
     assert package.sentiment.label == "angry"
@@ -88,7 +83,7 @@ def test_olivia_angry_on_sms_reaches_a_person_at_high_priority_then_gets_her_cas
     asked = _say(careline_stack, "sms", "any news on my fault?", replies=2)
     assert "no open problem" not in " ".join(asked).lower()
     assert "account number" not in " ".join(asked).lower()  # one step: just the code
-    code = _eventually(lambda: next(iter(re.findall(r"\b(\d{6})\b", " ".join(
+    code = eventually_90(lambda: next(iter(re.findall(r"\b(\d{6})\b", " ".join(
         m["body"] for m in careline_stack.standin_messages(OLIVIA)[before:]))), None))
     answer = " ".join(_say(careline_stack, "sms", code, replies=3))
     assert CASE in answer and "restart" not in answer.lower()

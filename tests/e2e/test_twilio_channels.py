@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-from typing import Any, Callable
 
 import aiohttp
 import pytest
@@ -16,21 +15,11 @@ from careline.channels.store import ChannelStore
 from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_webhook import SIGNATURE_HEADER
 from careline.db.session import get_engine
+from tests.eventually import eventually
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
 
 pytestmark = pytest.mark.slow
-
-
-def _eventually(check: Callable[[], Any], *, timeout: float = 60.0) -> Any:
-    """Poll ``check`` until it returns something truthy (the turn runs in the background)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def _user_events(stack: CarelineStack, sender_id: str) -> list[dict]:
@@ -72,7 +61,7 @@ def test_a_signed_message_is_acknowledged_with_empty_twiml_and_answered(
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/xml")
     assert "<Response></Response>" in reply.text
-    bodies = _eventually(lambda: _bodies(careline_stack, number))
+    bodies = eventually(lambda: _bodies(careline_stack, number))
     assert APOLOGY not in bodies
     [event] = _user_events(careline_stack, number)
     assert event["input_channel"] == "sms"
@@ -85,7 +74,7 @@ def test_a_turns_replies_are_recorded_with_their_conversation_and_sids(
     without the conversation, which the turn's record then fills in."""
     number = random_mobile()
     asyncio.run(careline_stack.phone("sms", number).send(PhoneMessage(text="hi")))
-    _eventually(lambda: _bodies(careline_stack, number))
+    eventually(lambda: _bodies(careline_stack, number))
     store = ChannelStore(get_engine(careline_stack.database_url))
 
     def recorded() -> dict:
@@ -93,7 +82,7 @@ def test_a_turns_replies_are_recorded_with_their_conversation_and_sids(
         held = {d.message_sid: d.sender_id for d in store.deliveries(to_address=number)}
         return held if held == {sid: number for sid in sids} else {}
 
-    assert _eventually(recorded)
+    assert eventually(recorded)
     assert _user_events(careline_stack, number)  # the conversation the records name
 
 
@@ -102,7 +91,7 @@ def test_a_duplicate_message_sid_is_processed_once(careline_stack: CarelineStack
     phone = careline_stack.phone("sms", number)
     message = PhoneMessage(text="hello", message_sid="SM" + "d" * 32)
     first = asyncio.run(phone.send(message))
-    replies = _eventually(lambda: _bodies(careline_stack, number))
+    replies = eventually(lambda: _bodies(careline_stack, number))
     second = asyncio.run(phone.send(message))
     assert (first.duplicate, second.duplicate) == (False, True)
     assert len(_user_events(careline_stack, number)) == 1
@@ -114,12 +103,12 @@ def test_sms_then_whatsapp_from_one_customer_share_one_conversation(
         careline_stack: CarelineStack):
     customer = add_customer(careline_stack.database_url, msisdn=random_mobile())
     asyncio.run(careline_stack.phone("sms", customer.msisdn).send(PhoneMessage(text="hi")))
-    _eventually(lambda: _bodies(careline_stack, customer.msisdn))
+    eventually(lambda: _bodies(careline_stack, customer.msisdn))
     whatsapp_to = f"whatsapp:{customer.msisdn}"
     asyncio.run(careline_stack.phone("whatsapp", customer.msisdn).send(
         PhoneMessage(text="hello again", profile_name="Ada")))
-    _eventually(lambda: _bodies(careline_stack, whatsapp_to))
-    events = _eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) == 2
+    eventually(lambda: _bodies(careline_stack, whatsapp_to))
+    events = eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) == 2
                          and _user_events(careline_stack, customer.sender_id))
     assert [e["input_channel"] for e in events] == ["sms", "whatsapp"]
     assert not [e for e in events if {"customer_id", "verified"} & set(e["metadata"])]
@@ -137,7 +126,7 @@ def test_media_only_and_location_messages_are_handled(careline_stack: CarelineSt
     number = random_mobile()
     result = asyncio.run(careline_stack.phone("whatsapp", number).send(message))
     assert result.status == 200
-    bodies = _eventually(lambda: _bodies(careline_stack, f"whatsapp:{number}"))
+    bodies = eventually(lambda: _bodies(careline_stack, f"whatsapp:{number}"))
     assert APOLOGY not in bodies
     [event] = _user_events(careline_stack, number)
     assert event["parse_data"]["intent"]["name"] == "out_of_scope"
@@ -172,6 +161,6 @@ def test_fifty_concurrent_webhooks_are_all_acknowledged_and_each_answered_once(
         events = careline_stack.tracker(number)["events"]
         return [e["event"] for e in events if e["event"] in ("user", "bot")] == ["user", "bot"]
 
-    _eventually(lambda: all(answered(number) for number in numbers), timeout=600)
+    eventually(lambda: all(answered(number) for number in numbers), timeout=600)
     assert {number: len(_bodies(careline_stack, number)) for number in numbers} == {
         number: 1 for number in numbers}

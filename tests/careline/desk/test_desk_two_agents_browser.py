@@ -18,10 +18,9 @@ import functools
 import http.server
 import re
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Iterator
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -32,6 +31,7 @@ from careline.desk.agents import AgentService
 from careline.desk.satisfaction import THANKS
 from careline.desk.schemas import Role
 from careline.profile.models.crm import Customer
+from tests.eventually import eventually
 from tests.careline.desk.conftest import CHROMIUM_ARGS
 from tests.careline.desk.test_desk_browser import _customer_page, _say
 from tests.e2e.customers import add_customer, random_mobile
@@ -92,16 +92,6 @@ def _send(phone: Phone, message: PhoneMessage) -> None:
     """A WhatsApp webhook from Ada's phone (in a thread: Playwright holds this one's loop)."""
     with ThreadPoolExecutor(max_workers=1) as pool:
         assert pool.submit(asyncio.run, phone.send(message)).result().status == 200
-
-
-def _eventually(check: Callable[[], Any], *, timeout: float = 60.0) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = check()
-        if result:
-            return result
-        time.sleep(0.25)
-    raise AssertionError(f"condition not met within {timeout}s")
 
 
 def _desk(browser: Browser, stack: CarelineStack, username: str, *, width: int) -> Page:
@@ -187,7 +177,7 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
     expect(sam.locator("h1")).to_contain_text("Sam Super")
     photo = sam.locator("#live img").last
     expect(photo).to_have_attribute("src", photo_url, timeout=30_000)
-    _eventually(lambda: photo.evaluate("img => img.complete && img.naturalWidth > 0"))
+    eventually(lambda: photo.evaluate("img => img.complete && img.naturalWidth > 0"))
     assert "/out_of_scope" not in sam.locator("#live").inner_text()
     expect(sam.locator("#unanswered")).to_be_visible()  # the photo has no answer yet
     _canned_reply(sam, "Greeting", "Hi Ada, thanks for waiting. I'm looking at your account now.")
@@ -196,10 +186,10 @@ def test_two_agents_claim_reply_with_canned_text_see_media_resolve_and_get_score
     sam.click("#resolve")
     expect(sam.locator("#queue tr", has_text="Ada Tester")).to_have_count(0)
     whatsapp = f"whatsapp:{ada.msisdn}"
-    _eventually(lambda: any("how happy are you" in m["body"]
+    eventually(lambda: any("how happy are you" in m["body"]
                             for m in stack.standin_messages(whatsapp)))
     _send(phone, PhoneMessage(text="4"))
-    _eventually(lambda: any(m["body"] == THANKS for m in stack.standin_messages(whatsapp)))
+    eventually(lambda: any(m["body"] == THANKS for m in stack.standin_messages(whatsapp)))
 
     ana.goto(f"http://127.0.0.1:{stack.settings.desk_port}/insight?since=1d")
     scores = ana.locator("#satisfaction")
