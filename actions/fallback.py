@@ -48,7 +48,22 @@ class ActionAcceptHumanOffer(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        return [SlotSet("offer", None), *hand_off("requested")]
+        return [SlotSet("offer", None), *hand_off(_offered_reason(tracker))]
+
+
+def _offered_reason(tracker: Tracker) -> str:
+    """``vulnerability`` when the offer accepted came with a line of support, else
+    ``requested``: the agent should know why the customer was offered a person."""
+    users_seen = 0
+    for event in reversed(tracker.events):
+        if event.get("event") == "user":
+            users_seen += 1
+            if users_seen == 2:
+                break
+        elif users_seen == 1 and event.get("event") == "bot" and str(
+                (event.get("metadata") or {}).get("utter_action", "")).startswith("utter_support_"):
+            return "vulnerability"
+    return "requested"
 
 
 class ActionDeclineOffer(Action):

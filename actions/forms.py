@@ -86,6 +86,9 @@ class InterruptibleForm(FormValidationAction):
         form = (tracker.active_loop or {}).get("name") or self.form_name()
         asked = tracker.get_slot("requested_slot")
         intent, confidence = latest_intent(tracker)
+        if form == "verification_form" and intent == "affirm" and asked \
+                and tracker.get_slot("offer") == "human" and reading_the_customer(tracker, form):
+            return interrupt(form, asked)  # YES to the person offered beside the sign-in
         if not asked or intent not in QUESTION_INTENTS \
                 or not reading_the_customer(tracker, form):
             return await super().run(dispatcher, tracker, domain)

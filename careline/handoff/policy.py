@@ -65,6 +65,7 @@ class Triggers(_Frozen):
     cancellation_threat: SimpleTrigger = SimpleTrigger()
     failed_verification: VerificationTrigger = VerificationTrigger()
     vip_policy: VipTrigger = VipTrigger()
+    vulnerability: SimpleTrigger = SimpleTrigger()
 
     def is_enabled(self, reason: HandoffReason) -> bool:
         trigger: SimpleTrigger = getattr(self, reason.value)

@@ -16,6 +16,7 @@ class HandoffReason(str, Enum):
     CANCELLATION_THREAT = "cancellation_threat"
     FAILED_VERIFICATION = "failed_verification"
     VIP_POLICY = "vip_policy"
+    VULNERABILITY = "vulnerability"
 
     @classmethod
     def parse(cls, value: Optional[str]) -> Optional["HandoffReason"]:
@@ -35,6 +36,7 @@ REASON_LABELS: dict[HandoffReason, str] = {
     HandoffReason.CANCELLATION_THREAT: "customer wants to cancel",
     HandoffReason.FAILED_VERIFICATION: "identity verification failed",
     HandoffReason.VIP_POLICY: "VIP customer, handed over early",
+    HandoffReason.VULNERABILITY: "customer may be vulnerable: offer support",
 }
 
 #: Intents whose rule leads straight to the handoff action, and the reason each means.

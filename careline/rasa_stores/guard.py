@@ -18,7 +18,9 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
    cannot embed an empty text, so the turn would fail, and the bot cannot look at
    pictures, so it says so and offers a person) or, with nothing at all, :data:`BLANK`
    (a short prompt); a message of two questions runs as a turn per question
-   (:mod:`careline.rasa_stores.multi_question`);
+   (:mod:`careline.rasa_stores.multi_question`), and a message with a vulnerability cue
+   gets a line of support and the offer of a person after its answer
+   (:mod:`careline.rasa_stores.vulnerability_offer`);
 3. the same hook holds each sender to :mod:`careline.rasa_stores.sender_limits` (message
    size and rate) before the turn runs, so a refused message costs no NLU and no lock.
 
@@ -53,7 +55,7 @@ from careline.observability import correlation, metrics
 from careline.observability.redact import redact
 from careline.rasa_stores import (
     action_results, channel_identity, customer_intents, external_intents, multi_question,
-    paused_conversations, sender_limits,
+    paused_conversations, sender_limits, vulnerability_offer,
 )
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 from careline.settings import get_settings
@@ -106,7 +108,9 @@ def install() -> None:
                 message.text = _wordless(message)
                 customer_intents.own_text.set(message.text)
                 return await original_handle(self, message)
-            return await _each_question(self, message, original_handle)
+            replies = await _each_question(self, message, original_handle)
+            await vulnerability_offer.offer_if_vulnerable(self, message)
+            return replies
         except (ConversationUnavailable, LockError) as error:
             return await _refuse_politely(message, error)
 
