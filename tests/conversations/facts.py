@@ -57,6 +57,24 @@ def unpaid_bills(context: FactContext) -> list[tuple[date, Decimal]]:
     return _rows(context, _customer_join(query, context, invoice.account_id))
 
 
+def bill_totals(context: FactContext) -> list[Decimal]:
+    """Every bill's total, the latest first (what "why has my bill gone up" compares)."""
+    invoice = models.Invoice
+    query = select(invoice.total).order_by(invoice.issued_on.desc())
+    return [total for (total,) in _rows(context, _customer_join(query, context,
+                                                                 invoice.account_id))]
+
+
+def charge(context: FactContext, description: str) -> str:
+    """The latest billed amount of one charge line, as the dispute form lists it."""
+    invoice, line = models.Invoice, models.InvoiceLineRow
+    query = (select(line.amount).join(invoice, invoice.id == line.invoice_id)
+             .where(line.description == description)
+             .order_by(invoice.issued_on.desc()).limit(1))
+    [(amount,)] = _rows(context, _customer_join(query, context, invoice.account_id))
+    return money(amount)
+
+
 def instalments(context: FactContext) -> list[tuple[str, date, Decimal]]:
     arrangement, instalment = models.Arrangement, models.ArrangementInstalment
     query = (select(arrangement.reference, instalment.due_on, instalment.amount)
@@ -117,6 +135,9 @@ FACTS: dict[str, Callable[[FactContext], str]] = {
     "last_payment": lambda c: money(latest_payment(c)[1]),
     "last_payment.day": lambda c: day(latest_payment(c)[0], today=c.today),
     "case": open_case,
+    "bill.latest": lambda c: money(bill_totals(c)[0]),
+    "bill.previous": lambda c: money(bill_totals(c)[1]),
+    "charge.late_fee": lambda c: charge(c, "Late payment fee"),
     "area.LS6": lambda c: area_name(c, "LS6"),
     "area.M1": lambda c: area_name(c, "M1"),
     "incident.M1": lambda c: open_incident(c, "M1"),
