@@ -19,7 +19,8 @@ from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, Stric
 
 from careline.handoff.reasons import HandoffReason
 
-SCHEMA_VERSION = "1.1"  # 1.1: media and location on transcript lines
+SCHEMA_VERSION = "1.2"  # 1.1: media and location on transcript lines; 1.2: the vulnerability
+# reason and the history priority factor (new values only: 1.0 and 1.1 packages still read)
 
 class ExactDecimal(Decimal):
     """Money or gigabytes, exact: travels as a decimal string ("45.00") so no cent is lost."""
@@ -198,7 +199,7 @@ class ServiceInfo(_Model):
 class ContextPackage(_Model):
     """A handoff, complete enough that nobody asks the customer to repeat themselves."""
 
-    schema_version: Literal["1.0", "1.1"] = SCHEMA_VERSION
+    schema_version: Literal["1.0", "1.1", "1.2"] = SCHEMA_VERSION
     handoff_id: UUID = Field(..., description="stable id derived from the idempotency key")
     idempotency_key: str = Field(..., description="same handoff, same key: the desk dedups on it")
     created_at: datetime

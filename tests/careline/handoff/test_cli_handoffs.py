@@ -3,6 +3,7 @@ import json
 from careline.cli.main import main
 from careline.desk.service import DeskService
 from careline.handoff.outbox import OutboxService
+from careline.handoff.schemas import SCHEMA_VERSION
 from tests.careline.handoff.builders import package
 
 
@@ -13,7 +14,7 @@ def test_handoffs_lists_desk_tickets_and_undelivered_ones_with_context(careline_
     rows = json.loads(capsys.readouterr().out)
     assert [(r["state"], r["context"]["conversation"]["conversation_id"]) for r in rows] == [
         ("on_desk", "on-desk"), ("outbox_pending", "in-outbox")]
-    assert rows[0]["context"]["schema_version"] == "1.1"
+    assert rows[0]["context"]["schema_version"] == SCHEMA_VERSION
     assert rows[0]["priority_now"] >= rows[0]["context"]["priority"]["score"]
 
     assert main(["handoffs"]) == 0

@@ -18,8 +18,8 @@ def test_committed_schema_file_matches_the_models():
 
 def test_schema_names_its_version_and_required_fields():
     schema = json.loads(SCHEMA_FILE.read_text())
-    # 1.1 only added optional fields: packages stored as 1.0 still read
-    assert schema["properties"]["schema_version"]["enum"] == ["1.0", SCHEMA_VERSION]
+    # 1.1 and 1.2 only added optional fields and values: older packages still read
+    assert schema["properties"]["schema_version"]["enum"] == ["1.0", "1.1", SCHEMA_VERSION]
     for field in ("handoff_id", "idempotency_key", "conversation", "reason", "sentiment",
                   "summary", "priority", "transcript", "understanding", "service"):
         assert field in schema["required"], field
@@ -28,7 +28,7 @@ def test_schema_names_its_version_and_required_fields():
 def test_a_built_package_validates_against_the_json_schema():
     document = json.loads(package().json())
     jsonschema.validate(document, json.loads(SCHEMA_FILE.read_text()))
-    assert document["schema_version"] == "1.1"
+    assert document["schema_version"] == SCHEMA_VERSION
 
 
 def test_a_package_round_trips_through_json():
