@@ -22,8 +22,8 @@ from careline.desk.rasa_client import RasaClient
 from careline.handoff.models import OutboxEntry
 from careline.handoff.schemas import ContextPackage
 from careline.profile.service import ProfileService
-from tests.eventually import eventually
 from tests.e2e.stack import CarelineStack
+from tests.eventually import eventually
 
 
 def eventually_90(check: Callable[[], Any]) -> Any:

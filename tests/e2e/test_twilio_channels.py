@@ -15,9 +15,9 @@ from careline.channels.store import ChannelStore
 from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_webhook import SIGNATURE_HEADER
 from careline.db.session import get_engine
-from tests.eventually import eventually
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 

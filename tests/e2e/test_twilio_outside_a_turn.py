@@ -18,7 +18,8 @@ from careline.channels.store import ChannelStore
 from careline.db.session import get_engine, session_scope
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
-from tests.e2e.test_twilio_channels import _bodies, _eventually, _user_events
+from tests.e2e.test_twilio_channels import _bodies, _user_events
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -37,7 +38,7 @@ def _customer_who_wrote(stack: CarelineStack, channel: str = "sms"):
     customer = add_customer(stack.database_url, msisdn=random_mobile(), whatsapp=True)
     to = customer.msisdn if channel == "sms" else f"whatsapp:{customer.msisdn}"
     asyncio.run(stack.phone(channel, customer.msisdn).send(PhoneMessage(text="hi")))
-    _eventually(lambda: _bodies(stack, to))
+    eventually(lambda: _bodies(stack, to))
     return customer, to
 
 
@@ -47,7 +48,7 @@ def test_a_2000_character_answer_arrives_in_parts_within_the_limit(careline_stac
     text = " ".join(f"Line {i} of your bill is explained in this sentence." for i in range(45))
     assert len(text) > 2000
     _say(careline_stack, customer.sender_id, text)
-    parts = _eventually(lambda: len(_bodies(careline_stack, to)) >= before + 2
+    parts = eventually(lambda: len(_bodies(careline_stack, to)) >= before + 2
                         and _bodies(careline_stack, to)[before:])
     assert len(parts) == 2
     assert all(len(part) <= TWILIO_BODY_LIMIT for part in parts)
@@ -59,10 +60,10 @@ def test_buttons_are_numbered_on_sms_and_a_digit_picks_one(careline_stack):
     _say(careline_stack, customer.sender_id, "Shall I go on?",
          buttons=[{"title": "Yes please", "payload": "/affirm"},
                   {"title": "No, bye", "payload": "/goodbye"}])
-    shown = _eventually(lambda: [b for b in _bodies(careline_stack, to) if "Shall I" in b])
+    shown = eventually(lambda: [b for b in _bodies(careline_stack, to) if "Shall I" in b])
     assert "1. Yes please" in shown[0] and "2. No, bye" in shown[0]
     asyncio.run(careline_stack.phone("sms", customer.msisdn).send(PhoneMessage(text="2")))
-    events = _eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) == 2
+    events = eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) == 2
                          and _user_events(careline_stack, customer.sender_id))
     assert events[-1]["text"] == "/goodbye"
     assert events[-1]["parse_data"]["intent"]["name"] == "goodbye"
@@ -73,10 +74,10 @@ def test_replies_go_to_the_channel_the_customer_last_used(careline_stack):
     asyncio.run(careline_stack.phone("whatsapp", customer.msisdn).send(
         PhoneMessage(text="hello")))
     whatsapp_to = f"whatsapp:{customer.msisdn}"
-    _eventually(lambda: _bodies(careline_stack, whatsapp_to))
+    eventually(lambda: _bodies(careline_stack, whatsapp_to))
     sms_before = _bodies(careline_stack, sms_to)
     _say(careline_stack, customer.sender_id, "An agent here: your engineer comes tomorrow.")
-    _eventually(lambda: any("engineer" in b for b in _bodies(careline_stack, whatsapp_to)))
+    eventually(lambda: any("engineer" in b for b in _bodies(careline_stack, whatsapp_to)))
     assert _bodies(careline_stack, sms_to) == sms_before
 
 
@@ -86,7 +87,7 @@ def test_failed_deliveries_are_recorded_from_signed_status_callbacks(careline_st
                   json={"undeliverable": {number: 30003}}, timeout=10).raise_for_status()
     asyncio.run(careline_stack.phone("sms", number).send(PhoneMessage(text="hi")))
     store = ChannelStore(get_engine(careline_stack.database_url))
-    failed = _eventually(lambda: [d for d in store.deliveries(to_address=number)
+    failed = eventually(lambda: [d for d in store.deliveries(to_address=number)
                                   if d.status == "undelivered"])
     assert failed[0].error_code == "30003"
 
@@ -104,7 +105,7 @@ def test_stop_opts_out_and_no_proactive_message_is_sent(careline_stack):
     customer = add_customer(careline_stack.database_url, msisdn=random_mobile())
     phone = careline_stack.phone("sms", customer.msisdn)
     asyncio.run(phone.send(PhoneMessage(text="STOP")))
-    _eventually(lambda: any("START" in b for b in _bodies(careline_stack, customer.msisdn)))
+    eventually(lambda: any("START" in b for b in _bodies(careline_stack, customer.msisdn)))
     assert _user_events(careline_stack, customer.sender_id) == []  # STOP never reaches the bot
     sent_before = len(_bodies(careline_stack, customer.msisdn))
     result = asyncio.run(send_outbound(channel="sms", address=customer.msisdn,
@@ -114,7 +115,7 @@ def test_stop_opts_out_and_no_proactive_message_is_sent(careline_stack):
     assert len(_bodies(careline_stack, customer.msisdn)) == sent_before
 
     asyncio.run(phone.send(PhoneMessage(text="START")))
-    _eventually(lambda: len(_bodies(careline_stack, customer.msisdn)) == sent_before + 1)
+    eventually(lambda: len(_bodies(careline_stack, customer.msisdn)) == sent_before + 1)
     result = asyncio.run(send_outbound(channel="sms", address=customer.msisdn,
                                        text="Outage in your area.",
                                        settings=careline_stack.settings))
@@ -125,7 +126,7 @@ def test_stop_opts_out_and_no_proactive_message_is_sent(careline_stack):
 def test_help_answers_without_reaching_the_bot(careline_stack):
     number = random_mobile()
     asyncio.run(careline_stack.phone("sms", number).send(PhoneMessage(text="HELP")))
-    bodies = _eventually(lambda: _bodies(careline_stack, number))
+    bodies = eventually(lambda: _bodies(careline_stack, number))
     assert "STOP" in bodies[0]
     assert _user_events(careline_stack, number) == []
 

@@ -9,7 +9,8 @@ import requests
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from tests.e2e.stack import CarelineStack
-from tests.e2e.test_twilio_channels import _eventually, _user_events
+from tests.e2e.test_twilio_channels import _user_events
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -71,7 +72,7 @@ def test_a_visitor_chats_presses_a_button_and_keeps_the_session_on_reload(
         timeout=30).raise_for_status()
     page.locator(".quick-reply", has_text="No").click()
     expect(page.locator(".msg--user").last).to_have_text("No")
-    events = _eventually(lambda: len(_user_events(careline_stack, session_id)) == 2
+    events = eventually(lambda: len(_user_events(careline_stack, session_id)) == 2
                          and _user_events(careline_stack, session_id))
     assert events[-1]["text"] == "/goodbye"
 

@@ -14,8 +14,9 @@ from careline.channels.phone_simulator import PhoneMessage
 from careline.rasa_stores.sender_limits import SLOW_DOWN
 from tests.e2e.customers import StackCustomer, add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
-from tests.e2e.test_twilio_channels import _bodies, _eventually, _user_events
+from tests.e2e.test_twilio_channels import _bodies, _user_events
 from tests.e2e.test_webchat import WebClient
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -30,7 +31,7 @@ def _sms_customer(stack: CarelineStack) -> StackCustomer:
 def _text(stack: CarelineStack, customer: StackCustomer, text: str, *, turns: int) -> None:
     """A signed SMS webhook from the customer's number; wait until it is in the tracker."""
     asyncio.run(stack.phone("sms", customer.msisdn).send(PhoneMessage(text=text)))
-    _eventually(lambda: len(_user_events(stack, customer.sender_id)) >= turns)
+    eventually(lambda: len(_user_events(stack, customer.sender_id)) >= turns)
 
 
 def _tracker(stack: CarelineStack, customer: StackCustomer) -> dict[str, Any]:
@@ -43,7 +44,7 @@ def test_an_sms_cannot_make_the_bot_send_its_text(careline_stack: CarelineStack)
     attacker's words ("call 0900 ...") to the victim as an outage notice."""
     customer = _sms_customer(careline_stack)
     _text(careline_stack, customer, INJECTION, turns=1)
-    _eventually(lambda: _bodies(careline_stack, customer.msisdn))  # the bot has answered
+    eventually(lambda: _bodies(careline_stack, customer.msisdn))  # the bot has answered
     assert not [body for body in _bodies(careline_stack, customer.msisdn)
                 if "0900" in body or "suspended" in body]
     tracker = _tracker(careline_stack, customer)
@@ -62,7 +63,7 @@ def test_a_customer_cannot_wipe_the_conversation(careline_stack: CarelineStack,
     customer = _sms_customer(careline_stack)
     _text(careline_stack, customer, "hello", turns=1)
     _text(careline_stack, customer, shortcut, turns=2)
-    _eventually(lambda: _tracker(careline_stack, customer)["events"][-1]["event"] == "action"
+    eventually(lambda: _tracker(careline_stack, customer)["events"][-1]["event"] == "action"
                 and _tracker(careline_stack, customer)["events"][-1]["name"] == "action_listen")
     events = _tracker(careline_stack, customer)["events"]
     kinds = [e["event"] for e in events]
@@ -76,7 +77,7 @@ def test_a_handed_off_conversation_stays_with_the_agent(careline_stack: Careline
     lets a restart through a paused conversation, and the bot would talk over the agent."""
     customer = _sms_customer(careline_stack)
     _text(careline_stack, customer, "i want to speak to an operator", turns=1)
-    _eventually(lambda: _tracker(careline_stack, customer)["paused"], timeout=90)
+    eventually(lambda: _tracker(careline_stack, customer)["paused"], timeout=90)
     answered = len(_bodies(careline_stack, customer.msisdn))
     for turn, text in enumerate(["/restart", "/session_start", "restart"], start=2):
         _text(careline_stack, customer, text, turns=turn)
@@ -145,7 +146,7 @@ def test_a_whatsapp_quick_reply_counts_only_if_the_bot_offered_it(
 
     def reply(payload: str, turns: int) -> dict[str, Any]:
         asyncio.run(phone.send(PhoneMessage(text="Yes", extra=(("ButtonPayload", payload),))))
-        return _eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) >= turns
+        return eventually(lambda: len(_user_events(careline_stack, customer.sender_id)) >= turns
                            and _user_events(careline_stack, customer.sender_id)[-1])
 
     forged = reply(INJECTION, 1)

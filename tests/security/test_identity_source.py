@@ -21,7 +21,8 @@ from careline.profile.pins import hash_pin
 from careline.settings import Settings
 from tests.e2e.customers import StackCustomer, add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
-from tests.e2e.test_twilio_channels import _bodies, _eventually, _user_events
+from tests.e2e.test_twilio_channels import _bodies, _user_events
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -60,8 +61,8 @@ def _say(stack: CarelineStack, channel: str, customer: StackCustomer, text: str)
     to = twilio_address(channel, customer.msisdn)
     known = len(_bodies(stack, to))
     asyncio.run(stack.phone(channel, customer.msisdn).send(PhoneMessage(text=text)))
-    _eventually(lambda: len(_user_events(stack, customer.sender_id)) > before)
-    return _eventually(lambda: _bodies(stack, to)[known:])
+    eventually(lambda: len(_user_events(stack, customer.sender_id)) > before)
+    return eventually(lambda: _bodies(stack, to)[known:])
 
 
 def _slots(stack: CarelineStack, sender_id: str) -> dict[str, Any]:

@@ -31,7 +31,8 @@ from careline.deploy.stack import nginx_binary
 from careline.runtime.supervisor import wait_healthy
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack, free_port
-from tests.e2e.test_twilio_channels import _bodies, _eventually
+from tests.e2e.test_twilio_channels import _bodies
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -96,10 +97,10 @@ def test_rasa_calls_the_action_server_with_the_secret(careline_stack: CarelineSt
     number = random_mobile()
     asyncio.run(careline_stack.phone("sms", number).send(
         PhoneMessage(text="what mobile plans do you offer")))
-    bodies = _eventually(lambda: _bodies(careline_stack, number), timeout=90)
+    bodies = eventually(lambda: _bodies(careline_stack, number), timeout=90)
     assert APOLOGY not in bodies
     store = ChannelStore(get_engine(careline_stack.database_url))
-    conversation = _eventually(lambda: [d.sender_id for d in store.deliveries(to_address=number)
+    conversation = eventually(lambda: [d.sender_id for d in store.deliveries(to_address=number)
                                         if d.sender_id])[0]
     secret = _secret(careline_stack)
     served = {a["name"] for a in requests.get(

@@ -31,11 +31,11 @@ from careline.desk.agents import AgentService
 from careline.desk.satisfaction import THANKS
 from careline.desk.schemas import Role
 from careline.profile.models.crm import Customer
-from tests.eventually import eventually
 from tests.careline.desk.conftest import CHROMIUM_ARGS
 from tests.careline.desk.test_desk_browser import _customer_page, _say
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack, careline_stack, free_port  # noqa: F401
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
