@@ -26,6 +26,7 @@ from careline.db.session import get_engine, session_scope
 from careline.settings import PROJECT_ROOT
 from tests.e2e.customers import StackCustomer, random_mobile
 from tests.e2e.stack import CarelineStack
+from tests.eventually import eventually
 
 pytestmark = pytest.mark.slow
 
@@ -83,19 +84,6 @@ def files_holding(directory: Path, needle: bytes) -> list[str]:
             if path.is_file() and needle in path.read_bytes()]
 
 
-def wait_for(check: Any, *, timeout: float = 60.0) -> Any:
-    """Poll ``check`` until it returns something truthy (turns and deliveries run apart)."""
-    import time
-
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.5)
-    raise AssertionError(f"not within {timeout}s")
-
-
 def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: CarelineStack):
     """Attack: read a customer's PIN afterwards from the tracker (Rasa's API), the event
     broker's events, the handoff package and the desk's transcript, or any log or file
@@ -122,7 +110,7 @@ def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: Carel
                 "SELECT id, context_json FROM desk_tickets WHERE conversation_id = :c"),
                 {"c": customer.sender_id}).first()
 
-    ticket = wait_for(ticket)
+    ticket = eventually(ticket)
     package = json.loads(ticket.context_json)
     assert [line["text"] for line in package["transcript"] if line["speaker"] == "customer"
             ][1:] == ["my pin is ••••"] * 3
@@ -197,7 +185,7 @@ def test_asking_again_and_again_texts_no_more_codes_than_the_limit(
 
     told = asyncio.run(everyone())
     assert len({tuple(sorted(replies)) for replies in told}) == 1
-    wait_for(lambda: len(careline_stack.standin_messages(customer.msisdn)) >= 5)
+    eventually(lambda: len(careline_stack.standin_messages(customer.msisdn)) >= 5)
     assert len(careline_stack.standin_messages(customer.msisdn)) == 5
 
 
@@ -213,7 +201,7 @@ def test_a_pin_like_code_and_a_phone_number_are_masked_in_a_real_process_log(
                           headers=careline_stack.rest_headers, timeout=60)
     assert reply.status_code == 200
     logs = careline_stack.settings.data_dir / "logs"
-    lines = wait_for(lambda: [line for path in logs.glob("*.log")
+    lines = eventually(lambda: [line for path in logs.glob("*.log")
                               for line in path.read_text(errors="replace").splitlines()
                               if marker in line])
     assert all("2468" not in line and "+61491570999" not in line for line in lines), lines
@@ -224,12 +212,11 @@ REJECTED = ("bad sender id", "bad customer id", "bad timestamp", "bad intent nam
             "unknown channel")
 
 
-def publish_poison(stack: CarelineStack) -> None:
-    """Crafted events into the stack's event broker (Rasa's SQL broker), one per rejection."""
+def publish_poison(events_db: Path) -> None:
+    """Crafted events into an event broker's database (Rasa's SQL broker), one per rejection."""
     from rasa.core.brokers.sql import SQLEventBroker
 
-    broker = SQLEventBroker(db=str(stack.settings.events_db
-                                   or stack.settings.data_dir / "events.db"))
+    broker = SQLEventBroker(db=str(events_db))
     now = datetime.now(timezone.utc).timestamp()
     user = {"event": "user", "timestamp": now, "text": "hi", "input_channel": "sms",
             "parse_data": {"intent": {"name": "greet"}}}
@@ -255,7 +242,8 @@ def test_poisoned_events_are_rejected_at_ingest_and_the_reports_still_render(
     requests.post(f"{careline_stack.rasa_url}/webhooks/rest/webhook",
                   json={"sender": "x" * 400, "message": "what do I owe"},
                   headers=careline_stack.rest_headers, timeout=60)
-    publish_poison(careline_stack)
+    publish_poison(Path(careline_stack.settings.events_db
+                        or careline_stack.settings.data_dir / "events.db"))
     desk, desk_url = requests.Session(), f"http://127.0.0.1:{careline_stack.settings.desk_port}"
     login = desk.get(f"{desk_url}/login", timeout=30).text
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', login).group(1)
@@ -269,11 +257,14 @@ def test_poisoned_events_are_rejected_at_ingest_and_the_reports_still_render(
     desk_log = (careline_stack.settings.data_dir / "logs" / "desk.log").read_text()
     assert all(f"rejected: {reason}" in desk_log for reason in REJECTED)
 
-    publish_poison(careline_stack)  # again, for the report: the desk has read the first
+    # The report gets a broker file of its own: the desk folds the stack's file every few
+    # seconds, so poison published there again could be read by the desk first.
+    report_events = tmp_path / "events.db"
+    publish_poison(report_events)
     out = tmp_path / "report.html"
-    env = {**os.environ, "CARELINE_DATA_DIR": str(careline_stack.settings.data_dir)}
+    env = {**os.environ, "CARELINE_DATA_DIR": str(careline_stack.settings.data_dir),
+           "CARELINE_EVENTS_DB": str(report_events)}
     env.pop("CARELINE_DATABASE_URL", None)
-    env.pop("CARELINE_EVENTS_DB", None)
     done = subprocess.run([sys.executable, "-m", "careline.cli.main", "report", "--since", "1d",
                            "--out", str(out)], cwd=PROJECT_ROOT, env=env, capture_output=True,
                           text=True, timeout=300)
