@@ -44,6 +44,16 @@ class Settings(BaseSettings):
 
     database_url: Optional[str] = Field(None, env="CARELINE_DATABASE_URL")
     db_timeout_seconds: float = Field(5.0, env="CARELINE_DB_TIMEOUT_SECONDS")
+    #: An SMS or WhatsApp message accepted but not answered this long after its turn's
+    #: process was last heard from is run again (careline/channels/inbound_journal.py).
+    redrive_after_seconds: float = Field(60.0, gt=0, env="CARELINE_REDRIVE_AFTER_SECONDS")
+    #: PostgreSQL cancels a statement, and SQLite stops waiting for a lock, after this long:
+    #: it bounds the work a caller that gave up (CARELINE_DB_TIMEOUT_SECONDS) leaves behind.
+    db_statement_timeout_seconds: float = Field(30.0, gt=0,
+                                                env="CARELINE_DB_STATEMENT_TIMEOUT_SECONDS")
+    #: Failed tries before a consumer parks a message (careline/poison); a database that is
+    #: down never counts as a try.
+    poison_max_tries: int = Field(5, ge=1, env="CARELINE_POISON_MAX_TRIES")
 
     rasa_port: int = Field(5005, env="CARELINE_RASA_PORT")
     actions_port: int = Field(5055, env="CARELINE_ACTIONS_PORT")

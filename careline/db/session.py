@@ -7,9 +7,12 @@ Repository functions take an explicit ``session``; services open one with
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import functools
+import logging
+import threading
 from contextlib import contextmanager
-from typing import Callable, ContextManager, Iterator, Optional, TypeVar
+from typing import Any, Callable, ContextManager, Iterator, Optional, TypeVar
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -19,6 +22,7 @@ from sqlalchemy.pool import QueuePool
 from careline.settings import get_settings
 
 T = TypeVar("T")
+logger = logging.getLogger(__name__)
 
 
 def get_engine(url: Optional[str] = None) -> Engine:
@@ -42,20 +46,25 @@ def get_read_engine(url: Optional[str] = None) -> Engine:
 
 @functools.lru_cache(maxsize=16)
 def _engine_for(url: str, *, reads_only: bool) -> Engine:
+    statement_timeout = get_settings().db_statement_timeout_seconds
     if url.startswith("sqlite"):
         # SQLAlchemy 1.4 opens a new SQLite connection per session by default;
         # a pool keeps connections (and their page cache) between calls.
         engine = create_engine(
             url, future=True, poolclass=QueuePool, pool_size=5, max_overflow=10,
-            connect_args={"check_same_thread": False, "timeout": 30},
+            connect_args={"check_same_thread": False, "timeout": statement_timeout},
         )
         event.listen(engine, "connect", _sqlite_pragmas)
-    elif reads_only:
-        engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10,
-                               isolation_level="AUTOCOMMIT",
-                               connect_args={"options": "-c default_transaction_read_only=on"})
     else:
-        engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10)
+        options = f"-c statement_timeout={round(statement_timeout * 1000)}"
+        if reads_only:
+            engine = create_engine(
+                url, future=True, pool_pre_ping=True, pool_size=10,
+                isolation_level="AUTOCOMMIT",
+                connect_args={"options": f"{options} -c default_transaction_read_only=on"})
+        else:
+            engine = create_engine(url, future=True, pool_pre_ping=True, pool_size=10,
+                                   connect_args={"options": options})
     return engine
 
 
@@ -101,11 +110,86 @@ def session_scope(engine: Optional[Engine] = None) -> ContextManager[Session]:
     return committing(session_factory(engine))
 
 
+class CallerGaveUp(TimeoutError):
+    """Raised instead of a commit whose :func:`run_blocking` caller has already timed out."""
+
+
+class _Deadline:
+    """Who wins when a caller's timeout and its thread's first commit meet.
+
+    The caller gives up only while no commit has begun; once one has, the caller waits for
+    the work to finish instead. Either way a timeout means nothing was committed.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._state = "open"  # open → committing, or open → abandoned
+
+    def give_up(self) -> bool:
+        """Abandon the work unless a commit has begun; whether it was abandoned."""
+        with self._lock:
+            if self._state == "open":
+                self._state = "abandoned"
+            return self._state == "abandoned"
+
+    def begin_commit(self) -> None:
+        with self._lock:
+            if self._state == "abandoned":
+                raise CallerGaveUp("the caller timed out; rolled back instead of committing")
+            self._state = "committing"
+
+
+_DEADLINE: contextvars.ContextVar[Optional[_Deadline]] = contextvars.ContextVar(
+    "careline_db_deadline", default=None)
+
+
+@event.listens_for(Engine, "commit")
+def _commit_only_for_a_waiting_caller(connection: Any) -> None:
+    """Every commit on any Careline engine, at the DBAPI commit (after the flush, which may
+    wait on a lock): refused when run inside :func:`run_blocking` for a caller that has gone."""
+    deadline = _DEADLINE.get()
+    if deadline is not None:
+        deadline.begin_commit()
+
+
 async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) -> T:
     """Run blocking database work in a thread so the event loop keeps serving.
 
     Bounded by ``timeout`` (default: the settings' database timeout) so a
     stuck database gives an error the caller can turn into a polite answer.
+    A thread cannot be stopped, so the timeout travels with it: a commit
+    after the caller gave up is rolled back (:class:`_Deadline`), and a
+    commit already under way makes the caller wait for it. A timeout (or a
+    cancelled caller) therefore always means that nothing was written;
+    PostgreSQL's ``statement_timeout`` bounds how long the thread goes on.
     """
     limit = timeout if timeout is not None else get_settings().db_timeout_seconds
-    return await asyncio.wait_for(asyncio.to_thread(fn), timeout=limit)
+    deadline = _Deadline()
+
+    def call() -> T:
+        _DEADLINE.set(deadline)  # to_thread runs ``call`` in a copy of the context
+        return fn()
+
+    work = asyncio.ensure_future(asyncio.to_thread(call))
+    try:
+        return await asyncio.wait_for(asyncio.shield(work), timeout=limit)
+    except asyncio.TimeoutError:
+        if deadline.give_up():
+            work.add_done_callback(_log_abandoned)
+            raise
+        return await work
+    except asyncio.CancelledError:
+        if deadline.give_up():
+            work.add_done_callback(_log_abandoned)
+        raise
+
+
+def _log_abandoned(work: "asyncio.Future[Any]") -> None:
+    """Retrieve the result of work whose caller gave up, so asyncio does not warn about it."""
+    if work.cancelled():
+        return
+    error = work.exception()
+    if isinstance(error, CallerGaveUp):
+        logger.warning("database work finished after its caller timed out; rolled back")
+    elif error is not None:
+        logger.warning("database work failed after its caller timed out: %r", error)
