@@ -50,7 +50,8 @@ def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
 
     amqp_url = event_broker_url(settings)
     if amqp_url is not None:
-        return PikaEventSource(amqp_url, queue=settings.desk_event_queue)
+        return PikaEventSource(amqp_url, queue=settings.desk_event_queue,
+                               max_tries=settings.poison_max_tries)
     url = events_db_url(settings)
     name = url[-64:]
     return SqlEventSource(

@@ -21,6 +21,7 @@ from sqlalchemy.exc import OperationalError
 
 from careline.handoff.schemas import SharedLocation, SharedMedia
 from careline.handoff.transcript import customer_line
+from careline.poison.rabbit import PoisonGuard
 
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
@@ -112,12 +113,17 @@ class SqlEventSource:
 
 
 class PikaEventSource:
-    """Consumes the desk's own durable queue, bound to Rasa's fanout exchange."""
+    """Consumes the desk's own durable queue, bound to Rasa's fanout exchange.
 
-    def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE) -> None:
+    A message the desk fails on is tried ``max_tries`` times, then parked
+    (careline.poison.rabbit), so one bad event never holds up the lines behind it."""
+
+    def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE,
+                 max_tries: int = 5) -> None:
         self.url = url
         self.queue_name = queue
         self.exchange_name = exchange
+        self.max_tries = max_tries
 
     async def run(self, handle: Handler) -> None:
         import aio_pika
@@ -129,12 +135,20 @@ class PikaEventSource:
                                                       type=aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(self.queue_name, durable=True)
             await queue.bind(exchange, "")
+            guard = PoisonGuard(channel, queue=self.queue_name, consumer="desk",
+                                max_tries=self.max_tries)
+            await guard.declare()
             async with queue.iterator() as messages:
                 async for incoming in messages:
-                    async with incoming.process(requeue=True):
+                    try:
                         event = json.loads(incoming.body)
                         message = to_message(str(event.get("sender_id", "")), event)
                         if message is not None:
                             await handle(message)
+                    except Exception as error:  # noqa: BLE001 (the guard tells poison apart)
+                        logger.exception("desk: a broker event failed")
+                        await guard.failed(incoming, error)
+                    else:
+                        await incoming.ack()
         finally:
             await connection.close()

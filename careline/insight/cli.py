@@ -77,7 +77,8 @@ def _consume(args: argparse.Namespace) -> int:
               "`careline insight ingest` and `careline report`")
         return 2
     consumer = PikaEventConsumer(settings.event_broker_url.get_secret_value(),
-                                 queue=settings.insight_event_queue)
+                                 queue=settings.insight_event_queue,
+                                 max_tries=settings.poison_max_tries)
     if args.port is not None:
         from careline.insight.consumer_service import serve
 

@@ -6,6 +6,7 @@ import asyncio
 import functools
 import logging
 import threading
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Optional
 
@@ -18,7 +19,7 @@ from careline.insight.ingest import ContactFolder
 from careline.insight.metrics import compute_report
 from careline.insight.models import ConsumerOffset
 from careline.insight.schemas import InsightReport
-from careline.insight.stream import PikaEventConsumer, RawEvent, SqlEventReader
+from careline.insight.stream import Failures, PikaEventConsumer, RawEvent, SqlEventReader
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -26,6 +27,15 @@ logger = logging.getLogger(__name__)
 #: refuses, a shape no one foresaw); never a database that is down (OperationalError).
 BAD_EVENT_ERRORS = (IntegrityError, DataError, TypeError, ValueError, KeyError, AttributeError,
                     OverflowError)
+
+
+@dataclass(frozen=True)
+class Folded:
+    """What :meth:`InsightService.ingest` made of a batch: events folded, and the
+    (index, error) of each event that could not be."""
+
+    applied: int
+    failed: Failures = ()
 
 
 def events_location(settings: Settings) -> str:
@@ -100,26 +110,28 @@ class InsightService:
             read += step
         return read
 
-    def ingest(self, events: list[RawEvent]) -> int:
+    def ingest(self, events: list[RawEvent]) -> Folded:
         """Fold events that arrived another way (RabbitMQ) into the store; as
-        :meth:`ingest_pending`, a batch that fails is folded one event at a time and an
-        event that still fails is logged and skipped (else the queue would redeliver it,
-        and every batch behind it, for ever)."""
+        :meth:`ingest_pending`, a batch that fails is folded one event at a time. An event
+        that still fails is returned in ``failed`` for its consumer to retry or park
+        (careline.poison.rabbit), so it never holds up the events behind it."""
         try:
             with session_scope(self._engine) as session:
-                return ContactFolder(session).apply_all(events)
+                return Folded(applied=ContactFolder(session).apply_all(events))
         except BAD_EVENT_ERRORS:
             logger.exception("insight: a batch of events could not be folded; "
                              "folding it one event at a time")
-        applied = 0
-        for event in events:
+        applied, failed = 0, []
+        for index, event in enumerate(events):
             try:
                 with session_scope(self._engine) as session:  # counted once committed
                     folded = ContactFolder(session).apply_all([event])
                 applied += folded
-            except BAD_EVENT_ERRORS:
-                logger.exception("insight: an event could not be folded; skipped")
-        return applied
+            except BAD_EVENT_ERRORS as error:
+                logger.exception("insight: an event could not be folded; handed back to "
+                                 "the consumer")
+                failed.append((index, error))
+        return Folded(applied=applied, failed=tuple(failed))
 
     def report(self, *, since: datetime, until: Optional[datetime] = None) -> InsightReport:
         until = until or clock.now()
@@ -129,8 +141,9 @@ class InsightService:
     async def consume(self, consumer: PikaEventConsumer,
                       stop: Optional[asyncio.Event] = None) -> None:
         """Production: fold RabbitMQ batches into the store until ``stop`` is set."""
-        async def handle(events: list[RawEvent]) -> None:
-            await run_blocking(functools.partial(self.ingest, events), timeout=60)
+        async def handle(events: list[RawEvent]) -> Failures:
+            folded = await run_blocking(functools.partial(self.ingest, events), timeout=60)
+            return folded.failed
 
         await consumer.run(handle, stop=stop)
 

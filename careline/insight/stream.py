@@ -15,11 +15,13 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
+
+from careline.poison.rabbit import PoisonGuard
 
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
@@ -36,7 +38,9 @@ class RawEvent:
     data: Any
 
 
-BatchHandler = Callable[[list[RawEvent]], Awaitable[None]]
+#: The (index in its batch, error) of each event a handler could not fold.
+Failures = Sequence[tuple[int, BaseException]]
+BatchHandler = Callable[[list[RawEvent]], Awaitable[Failures]]
 
 
 class SqlEventReader:
@@ -78,15 +82,20 @@ def _sender_of(payload: Any) -> str:
 
 
 class PikaEventConsumer:
-    """Insight's durable queue on Rasa's fanout exchange; acks after each committed batch."""
+    """Insight's durable queue on Rasa's fanout exchange; acks after each committed batch.
+
+    An event the handler could not fold is tried ``max_tries`` times, then parked
+    (careline.poison.rabbit); a batch that raises (the database is away) is not
+    acknowledged, so the broker delivers it again once the consumer reconnects."""
 
     def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE,
-                 batch: int = 200, linger: float = 1.0) -> None:
+                 batch: int = 200, linger: float = 1.0, max_tries: int = 5) -> None:
         self.url = url
         self.queue_name = queue
         self.exchange_name = exchange
         self.batch = batch
         self.linger = linger
+        self.max_tries = max_tries
         #: For the consumer's /health (insight/consumer_service.py): holding its queue, and
         #: how many events it has acknowledged.
         self.connected = False
@@ -103,6 +112,9 @@ class PikaEventConsumer:
                                                       type=aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(self.queue_name, durable=True)
             await queue.bind(exchange, "")
+            guard = PoisonGuard(channel, queue=self.queue_name, consumer="insight",
+                                max_tries=self.max_tries)
+            await guard.declare()
             self.connected = True
             while stop is None or not stop.is_set():
                 pending = []
@@ -121,9 +133,12 @@ class PikaEventConsumer:
                     except ValueError:
                         payload = {}
                     events.append(RawEvent(0, _sender_of(payload), payload))
-                await handle(events)
-                for incoming in pending:
-                    await incoming.ack()
+                failures = dict(await handle(events))
+                for index, incoming in enumerate(pending):
+                    if index in failures:
+                        await guard.failed(incoming, failures[index])
+                    else:
+                        await incoming.ack()
                 self.consumed += len(pending)
         finally:
             self.connected = False

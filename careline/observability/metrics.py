@@ -67,6 +67,10 @@ NOTICES_QUEUED = Gauge("careline_notices_queued",
 QUEUE_DEPTH = Gauge("careline_broker_queue_depth",
                     "Messages waiting in a RabbitMQ queue of the event broker", ["queue"],
                     registry=None)
+POISON_PARKED = Counter("careline_poison_parked",
+                        "Messages a consumer parked after failing on them "
+                        "CARELINE_POISON_MAX_TRIES times (alert on any increase; "
+                        "`careline parked` lists them)", ["consumer"], registry=None)
 HTTP_REQUESTS = Counter("careline_http_requests", "HTTP requests served, by route and status",
                         ["route", "method", "status"], registry=None)
 HTTP_SECONDS = Histogram("careline_http_request_seconds", "Seconds to answer an HTTP request",
@@ -79,10 +83,10 @@ SERVICE_METRICS: dict[str, tuple[Collector, ...]] = {
              WEBHOOK_REFUSALS, *_HTTP),
     "actions": (ACTIONS, ACTION_SECONDS, HANDOFFS),
     "gateway": (TWILIO_TURNS, TWILIO_TURN_SECONDS, WEBHOOK_REFUSALS, *_HTTP),
-    "desk": _HTTP,
-    "handoff-worker": (HANDOFFS_DELIVERED, OUTBOX, *_HTTP),
+    "desk": (POISON_PARKED, *_HTTP),
+    "handoff-worker": (HANDOFFS_DELIVERED, OUTBOX, POISON_PARKED, *_HTTP),
     "incidents": (NOTICES, NOTICES_QUEUED, WEBHOOK_REFUSALS, *_HTTP),
-    "insight": (QUEUE_DEPTH, *_HTTP),
+    "insight": (QUEUE_DEPTH, POISON_PARKED, *_HTTP),
 }
 
 

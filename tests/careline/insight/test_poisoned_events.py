@@ -121,7 +121,9 @@ def test_a_queue_batch_with_such_an_event_is_folded_around_it(engine, caplog):
                RawEvent(0, "conv-other", user("ask_bill"))]
     service = InsightService(engine=engine)
     with caplog.at_level(logging.WARNING, logger="careline.insight.service"):
-        assert service.ingest(events) == 4
-    assert "an event could not be folded; skipped" in caplog.text
+        folded = service.ingest(events)
+    assert folded.applied == 4
+    assert [index for index, _ in folded.failed] == [2]  # for its consumer to retry or park
+    assert "an event could not be folded; handed back to the consumer" in caplog.text
     report = service.report(since=MONDAY - timedelta(hours=1), until=MONDAY + timedelta(days=1))
     assert dict(report.drivers) == {"ask_bill": 1, "check_outage": 1}

@@ -1,0 +1,84 @@
+"""Parking RabbitMQ messages a consumer keeps failing on.
+
+RabbitMQ's ``redelivered`` flag says only "delivered before", not how often, and a
+``nack(requeue=True)`` puts the message back at the head of the queue, so one bad message
+would block every message behind it for ever. Instead a failed message is published again
+to the tail of its own queue (through the default exchange, so no other consumer's queue
+sees it) with its tries counted in the ``x-careline-tries`` header, and then acknowledged;
+on the last try it goes to ``<queue>.parked`` (durable) instead. The publish is confirmed
+before the ack, so a crash in between can deliver a message twice, never lose it.
+
+A failure that says the database or the broker is away (:func:`careline.poison.rules.is_outage`)
+counts no try: the message is put back after a pause and waits the outage out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import TYPE_CHECKING, Any
+
+from careline.poison.rules import describe, is_outage, parked
+
+if TYPE_CHECKING:  # aio_pika is imported lazily, as by the consumers themselves
+    from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
+
+TRIES_HEADER = "x-careline-tries"
+#: Seconds a message failed by an outage waits before it is put back.
+OUTAGE_PAUSE_SECONDS = 1.0
+
+
+def parked_queue(queue: str) -> str:
+    return f"{queue}.parked"
+
+
+class PoisonGuard:
+    """Decides, for one consumer's queue, what happens to a message it failed on."""
+
+    def __init__(self, channel: "AbstractChannel", *, queue: str, consumer: str,
+                 max_tries: int, outage_pause: float = OUTAGE_PAUSE_SECONDS) -> None:
+        self.channel = channel
+        self.queue = queue
+        self.consumer = consumer
+        self.max_tries = max_tries
+        self.outage_pause = outage_pause
+
+    async def declare(self) -> None:
+        """Declare the parking queue (durable), so parked messages outlive a broker restart."""
+        await self.channel.declare_queue(parked_queue(self.queue), durable=True)
+
+    async def failed(self, incoming: "AbstractIncomingMessage", error: BaseException) -> None:
+        """Retry ``incoming`` later, or park it on its last try; either way it leaves the head."""
+        if is_outage(error):
+            await asyncio.sleep(self.outage_pause)
+            await incoming.nack(requeue=True)
+            return
+        tries = _tries(incoming.headers) + 1
+        headers = {**(incoming.headers or {}), TRIES_HEADER: tries}
+        if tries < self.max_tries:
+            await self._publish(incoming, headers, routing_key=self.queue)
+        else:
+            headers.update({"x-careline-consumer": self.consumer,
+                            "x-careline-error": describe(error)})
+            await self._publish(incoming, headers, routing_key=parked_queue(self.queue))
+            parked(consumer=self.consumer, key=f"{self.queue} message "
+                   f"{incoming.message_id or incoming.delivery_tag}",
+                   tries=tries, error=describe(error))
+        await incoming.ack()
+
+    async def _publish(self, incoming: "AbstractIncomingMessage", headers: dict[str, Any], *,
+                       routing_key: str) -> None:
+        import aio_pika
+
+        await self.channel.default_exchange.publish(
+            aio_pika.Message(incoming.body, headers=headers, content_type=incoming.content_type,
+                             message_id=incoming.message_id,
+                             delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+            routing_key=routing_key)
+
+
+def _tries(headers: Any) -> int:
+    """Tries so far, from the header; a header someone else mangled counts as none."""
+    try:
+        return max(0, int((headers or {}).get(TRIES_HEADER, 0)))
+    except (TypeError, ValueError):
+        return 0
