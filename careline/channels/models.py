@@ -2,21 +2,37 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Integer, String, Text
+from sqlalchemy import Column, DateTime, Index, Integer, String, Text
 
 from careline.db.base import Base
 
 
 class InboundMessage(Base):
-    """A Twilio ``MessageSid`` already accepted: Twilio retries must not run a second turn."""
+    """A Twilio ``MessageSid`` already accepted: Twilio retries must not run a second turn.
+
+    Also the inbound journal (inbound_journal.py): ``received`` until the turn's replies
+    were handed to the sender, then ``answered``; a received row whose lease ran out
+    belongs to a process that died, and is re-driven. What the turn needs (sender,
+    message, proof) is kept only until then: afterwards it is in the tracker.
+    """
 
     __tablename__ = "channel_inbound_messages"
+    __table_args__ = (Index("ix_channel_inbound_messages_state_lease", "state", "lease_until"),)
 
     message_sid = Column(String(64), primary_key=True)
     channel = Column(String(16), nullable=False)
     idempotency_token = Column(String(128), nullable=True)
     received_at = Column(DateTime(timezone=True), nullable=False)
     duplicates = Column(Integer, nullable=False, default=0)
+    state = Column(String(16), nullable=False, server_default="answered")
+    #: Until when the process running the turn holds it (renewed while the turn runs).
+    lease_until = Column(DateTime(timezone=True), nullable=True)
+    redrives = Column(Integer, nullable=False, server_default="0")
+    answered_at = Column(DateTime(timezone=True), nullable=True)
+    sender_address = Column(String(64), nullable=True)
+    proved_by = Column(String(32), nullable=True)
+    #: The parsed webhook as JSON (text, media, location, button payload, …).
+    message = Column(Text, nullable=True)
 
 
 class ConversationRoute(Base):

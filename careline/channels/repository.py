@@ -1,12 +1,12 @@
 """Channel tables' queries: keyword-only functions on an explicit session.
 
-The per-message writes (MessageSid claims, routes, deliveries and their status
-callbacks) are single statements, most of them upserts: they run several times per
-SMS turn in the Rasa process, where ORM loads and flushes cost more CPU than the
-statements themselves, and an upsert cannot lose a race between two replicas. They
-are written out as SQL because SQLAlchemy 1.4 (Rasa's pin) compiles its dialects'
-``INSERT … ON CONFLICT`` afresh on every call; the text is the same on PostgreSQL
-and SQLite (3.24 and later).
+The per-message writes (MessageSid claims and their journal states, routes, deliveries
+and their status callbacks) are single statements, most of them upserts: they run
+several times per SMS turn in the Rasa process, where ORM loads and flushes cost more
+CPU than the statements themselves, and an upsert cannot lose a race between two
+replicas. They are written out as SQL because SQLAlchemy 1.4 (Rasa's pin) compiles its
+dialects' ``INSERT … ON CONFLICT`` afresh on every call; the text is the same on
+PostgreSQL and SQLite (3.35 and later, for the journal's ``RETURNING``).
 """
 
 from __future__ import annotations
@@ -37,9 +37,18 @@ def _rank(column: str) -> str:
 
 _CLAIM = _sql("""
     INSERT INTO channel_inbound_messages
-        (message_sid, channel, idempotency_token, received_at, duplicates)
-    VALUES (:message_sid, :channel, :idempotency_token, :received_at, 0)
-    ON CONFLICT (message_sid) DO NOTHING""", "received_at")
+        (message_sid, channel, idempotency_token, received_at, duplicates, state, lease_until,
+         redrives, sender_address, proved_by, message)
+    VALUES (:message_sid, :channel, :idempotency_token, :received_at, 0, 'received',
+        :lease_until, 0, :sender_address, :proved_by, :message)
+    ON CONFLICT (message_sid) DO NOTHING""", "received_at", "lease_until")
+_RENEW = _sql("""
+    UPDATE channel_inbound_messages SET lease_until = :lease_until
+    WHERE message_sid = :message_sid AND state = 'received'""", "lease_until")
+_ANSWERED = _sql("""
+    UPDATE channel_inbound_messages SET state = 'answered', answered_at = :at,
+        lease_until = NULL, sender_address = NULL, message = NULL
+    WHERE message_sid = :message_sid AND state = 'received'""", "at")
 _COUNT_RETRY = text("""
     UPDATE channel_inbound_messages SET duplicates = duplicates + 1
     WHERE message_sid = :message_sid""")
@@ -62,6 +71,17 @@ _RECORD_STATUS = _sql(_INSERT_DELIVERY + f"""
         error_code = excluded.error_code, error_message = excluded.error_message,
         updated_at = excluded.updated_at
     WHERE {_rank("excluded.status")} >= {_rank("channel_deliveries.status")}""", "at")
+#: One statement, so each taker is one writer: on PostgreSQL a second taker blocks on the
+#: first's row locks, then re-reads the renewed leases (the outer condition) and takes
+#: nothing of those rows; SQLite runs one writer at a time. RETURNING needs SQLite 3.35.
+_TAKE_STALE = _sql("""
+    UPDATE channel_inbound_messages SET lease_until = :lease_until, redrives = redrives + 1
+    WHERE state = 'received' AND lease_until < :now AND message_sid IN (
+        SELECT message_sid FROM channel_inbound_messages
+        WHERE state = 'received' AND channel = :channel AND lease_until < :now
+        ORDER BY received_at LIMIT :limit)
+    RETURNING message_sid, channel, sender_address, proved_by, message, redrives""",
+    "lease_until", "now")
 
 
 def get_inbound(*, session: Session, message_sid: str) -> Optional[InboundMessage]:
@@ -69,14 +89,37 @@ def get_inbound(*, session: Session, message_sid: str) -> Optional[InboundMessag
 
 
 def claim_inbound(*, session: Session, message_sid: str, channel: str,
-                  idempotency_token: Optional[str], received_at: datetime) -> bool:
-    """Insert the MessageSid if new (True); else count the retry (False)."""
+                  idempotency_token: Optional[str], received_at: datetime,
+                  lease_until: datetime, sender_address: str, proved_by: str,
+                  message: str) -> bool:
+    """Insert the MessageSid if new, journalled as received (True); else count the
+    retry (False)."""
     claimed = session.execute(_CLAIM, {
         "message_sid": message_sid, "channel": channel,
-        "idempotency_token": idempotency_token, "received_at": received_at}).rowcount == 1
+        "idempotency_token": idempotency_token, "received_at": received_at,
+        "lease_until": lease_until, "sender_address": sender_address,
+        "proved_by": proved_by, "message": message}).rowcount == 1
     if not claimed:
         session.execute(_COUNT_RETRY, {"message_sid": message_sid})
     return claimed
+
+
+def renew_inbound(*, session: Session, message_sid: str, lease_until: datetime) -> bool:
+    """Extend a received message's lease (its turn still runs); False once answered."""
+    return session.execute(_RENEW, {"message_sid": message_sid,
+                                    "lease_until": lease_until}).rowcount == 1
+
+
+def mark_answered(*, session: Session, message_sid: str, at: datetime) -> bool:
+    """Received → answered, the message cleared; False if it was not received."""
+    return session.execute(_ANSWERED, {"message_sid": message_sid, "at": at}).rowcount == 1
+
+
+def take_stale(*, session: Session, channel: str, now: datetime, lease_until: datetime,
+               limit: int) -> list[Row]:
+    """Take over received messages whose lease ran out, each by one caller only."""
+    return list(session.execute(_TAKE_STALE, {"channel": channel, "now": now,
+                                              "lease_until": lease_until, "limit": limit}))
 
 
 def get_route(*, session: Session, sender_id: str, channel: str) -> Optional[ConversationRoute]:

@@ -7,15 +7,17 @@ the WhatsApp window hold across restarts and replicas.
 from __future__ import annotations
 
 import json
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Optional, Sequence
 
 from sqlalchemy.engine import Engine, Row
 
 from careline import clock
 from careline.channels import repository
+from careline.channels.inbound_journal import (JournalEntry, JournalState, inbound_from,
+                                               message_json)
 from careline.channels.models import ConversationRoute, Delivery
-from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate
+from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate, TwilioInbound
 from careline.db.session import session_scope
 
 
@@ -28,13 +30,53 @@ class ChannelStore:
     def __init__(self, engine: Optional[Engine] = None) -> None:
         self._engine = engine
 
-    def claim_inbound(self, *, message_sid: str, channel: str,
+    def claim_inbound(self, *, inbound: TwilioInbound, proved_by: str, lease_seconds: float,
                       idempotency_token: Optional[str] = None) -> bool:
-        """True the first time ``message_sid`` is seen; False for Twilio's retries."""
+        """True the first time the message is seen, journalled as received with a lease
+        of ``lease_seconds``; False for Twilio's retries."""
+        now = clock.now()
         with session_scope(self._engine) as session:
-            return repository.claim_inbound(session=session, message_sid=message_sid,
-                                            channel=channel, idempotency_token=idempotency_token,
-                                            received_at=clock.now())
+            return repository.claim_inbound(
+                session=session, message_sid=inbound.message_sid, channel=inbound.channel,
+                idempotency_token=idempotency_token, received_at=now,
+                lease_until=now + timedelta(seconds=lease_seconds),
+                sender_address=inbound.raw_from, proved_by=proved_by,
+                message=message_json(inbound))
+
+    def renew_inbound(self, *, message_sid: str, lease_seconds: float) -> bool:
+        with session_scope(self._engine) as session:
+            return repository.renew_inbound(
+                session=session, message_sid=message_sid,
+                lease_until=clock.now() + timedelta(seconds=lease_seconds))
+
+    def mark_answered(self, *, message_sid: str) -> bool:
+        with session_scope(self._engine) as session:
+            return repository.mark_answered(session=session, message_sid=message_sid,
+                                            at=clock.now())
+
+    def take_stale(self, *, channel: str, lease_seconds: float,
+                   limit: int) -> list[JournalEntry]:
+        """Received messages of ``channel`` whose lease ran out, now leased to the caller."""
+        now = clock.now()
+        with session_scope(self._engine) as session:
+            rows = repository.take_stale(session=session, channel=channel, now=now,
+                                         lease_until=now + timedelta(seconds=lease_seconds),
+                                         limit=limit)
+            return [JournalEntry(inbound=inbound_from(
+                        channel=row.channel, message_sid=row.message_sid,
+                        sender_address=row.sender_address or "", message=row.message or "{}"),
+                    proved_by=row.proved_by or "", redrives=row.redrives) for row in rows]
+
+    def inbound_state(self, *, message_sid: str) -> Optional[JournalState]:
+        with session_scope(self._engine) as session:
+            row = repository.get_inbound(session=session, message_sid=message_sid)
+            if row is None:
+                return None
+            return JournalState(
+                message_sid=row.message_sid, state=row.state, redrives=row.redrives,
+                lease_until=as_utc(row.lease_until) if row.lease_until else None,
+                answered_at=as_utc(row.answered_at) if row.answered_at else None,
+                holds_message=row.message is not None or row.sender_address is not None)
 
     def duplicates_of(self, *, message_sid: str) -> int:
         with session_scope(self._engine) as session:

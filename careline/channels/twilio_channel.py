@@ -3,11 +3,15 @@
 Under ``careline run`` Twilio's webhooks land here and their turns run in this
 process (twilio_turns.py). Under ``careline up`` they land on the Twilio gateway,
 which relays each turn to the ``/turn`` route here (turn_relay.py). Either way,
-sends outside a turn (desk replies, notices) go through this channel's output.
+sends outside a turn (desk replies, notices) go through this channel's output, and
+every process serving the channel re-drives messages whose turn was cut off
+(inbound_journal.py): here with Rasa's own ``on_new_message``.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -90,6 +94,18 @@ class TwilioChannel(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         hooks = Blueprint(f"careline_{self.kind}", __name__)
+        recovery: list[asyncio.Task] = []
+
+        @hooks.listener("after_server_start")
+        async def start_recovery(*_: Any) -> None:
+            recovery.append(asyncio.create_task(self.turns.recover(on_new_message)))
+
+        @hooks.listener("before_server_stop")
+        async def stop_recovery(*_: Any) -> None:
+            for task in recovery:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
 
         @hooks.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:

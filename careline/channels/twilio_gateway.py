@@ -4,7 +4,8 @@ Under ``careline up`` nginx sends Twilio's webhooks and status callbacks here.
 A webhook is checked, claimed and acknowledged as the Rasa channel would
 (twilio_turns.py), the customer looked up and the route stored; the turn is then
 relayed to a Rasa replica (turn_relay.py) and its replies sent and recorded from
-here. A replica's event loop is left the model and the actions: measured on one
+here, and messages whose turn was cut off by a dying gateway are re-driven by
+whichever gateway looks first (inbound_journal.py). A replica's event loop is left the model and the actions: measured on one
 replica, a Twilio message cost it 34–49 ms of CPU against 25–33 ms over REST
 (docs/production.md). Status callbacks (two per reply) are recorded here too::
 
@@ -17,6 +18,8 @@ the same credentials.yml as Rasa's, so both send alike.
 from __future__ import annotations
 
 import argparse
+import asyncio
+import contextlib
 from pathlib import Path
 from typing import Any, Optional
 
@@ -45,6 +48,7 @@ SETTINGS = web.AppKey("settings", Settings)
 WRITER = web.AppKey("writer", StatusWriter)
 CHANNELS = web.AppKey("channels", dict)
 RELAY = web.AppKey("relay", RasaRelay)
+RECOVERY = web.AppKey("recovery", list)
 
 
 async def webhook(request: web.Request) -> web.Response:
@@ -95,6 +99,16 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
                                     token=settings.rasa_token.get_secret_value(),
                                     timeout_seconds=RELAY_TIMEOUT_SECONDS)
 
+    async def start_recovery(app: web.Application) -> None:
+        app[RECOVERY] = [asyncio.create_task(channel.turns.recover(app[RELAY]))
+                         for channel in app[CHANNELS].values()]
+
+    async def stop_recovery(app: web.Application) -> None:
+        for task in app.get(RECOVERY, []):
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
     async def drain_turns(app: web.Application) -> None:
         for channel in app[CHANNELS].values():
             await channel.turns.drain(DRAIN_SECONDS)
@@ -105,6 +119,8 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
             await channel.sender.close()
         await app[WRITER].close()
 
+    app.on_startup.append(start_recovery)
+    app.on_shutdown.append(stop_recovery)
     app.on_shutdown.append(drain_turns)
     app.on_cleanup.append(close)
     app.router.add_post(WEBHOOK_PATH, webhook)

@@ -3,9 +3,10 @@
 Shared by the two places a webhook can land: the Rasa channel (``careline run``,
 twilio_channel.py), whose turns run in the same process, and the Twilio gateway
 (``careline up``, twilio_gateway.py), whose turns are relayed to a Rasa replica.
-Either way a webhook is checked (signature, duplicate ``MessageSid``),
-acknowledged at once with empty TwiML, and its turn runs in a background task;
-a turn that fails gets the apology, never silence.
+Either way a webhook is checked (signature, duplicate ``MessageSid``), journalled
+(inbound_journal.py), acknowledged at once with empty TwiML, and its turn runs in a
+background task; a turn that fails gets the apology, never silence. A message whose
+process died before answering it is re-driven by :meth:`TwilioTurns.recover`.
 """
 
 from __future__ import annotations
@@ -44,6 +45,8 @@ logger = logging.getLogger(__name__)
 MAX_CONCURRENT_TURNS = 8
 #: Recording a MessageSid may wait this long (Twilio gives up on a webhook after 15 s).
 CLAIM_TIMEOUT_SECONDS = 10.0
+#: A running turn renews its journal lease this many times per lease.
+RENEWALS_PER_LEASE = 3
 
 APOLOGY = ("Sorry, something went wrong on our side while answering you. "
            "Please try again in a few minutes.")
@@ -122,7 +125,8 @@ class TwilioTurns:
             return WebhookAnswer(200, EMPTY_TWIML)
         try:
             first_time = await run_blocking(functools.partial(
-                self.store.claim_inbound, message_sid=inbound.message_sid, channel=self.kind,
+                self.store.claim_inbound, inbound=inbound,
+                proved_by=NUMBER_PROOF[self.kind].value, lease_seconds=self._lease,
                 idempotency_token=request.idempotency_token), timeout=CLAIM_TIMEOUT_SECONDS)
         except Exception:  # noqa: BLE001 - unknown whether seen: let Twilio retry it
             logger.exception("%s %s: could not record the MessageSid", self.kind,
@@ -132,47 +136,83 @@ class TwilioTurns:
             logger.info("%s %s already processed (Twilio retry, idempotency token %s)",
                         self.kind, inbound.message_sid, request.idempotency_token or "none")
             return WebhookAnswer(200, EMPTY_TWIML, duplicate=True)
-        task = asyncio.create_task(self._queued(inbound, run))
+        self._start(inbound, run)
+        return WebhookAnswer(200, EMPTY_TWIML)
+
+    async def recover(self, run: RunTurn) -> None:
+        """For the life of the process serving the channel: re-drive its messages that
+        were accepted but not answered within their lease (the process running the turn
+        died), however many processes serve the channel, each message by one of them."""
+        interval = min(max(self._lease / RENEWALS_PER_LEASE, 0.5), 15.0)
+        while True:
+            await asyncio.sleep(interval)
+            await self.redrive_stale(run)
+
+    async def redrive_stale(self, run: RunTurn) -> int:
+        """Take over and start the stale messages; how many. A database error waits for
+        the next round: the messages stay received."""
+        try:
+            entries = await run_blocking(functools.partial(
+                self.store.take_stale, channel=self.kind, lease_seconds=self._lease,
+                limit=self._concurrency))
+        except Exception:  # noqa: BLE001 - the loop must outlive a database outage
+            logger.exception("%s: could not look for unanswered messages", self.kind)
+            return 0
+        for entry in entries:
+            correlation.use(entry.inbound.message_sid)  # inherited by the turn's task
+            logger.warning("%s %s accepted but not answered in time: re-driven (%d)",
+                           self.kind, entry.inbound.message_sid, entry.redrives)
+            metrics.REDRIVEN_TURNS.labels(self.kind).inc()
+            self._start(entry.inbound, run, Proof(entry.proved_by))
+        return len(entries)
+
+    @property
+    def _lease(self) -> float:
+        return self.settings.redrive_after_seconds
+
+    def _start(self, inbound: TwilioInbound, run: RunTurn,
+               proved_by: Optional[Proof] = None) -> None:
+        task = asyncio.create_task(self._queued(inbound, run, proved_by))
         self._tasks.add(task)
         task.add_done_callback(self._tasks.discard)
-        return WebhookAnswer(200, EMPTY_TWIML)
 
     async def drain(self, timeout: float) -> None:
         """Let turns in flight finish (on shutdown): their webhooks were acknowledged."""
         if self._tasks:
             await asyncio.wait(set(self._tasks), timeout=timeout)
 
-    async def _queued(self, inbound: TwilioInbound, run: RunTurn) -> None:
+    async def _queued(self, inbound: TwilioInbound, run: RunTurn,
+                      proved_by: Optional[Proof]) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._concurrency)
-        async with self._slots:
-            await self.turn(inbound, run)
+        lease = asyncio.create_task(self._hold_lease(inbound.message_sid))
+        try:  # held while the turn waits for a slot too: it is not stale, only queued
+            async with self._slots:
+                await self.turn(inbound, run, proved_by)
+        finally:
+            lease.cancel()
 
-    async def turn(self, inbound: TwilioInbound, run: RunTurn) -> None:
-        """Route, keywords, a numbered choice, then the turn; its deliveries stored at the end."""
+    async def _hold_lease(self, message_sid: str) -> None:
+        while True:
+            await asyncio.sleep(self._lease / RENEWALS_PER_LEASE)
+            try:
+                await run_blocking(functools.partial(
+                    self.store.renew_inbound, message_sid=message_sid,
+                    lease_seconds=self._lease))
+            except Exception:  # noqa: BLE001 - the next renewal may pass; at worst re-driven
+                logger.warning("%s %s: could not renew the journal lease", self.kind,
+                               message_sid, exc_info=True)
+
+    async def turn(self, inbound: TwilioInbound, run: RunTurn,
+                   proved_by: Optional[Proof] = None) -> None:
+        """Route, keywords, a numbered choice, then the turn; its deliveries stored at the
+        end, then the message marked answered (not when the turn is cancelled)."""
         started, outcome = time.perf_counter(), "answered"
         key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output(key.address, per_turn=True)
         try:
-            previous = await run_blocking(functools.partial(
-                self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
-                address=key.address))
-            keyword = keyword_of(inbound.body, inbound.opt_out_type)
-            if keyword is not None and keyword not in FOR_THE_CONVERSATION:
-                outcome = "keyword"
-                await self._honour_keyword(keyword, inbound, key, output)
-                return
-            choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
-            # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
-            # answers it as out of scope, and a person sees the media in the handoff's metadata
-            text = inbound.button_payload or choice or inbound.body.strip()
-            # the signature checked, the number is the proof: identity never rides in metadata
-            await run_proven(run, UserMessage(
-                text, output, key.sender_id, input_channel=self.kind,
-                message_id=inbound.message_sid, metadata=_metadata(inbound, key)),
-                customer_id=key.customer_id, proved_by=NUMBER_PROOF[self.kind])
-            if keyword is not None and not output.sent_in_turn:  # paused: the desk may answer
-                await output.send_text_message(key.sender_id, REPLIES[keyword])
+            outcome = await self._answer(inbound, key, output, run,
+                                         proved_by or NUMBER_PROOF[self.kind])
         except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
             logger.exception("%s turn for %s failed", self.kind, key.sender_id)
             outcome = "apologised"
@@ -185,6 +225,40 @@ class TwilioTurns:
             logger.info("%s turn %s in %.0f ms", self.kind, outcome, seconds * 1000,
                         extra={"twilio_turn": {"channel": self.kind, "outcome": outcome,
                                                "latency_ms": round(seconds * 1000)}})
+        await self._mark_answered(inbound.message_sid)
+
+    async def _answer(self, inbound: TwilioInbound, key: CustomerKey, output: TwilioOutput,
+                      run: RunTurn, proved_by: Proof) -> str:
+        """The turn's work, its replies handed to ``output``; the outcome's label."""
+        previous = await run_blocking(functools.partial(
+            self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
+            address=key.address))
+        keyword = keyword_of(inbound.body, inbound.opt_out_type)
+        if keyword is not None and keyword not in FOR_THE_CONVERSATION:
+            await self._honour_keyword(keyword, inbound, key, output)
+            return "keyword"
+        choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
+        # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
+        # answers it as out of scope, and a person sees the media in the handoff's metadata
+        text = inbound.button_payload or choice or inbound.body.strip()
+        # the signature checked, the number is the proof: identity never rides in metadata
+        await run_proven(run, UserMessage(
+            text, output, key.sender_id, input_channel=self.kind,
+            message_id=inbound.message_sid, metadata=_metadata(inbound, key)),
+            customer_id=key.customer_id, proved_by=proved_by)
+        if keyword is not None and not output.sent_in_turn:  # paused: the desk may answer
+            await output.send_text_message(key.sender_id, REPLIES[keyword])
+        return "answered"
+
+    async def _mark_answered(self, message_sid: str) -> None:
+        """After the replies were handed to the sender. A failure is logged: the message
+        stays received and is re-driven after its lease, so it may be answered twice."""
+        try:
+            await run_blocking(functools.partial(self.store.mark_answered,
+                                                 message_sid=message_sid))
+        except Exception:  # noqa: BLE001 - the customer has had the replies
+            logger.exception("%s %s: answered but not marked so; it will be re-driven",
+                             self.kind, message_sid)
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:

@@ -43,6 +43,9 @@ TWILIO_TURNS = Counter("careline_twilio_turns",
 TWILIO_TURN_SECONDS = Histogram("careline_twilio_turn_seconds",
                                 "Seconds from a Twilio webhook to its last reply sent",
                                 ["channel"], buckets=TURN_BUCKETS, registry=None)
+REDRIVEN_TURNS = Counter("careline_redriven_turns",
+                         "SMS and WhatsApp messages accepted but not answered within their "
+                         "lease (their process died), run again", ["channel"], registry=None)
 WEBHOOK_REFUSALS = Counter("careline_webhook_refusals",
                            "Requests refused at the door: forged or missing signatures, "
                            "missing tokens, per-sender limits", ["channel", "reason"],
@@ -80,9 +83,9 @@ _HTTP = (HTTP_REQUESTS, HTTP_SECONDS)
 #: Which families each long-running process exposes (the names ``careline up`` gives them).
 SERVICE_METRICS: dict[str, tuple[Collector, ...]] = {
     "rasa": (TURNS, TURN_SECONDS, NLU_FALLBACKS, TWILIO_TURNS, TWILIO_TURN_SECONDS,
-             WEBHOOK_REFUSALS, *_HTTP),
+             REDRIVEN_TURNS, WEBHOOK_REFUSALS, *_HTTP),
     "actions": (ACTIONS, ACTION_SECONDS, HANDOFFS),
-    "gateway": (TWILIO_TURNS, TWILIO_TURN_SECONDS, WEBHOOK_REFUSALS, *_HTTP),
+    "gateway": (TWILIO_TURNS, TWILIO_TURN_SECONDS, REDRIVEN_TURNS, WEBHOOK_REFUSALS, *_HTTP),
     "desk": (POISON_PARKED, *_HTTP),
     "handoff-worker": (HANDOFFS_DELIVERED, OUTBOX, POISON_PARKED, *_HTTP),
     "incidents": (NOTICES, NOTICES_QUEUED, WEBHOOK_REFUSALS, *_HTTP),

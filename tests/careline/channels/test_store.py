@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from careline.channels.conversation_key import customer_sender_id
-from careline.channels.schemas import Choice
+from careline.channels.schemas import Choice, TwilioInbound
 from careline.channels.store import ChannelStore
 
 
@@ -14,16 +14,24 @@ def store(backend_store: ChannelStore) -> ChannelStore:
     return backend_store
 
 
+def _claim(store: ChannelStore, message_sid: str, channel: str = "sms",
+           idempotency_token: str | None = None) -> bool:
+    inbound = TwilioInbound(channel=channel, message_sid=message_sid,
+                            raw_from="+447700900123", body="hello")
+    return store.claim_inbound(inbound=inbound, proved_by="sms_number", lease_seconds=60,
+                               idempotency_token=idempotency_token)
+
+
 def test_a_message_sid_is_claimed_once_and_retries_counted(store: ChannelStore):
-    assert store.claim_inbound(message_sid="SM1", channel="sms", idempotency_token="tok") is True
-    assert store.claim_inbound(message_sid="SM1", channel="sms", idempotency_token="tok") is False
-    assert store.claim_inbound(message_sid="SM1", channel="sms") is False
+    assert _claim(store, "SM1", idempotency_token="tok") is True
+    assert _claim(store, "SM1", idempotency_token="tok") is False
+    assert _claim(store, "SM1") is False
     assert store.duplicates_of(message_sid="SM1") == 2
 
 
 def test_claims_survive_a_new_store_on_the_same_database(database):
-    assert ChannelStore(database).claim_inbound(message_sid="SM2", channel="whatsapp")
-    assert not ChannelStore(database).claim_inbound(message_sid="SM2", channel="whatsapp")
+    assert _claim(ChannelStore(database), "SM2", "whatsapp")
+    assert not _claim(ChannelStore(database), "SM2", "whatsapp")
 
 
 def test_latest_route_is_the_channel_last_heard_and_new_messages_forget_choices(store):

@@ -1,0 +1,65 @@
+"""The inbound journal: an accepted Twilio message is kept until its turn has answered.
+
+Accepting a webhook claims its MessageSid and journals what the turn needs (sender,
+text, media, location, the channel's proof) in one statement, state ``received``
+with a lease. The process running the turn renews the lease while it runs and marks
+the row ``answered`` once the replies were handed to the sender, clearing the
+message (the tracker has it; the journal does not keep PII twice). A row still
+``received`` after its lease belongs to a process that died after the
+acknowledgement: any process serving the channel takes it over with a conditional
+UPDATE (repository.take_stale) and runs the turn again, so it is answered once.
+
+The window left: a process killed after sending the replies but before the answered
+mark commits re-drives a turn that had answered (the customer hears it twice).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Optional
+
+from careline.channels.schemas import Location, Media, TwilioInbound
+
+RECEIVED, ANSWERED = "received", "answered"
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """A journalled message, as a recovery loop takes it over."""
+
+    inbound: TwilioInbound
+    proved_by: str
+    redrives: int
+
+
+@dataclass(frozen=True)
+class JournalState:
+    """Where one accepted message stands (what the fault tests count)."""
+
+    message_sid: str
+    state: str
+    redrives: int
+    lease_until: Optional[datetime]
+    answered_at: Optional[datetime]
+    #: Whether the message itself is still kept (until answered only).
+    holds_message: bool
+
+
+def message_json(inbound: TwilioInbound) -> str:
+    """What of the webhook the turn reads, beyond its channel, MessageSid and sender."""
+    fields = asdict(inbound)
+    for known in ("channel", "message_sid", "raw_from"):
+        fields.pop(known)
+    return json.dumps(fields, ensure_ascii=False)
+
+
+def inbound_from(*, channel: str, message_sid: str, sender_address: str,
+                 message: str) -> TwilioInbound:
+    fields = json.loads(message)
+    location = fields.pop("location", None)
+    return TwilioInbound(
+        channel=channel, message_sid=message_sid, raw_from=sender_address,
+        media=tuple(Media(**m) for m in fields.pop("media", ())),
+        location=Location(**location) if location else None, **fields)
