@@ -16,14 +16,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Callable, ContextManager, Iterator, Optional, Union
+from typing import Callable, ContextManager, Iterator, Optional, TypeVar, Union
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from careline import clock
 from careline.db.session import committing, get_engine, get_read_engine, session_factory
-from careline.profile import balance, commands, countries, places, policy, pricing
+from careline.profile import balance, commands, countries, idempotency, places, policy, pricing
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
     AreaStatus, ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo,
@@ -44,6 +44,7 @@ from careline.profile.silos.sql import (
 from careline.settings import Settings, get_settings
 
 ChannelLike = Union[Channel, str]
+T = TypeVar("T")
 #: Bills read to work out a balance and explain the latest one.
 BILLS_FOR_BALANCE = 12
 #: Closed usage cycles a recommendation averages over.
@@ -107,6 +108,16 @@ class ProfileService:
     def _write(self) -> ContextManager[Session]:
         """A session committed on success, rolled back on any error."""
         return committing(self._sessions)
+
+    def _once(self, key: Optional[str], kind: str, customer_id: Optional[int],
+              result_type: type[T],
+              write: Callable[[Session], T]) -> T:
+        """One committed write; with a key, made once and its result returned ever after
+        (:mod:`careline.profile.idempotency`)."""
+        with self._write() as session:
+            return idempotency.once(session=session, key=key, kind=kind,
+                                    customer_id=customer_id, result_type=result_type,
+                                    write=lambda: write(session), at=self._clock())
 
     def _silos(self, session: Session) -> Silos:
         today = self._today()
@@ -302,39 +313,46 @@ class ProfileService:
             return silos.engagement.interactions(customer_id=customer_id, limit=limit,
                                                  channel=wanted)
 
-    # --- writes: each in one committed session ---------------------------------------------------
-    def change_plan(self, *, customer_id: int, plan_code: str) -> PlanChangeResult:
-        with self._write() as session:
-            return commands.change_plan(session=session, customer_id=customer_id,
-                                        plan_code=plan_code, today=self._today())
+    # --- writes: each in one committed session; ``idempotency_key`` makes one once -------------
+    def change_plan(self, *, customer_id: int, plan_code: str,
+                    idempotency_key: Optional[str] = None) -> PlanChangeResult:
+        return self._once(idempotency_key, "plan_change", customer_id, PlanChangeResult,
+                          lambda session: commands.change_plan(
+                              session=session, customer_id=customer_id, plan_code=plan_code,
+                              today=self._today()))
 
     def add_roaming_pass(self, *, customer_id: int, country: str, days: int,
-                         starts_on: Optional[date] = None) -> RoamingPassResult:
+                         starts_on: Optional[date] = None,
+                         idempotency_key: Optional[str] = None) -> RoamingPassResult:
         """Buy the cheaper of daily and monthly passes covering the trip."""
-        with self._write() as session:
+        def buy(session: Session) -> RoamingPassResult:
             quote = self._quote(self._silos(session), customer_id, country, days)
             return commands.add_roaming_passes(session=session, customer_id=customer_id,
                                                quote=quote,
                                                starts_on=starts_on or self._today())
+        return self._once(idempotency_key, "roaming_pass", customer_id, RoamingPassResult, buy)
 
     def create_payment_arrangement(self, *, customer_id: int, kind: ArrangementKind,
-                                   instalments: int = 1,
-                                   deferral_days: int = 0) -> ArrangementInfo:
+                                   instalments: int = 1, deferral_days: int = 0,
+                                   idempotency_key: Optional[str] = None) -> ArrangementInfo:
         """Spread or defer the amount due, within the policy limits of the settings."""
         try:
             kind = ArrangementKind(kind)
         except ValueError:
             raise InvalidRequest(f"unknown arrangement kind {kind!r}") from None
-        with self._write() as session:
+
+        def arrange(session: Session) -> ArrangementInfo:
             eligibility = self._eligibility(self._silos(session), customer_id)
             return commands.create_arrangement(
                 session=session, eligibility=eligibility, kind=kind, instalments=instalments,
                 deferral_days=deferral_days, today=self._today())
+        return self._once(idempotency_key, "arrangement", customer_id, ArrangementInfo, arrange)
 
     def open_dispute(self, *, customer_id: int, amount: Decimal, reason: str,
                      invoice_number: Optional[str] = None,
-                     channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        with self._write() as session:
+                     channel: ChannelLike = Channel.WEBCHAT,
+                     idempotency_key: Optional[str] = None) -> CaseRef:
+        def dispute(session: Session) -> CaseRef:
             if invoice_number is not None:
                 customer = self._customer(self._silos(session), customer_id)
                 bills = self._silos(session).bills.bills(
@@ -346,14 +364,17 @@ class ProfileService:
                                          amount=amount, reason=reason,
                                          invoice_number=invoice_number,
                                          channel=parse_channel(channel), now=self._clock())
+        return self._once(idempotency_key, "dispute", customer_id, CaseRef, dispute)
 
     def report_fault(self, *, customer_id: int, description: str,
                      service: Optional[ServiceKind] = None,
-                     channel: ChannelLike = Channel.WEBCHAT) -> CaseRef:
-        with self._write() as session:
-            return commands.report_fault(session=session, customer_id=customer_id,
-                                         description=description, service=service,
-                                         channel=parse_channel(channel), now=self._clock())
+                     channel: ChannelLike = Channel.WEBCHAT,
+                     idempotency_key: Optional[str] = None) -> CaseRef:
+        return self._once(idempotency_key, "fault", customer_id, CaseRef,
+                          lambda session: commands.report_fault(
+                              session=session, customer_id=customer_id,
+                              description=description, service=service,
+                              channel=parse_channel(channel), now=self._clock()))
 
     def subscribe_outage_updates(self, *, customer_id: int, channel: ChannelLike,
                                  incident_reference: Optional[str] = None
@@ -379,11 +400,13 @@ class ProfileService:
                            handed_off: bool = False, satisfaction: Optional[int] = None,
                            conversation_id: Optional[str] = None,
                            occurred_at: Optional[datetime] = None,
-                           case_reference: Optional[str] = None) -> InteractionRef:
-        with self._write() as session:
-            return commands.record_interaction(
-                session=session, customer_id=customer_id, channel=parse_channel(channel),
-                summary=summary, intent=intent, outcome=InteractionOutcome(outcome),
-                handed_off=handed_off, satisfaction=satisfaction,
-                conversation_id=conversation_id, occurred_at=occurred_at or self._clock(),
-                case_reference=case_reference)
+                           case_reference: Optional[str] = None,
+                           idempotency_key: Optional[str] = None) -> InteractionRef:
+        return self._once(idempotency_key, "interaction", customer_id, InteractionRef,
+                          lambda session: commands.record_interaction(
+                              session=session, customer_id=customer_id,
+                              channel=parse_channel(channel), summary=summary, intent=intent,
+                              outcome=InteractionOutcome(outcome), handed_off=handed_off,
+                              satisfaction=satisfaction, conversation_id=conversation_id,
+                              occurred_at=occurred_at or self._clock(),
+                              case_reference=case_reference))

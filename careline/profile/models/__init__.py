@@ -5,7 +5,7 @@ from careline.profile.models.billing import (  # noqa: F401
 )
 from careline.profile.models.catalogue import AddOn, Plan, RoamingDestination  # noqa: F401
 from careline.profile.models.crm import Customer, CustomerIdentity  # noqa: F401
-from careline.profile.models.engagement import Case, Interaction  # noqa: F401
+from careline.profile.models.engagement import AccountWrite, Case, Interaction  # noqa: F401
 from careline.profile.models.network import (  # noqa: F401
     Incident, IncidentService, IncidentUpdate, NetworkArea, OutageSubscriptionRow,
 )

@@ -1,4 +1,5 @@
-"""Engagement silo: every interaction on every channel, and the cases they opened."""
+"""Engagement silo: every interaction on every channel, the cases they opened, and the keys
+of the account writes a conversation made."""
 
 from __future__ import annotations
 
@@ -47,3 +48,18 @@ class Interaction(Base):
     satisfaction = Column(SmallInteger, nullable=True)
     conversation_id = Column(String(128), nullable=True)
     case_id = Column(Integer, ForeignKey("eng_cases.id", ondelete="SET NULL"), nullable=True)
+
+
+class AccountWrite(Base):
+    """A write a conversation's turn made on the account, by its idempotency key: a retried
+    turn finds the key and gets ``result`` (the first call's answer, as JSON) back instead of
+    writing again. ``result`` is NULL only inside the transaction that makes the write."""
+
+    __tablename__ = "eng_account_writes"
+
+    idempotency_key = Column(String(64), primary_key=True)
+    kind = Column(String(24), nullable=False)
+    customer_id = Column(Integer, ForeignKey("crm_customers.id", ondelete="CASCADE"),
+                         nullable=True)
+    result = Column(Text, nullable=True)
+    created_at = Column(UtcDateTime, nullable=False)

@@ -1,0 +1,60 @@
+"""Account writes made once per conversation turn, however often the turn is retried.
+
+A turn can run twice: nginx passes a webhook on to another gateway, a gateway relays it to
+another Rasa replica, recovery re-drives a message that was accepted but not answered. Each
+account write a turn makes carries a key from the conversation, the turn's user message and
+the kind of write; the first call with a key makes the write and stores its result under
+the key in the same transaction, and every later call gets that result back (the same case
+number, the same arrangement), so the bot answers the same and nothing changes twice.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from datetime import datetime
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
+
+from sqlalchemy.orm import Session
+
+from careline.profile.jsonable import from_jsonable, to_jsonable
+from careline.profile.repositories import engagement
+from careline.profile.schemas import InvalidRequest
+
+T = TypeVar("T")
+
+
+def turn_key(*, conversation_id: str, events: Iterable[Mapping[str, Any]],
+             write: str) -> Optional[str]:
+    """The key of ``write`` in the conversation's latest turn: the latest user message's id
+    (its MessageSid on Twilio, kept when a turn is re-driven), else its timestamp. ``None``
+    when no user message says which turn this is: then nothing can tell a retry apart."""
+    latest: Mapping[str, Any] = {}
+    for event in events:
+        if event.get("event") == "user":
+            latest = event
+    marker = latest.get("message_id") or latest.get("timestamp")
+    if not marker:
+        return None
+    digest = hashlib.sha256(f"{conversation_id}\0{marker}\0{write}".encode()).hexdigest()
+    return f"{write}-{digest[:40]}"
+
+
+def once(*, session: Session, key: Optional[str], kind: str, customer_id: Optional[int],
+         result_type: type[T], write: Callable[[], T], at: datetime) -> T:
+    """``write()`` in ``session``'s transaction unless ``key`` was used before; then the
+    result the first call stored. The key is claimed before the write, so two concurrent
+    calls make one write: the second waits for the first's commit and reads its result."""
+    if key is None:
+        return write()
+    if engagement.claim_write(session=session, key=key, kind=kind, customer_id=customer_id,
+                              at=at):
+        result = write()
+        engagement.store_write_result(session=session, key=key,
+                                      result=json.dumps(to_jsonable(result)))
+        return result
+    stored = engagement.get_write(session=session, key=key)
+    if stored is None or stored.kind != kind or stored.customer_id != customer_id \
+            or stored.result is None:
+        raise InvalidRequest(f"the key {key!r} belongs to another write")
+    return from_jsonable(result_type, json.loads(stored.result))
