@@ -16,7 +16,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.customer import AccountAction, Customer, apologise, lookup, profiles
+from actions.customer import AccountAction, Customer, apologise, lookup, profiles, write_key
 from actions.formatting import day, money
 from actions.identity import SecondFactorForm
 from actions.parsing import calendar_date, count
@@ -188,7 +188,9 @@ class ActionCreateArrangement(AccountAction):
                            instalments=int(tracker.get_slot("instalments")))
         try:
             arrangement = await lookup(profiles().create_payment_arrangement,
-                                       customer_id=customer.customer_id, **request)
+                                       customer_id=customer.customer_id,
+                                       idempotency_key=write_key(tracker, "arrangement"),
+                                       **request)
         except PolicyViolation as refusal:
             dispatcher.utter_message(response="utter_arrangement_ineligible",
                                      reason=f"{refusal.reason}.")

@@ -21,6 +21,7 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from careline.db.session import run_blocking
 from careline.profile.errors import ProfileError
+from careline.profile.idempotency import turn_key
 from careline.profile.service import ProfileService
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,12 @@ def profiles() -> ProfileService:
 async def lookup(fn: Callable[..., T], /, **kwargs: Any) -> T:
     """One blocking service call, off the event loop and bounded in time."""
     return await run_blocking(functools.partial(fn, **kwargs))
+
+
+def write_key(tracker: Tracker, write: str) -> Optional[str]:
+    """The idempotency key of an account write in this turn: a retried turn (nginx, relay,
+    recovery) gets the first call's result back instead of writing twice."""
+    return turn_key(conversation_id=tracker.sender_id, events=tracker.events, write=write)
 
 
 def hand_off(reason: str) -> list[EventType]:

@@ -12,7 +12,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import (AccountAction, Customer, apologise, hand_off, lookup, profiles,
-                              verified_customer)
+                              verified_customer, write_key)
 from actions.formatting import day, money
 from actions.identity import SecondFactorForm
 from careline.handoff.policy import get_policy
@@ -129,7 +129,8 @@ class ActionOpenDispute(AccountAction):
                             amount=amount,
                             reason=f"{tracker.get_slot('disputed_charge')}: "
                                    f"{tracker.get_slot('dispute_reason')}",
-                            channel=customer.channel)
+                            channel=customer.channel,
+                            idempotency_key=write_key(tracker, "dispute"))
         dispatcher.utter_message(response="utter_dispute_opened", reference=case.reference,
                                  amount=money(amount))
         clear = [SlotSet(slot, None) for slot in DISPUTE_SLOTS]

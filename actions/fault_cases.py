@@ -20,7 +20,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.contact_history import Triage, latest_text, read_history, triage
-from actions.customer import Customer, hand_off, lookup, profiles
+from actions.customer import Customer, hand_off, lookup, profiles, write_key
 from actions.formatting import moment
 from careline.identity.service import SIGN_IN, IdentityService
 from careline.profile.enums import CaseStatus
@@ -165,7 +165,8 @@ async def fixed_but_not_for_them(dispatcher: CollectingDispatcher, tracker: Trac
         case = await lookup(
             profiles().report_fault, customer_id=customer.customer_id, channel=customer.channel,
             description=f"Still not working after {outage.reference} was resolved: "
-                        f"{latest_text(tracker)[:200]}")
+                        f"{latest_text(tracker)[:200]}",
+            idempotency_key=write_key(tracker, "fault"))
     dispatcher.utter_message(response="utter_outage_fixed_not_for_you", title=outage.title,
                              resolved_at=moment(outage.resolved_at or outage.started_at),
                              reference=case.reference)

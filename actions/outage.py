@@ -11,7 +11,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.customer import (AccountAction, Customer, apologise, lookup, profiles,
-                              verified_customer)
+                              verified_customer, write_key)
 from actions.contact_history import latest_text
 from actions.fault_cases import (answer_verified, before_sign_in, fixed_but_not_for_them,
                                  notified_incident, says_still_broken)
@@ -188,7 +188,8 @@ class ActionReportFault(AccountAction):
         complaint = self._complaint(tracker)
         case = await lookup(profiles().report_fault, customer_id=customer.customer_id,
                             description=f"Reported in chat, not fixed by a restart: {complaint}",
-                            channel=customer.channel)
+                            channel=customer.channel,
+                            idempotency_key=write_key(tracker, "fault"))
         dispatcher.utter_message(response="utter_fault_reported", reference=case.reference)
         return []
 
@@ -212,6 +213,7 @@ class ActionFixedAfterTroubleshooting(AccountAction):
         await lookup(profiles().record_interaction, customer_id=customer.customer_id,
                      channel=customer.channel, intent="check_outage",
                      summary="No known outage; fixed by restarting the device.",
-                     outcome=InteractionOutcome.RESOLVED, conversation_id=tracker.sender_id)
+                     outcome=InteractionOutcome.RESOLVED, conversation_id=tracker.sender_id,
+                     idempotency_key=write_key(tracker, "interaction"))
         dispatcher.utter_message(response="utter_glad_fixed")
         return []

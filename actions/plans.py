@@ -13,7 +13,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.customer import AccountAction, Customer, apologise, lookup, profiles
+from actions.customer import AccountAction, Customer, apologise, lookup, profiles, write_key
 from actions.formatting import allowance, data_amount, day, listing, money
 from actions.identity import SecondFactorForm
 from careline.profile.pricing import customer_price
@@ -202,7 +202,8 @@ class ActionChangePlan(AccountAction):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      customer: Customer) -> list[EventType]:
         result = await lookup(profiles().change_plan, customer_id=customer.customer_id,
-                              plan_code=str(tracker.get_slot("plan")))
+                              plan_code=str(tracker.get_slot("plan")),
+                              idempotency_key=write_key(tracker, "plan_change"))
         dispatcher.utter_message(response="utter_plan_changed", new=result.new.name,
                                  new_price=price(result.new),
                                  effective=day(result.effective_on))

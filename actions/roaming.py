@@ -10,7 +10,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.customer import AccountAction, Customer, lookup, profiles
+from actions.customer import AccountAction, Customer, lookup, profiles, write_key
 from actions.formatting import day, money
 from actions.identity import SecondFactorForm
 from actions.parsing import calendar_date, duration_days
@@ -114,7 +114,8 @@ class ActionAddRoamingPass(AccountAction):
         result = await lookup(profiles().add_roaming_pass, customer_id=customer.customer_id,
                               country=str(tracker.get_slot("country")),
                               days=int(tracker.get_slot("trip_days")),
-                              starts_on=travel_date(tracker))
+                              starts_on=travel_date(tracker),
+                              idempotency_key=write_key(tracker, "roaming_pass"))
         names: dict[str, int] = {}
         for active in result.passes:
             names[active.add_on.name] = names.get(active.add_on.name, 0) + 1

@@ -100,13 +100,17 @@ class Conversation:
     active_loop: Optional[str] = None
     events: list[dict[str, Any]] = field(default_factory=list)
     sender_id: str = "test-conversation"
+    #: The latest user message's id (a MessageSid on Twilio): what tells one turn from another.
+    message_id: Optional[str] = None
 
     def tracker(self) -> Tracker:
         latest = {"intent": {"name": self.intent, "confidence": 1.0}, "text": self.text,
                   "entities": self.entities, "metadata": self.metadata,
-                  "intent_ranking": [{"name": self.intent, "confidence": 1.0}]}
+                  "intent_ranking": [{"name": self.intent, "confidence": 1.0}],
+                  "message_id": self.message_id}
         user = {"event": "user", "text": self.text, "parse_data": latest,
-                "input_channel": self.input_channel, "metadata": self.metadata}
+                "input_channel": self.input_channel, "metadata": self.metadata,
+                "message_id": self.message_id}
         return Tracker(self.sender_id, dict(self.slots), latest, [*self.events, user],
                        False, None, {"name": self.active_loop} if self.active_loop else {},
                        "action_listen")
