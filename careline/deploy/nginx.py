@@ -22,8 +22,16 @@ and the gateway call it), ``actions_port`` for the action servers.
   channel's checks, lookups, sends and writes would cost the replicas' event loops,
   which also run the model. The gateway relays each turn back through this nginx to
   a replica (``/webhooks/sms/turn``, token-protected) on the internal API port.
-* A request that cannot even reach a replica (it was killed) is retried once on
-  another: nothing was processed, so retrying a POST is safe.
+* What nginx passes to another replica is only what is safe to run twice. A POST
+  (``proxy_next_upstream error``, without ``non_idempotent``) goes to the next one only
+  when it was never sent: nginx marks a request sent as soon as it starts writing it, and
+  a POST marked sent is never retried, whatever the error. Two kinds of POST may be
+  retried after a replica received them (``error non_idempotent``), because a second run
+  changes nothing twice: relayed turns (``RELAYED_TURN_PATHS``: the turn's message id is
+  its MessageSid, and every account write and handoff is keyed by it) and action calls
+  (the same tracker, so the same keys). Everything else on the API port (the REST
+  channel, whose message ids are new each time, the desk's events) is not retried once
+  sent. GETs are retried on any connection error.
 * Twilio's webhooks go to any of the gateways (``gateway_count`` consecutive ports from
   ``gateway_port``; they keep no state, claims and routes are in the database). One that
   cannot be connected to is passed to the next (``proxy_next_upstream error``: only
@@ -52,6 +60,8 @@ from careline.settings import Settings, reachable_host
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
 #: Exactly the webhook and status routes of the SMS and WhatsApp channels.
 TWILIO_GATEWAY_PATHS = r"^/webhooks/(sms|whatsapp)/(webhook|status)$"
+#: The gateway's relayed turns on the internal API port: safe to run again on another replica.
+RELAYED_TURN_PATHS = r"^/webhooks/(sms|whatsapp)/turn$"
 #: nginx closes idle upstream connections before the Sanic servers behind it do
 #: (SANIC_KEEP_ALIVE_SECONDS), so it never reuses one the server is closing.
 UPSTREAM_KEEPALIVE_SECONDS = 60
@@ -204,16 +214,13 @@ http {{
     listen {layout.bind_host}:{layout.api_port};
     location = /nginx-health {{ return 200 "ok\\n"; }}
 {incidents}
+    # a relayed turn runs again on another replica even once sent: its writes are keyed
+    location ~ {RELAYED_TURN_PATHS} {{
+{_rasa_proxy("error non_idempotent")}
+    }}
+    # anything else is passed on only if it was never sent (a POST) or on an error (a GET)
     location / {{
-      proxy_pass http://rasa;
-      proxy_http_version 1.1;
-      proxy_set_header Connection "";
-      proxy_set_header Host $host;
-      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      proxy_set_header X-Forwarded-Proto $scheme;
-      proxy_read_timeout 120s;
-      proxy_next_upstream error non_idempotent;
-      proxy_next_upstream_tries 2;
+{_rasa_proxy("error")}
     }}
   }}
   server {{
@@ -225,6 +232,7 @@ http {{
       proxy_set_header Connection "";
       proxy_connect_timeout 2s;
       proxy_read_timeout {timeout}s;
+      # a call that reached a dead action server runs again: the account writes are keyed
       proxy_next_upstream error non_idempotent;
       proxy_next_upstream_tries 2;
     }}
@@ -232,6 +240,19 @@ http {{
 {desk}
 }}
 """
+
+
+def _rasa_proxy(next_upstream: str) -> str:
+    """A location's body passing to the replicas, retried on the next when ``next_upstream``."""
+    return f"""      proxy_pass http://rasa;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+      proxy_set_header X-Forwarded-Proto $scheme;
+      proxy_read_timeout 120s;
+      proxy_next_upstream {next_upstream};
+      proxy_next_upstream_tries 2;"""
 
 
 def _edge_listen(edge: Edge, port: int) -> str:

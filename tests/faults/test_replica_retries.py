@@ -1,0 +1,111 @@
+"""Two Rasa replicas behind a real nginx, the first dying once a request reached it: nginx
+runs again on the other replica only what is safe to run twice (relayed turns, whose writes
+are keyed by the MessageSid); any other POST on the API port is never sent twice."""
+
+from __future__ import annotations
+
+import http.server
+import subprocess
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+
+from careline.deploy.nginx import NginxLayout, write
+from careline.deploy.stack import nginx_binary
+
+from .servers import free_port
+
+
+class Replica(http.server.ThreadingHTTPServer):
+    """Counts the POSTs it got; answers them, or (``hangs_up``) reads each and closes."""
+
+    def __init__(self, port: int, *, hangs_up: bool = False) -> None:
+        self.received: list[str] = []
+        self.hangs_up = hangs_up
+        super().__init__(("127.0.0.1", port), _Handler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # nginx keeps connections to the replicas alive
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        server: Replica = self.server  # type: ignore[assignment]
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server.received.append(self.path)
+        if server.hangs_up:  # died after the request reached it
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def replicas() -> Iterator[tuple[Replica, Replica]]:
+    base = free_port(2)
+    pair = (Replica(base, hangs_up=True), Replica(base + 1))
+    yield pair
+    for replica in pair:
+        replica.shutdown()
+        replica.server_close()
+
+
+@pytest.fixture
+def nginx(tmp_path: Path, replicas: tuple[Replica, Replica]) -> Iterator[NginxLayout]:
+    layout = NginxLayout(listen_port=free_port(), api_port=free_port(),
+                         actions_port=free_port(),
+                         rasa_ports=tuple(r.server_address[1] for r in replicas),
+                         action_ports=(free_port(),), gateway_port=free_port(),
+                         prefix=tmp_path / "nginx", action_timeout_seconds=5)
+    process = subprocess.Popen([nginx_binary(), "-p", str(layout.prefix), "-c",
+                                str(write(layout))], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{layout.api_port}/nginx-health",
+                                        timeout=2):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.1)
+    yield layout
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def post(layout: NginxLayout, path: str) -> int:
+    request = urllib.request.Request(f"http://127.0.0.1:{layout.api_port}{path}",
+                                     data=b'{"sender": "s", "message": "yes"}', method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+
+
+def test_a_rest_turn_that_reached_a_dying_replica_is_not_run_again(nginx, replicas) -> None:
+    """The REST channel gives each request a new message id, so a second run could write
+    twice: once sent, it fails rather than going to the other replica."""
+    dying, live = replicas
+    statuses = sorted(post(nginx, "/webhooks/rest/webhook") for _ in range(2))  # one each
+    assert statuses == [200, 502]
+    assert (len(dying.received), len(live.received)) == (1, 1)
+
+
+def test_a_relayed_turn_that_reached_a_dying_replica_runs_on_the_other(nginx, replicas) -> None:
+    dying, live = replicas
+    assert [post(nginx, "/webhooks/sms/turn") for _ in range(2)] == [200, 200]
+    assert dying.received == ["/webhooks/sms/turn"]
+    assert live.received == ["/webhooks/sms/turn"] * 2  # one of them the retried turn
