@@ -8,10 +8,15 @@ the channel is off unless a real token is set), proves no identity (a REST conve
 is anonymous until it signs in with a code texted to the number on file), forces the
 input channel to ``rest``, keeps no metadata, and prefixes every sender id with
 ``rest:``, so a REST caller can never write into a customer's conversation.
+
+Behind nginx a turn's message id is the request's ``X-Request-ID``, which nginx sets and
+keeps when it passes the request on to another replica, so a turn run again there keys
+its account writes as the first run did (careline/profile/idempotency.py).
 """
 
 from __future__ import annotations
 
+import contextvars
 import uuid
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
@@ -23,12 +28,17 @@ from sanic.response import HTTPResponse
 
 from careline.channels.proven_turn import run_proven
 from careline.channels.turn_relay import authorised
+from careline.deploy.nginx import REQUEST_ID_HEADER
 from careline.identity.channel_trust import Proof
 from careline.observability import metrics
 from careline.runtime.local_secrets import local_secret
 from careline.settings import PLACEHOLDER_SECRETS, Profile, Settings, get_settings
 
 SENDER_PREFIX = "rest:"
+#: The request's id from nginx, set by the request middleware for the turn it runs (Rasa's
+#: REST handler builds the message without the request's headers).
+_REQUEST_ID: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
+    "rest_request_id", default=None)
 
 
 def rest_token(settings: Optional[Settings] = None) -> Optional[str]:
@@ -78,6 +88,9 @@ class CarelineRestInput(RestInput):
         token = rest_token(self.settings)
 
         async def anonymous(message: UserMessage) -> Any:
+            request_id = _REQUEST_ID.get()
+            if request_id:
+                message.message_id = f"rest-{request_id}"
             return await run_proven(on_new_message, message, customer_id=None,
                                     proved_by=Proof.NOTHING)
 
@@ -89,6 +102,7 @@ class CarelineRestInput(RestInput):
                 return None  # the health check
             refused = refusal(request.headers.get("Authorization"), token)
             if refused is None:
+                _REQUEST_ID.set(request.headers.get(REQUEST_ID_HEADER))
                 return None
             status, error = refused
             metrics.refused(channel="rest", reason="unauthorised" if status == 401 else "off")

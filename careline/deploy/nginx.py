@@ -25,13 +25,14 @@ and the gateway call it), ``actions_port`` for the action servers.
 * What nginx passes to another replica is only what is safe to run twice. A POST
   (``proxy_next_upstream error``, without ``non_idempotent``) goes to the next one only
   when it was never sent: nginx marks a request sent as soon as it starts writing it, and
-  a POST marked sent is never retried, whatever the error. Two kinds of POST may be
+  a POST marked sent is never retried, whatever the error. Turns and action calls may be
   retried after a replica received them (``error non_idempotent``), because a second run
-  changes nothing twice: relayed turns (``RELAYED_TURN_PATHS``: the turn's message id is
-  its MessageSid, and every account write and handoff is keyed by it) and action calls
-  (the same tracker, so the same keys). Everything else on the API port (the REST
-  channel, whose message ids are new each time, the desk's events) is not retried once
-  sent. GETs are retried on any connection error.
+  changes nothing twice: every account write and handoff is keyed by the turn's message
+  id, which is a relayed turn's MessageSid and, for the REST channel, the
+  ``X-Request-ID`` nginx gives the request (``TURN_PATHS``; the same on the retry), and an
+  action call carries the same tracker, so the same keys. Everything else on the API port
+  (the desk's events, ``trigger_intent``) is not retried once sent. GETs are retried on
+  any connection error.
 * Twilio's webhooks go to any of the gateways (``gateway_count`` consecutive ports from
   ``gateway_port``; they keep no state, claims and routes are in the database). One that
   cannot be connected to is passed to the next (``proxy_next_upstream error``: only
@@ -60,8 +61,11 @@ from careline.settings import Settings, reachable_host
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
 #: Exactly the webhook and status routes of the SMS and WhatsApp channels.
 TWILIO_GATEWAY_PATHS = r"^/webhooks/(sms|whatsapp)/(webhook|status)$"
-#: The gateway's relayed turns on the internal API port: safe to run again on another replica.
-RELAYED_TURN_PATHS = r"^/webhooks/(sms|whatsapp)/turn$"
+#: Turns on the internal API port (the gateway's relayed turns, the REST channel): safe to
+#: run again on another replica, as their message ids are kept.
+TURN_PATHS = r"^/webhooks/((sms|whatsapp)/turn|rest/webhook)$"
+#: nginx's id of a request, the same when it passes the request on: a REST turn's message id.
+REQUEST_ID_HEADER = "X-Request-ID"
 #: nginx closes idle upstream connections before the Sanic servers behind it do
 #: (SANIC_KEEP_ALIVE_SECONDS), so it never reuses one the server is closing.
 UPSTREAM_KEEPALIVE_SECONDS = 60
@@ -214,8 +218,9 @@ http {{
     listen {layout.bind_host}:{layout.api_port};
     location = /nginx-health {{ return 200 "ok\\n"; }}
 {incidents}
-    # a relayed turn runs again on another replica even once sent: its writes are keyed
-    location ~ {RELAYED_TURN_PATHS} {{
+    # a turn runs again on another replica even once sent: its writes are keyed by its id
+    location ~ {TURN_PATHS} {{
+      proxy_set_header {REQUEST_ID_HEADER} $request_id;
 {_rasa_proxy("error non_idempotent")}
     }}
     # anything else is passed on only if it was never sent (a POST) or on an error (a GET)

@@ -1,6 +1,7 @@
 """Two Rasa replicas behind a real nginx, the first dying once a request reached it: nginx
-runs again on the other replica only what is safe to run twice (relayed turns, whose writes
-are keyed by the MessageSid); any other POST on the API port is never sent twice."""
+runs again on the other replica only what is safe to run twice (turns, whose writes are
+keyed by their message id: a relayed turn's MessageSid, a REST turn's X-Request-ID, which
+nginx keeps on the retry); any other POST on the API port is never sent twice."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from typing import Iterator
 
 import pytest
 
-from careline.deploy.nginx import NginxLayout, write
+from careline.deploy.nginx import REQUEST_ID_HEADER, NginxLayout, write
 from careline.deploy.stack import nginx_binary
 
 from .servers import free_port
@@ -25,7 +26,7 @@ class Replica(http.server.ThreadingHTTPServer):
     """Counts the POSTs it got; answers them, or (``hangs_up``) reads each and closes."""
 
     def __init__(self, port: int, *, hangs_up: bool = False) -> None:
-        self.received: list[str] = []
+        self.received: list[tuple[str, str]] = []  # (path, X-Request-ID)
         self.hangs_up = hangs_up
         super().__init__(("127.0.0.1", port), _Handler)
         threading.Thread(target=self.serve_forever, daemon=True).start()
@@ -37,7 +38,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self) -> None:  # noqa: N802 - http.server's name
         server: Replica = self.server  # type: ignore[assignment]
         self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        server.received.append(self.path)
+        server.received.append((self.path, self.headers.get(REQUEST_ID_HEADER, "")))
         if server.hangs_up:  # died after the request reached it
             self.close_connection = True
             self.connection.shutdown(2)
@@ -95,17 +96,22 @@ def post(layout: NginxLayout, path: str) -> int:
         return error.code
 
 
-def test_a_rest_turn_that_reached_a_dying_replica_is_not_run_again(nginx, replicas) -> None:
-    """The REST channel gives each request a new message id, so a second run could write
-    twice: once sent, it fails rather than going to the other replica."""
+def test_other_posts_that_reached_a_dying_replica_are_not_sent_again(nginx, replicas) -> None:
+    """The desk's events, for one, would be appended twice: once sent, a 502."""
     dying, live = replicas
-    statuses = sorted(post(nginx, "/webhooks/rest/webhook") for _ in range(2))  # one each
+    events = "/conversations/c/tracker/events"
+    statuses = sorted(post(nginx, events) for _ in range(2))  # one to each replica
     assert statuses == [200, 502]
     assert (len(dying.received), len(live.received)) == (1, 1)
 
 
-def test_a_relayed_turn_that_reached_a_dying_replica_runs_on_the_other(nginx, replicas) -> None:
+@pytest.mark.parametrize("path", ["/webhooks/sms/turn", "/webhooks/rest/webhook"])
+def test_a_turn_that_reached_a_dying_replica_runs_on_the_other_as_itself(
+        nginx, replicas, path: str) -> None:
     dying, live = replicas
-    assert [post(nginx, "/webhooks/sms/turn") for _ in range(2)] == [200, 200]
-    assert dying.received == ["/webhooks/sms/turn"]
-    assert live.received == ["/webhooks/sms/turn"] * 2  # one of them the retried turn
+    assert [post(nginx, path) for _ in range(2)] == [200, 200]
+    [(died_on, request_id)] = dying.received
+    assert died_on == path and request_id  # nginx named the request ...
+    assert [p for p, _ in live.received] == [path, path]
+    assert request_id in {i for _, i in live.received}  # ... and kept its name on the retry
+    assert len({i for _, i in live.received}) == 2
