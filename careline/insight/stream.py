@@ -2,7 +2,11 @@
 
 Shaped like the desk's sources (careline.desk.events), which turn events
 into transcript lines; insight needs every event (slots, actions, intents),
-so it reads them raw. Embedded default: Rasa's SQL broker table ``events``
+so it reads them raw. The desk's review inbox reads the tracker store's
+``events`` table with the same reader: Rasa gives it the same ``id, sender_id,
+data`` columns, plus a ``timestamp`` to read a period by.
+
+Embedded default: Rasa's SQL broker table ``events``
 (polled by id, the position kept in ``insight_offsets`` in the same
 transaction as the figures, so a crash never counts an event twice).
 Production: a durable queue of insight's own bound to Rasa's fanout exchange,
@@ -18,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional, Sequence
 
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from careline.poison.rabbit import PoisonGuard
@@ -44,7 +48,7 @@ BatchHandler = Callable[[list[RawEvent]], Awaitable[Failures]]
 
 
 class SqlEventReader:
-    """Reads Rasa's SQL broker table by id, in batches."""
+    """Reads Rasa's SQL broker table (or the tracker store's) by id, in batches."""
 
     def __init__(self, url: str) -> None:
         self.url = url if "://" in url else f"sqlite:///{url}"
@@ -52,28 +56,63 @@ class SqlEventReader:
 
     def read_after(self, position: int, *, limit: int = 1000) -> list[RawEvent]:
         """Up to ``limit`` events after ``position``; none when Rasa has not made the table yet."""
-        if self._engine is None:
-            self._engine = create_engine(self.url, future=True)
         try:
-            with self._engine.connect() as connection:
+            with self._connect() as connection:
                 rows = list(connection.execute(
                     text("SELECT id, sender_id, data FROM events WHERE id > :p "
                          "ORDER BY id LIMIT :n"), {"p": position, "n": limit}))
         except OperationalError:
             return []
-        events = []
-        for row_id, sender_id, data in rows:
-            try:
-                payload = json.loads(data)
-            except (TypeError, ValueError):
-                logger.warning("event %s is not JSON; skipped", row_id)
-                payload = {}
-            events.append(RawEvent(int(row_id), sender_id or _sender_of(payload), payload))
-        return events
+        return _raw_events(rows)
+
+    def read_period(self, *, since: float, sender_id: Optional[str] = None,
+                    limit: int = 50000) -> list[RawEvent]:
+        """The tracker store's events from ``since`` (a Unix time) on, in order, of every
+        conversation or of ``sender_id``'s; none when the table is not there yet.
+
+        Only the tracker store's table has the ``timestamp`` column: the SQL broker's has not.
+        """
+        where = "timestamp >= :since" + (" AND sender_id = :sender" if sender_id else "")
+        try:
+            with self._connect() as connection:
+                rows = list(connection.execute(
+                    text(f"SELECT id, sender_id, data FROM events WHERE {where} "
+                         "ORDER BY id LIMIT :n"),
+                    {"since": since, "sender": sender_id, "n": limit}))
+        except OperationalError:
+            return []
+        return _raw_events(rows)
+
+    def conversation_ids(self, *, since: float) -> list[str]:
+        """Every conversation of the tracker store with an event from ``since`` on."""
+        try:
+            with self._connect() as connection:
+                return [row[0] for row in connection.execute(text(
+                    "SELECT DISTINCT sender_id FROM events WHERE timestamp >= :since"),
+                    {"since": since})]
+        except OperationalError:
+            return []
+
+    def _connect(self) -> Connection:
+        if self._engine is None:
+            self._engine = create_engine(self.url, future=True)
+        return self._engine.connect()
 
     def close(self) -> None:
         if self._engine is not None:
             self._engine.dispose()
+
+
+def _raw_events(rows: list[Any]) -> list[RawEvent]:
+    events = []
+    for row_id, sender_id, data in rows:
+        try:
+            payload = json.loads(data)
+        except (TypeError, ValueError):
+            logger.warning("event %s is not JSON; skipped", row_id)
+            payload = {}
+        events.append(RawEvent(int(row_id), sender_id or _sender_of(payload), payload))
+    return events
 
 
 def _sender_of(payload: Any) -> str:
