@@ -1,9 +1,10 @@
-"""The desk's tables: agents and their sessions, tickets, messages, notes, broker cursor."""
+"""The desk's tables: agents and their sessions, tickets, messages, notes, broker cursor,
+conversation tags."""
 
 from __future__ import annotations
 
 from sqlalchemy import (
-    Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text,
+    Boolean, Column, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint,
 )
 
 from careline.db.base import Base
@@ -109,3 +110,16 @@ class EventCursor(Base):
 
     name = Column(String(64), primary_key=True)
     position = Column(Integer, nullable=False, default=0)
+
+
+class ConversationTag(Base):
+    """A designer's or agent's verdict on a conversation ("bad answer", …); once per tag."""
+
+    __tablename__ = "desk_conversation_tags"
+    __table_args__ = (UniqueConstraint("conversation_id", "tag"),)
+
+    id = Column(Integer, primary_key=True)
+    conversation_id = Column(String(255), nullable=False, index=True)
+    tag = Column(String(32), nullable=False)
+    agent_id = Column(Integer, ForeignKey("desk_agents.id", ondelete="SET NULL"))
+    created_at = Column(DateTime(timezone=True), nullable=False)

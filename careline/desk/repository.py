@@ -6,10 +6,11 @@ from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import delete, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from careline.desk.models import (
-    Agent, AgentSession, EventCursor, Ticket, TicketMessage, TicketNote,
+    Agent, AgentSession, ConversationTag, EventCursor, Ticket, TicketMessage, TicketNote,
 )
 
 
@@ -179,3 +180,24 @@ def get_cursor(*, session: Session, name: str) -> EventCursor:
         session.add(cursor)
         session.flush()
     return cursor
+
+
+def get_tags_by_conversation(*, session: Session, conversation_id: str) -> list[str]:
+    return list(session.execute(
+        select(ConversationTag.tag).where(ConversationTag.conversation_id == conversation_id)
+        .order_by(ConversationTag.created_at, ConversationTag.id)).scalars())
+
+
+def add_tag(*, session: Session, conversation_id: str, tag: str, agent_id: Optional[int],
+            at: datetime) -> bool:
+    """Tag the conversation once; False when it already had the tag (a second click, or a
+    colleague's at the same moment: the unique constraint decides, in a savepoint)."""
+    if tag in get_tags_by_conversation(session=session, conversation_id=conversation_id):
+        return False
+    try:
+        with session.begin_nested():
+            session.add(ConversationTag(conversation_id=conversation_id, tag=tag,
+                                        agent_id=agent_id, created_at=at))
+    except IntegrityError:
+        return False
+    return True
