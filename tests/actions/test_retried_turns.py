@@ -96,6 +96,8 @@ async def test_a_retried_roaming_pass_is_bought_once(demo, careline_db):
     again = await run(ActionAddRoamingPass(), turn)
     assert again.messages == first.messages
     assert count(careline_db, models.LineAddOn) - before == bought
+    await run(ActionAddRoamingPass(), replace(turn, message_id="SM-roam-2"))
+    assert count(careline_db, models.LineAddOn) - before == 2 * bought
 
 
 async def test_a_retried_note_of_a_fix_is_one_contact(demo, careline_db):
