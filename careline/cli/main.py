@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "careline.desk.cli",
     "careline.proactive.cli",
     "careline.insight.cli",
+    "careline.poison.cli",
 )
 
 

@@ -14,6 +14,7 @@ MODEL_MODULES: tuple[str, ...] = (
     "careline.insight.models",
     "careline.identity.models",
     "careline.webchat.models",
+    "careline.poison.models",
 )
 
 

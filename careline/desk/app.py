@@ -32,6 +32,7 @@ from careline.insight.service import InsightService, events_location
 from careline.insight.views import INSIGHT
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.logs import configure_logging
+from careline.poison.ledger import PoisonLedger
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -59,6 +60,8 @@ def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
         load_cursor=lambda: run_blocking(functools.partial(desk.cursor, name=name)),
         save_cursor=lambda position: run_blocking(functools.partial(
             desk.save_cursor, name=name, position=position)),
+        ledger=PoisonLedger(get_engine(settings.resolved_database_url)),
+        max_tries=settings.poison_max_tries,
     )
 
 

@@ -10,6 +10,7 @@ fanout exchange (production, via Pika).
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
 from dataclasses import dataclass
@@ -19,9 +20,12 @@ from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import OperationalError
 
+from careline.db.session import run_blocking
 from careline.handoff.schemas import SharedLocation, SharedMedia
 from careline.handoff.transcript import customer_line
+from careline.poison.ledger import PoisonLedger
 from careline.poison.rabbit import PoisonGuard
+from careline.poison.rules import is_outage
 
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
@@ -80,30 +84,55 @@ def to_message(sender_id: str, event: Mapping[str, Any]) -> Optional[BrokerMessa
 
 
 class SqlEventSource:
-    """Polls the SQL broker's ``events`` table, remembering the last id it handled."""
+    """Polls the SQL broker's ``events`` table, remembering the last id it handled.
+
+    A row ``handle`` fails on stops the pass (the cursor is saved up to the row before it,
+    and the desk's loop runs the source again from there); with a ``ledger`` each such
+    failure counts a try against the row, and after ``max_tries`` the row is parked and
+    passed over. A database that is away counts no try (careline.poison.rules)."""
 
     def __init__(self, url: str, *, load_cursor: Callable[[], Awaitable[int]],
-                 save_cursor: Callable[[int], Awaitable[None]], interval: float = 0.3) -> None:
+                 save_cursor: Callable[[int], Awaitable[None]], interval: float = 0.3,
+                 ledger: Optional[PoisonLedger] = None, max_tries: int = 5) -> None:
         self.engine = create_engine(url, future=True)
         self.load_cursor = load_cursor
         self.save_cursor = save_cursor
         self.interval = interval
+        self.ledger = ledger
+        self.max_tries = max_tries
 
     async def run(self, handle: Handler) -> None:
-        position = await self.load_cursor()
+        position = saved = await self.load_cursor()
         while True:
             try:
                 rows = await asyncio.to_thread(self._rows_after, position)
             except OperationalError:  # Rasa has not created the table yet
                 rows = []
             for row_id, sender_id, data in rows:
-                message = to_message(sender_id or "", json.loads(data))
-                if message is not None:
-                    await handle(message)
+                try:
+                    message = to_message(sender_id or "", json.loads(data))
+                    if message is not None:
+                        await handle(message)
+                except Exception as error:
+                    if position != saved:
+                        await self.save_cursor(position)
+                        saved = position
+                    if not await self._parked(row_id, error):
+                        raise
                 position = row_id
-            if rows:
+            if position != saved:
                 await self.save_cursor(position)
+                saved = position
             await asyncio.sleep(self.interval)
+
+    async def _parked(self, row_id: int, error: Exception) -> bool:
+        """Count a try against the row; whether it is now parked (and to be passed over)."""
+        if self.ledger is None or is_outage(error):
+            return False
+        outcome = await run_blocking(functools.partial(
+            self.ledger.failed, consumer="desk", key=f"events row {row_id}", error=error,
+            max_tries=self.max_tries))
+        return outcome.parked
 
     def _rows_after(self, position: int) -> list[tuple[int, str, str]]:
         with self.engine.connect() as connection:

@@ -83,7 +83,8 @@ def _worker(args: argparse.Namespace) -> int:
     configure_logging("handoff-worker", settings)
     worker = OutboxWorker(outbox=OutboxService(), desk_url=args.desk_url or settings.desk_url,
                           token=desk_api_token(settings),
-                          max_backoff=settings.handoff_retry_max_seconds)
+                          max_backoff=settings.handoff_retry_max_seconds,
+                          max_tries=settings.poison_max_tries)
     web.run_app(build_worker_app(worker), host=settings.bind_host,
                 port=args.port or settings.resolved_handoff_worker_port, print=None)
     return 0

@@ -20,7 +20,7 @@ class OutboxEntry(Base):
     conversation_id = Column(String(255), nullable=False)
     schema_version = Column(String(8), nullable=False)
     payload = Column(Text, nullable=False)  # the context package as JSON
-    status = Column(String(16), nullable=False, default="pending")  # pending/delivered/rejected
+    status = Column(String(16), nullable=False, default="pending")  # pending/delivered/rejected/parked
     attempts = Column(Integer, nullable=False, default=0)
     next_attempt_at = Column(DateTime(timezone=True), nullable=False)
     last_error = Column(Text)

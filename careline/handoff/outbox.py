@@ -48,6 +48,10 @@ class OutboxService:
     def __init__(self, engine: Optional[Engine] = None) -> None:
         self._engine = engine or get_engine(get_settings().resolved_database_url)
 
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
     def enqueue(self, *, package: ContextPackage,
                 now: Optional[datetime] = None) -> tuple[OutboxItem, bool]:
         """Store ``package`` for delivery; the same idempotency key is stored only once.
@@ -107,11 +111,19 @@ class OutboxService:
                     seconds=backoff_seconds(entry.attempts, maximum=max_backoff))
             return _item(entry)
 
+    def mark_parked(self, *, entry_id: int) -> None:
+        """Stop retrying a handoff the worker keeps failing on (careline.poison); it stays
+        listed by ``careline handoffs`` and ``careline parked``."""
+        with session_scope(self._engine) as session:
+            entry = repository.get_entry(session=session, entry_id=entry_id)
+            if entry is not None and entry.status == "pending":
+                entry.status = "parked"
+
     def undelivered(self) -> list[OutboxItem]:
-        """Handoffs the desk has not acknowledged yet (pending or rejected)."""
+        """Handoffs the desk has not acknowledged yet (pending, rejected or parked)."""
         with session_scope(self._engine) as session:
             return [_item(e) for e in repository.entries_with_status(
-                session=session, statuses=("pending", "rejected"))]
+                session=session, statuses=("pending", "rejected", "parked"))]
 
     def get(self, *, idempotency_key: str) -> Optional[OutboxItem]:
         with session_scope(self._engine) as session:

@@ -23,9 +23,17 @@ from careline.handoff.outbox import OutboxItem, OutboxService
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.metrics import HANDOFFS_DELIVERED
 from careline.observability.probes import outbox_probe
+from careline.poison.ledger import PoisonLedger
+from careline.poison.rules import is_outage
 
 logger = logging.getLogger(__name__)
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
+#: The consumer name the worker's tries and parked handoffs go by (careline.poison).
+CONSUMER = "handoff-outbox"
+
+
+class DeskFailed(Exception):
+    """The desk answered HTTP 500 for a package: it failed on it, it was not away."""
 
 
 @dataclass(frozen=True)
@@ -36,23 +44,44 @@ class DeliveryResult:
 
 class OutboxWorker:
     def __init__(self, *, outbox: OutboxService, desk_url: str, token: str,
-                 max_backoff: float = 60.0, timeout: float = 5.0) -> None:
+                 max_backoff: float = 60.0, timeout: float = 5.0,
+                 ledger: Optional[PoisonLedger] = None, max_tries: int = 5) -> None:
         self.outbox = outbox
+        self.ledger = ledger or PoisonLedger(outbox.engine)
+        self.max_tries = max_tries
         self.endpoint = desk_url.rstrip("/") + "/api/handoffs"
         self.token = token
         self.max_backoff = max_backoff
         self.timeout = aiohttp.ClientTimeout(total=timeout)
 
     async def run_once(self, http: aiohttp.ClientSession) -> DeliveryResult:
-        """Try every due handoff once."""
+        """Try every due handoff once.
+
+        A handoff the worker itself fails on (or the desk answers HTTP 500 for) counts a
+        try against it, and after ``max_tries`` it is parked, so it cannot hold up the
+        handoffs behind it for ever; a database that is away fails the whole pass instead.
+        """
         due = await run_blocking(self.outbox.due)
         delivered = failed = 0
         for item in due:
-            if await self._deliver(http, item):
-                delivered += 1
-            else:
-                failed += 1
+            try:
+                ok = await self._deliver(http, item)
+            except Exception as error:  # noqa: BLE001 - the ledger tells poison from outages
+                if is_outage(error):
+                    raise
+                logger.exception("handoff %s: the worker failed on it", item.idempotency_key)
+                await self._count_try(item, error)
+                ok = False
+            delivered, failed = delivered + ok, failed + (not ok)
         return DeliveryResult(delivered=delivered, failed=failed)
+
+    async def _count_try(self, item: OutboxItem, error: BaseException) -> None:
+        outcome = await run_blocking(functools.partial(
+            self.ledger.failed, consumer=CONSUMER, key=item.idempotency_key, error=error,
+            max_tries=self.max_tries))
+        if outcome.parked:
+            await run_blocking(functools.partial(self.outbox.mark_parked,
+                                                 entry_id=item.entry_id))
 
     async def run_forever(self, *, interval: float = 0.3) -> None:
         async with aiohttp.ClientSession(timeout=self.timeout) as http:
@@ -75,19 +104,26 @@ class OutboxWorker:
                     logger.info("handoff %s delivered (HTTP %s, attempt %s)",
                                 item.idempotency_key, response.status, item.attempts + 1)
                     HANDOFFS_DELIVERED.labels(item.package().reason.value).inc()
+                    if item.last_error is not None:
+                        await run_blocking(functools.partial(
+                            self.ledger.succeeded, consumer=CONSUMER, key=item.idempotency_key))
                     return True
                 body = (await response.text())[:300]
                 error = f"desk answered HTTP {response.status}: {body}"
                 permanent = 400 <= response.status < 500 and \
                     response.status not in RETRYABLE_CLIENT_ERRORS
+                desk_failed = response.status == 500  # 502-504: the desk is away
         except (aiohttp.ClientError, asyncio.TimeoutError, OSError) as exc:
             error, permanent = f"desk unreachable: {exc.__class__.__name__}: {exc}", False
+            desk_failed = False
         result = await run_blocking(functools.partial(
             self.outbox.mark_failed, entry_id=item.entry_id, error=error, permanent=permanent,
             max_backoff=self.max_backoff))
         logger.warning("handoff %s not delivered (attempt %s): %s; %s",
                        item.idempotency_key, result.attempts, error,
                        "giving up" if permanent else f"next try at {result.next_attempt_at}")
+        if desk_failed:
+            await self._count_try(item, DeskFailed(error))
         return False
 
 

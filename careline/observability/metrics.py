@@ -60,7 +60,8 @@ HANDOFFS_DELIVERED = Counter("careline_handoffs_delivered",
                              "Handoffs the desk accepted from the outbox, by reason",
                              ["reason"], registry=None)
 OUTBOX = Gauge("careline_handoff_outbox",
-               "Handoffs in the outbox not on the desk: pending (being retried) or rejected",
+               "Handoffs in the outbox not on the desk: pending (being retried), rejected "
+               "or parked",
                ["status"], registry=None)
 NOTICES = Counter("careline_notices", "Proactive notices, by channel and outcome (sent, failed)",
                   ["channel", "outcome"], registry=None)

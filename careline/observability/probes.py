@@ -16,11 +16,12 @@ from careline.observability.exposition import Probe
 from careline.observability.metrics import NOTICES_QUEUED, OUTBOX, QUEUE_DEPTH
 
 #: What the handoff outbox's statuses say about the desk (delivered ones are done).
-OUTBOX_STATES = ("pending", "rejected")
+OUTBOX_STATES = ("pending", "rejected", "parked")
 
 
 def outbox_probe(outbox: OutboxService) -> Probe:
-    """Handoffs in the outbox by status: pending (retrying) and rejected (by the desk);
+    """Handoffs in the outbox by status: pending (retrying), rejected (by the desk) and
+    parked (the worker failed on them CARELINE_POISON_MAX_TRIES times);
     normally none or a few, so reading them whole (as ``/health`` does) costs little."""
 
     async def handoff_outbox() -> None:

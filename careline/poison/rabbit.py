@@ -15,9 +15,12 @@ counts no try: the message is put back after a pause and waits the outage out.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import TYPE_CHECKING, Any
 
+from careline.observability.redact import redact
 from careline.poison.rules import describe, is_outage, parked
+from careline.poison.schemas import ParkedItem
 
 if TYPE_CHECKING:  # aio_pika is imported lazily, as by the consumers themselves
     from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
@@ -74,6 +77,42 @@ class PoisonGuard:
                              message_id=incoming.message_id,
                              delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
             routing_key=routing_key)
+
+
+async def peek_parked(url: str, queue: str, *, limit: int) -> list[ParkedItem]:
+    """Up to ``limit`` messages parked from ``queue``, oldest first, left where they are
+    (never acknowledged: closing the connection returns them to the parking queue)."""
+    import aio_pika
+
+    connection = await aio_pika.connect(url)
+    try:
+        channel = await connection.channel()
+        parking = await channel.declare_queue(parked_queue(queue), durable=True)
+        found = []
+        while len(found) < limit:
+            incoming = await parking.get(fail=False, no_ack=False)
+            if incoming is None:
+                break
+            headers = incoming.headers or {}
+            found.append(ParkedItem(
+                consumer=str(headers.get("x-careline-consumer", "?")),
+                place=parked_queue(queue), key=_describe_body(incoming.body),
+                tries=_tries(headers), error=str(headers.get("x-careline-error", ""))))
+        return found
+    finally:
+        await connection.close()
+
+
+def _describe_body(body: bytes) -> str:
+    """A broker event by its conversation (masked) and kind, never its text."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return f"{len(body)} bytes, not JSON"
+    if not isinstance(event, dict):
+        return f"JSON {type(event).__name__}"
+    return redact(f"{event.get('sender_id', '?')} {event.get('event', '?')} "
+                  f"at {event.get('timestamp', '?')}")
 
 
 def _tries(headers: Any) -> int:

@@ -1,0 +1,31 @@
+"""Poison try rows: keyword-only functions over an explicit session."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from careline.poison.models import PoisonTry
+
+
+def get_try(*, session: Session, consumer: str, message_key: str) -> Optional[PoisonTry]:
+    return session.get(PoisonTry, (consumer, message_key))
+
+
+def add_try(*, session: Session, row: PoisonTry) -> PoisonTry:
+    session.add(row)
+    session.flush()
+    return row
+
+
+def delete_try(*, session: Session, consumer: str, message_key: str) -> None:
+    session.execute(delete(PoisonTry).where(PoisonTry.consumer == consumer,
+                                            PoisonTry.message_key == message_key))
+
+
+def parked_tries(*, session: Session) -> list[PoisonTry]:
+    return list(session.execute(
+        select(PoisonTry).where(PoisonTry.parked_at.is_not(None))
+        .order_by(PoisonTry.parked_at)).scalars())

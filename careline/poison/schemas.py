@@ -1,0 +1,23 @@
+"""What ``careline parked`` shows of a parked message, wherever it was parked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Optional
+
+
+@dataclass(frozen=True)
+class ParkedItem:
+    consumer: str  # desk, insight, handoff-outbox …
+    place: str  # where it waits: a RabbitMQ queue or a table
+    key: str  # which message: a conversation, an outbox key, an events row
+    tries: int
+    error: str
+    parked_at: Optional[datetime] = None
+
+
+@dataclass(frozen=True)
+class TryOutcome:
+    tries: int
+    parked: bool
