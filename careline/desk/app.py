@@ -14,7 +14,7 @@ from sqlalchemy.engine import Engine
 
 from careline import clock
 from careline.db.session import get_engine, run_blocking
-from careline.desk import handoff_api, satisfaction, views
+from careline.desk import handoff_api, review_views, satisfaction, views
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.callbacks import CallbackMessage
@@ -25,6 +25,7 @@ from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, Sq
 from careline.desk.follow_up import FollowUpService
 from careline.desk.login_throttle import LoginThrottle
 from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.desk.review import ReviewService
 from careline.desk.satisfaction import RatingAnswer
 from careline.desk.service import DeskService
 from careline.insight.folding import folding_in_background
@@ -33,7 +34,8 @@ from careline.insight.views import INSIGHT
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.logs import configure_logging
 from careline.poison.ledger import PoisonLedger
-from careline.settings import Settings
+from careline.rasa_stores.config import tracker_store_url
+from careline.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -85,7 +87,10 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     app[INSIGHT] = insight or InsightService(engine=engine, events=events_location(settings))
     app.cleanup_ctx.append(folding_in_background(INSIGHT,
                                                  interval=settings.insight_fold_seconds))
+    app[review_views.REVIEW] = ReviewService(tracker_url=tracker_store_url(settings),
+                                             root=PROJECT_ROOT)
     views.routes(app)
+    review_views.routes(app)
     handoff_api.routes(app)
     mount(app, service="desk")
     app.router.add_static("/static", STATIC_DIR)
@@ -147,6 +152,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     async def stop(app: web.Application) -> None:
         app[CONSUMER].cancel()
         app[SWEEPER].cancel()
+        app[review_views.REVIEW].close()
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)

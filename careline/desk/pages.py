@@ -7,6 +7,7 @@ from html import escape
 from typing import Optional, Sequence
 from urllib.parse import urlsplit
 
+from careline.designer.reviewed import conversation_hash
 from careline.desk.canned import FilledResponse
 from careline.desk.csat_report import SatisfactionReport
 from careline.desk.csat_report import render as csat_section
@@ -24,7 +25,7 @@ def layout(title: str, body: str, *, signed_in: Optional[SignedIn] = None,
            script: Optional[str] = None, style: str = "") -> str:
     who = nav = ""
     if signed_in:
-        nav = ('<nav><a href="/insight">Insight</a></nav>'
+        nav = ('<nav><a href="/review">Review</a> <a href="/insight">Insight</a></nav>'
                if signed_in.agent.role is Role.DESIGNER else
                '<nav><a href="/">Queue</a> <a href="/insight">Insight</a>'
                + ('<a href="/supervisor">Supervisor</a>'
@@ -103,7 +104,7 @@ def ticket_page(detail: TicketDetail, signed_in: SignedIn, *, flash: Optional[st
 <div class="card"><h2>What the bot understood</h2>{_understanding(package)}</div>
 <div class="card" id="history"><h2>Earlier tickets</h2>{_history(history)}</div>
 </section><section>
-<div class="card"><h2>Conversation</h2>
+<div class="card"><h2>Conversation <a class="muted" id="browse" href="/conversations/{conversation_hash(entry.conversation_id)}">as the bot saw it</a></h2>
 <div class="transcript" id="live" data-stream="/tickets/{entry.ticket_id}/stream" data-after="{after}">
 {before}<div class="divider">handed to an agent {_time(package.created_at)}</div>{live}</div></div>
 {_controls(detail, signed_in, canned)}

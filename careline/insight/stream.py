@@ -68,7 +68,8 @@ class SqlEventReader:
     def read_period(self, *, since: float, sender_id: Optional[str] = None,
                     limit: int = 50000) -> list[RawEvent]:
         """The tracker store's events from ``since`` (a Unix time) on, in order, of every
-        conversation or of ``sender_id``'s; none when the table is not there yet.
+        conversation or of ``sender_id``'s: the newest ``limit`` of them; none when the table
+        is not there yet.
 
         Only the tracker store's table has the ``timestamp`` column: the SQL broker's has not.
         """
@@ -77,11 +78,11 @@ class SqlEventReader:
             with self._connect() as connection:
                 rows = list(connection.execute(
                     text(f"SELECT id, sender_id, data FROM events WHERE {where} "
-                         "ORDER BY id LIMIT :n"),
+                         "ORDER BY id DESC LIMIT :n"),
                     {"since": since, "sender": sender_id, "n": limit}))
         except OperationalError:
             return []
-        return _raw_events(rows)
+        return _raw_events(rows[::-1])
 
     def conversation_ids(self, *, since: float) -> list[str]:
         """Every conversation of the tracker store with an event from ``since`` on."""
