@@ -202,7 +202,8 @@ def _with_repeats(sessions: list[_Session]) -> list[Conversation]:
             session.started_at - last_seen[key] <= REPEAT_WINDOW
         if session.turns:
             last_seen[key] = session.started_at
-        folded.append(session.conversation(repeat))
+        if session.turns or session.opening:  # Rasa's action_session_start precedes a session
+            folded.append(session.conversation(repeat))
     return folded
 
 

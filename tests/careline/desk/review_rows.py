@@ -70,7 +70,8 @@ def conversations() -> dict[str, list[dict[str, Any]]]:
                  confidence=0.41),
             did("action_show_balance", hour + 21.1, policy="MemoizationPolicy"),
             bot("You owe £42.10, due on the 3rd.", hour + 21.2)],
-        "conv-handoff": [
+        "conv-handoff": [  # as Rasa writes a session: its action first
+            did("action_session_start", hour + 29.9),
             {"event": "session_started", "timestamp": hour + 30},
             user("get me a real human now", hour + 31, intent="request_human", confidence=0.97),
             did("action_handoff_to_agent", hour + 31.1),

@@ -25,6 +25,7 @@ async def test_a_ticket_links_to_its_conversation_as_the_bot_saw_it(client, care
     link = re.search(r'id="browse" href="([^"]+)"', html).group(1)
     assert link == f"/conversations/{conversation_hash('conv-handoff')}"
     page = await (await client.get(link)).text()
+    assert page.count("Session of") == 1
     assert "get me a real human now" in page and "request_human 0.97" in page
     assert "action_handoff_to_agent · RulePolicy 1.00" in page
     assert "I&#x27;m passing you to a colleague." in page
