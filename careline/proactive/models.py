@@ -37,7 +37,8 @@ class Notification(Base):
     ``status``: ``pending`` (claimed), ``sending`` (handed to the channel; never
     retried, so a crash mid-send cannot send twice), ``sent``, ``failed`` (the
     channel refused it; a retry may try again), ``unknown`` (the channel broke
-    mid-way; never resent automatically) or ``skipped`` (policy).
+    mid-way; never resent automatically), ``parked`` (the row could not be read back as
+    a notice; careline/poison) or ``skipped`` (policy).
     ``tracker``: whether the notice is in the Rasa conversation yet.
     ``attempts`` and ``retry_at``: a notice refused for a passing reason (Twilio or
     Rasa unreachable, Twilio's 5xx) is due again at ``retry_at`` (careline/proactive/retries.py).

@@ -155,6 +155,12 @@ def claim_for_sending(*, session: Session, incident_id: str, version: int, limit
     return won
 
 
+def mark_parked(*, session: Session, notification_id: int, error: str) -> None:
+    """A row that cannot be read back as a notice: never sent, listed by ``careline parked``."""
+    session.execute(update(Notification).where(Notification.id == notification_id)
+                    .values(status="parked", error=error[:500]))
+
+
 def mark_unknown(*, session: Session, notification_id: int, error: str) -> None:
     """The channel failed mid-way: it may have sent it, so it is never resent automatically."""
     session.execute(update(Notification).where(Notification.id == notification_id)

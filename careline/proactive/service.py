@@ -29,6 +29,8 @@ from careline import clock
 from careline.db.session import run_blocking, session_scope
 from careline.observability.metrics import NOTICES
 from careline.observability.redact import mask_phone
+from careline.poison.ledger import PoisonLedger
+from careline.poison.rules import describe
 from careline.proactive import audience, incidents, repository
 from careline.proactive.delivery import DeliveryError, NoticeChannel, RasaConversations
 from careline.proactive.planner import PlanContext, plan_notices
@@ -233,10 +235,27 @@ class OutageCare:
             return receipt.provider_id, None
 
     def _claim(self, incident_id: str, version: int) -> list[tuple[int, int, PlannedNotice]]:
-        with session_scope(self._engine) as session:
-            rows = repository.claim_for_sending(session=session, incident_id=incident_id,
-                                                version=version, limit=self._options.batch)
-            return [(row.id, row.rank, notice_of(row)) for row in rows]
+        """The next batch to send. A row that cannot be read back as a notice would fail
+        every pass of its incident the same way, so it is parked at once (careline.poison)
+        and the batch goes on without it; empty only when nothing is pending."""
+        while True:
+            claimed, unreadable = [], []
+            with session_scope(self._engine) as session:
+                rows = repository.claim_for_sending(
+                    session=session, incident_id=incident_id, version=version,
+                    limit=self._options.batch)
+                for row in rows:
+                    try:
+                        claimed.append((row.id, row.rank, notice_of(row)))
+                    except Exception as error:  # noqa: BLE001 - reading a row needs no peer
+                        repository.mark_parked(session=session, notification_id=row.id,
+                                               error=describe(error))
+                        unreadable.append((row.id, error))
+            for row_id, error in unreadable:  # counted, logged and listed by careline parked
+                PoisonLedger(self._engine).failed(consumer="notices", key=f"notice {row_id}",
+                                                  error=error, max_tries=1)
+            if claimed or not rows:
+                return claimed
 
     def _record_outcomes(self, outcomes: dict[int, tuple[Optional[str], Optional[str]]],
                          batch: list[tuple[int, int, PlannedNotice]]) -> None:
