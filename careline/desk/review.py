@@ -21,7 +21,7 @@ from typing import Any, Iterable, Mapping, Optional
 from careline import clock
 from careline.designer.project import load_project
 from careline.designer.reviewed import (
-    Correction, Written, conversation_hash, evaluated_texts, save_correction,
+    Correction, CorrectionRefused, Written, conversation_hash, evaluated_texts, save_correction,
 )
 from careline.identity.secret_answers import mask_digits
 from careline.insight.ingest import HANDOFF_ACTION
@@ -258,6 +258,8 @@ class ReviewService:
         Raises LookupError for an id that is no customer message,
         CorrectionRefused (careline.designer.reviewed) for one that may not be trained on.
         """
+        if intent not in self.intents():
+            raise CorrectionRefused(f"'{intent}' is not an intent of the domain")
         found = self.reader.read_after(message_id - 1, limit=1)
         if not found or found[0].position != message_id or \
                 not isinstance(found[0].data, dict) or found[0].data.get("event") != "user":

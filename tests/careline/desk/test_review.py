@@ -91,7 +91,8 @@ async def test_one_click_confirm_through_the_form_needs_the_csrf_token(client):
 async def test_evaluation_messages_and_another_intents_examples_are_refused(client):
     csrf = await sign_in(client)
     found = await messages(client)
-    for text, intent in ((eval_text(), "ask_balance"), ("still no signal here", "greet")):
+    for text, intent in ((eval_text(), "ask_balance"), ("still no signal here", "greet"),
+                         ("blorp the zingle", "made_up_intent")):
         response = await client.post("/api/review/corrections", headers={"X-CSRF-Token": csrf},
                                      json={"message_id": by_text(found, text)["message_id"],
                                            "intent": intent})
