@@ -27,6 +27,7 @@ from careline.settings import PROJECT_ROOT
 from tests.e2e.customers import StackCustomer, random_mobile
 from tests.e2e.stack import CarelineStack
 from tests.eventually import eventually
+from tests.masking import holds_secret
 
 pytestmark = pytest.mark.slow
 
@@ -102,7 +103,8 @@ def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: Carel
     events = careline_stack.tracker(customer.sender_id)["events"]
     typed = [e["text"] for e in events if e["event"] == "user"][1:]
     assert typed == ["my pin is ••••"] * 3
-    assert "2468" not in json.dumps([e for e in events if e["event"] in ("user", "slot")])
+    assert not holds_secret(json.dumps([e for e in events if e["event"] in ("user", "slot")]),
+                            "2468")
 
     def ticket() -> Any:
         with get_engine(careline_stack.database_url).connect() as connection:
@@ -114,8 +116,8 @@ def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: Carel
     package = json.loads(ticket.context_json)
     assert [line["text"] for line in package["transcript"] if line["speaker"] == "customer"
             ][1:] == ["my pin is ••••"] * 3
-    assert "2468" not in json.dumps(package["transcript"]) + json.dumps(
-        package["understanding"]) + package["summary"]
+    assert not holds_secret(json.dumps(package["transcript"]) + json.dumps(
+        package["understanding"]) + package["summary"], "2468")
     assert files_holding(careline_stack.settings.data_dir, b"pin is 2468") == []
     logs = careline_stack.settings.data_dir / "logs"
     digits = customer.msisdn.lstrip("+").encode()
@@ -204,7 +206,8 @@ def test_a_pin_like_code_and_a_phone_number_are_masked_in_a_real_process_log(
     lines = eventually(lambda: [line for path in logs.glob("*.log")
                               for line in path.read_text(errors="replace").splitlines()
                               if marker in line])
-    assert all("2468" not in line and "+61491570999" not in line for line in lines), lines
+    assert all(not holds_secret(line, "2468") and "+61491570999" not in line
+               for line in lines), lines
     assert any("••••" in line for line in lines)
 
 
