@@ -146,7 +146,8 @@ class ValidateVerificationForm(InterruptibleForm):
         if check.outcome is CodeOutcome.LOCKED:  # the code's last try
             return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
         code_tries = MAX_ATTEMPTS - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
-        return wrong_try(dispatcher, tracker, code_tries=code_tries)
+        return wrong_try(dispatcher, tracker, code_tries=code_tries,
+                         response=wrong_answer_response(how, pin_offered=pin_offered(tracker)))
 
 
 async def check_code_or_pin(customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
@@ -161,16 +162,32 @@ def mobile_number(text: str) -> Optional[str]:
     return digits(match.group(0)) if match else None
 
 
+def pin_offered(tracker: Tracker) -> bool:
+    """True when the sign-in ask may name the PIN: the account claimed is the one the
+    channel names (ActionAskOtpCode then offers it when the account has one)."""
+    named = tracker.get_slot("channel_customer_id")
+    claimed = tracker.get_slot("claimed_customer_id")
+    return claimed is not None and named is not None and int(claimed) == int(named)
+
+
+def wrong_answer_response(how: Proof, *, pin_offered: bool) -> str:
+    """The PIN's own "doesn't match" when the answer was checked as the PIN the customer was
+    offered; the code's otherwise. A PIN nobody offered is never named: to a stranger, "That
+    PIN doesn't match" would say the claimed account exists and has one."""
+    return "utter_wrong_pin" if how is Proof.PIN and pin_offered else "utter_wrong_code"
+
+
 def wrong_try(dispatcher: CollectingDispatcher, tracker: Tracker, *,
-              code_tries: int = 0) -> dict[str, Any]:
+              code_tries: int = 0, response: str = "utter_wrong_code") -> dict[str, Any]:
     """A code that did not match, whatever the reason (wrong, expired, none sent, checks
     paused): answered alike and counted in the conversation (or by the code, when it has
     counted more), so a real account's tries run out exactly as a stranger's do (the
-    one-time code allows as many tries as MAX_ATTEMPTS)."""
+    one-time code allows as many tries as MAX_ATTEMPTS). ``response`` names the PIN only
+    where :func:`wrong_answer_response` allows."""
     tries = max(attempts(tracker) + 1, code_tries)
     if tries >= MAX_ATTEMPTS:
         return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
-    dispatcher.utter_message(response="utter_wrong_code", attempts_left=MAX_ATTEMPTS - tries)
+    dispatcher.utter_message(response=response, attempts_left=MAX_ATTEMPTS - tries)
     return {"otp_code": None, "verification_attempts": tries}
 
 
@@ -243,10 +260,9 @@ class ActionAskOtpCode(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                   domain: dict[str, Any]) -> list[EventType]:
-        named = tracker.get_slot("channel_customer_id")
         claimed = tracker.get_slot("claimed_customer_id")
         with_pin = False
-        if claimed is not None and named is not None and int(claimed) == int(named):
+        if pin_offered(tracker):
             try:
                 with_pin = await identity_service().has_pin(customer_id=int(claimed))
             except Exception:

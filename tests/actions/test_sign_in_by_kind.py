@@ -4,9 +4,12 @@ pay-as-you-go web visitor gives her mobile number instead of an account number."
 
 import re
 
+import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.identity import ActionAskOtpCode, ValidateVerificationForm, mobile_number
+from actions.identity import (ActionAskOtpCode, ValidateVerificationForm, mobile_number,
+                              pin_offered, wrong_answer_response)
+from careline.identity.channel_trust import Proof
 from careline.identity.service import codes_sent
 from tests.actions.conftest import Conversation, run
 
@@ -54,11 +57,48 @@ async def test_she_may_sign_in_with_her_pin_and_a_wrong_one_costs_one_try(demo):
     wrong = await form.validate_otp_code("1111", dispatcher,
                                          Conversation(slots=claimed).tracker(), {})
     assert wrong == {"otp_code": None, "verification_attempts": 1}
-    assert dispatcher.messages[-1]["response"] == "utter_wrong_code"
+    assert dispatcher.messages[-1]["response"] == "utter_wrong_pin"  # she was offered the PIN
     right = await form.validate_otp_code(AISHA_PIN, dispatcher, Conversation(
         slots={**claimed, **wrong}).tracker(), {})
     assert right["verified"] is True and right["verified_by"] == "pin"
     assert right["second_factor_by"] == "pin" and right["otp_code"] != AISHA_PIN
+
+
+async def test_a_wrong_six_digit_answer_is_still_a_wrong_code(demo):
+    dispatcher = CollectingDispatcher()
+    claimed = named_over_sms(demo["Aisha"], claimed_customer_id=demo["Aisha"],
+                             account_number="CL10000103")
+    await ValidateVerificationForm().validate_otp_code(
+        "000000", dispatcher, Conversation(slots=claimed).tracker(), {})
+    assert dispatcher.messages[-1]["response"] == "utter_wrong_code"
+
+
+async def test_a_stranger_never_offered_the_pin_is_not_told_of_one(demo):
+    """A web visitor who claimed Aisha's account and types four wrong digits: they are
+    checked as her PIN, but "That PIN doesn't match" would say the account has one."""
+    dispatcher = CollectingDispatcher()
+    visitor = {"channel": "webchat", "verified": False, "claimed_customer_id": demo["Aisha"],
+               "account_number": "CL10000103"}
+    wrong = await ValidateVerificationForm().validate_otp_code(
+        "1111", dispatcher, Conversation(slots=visitor).tracker(), {})
+    assert wrong == {"otp_code": None, "verification_attempts": 1}
+    assert dispatcher.messages[-1]["response"] == "utter_wrong_code"
+
+
+@pytest.mark.parametrize("how, offered, response", [
+    (Proof.PIN, True, "utter_wrong_pin"), (Proof.PIN, False, "utter_wrong_code"),
+    (Proof.ONE_TIME_CODE, True, "utter_wrong_code"),
+    (Proof.ONE_TIME_CODE, False, "utter_wrong_code"),
+])
+def test_the_pin_is_named_only_where_it_was_offered(how, offered, response):
+    assert wrong_answer_response(how, pin_offered=offered) == response
+
+
+def test_the_pin_is_offered_only_to_the_customer_the_channel_names():
+    assert pin_offered(Conversation(slots=named_over_sms(7, claimed_customer_id=7)).tracker())
+    assert not pin_offered(Conversation(slots=named_over_sms(7, claimed_customer_id=8)).tracker())
+    assert not pin_offered(Conversation(slots={"claimed_customer_id": 7}).tracker())
+    assert not pin_offered(Conversation(slots=named_over_sms(7)).tracker())
 
 
 async def test_a_verified_or_already_texted_customer_gets_no_second_code(with_standin, demo):
