@@ -232,8 +232,10 @@ class WebChatChannel(InputChannel):
             if not await self._same_session(sid, data, identity):
                 return
             text = data.get("message")
-            if not isinstance(text, str) or not text.strip():
+            if not isinstance(text, str):
                 return
+            # a blank message still runs a turn: the Agent hook (rasa_stores.guard) answers
+            # it with a short prompt, as on SMS and WhatsApp, instead of leaving silence
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
             known = identity.customer_id is not None and not identity.anonymous
             try:  # the token's signature checked on connect is the proof

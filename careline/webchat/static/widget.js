@@ -98,8 +98,9 @@
 
   form.addEventListener("submit", function (event) {
     event.preventDefault();
-    var text = input.value.trim();
-    if (!text) { return; }
+    // spaces alone still go: the bot answers a blank message with a prompt
+    if (!input.value) { return; }
+    var text = input.value.trim() || input.value;
     input.value = "";
     send(text);
   });
