@@ -39,6 +39,38 @@ def test_english_is_never_another_language(text: str) -> None:
     assert LanguageReader(ENGLISH).other_language(text) is None
 
 
+#: What customers borrow: "does", "data", "phone", "bill", "signal" (and "dim", which
+#: is English as well as Welsh "no") are in the bot's English training data.
+BORROWED = ENGLISH | english_vocabulary([
+    "does my phone have data", "the screen is dim", "my bill is too high", "internet"])
+
+
+@pytest.fixture(scope="module")
+def borrowing() -> LanguageReader:
+    """One reader for the cases below: loading langdetect's profiles takes seconds."""
+    return LanguageReader(BORROWED)
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Does dim signal gyda fi adref", "cy"),
+    ("Mae'r data ddim yn gweithio ar fy phone", "cy"),
+    ("Mae fy bill yn rhy uchel y mis yma", "cy"),
+    ("Mój telefon nie działa, brak signal", "pl"),
+])
+def test_a_borrowed_english_word_or_two_leave_the_language_named(
+        borrowing: LanguageReader, text: str, language: str) -> None:
+    assert borrowing.other_language(text) == language
+
+
+@pytest.mark.parametrize("text", [
+    "does my phone have data", "my bill is too high innit", "Does dim internet",
+    "no signal at home in Llanfairpwll", "hai jamie", "still no signal, screen is dim",
+])
+def test_english_with_a_name_or_slang_stays_english(borrowing: LanguageReader,
+                                                     text: str) -> None:
+    assert borrowing.other_language(text) is None
+
+
 def test_the_same_text_always_gets_the_same_answer() -> None:
     text = "Helo, mae gen i broblem gyda fy ffôn"
     answers = {LanguageReader(ENGLISH).other_language(text) for _ in range(5)}
