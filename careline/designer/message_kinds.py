@@ -31,7 +31,15 @@ _LATIN_END = 0x024F
 
 #: Emoji that, alone, mean "fine / thanks"; a thumbs-up after an answer is a nod.
 POSITIVE_EMOJI: FrozenSet[str] = frozenset(
-    "👍👌🙂😊😀😃😄😁🙏❤✅👏🥰😍💯🤝☺💪🎉😎")
+    "👍👌🙂😊😀😃😄😁🙏❤✅👏🥰😍💯🤝☺💪🎉😎✔☑🆗")
+#: Emoji that, alone, say yes to a question: a subset of the nods, never a smiley.
+AGREEMENT_EMOJI: FrozenSet[str] = frozenset("👍👌✅✔☑🆗🤝💯")
+#: Whole messages that say yes; most are affirm in training too, but "go on" and a lone
+#: "k" are not, and a message of these is never a question of its own.
+AGREEMENT_WORDS: FrozenSet[str] = frozenset({
+    "yes", "yeah", "yep", "yup", "yea", "ya", "y", "ok", "okay", "k", "kk", "sure",
+    "go on", "go ahead", "yes please", "please do", "do it", "sounds good", "alright",
+    "all right", "ok then", "yes go on", "go for it"})
 #: Emoji that, alone, mean the customer is angry or upset: treated as frustration.
 NEGATIVE_EMOJI: FrozenSet[str] = frozenset(
     "😡😠🤬👎😤😞😢😭💢🙄😩😫😒☹🙁😣😖😑😐🤦")
@@ -104,3 +112,18 @@ def emoji_reaction(text: str) -> Optional[str]:
     if all(ch in POSITIVE_EMOJI for ch in marks):
         return "positive"
     return "unclear"
+
+
+def agreement(text: str) -> bool:
+    """True for a message that only says yes: agreement emoji, agreement words, or both
+    ("👍", "yep", "go on", "ok 👍"). Whether it answers a question is the conversation's to
+    know (careline.rasa_stores.pending_offer); a bare nod elsewhere stays a nod."""
+    marks = "".join(ch for ch in text if ch not in _MODIFIERS)
+    rest = "".join(" " if ch in AGREEMENT_EMOJI else ch for ch in marks)
+    words = _WORDS.findall(rest.lower())
+    if any(not ch.isspace() and unicodedata.category(ch)[0] != "P"
+           for ch in _WORDS.sub(" ", rest)):
+        return False  # a digit or another emoji: more than a yes
+    if words:
+        return " ".join(words) in AGREEMENT_WORDS
+    return rest != marks  # emoji only: at least one agreement emoji, nothing else

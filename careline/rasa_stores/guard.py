@@ -35,6 +35,7 @@ by an action-server call per message), which are about cost, and
 once), and two trust boundaries: :mod:`careline.rasa_stores.customer_intents` (a
 customer's ``/intent{json}`` is read as words unless it is a button just offered) and
 :mod:`careline.rasa_stores.paused_conversations` (only the desk un-pauses a handoff).
+:mod:`careline.rasa_stores.pending_offer` reads a nod to a pending yes/no offer as YES.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ from careline.observability import correlation, metrics
 from careline.observability.redact import redact
 from careline.rasa_stores import (
     action_results, channel_identity, customer_intents, external_intents, multi_question,
-    paused_conversations, sender_limits, vulnerability_offer,
+    paused_conversations, pending_offer, sender_limits, vulnerability_offer,
 )
 from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 from careline.settings import get_settings
@@ -81,6 +82,7 @@ def install() -> None:
     channel_identity.install()
     external_intents.install()
     customer_intents.install()
+    pending_offer.install()
     paused_conversations.install()
     if getattr(Agent, "_careline_guarded", False):
         return

@@ -12,7 +12,8 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from careline.designer.message_kind_classifier import MessageKindClassifier
-from careline.designer.message_kinds import LanguageReader, emoji_reaction, english_vocabulary
+from careline.designer.message_kinds import (LanguageReader, agreement, emoji_reaction,
+                                             english_vocabulary)
 
 ENGLISH = english_vocabulary([
     "what's my balance", "why is my bill so high", "is there an outage in LS6",
@@ -85,6 +86,21 @@ def test_the_same_text_always_gets_the_same_answer() -> None:
 ])
 def test_emoji_only_messages(text: str, reaction: str) -> None:
     assert emoji_reaction(text) == reaction
+
+
+@pytest.mark.parametrize("text", [
+    "👍", "👌", "👍🏽", "👍👍", "✅", "✔️", "yep", "Yep!", "go on", "Yes, go on.", "ok 👍", "K",
+])
+def test_agreement(text: str) -> None:
+    assert agreement(text)
+
+
+@pytest.mark.parametrize("text", [
+    "", "   ", "🙂", "😡", "👍😡", "🤷", "no", "nope", "ok but what's my balance", "yes 2",
+    "go on then what do i owe", "👍 LS6", "/affirm",
+])
+def test_not_agreement(text: str) -> None:
+    assert not agreement(text)
 
 
 def _parsed(component: MessageKindClassifier, text: str, intent: str = "ask_balance") -> Message:
