@@ -30,7 +30,7 @@ BROWSE_DAYS = 90
 STYLE = """.nlu, .policy { display: block; font-size: .75em; color: #3b4a63; }
 .flags span, .tags span { display: inline-block; background: #eceff3; border-radius: .7rem;
  padding: 0 .5rem; margin-right: .3rem; font-size: .8em; }
-.browser .transcript { max-height: none; }"""
+.browser .transcript { max-height: none; } form.actions select { width: auto; }"""
 
 
 def find(service: ReviewService, digest: str) -> list[Conversation]:

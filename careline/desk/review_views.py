@@ -28,7 +28,8 @@ DESIGNERS = frozenset({Role.DESIGNER})
 FLAG_LABELS = {Flag.FALLBACK: "fallbacks", Flag.LOW_CONFIDENCE: "low confidence",
                Flag.HANDOFF: "handed off", Flag.COMPLAINT: "ended in a complaint",
                Flag.REPEAT: "repeat contacts"}
-STYLE = """.inbox td { vertical-align: top; } .inbox form { display: flex; gap: .3rem;
+STYLE = """#filters { display: flex; flex-wrap: wrap; gap: .5rem; align-items: center; }
+#filters select, #filters input { width: auto; } .inbox td { vertical-align: top; } .inbox form { display: flex; gap: .3rem;
  flex-wrap: wrap; } .inbox select { max-width: 12rem; } .flags span { display: inline-block;
  background: #eceff3; border-radius: .7rem; padding: 0 .4rem; margin: 0 .2rem .2rem 0;
  font-size: .8em; }"""
