@@ -4,7 +4,8 @@ Two Rasa replicas and two action servers behind nginx (with the Twilio gateway a
 the Twilio stand-in, which posts status callbacks to nginx), the tracker store and the
 profile store on a private PostgreSQL, the lock store on a private Redis, the event
 broker on the shared RabbitMQ through a proxy the tests can cut. The lock lease is
-short (6 s) so a killed replica's conversations free up within the test.
+short (6 s) so a killed replica's conversations free up within the test, and so is the
+inbound journal's (5 s), so a turn cut off by a killed process is re-driven within it.
 """
 
 from __future__ import annotations
@@ -24,8 +25,14 @@ from careline.runtime.model_cache import ensure_model
 from careline.runtime.services import standin_service, twilio_environment
 from careline.runtime.supervisor import RunningService, Supervisor
 from careline.settings import Settings
+from tests.eventually import eventually
 
 from .servers import CuttableProxy, ThrowawayPostgres, ThrowawayRedis, free_port
+
+
+#: The stack's journal lease: a message unanswered this long after its process was last
+#: heard from is re-driven (careline/channels/inbound_journal.py).
+REDRIVE_AFTER_SECONDS = 5
 
 
 @dataclass
@@ -45,6 +52,15 @@ class FaultStack:
         service = self.service(name)
         os.killpg(service.process.pid, signal.SIGKILL)
         service.process.wait(timeout=10)
+
+    def restarted(self, name: str, *, within: float = 120.0) -> None:
+        """Tend the supervisor, as `careline up` does, until the killed ``name`` is back
+        and healthy (it restarts any other dead child too)."""
+        def back() -> bool:
+            self.supervisor.tend()
+            service = self.service(name)
+            return service.restarts > 0 and service.healthy_since is not None
+        eventually(back, timeout=within)
 
     def log(self, name: str) -> str:
         return (self.plan.data_dir / "logs" / f"{name}.log").read_text(errors="replace")
@@ -76,7 +92,8 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[FaultStack]:
         event_queue=queue,
     )
     twilio = _twilio(plan)
-    base_env = {**os.environ, **twilio_environment(twilio), "CARELINE_PUBLIC_URL": plan.url}
+    base_env = {**os.environ, **twilio_environment(twilio), "CARELINE_PUBLIC_URL": plan.url,
+                "CARELINE_REDRIVE_AFTER_SECONDS": str(REDRIVE_AFTER_SECONDS)}
     supervisor = start_stack(plan, timeout=420, extra=[standin_service(twilio)],
                              base_env=base_env)
     try:

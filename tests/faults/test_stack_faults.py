@@ -2,7 +2,7 @@
 and where Twilio's webhooks and status callbacks go (the Twilio gateway, not a replica).
 
 One stack (see conftest.py) serves every test in file order; the destructive ones
-(killing a replica) come last.
+(killing the Twilio gateway, then a replica) come last.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import uuid
+from dataclasses import dataclass
 
 import aio_pika
 import aiohttp
@@ -201,6 +202,55 @@ async def test_postgres_restart_recovers_without_losing_the_conversation(
     assert texts == ["hello", "what can you do"]  # earlier context kept, not emptied
     logs = stack.log("rasa-0") + stack.log("rasa-1")
     assert "TrackerStoreUnavailable" in logs
+
+
+@dataclass(frozen=True)
+class Counts:
+    """What docs/production.md's fault table reports for a fault."""
+
+    accepted: int
+    answered: int
+    answered_twice: int
+    lost: int
+    redriven: int
+
+
+async def test_turns_cut_off_by_a_killed_gateway_are_answered_once(stack: FaultStack) -> None:
+    """Acknowledged SMS whose gateway is SIGKILLed before replying: their MessageSids are
+    claimed (Twilio will not retry them), the inbound journal has them, and once their
+    lease runs out a process serving the channel (the restarted gateway, or a replica's
+    channel first) re-drives each exactly once."""
+    control = Phone(settings=stack.twilio, channel="sms", number=random_mobile())
+    assert (await control.send(PhoneMessage(text="hello"))).status == 200
+    one_turn = await control.wait_for_replies(known=set(), timeout=90, quiet=2.0)
+    assert one_turn, "the stack does not answer SMS at all"
+    phones = [Phone(settings=stack.twilio, channel="sms", number=random_mobile())
+              for _ in range(6)]
+    sent = await asyncio.gather(*(p.send(PhoneMessage(text="hello")) for p in phones))
+    stack.kill("gateway")  # acknowledged, turns in flight: their replies not sent yet
+    stack.restarted("gateway")
+    accepted = [(phone, result.message_sid) for phone, result in zip(phones, sent)
+                if result.status == 200]
+    replies = await asyncio.gather(*(phone.wait_for_replies(known=set(), timeout=120,
+                                                            quiet=3.0)
+                                     for phone, _ in accepted))
+    engine = create_engine(stack.plan.database_url, future=True)
+    try:
+        journal = [ChannelStore(engine).inbound_state(message_sid=sid) for _, sid in accepted]
+    finally:
+        engine.dispose()
+    bodies = [[m["body"] for m in got] for got in replies]
+    counts = Counts(accepted=len(accepted), answered=sum(1 for got in bodies if got),
+                    answered_twice=sum(1 for got in bodies if len(got) > len(one_turn)),
+                    lost=sum(1 for got in bodies if not got),
+                    redriven=sum(1 for state in journal if state and state.redrives))
+    print(f"\ngateway SIGKILLed after acknowledging: {counts}")
+    assert (counts.accepted, counts.answered, counts.answered_twice, counts.lost) == (
+        len(phones), len(phones), 0, 0), bodies
+    assert counts.redriven >= 1  # the kill did cut turns off: re-driven, not lost
+    assert all(APOLOGY not in got for got in bodies)
+    assert all(state is not None and state.state == "answered" and not state.holds_message
+               and state.redrives <= 1 for state in journal), journal
 
 
 async def test_one_replica_killed_traffic_continues(stack: FaultStack) -> None:
