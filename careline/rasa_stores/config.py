@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 from careline.settings import Settings
@@ -32,6 +33,18 @@ def event_broker_url(settings: Settings) -> Optional[str]:
 def events_db_url(settings: Settings) -> str:
     path = settings.events_db or settings.data_dir / "events.db"
     return f"sqlite:///{path}"
+
+
+def with_sqlite_folder(url: str) -> str:
+    """``url``, the folder of its SQLite file made first: Rasa's own commands (``rasa
+    shell``, ``rasa interactive``) may be the first to use the data dir, which ``careline
+    run`` makes beforehand, and SQLite does not create folders."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite" and parsed.database:
+        Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+    return url
 
 
 def check_lock_outlives_actions(settings: Settings) -> None:

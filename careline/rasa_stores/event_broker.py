@@ -33,7 +33,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import sessionmaker
 from sqlalchemy.pool import QueuePool
 
-from careline.rasa_stores.config import event_broker_url, events_db_url
+from careline.rasa_stores.config import event_broker_url, events_db_url, with_sqlite_folder
 from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -49,7 +49,7 @@ class CarelineEventBroker(EventBroker):
         settings = get_settings()
         url = event_broker_url(settings)
         if url is None:
-            database = make_url(events_db_url(settings)).database
+            database = make_url(with_sqlite_folder(events_db_url(settings))).database
             return EmbeddedEventBroker(database)
         host, credentials = _split_credentials(url)
         broker = QuietPikaEventBroker(

@@ -47,7 +47,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from careline.identity.secret_answers import RasaEvent, masked_events
 from careline.observability import metrics
 from careline.observability.redact import redact
-from careline.rasa_stores.config import tracker_store_url
+from careline.rasa_stores import action_endpoint
+from careline.rasa_stores.config import tracker_store_url, with_sqlite_folder
 from careline.rasa_stores.errors import TrackerStoreUnavailable
 from careline.rasa_stores.guard import LoudTrackerStore, install, turn_started
 from careline.settings import get_settings
@@ -92,7 +93,8 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
         **kwargs: Any,
     ) -> None:
         install()
-        url = tracker_store_url(get_settings())
+        action_endpoint.install()  # Rasa makes its Agent next
+        url = with_sqlite_folder(tracker_store_url(get_settings()))
         super().__init__(domain=domain, host=url, event_broker=event_broker)
         if self.engine.dialect.name == "postgresql":
             # Rasa's engine has no pre-ping: after a PostgreSQL restart every pooled

@@ -103,16 +103,3 @@ def test_a_failed_action_call_is_not_echoed_back_to_rasa(action_server):
                                  "tracker": {"slots": {"pin": "4921"}}, "domain": 7})
     assert broken.status_code == 500
     assert "4921" not in broken.text and "request_body" not in broken.text
-
-
-def test_rasa_sends_the_secret_from_the_environment_in_a_header(monkeypatch):
-    """Read by Rasa's own loader, as ``rasa run`` reads it: the secret is expanded from the
-    environment into a header (never a query parameter, which URLs and logs would carry).
-    Fails if Rasa stops expanding ``${VAR}`` inside nested values."""
-    from rasa.core.utils import read_endpoints_from_path
-
-    monkeypatch.setenv("CARELINE_ACTION_ENDPOINT", "http://127.0.0.1:1/webhook")
-    monkeypatch.setenv("CARELINE_ACTION_SECRET", "from-the-environment")
-    action = read_endpoints_from_path(PROJECT_ROOT / "endpoints.yml").action
-    assert action.headers == {"Authorization": "Bearer from-the-environment"}
-    assert action.token is None and action.params == {}
