@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from careline.designer.checks import CheckOptions, check_not_evaluated, run_checks
+from careline.designer.checks import CheckOptions, check_not_evaluated
 from careline.designer.heldout import HELDOUT_DIR, read_heldout
 from careline.designer.project import load_project
 from careline.settings import PROJECT_ROOT
@@ -30,6 +30,5 @@ def test_reviewed_eval_messages_and_held_out_messages_anywhere_are_errors(tmp_pa
 
 
 def test_the_project_trains_on_no_held_out_or_reviewed_evaluation_message():
-    findings = run_checks(load_project(PROJECT_ROOT))
-    assert [f.render() for f in findings
-            if f.check == "evaluation" and f.severity == "error"] == []
+    findings = check_not_evaluated(load_project(PROJECT_ROOT), CheckOptions())
+    assert [f.render() for f in findings] == []
