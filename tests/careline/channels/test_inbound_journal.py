@@ -132,6 +132,34 @@ async def test_a_turn_that_failed_and_apologised_is_answered_not_redriven(
     assert len(standin.texts_to(NUMBER)) == 1  # the apology, once
 
 
+async def test_a_turn_running_longer_than_its_lease_keeps_it_and_is_not_redriven(
+        settings_for: Settings, backend_store: ChannelStore, standin: RunningStandin) -> None:
+    settings = settings_for.copy(update={"redrive_after_seconds": 3.0})
+    running, other = (SmsChannel(settings=settings, store=backend_store,
+                                 from_number="+15005550006") for _ in range(2))
+    release, seen = asyncio.Event(), []
+
+    async def slow(message: UserMessage) -> None:  # an action that takes its time
+        await release.wait()
+        await _replying(seen, "Done.")(message)
+
+    webhook = _webhook(settings, PhoneMessage(text="hello", message_sid="SMjournal4"))
+    try:
+        await running.turns.accept(webhook, slow)
+        loop = asyncio.get_running_loop()
+        window, taken = loop.time() + 3 * settings.redrive_after_seconds, 0
+        while loop.time() < window:  # the other process looks, again and again
+            taken += await other.turns.redrive_stale(_replying(seen))
+            await asyncio.sleep(0.25)
+        release.set()
+        await running.turns.drain(30)
+    finally:
+        for channel in (running, other):
+            await channel.sender.close()
+    assert taken == 0 and len(seen) == 1 and standin.texts_to(NUMBER) == ["Done."]
+    assert backend_store.inbound_state(message_sid="SMjournal4").state == "answered"
+
+
 def test_takers_racing_take_each_stale_message_once(backend_engine: Engine) -> None:
     """Two recovery loops (own engines, own connections) take the same stale rows at once."""
     url = backend_engine.url
