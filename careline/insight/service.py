@@ -20,6 +20,7 @@ from careline.insight.metrics import compute_report
 from careline.insight.models import ConsumerOffset
 from careline.insight.schemas import InsightReport
 from careline.insight.stream import Failures, PikaEventConsumer, RawEvent, SqlEventReader
+from careline.poison.ledger import PoisonLedger
 from careline.settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -97,18 +98,28 @@ class InsightService:
     def _fold_singly(self, count: int) -> int:
         """Up to ``count`` events, one transaction each: an event that still cannot be folded
         is logged and skipped (the read position moves past it), so one bad event never
-        stops every later report. A database that is down still raises: nothing is skipped."""
+        stops every later report, and recorded as parked (careline.poison: counted, listed
+        by ``careline parked``; it stays in Rasa's table). A database that is down still
+        raises: nothing is skipped."""
         read = 0
         for _ in range(count):
             try:
                 step = self._fold_next(1)
-            except BAD_EVENT_ERRORS:
+            except BAD_EVENT_ERRORS as error:
                 logger.exception("insight: an event could not be folded; skipped")
                 step = self._fold_next(1, fold=False)
+                PoisonLedger(self._engine).failed(
+                    consumer="insight", key=f"events row {self._position()}", error=error,
+                    max_tries=1)
             if not step:
                 break
             read += step
         return read
+
+    def _position(self) -> int:
+        with session_scope(self._engine) as session:
+            offset = session.get(ConsumerOffset, self._source)
+            return offset.position if offset is not None else 0
 
     def ingest(self, events: list[RawEvent]) -> Folded:
         """Fold events that arrived another way (RabbitMQ) into the store; as

@@ -13,6 +13,7 @@ from rasa.core.brokers.sql import SQLEventBroker
 from careline.insight.report import render_page
 from careline.insight.service import InsightService
 from careline.insight.validation import customer_id, rejection
+from careline.poison.ledger import PoisonLedger
 
 MONDAY = datetime(2026, 6, 1, 9, tzinfo=timezone.utc)
 AT = MONDAY.timestamp()
@@ -105,6 +106,8 @@ def test_an_event_the_checks_pass_that_still_breaks_its_batch_is_skipped_alone(
     with caplog.at_level(logging.WARNING, logger="careline.insight.service"):
         assert service.ingest_pending() == 5
     assert "an event could not be folded; skipped" in caplog.text
+    [parked] = PoisonLedger(engine).parked()  # counted, and listed by careline parked
+    assert (parked.consumer, parked.key) == ("insight", "events row 3")
     report = service.report(since=MONDAY - timedelta(hours=1), until=MONDAY + timedelta(days=1))
     assert dict(report.drivers) == {"ask_bill": 1, "check_outage": 1}
     assert service.ingest_pending() == 0
