@@ -4,7 +4,10 @@ Accepting a webhook claims its MessageSid and journals what the turn needs (send
 text, media, location, the channel's proof) in one statement, state ``received``
 with a lease. The process running the turn renews the lease while it runs and marks
 the row ``answered`` once the replies were handed to the sender, clearing the
-message (the tracker has it; the journal does not keep PII twice). A row still
+message (the tracker has it; the journal does not keep PII twice). The message is kept
+sealed (Fernet, a key derived from the conversation secret): a PIN typed at sign-in
+is masked in the tracker, and must not lie in clear in the database or its WAL file
+either. A row still
 ``received`` after its lease belongs to a process that died after the
 acknowledgement: any process serving the channel takes it over with a conditional
 UPDATE (repository.take_stale) and runs the turn again, so it is answered once.
@@ -15,11 +18,17 @@ mark commits re-drives a turn that had answered (the customer hears it twice).
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Optional
 
+from cryptography.fernet import Fernet
+
+from careline.channels.conversation_key import conversation_secret
 from careline.channels.schemas import Location, Media, TwilioInbound
 
 RECEIVED, ANSWERED = "received", "answered"
@@ -47,17 +56,26 @@ class JournalState:
     holds_message: bool
 
 
-def message_json(inbound: TwilioInbound) -> str:
-    """What of the webhook the turn reads, beyond its channel, MessageSid and sender."""
+def _sealer() -> Fernet:
+    """The journal's key: derived from the conversation secret, so every process that
+    names conversations (gateway, Rasa replicas) can read what another journalled."""
+    key = hmac.new(conversation_secret().encode(), b"careline inbound journal",
+                   hashlib.sha256).digest()
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def sealed_message(inbound: TwilioInbound) -> str:
+    """What of the webhook the turn reads, beyond its channel, MessageSid and sender, sealed."""
     fields = asdict(inbound)
     for known in ("channel", "message_sid", "raw_from"):
         fields.pop(known)
-    return json.dumps(fields, ensure_ascii=False)
+    return _sealer().encrypt(json.dumps(fields, ensure_ascii=False).encode()).decode()
 
 
 def inbound_from(*, channel: str, message_sid: str, sender_address: str,
-                 message: str) -> TwilioInbound:
-    fields = json.loads(message)
+                 message: Optional[str]) -> TwilioInbound:
+    """The message a row journalled (``message`` as :func:`sealed_message` made it)."""
+    fields = json.loads(_sealer().decrypt(message.encode())) if message else {}
     location = fields.pop("location", None)
     return TwilioInbound(
         channel=channel, message_sid=message_sid, raw_from=sender_address,

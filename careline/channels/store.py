@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine, Row
 from careline import clock
 from careline.channels import repository
 from careline.channels.inbound_journal import (JournalEntry, JournalState, inbound_from,
-                                               message_json)
+                                               sealed_message)
 from careline.channels.models import ConversationRoute, Delivery
 from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate, TwilioInbound
 from careline.db.session import session_scope
@@ -41,7 +41,7 @@ class ChannelStore:
                 idempotency_token=idempotency_token, received_at=now,
                 lease_until=now + timedelta(seconds=lease_seconds),
                 sender_address=inbound.raw_from, proved_by=proved_by,
-                message=message_json(inbound))
+                message=sealed_message(inbound))
 
     def renew_inbound(self, *, message_sid: str, lease_seconds: float) -> bool:
         with session_scope(self._engine) as session:
@@ -64,7 +64,7 @@ class ChannelStore:
                                          limit=limit)
             return [JournalEntry(inbound=inbound_from(
                         channel=row.channel, message_sid=row.message_sid,
-                        sender_address=row.sender_address or "", message=row.message or "{}"),
+                        sender_address=row.sender_address or "", message=row.message),
                     proved_by=row.proved_by or "", redrives=row.redrives) for row in rows]
 
     def inbound_state(self, *, message_sid: str) -> Optional[JournalState]:

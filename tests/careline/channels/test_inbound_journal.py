@@ -193,3 +193,26 @@ def test_takers_racing_take_each_stale_message_once(backend_engine: Engine) -> N
     finally:
         for engine in engines:
             engine.dispose()
+
+
+async def test_a_journalled_message_is_sealed_in_the_database(
+        channels, settings_for: Settings, backend_store: ChannelStore,
+        backend_engine: Engine) -> None:
+    """A PIN typed at sign-in is masked in the tracker; the journal, which keeps the message
+    until it is answered, must not hold it in clear either (nor in SQLite's WAL file)."""
+    from sqlalchemy import text
+
+    dying, _ = channels
+    message = PhoneMessage(text="my pin is 8642", message_sid="SMjournalsealed")
+    await dying.turns.accept(_webhook(settings_for, message), _never_answers)
+    with backend_engine.connect() as connection:
+        stored = connection.execute(text(
+            "SELECT message FROM channel_inbound_messages WHERE message_sid = :sid"),
+            {"sid": "SMjournalsealed"}).scalar_one()
+    for task in list(dying.turns._tasks):
+        task.cancel()
+    await dying.turns.drain(5)
+    assert stored and "8642" not in stored and "pin" not in stored
+    with time_machine.travel(clock.now() + LATER, tick=True):
+        [entry] = backend_store.take_stale(channel="sms", lease_seconds=60, limit=5)
+    assert entry.inbound.body == "my pin is 8642"  # and the recovery loop still reads it
