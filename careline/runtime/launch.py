@@ -33,5 +33,6 @@ def prepare_and_start(
         supervisor.stop()
         raise
     urls = [url for spec in specs for url in spec.urls]
+    urls.append(f"Model: {model.path}")  # a designer's `rasa train` one, when it matches
     urls.append(f"Logs: {settings.data_dir / 'logs'}")
     return supervisor, urls
