@@ -13,7 +13,7 @@ with a reason.
 from __future__ import annotations
 
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Callable, ContextManager, Iterator, Optional, TypeVar, Union
@@ -33,14 +33,8 @@ from careline.profile.schemas import (
     PaymentType, PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
     ServiceKind, UnifiedProfile,
 )
-from careline.profile.silos.protocols import (
-    AccountState, BillingAccountSilo, CatalogueSilo, CrmSilo, CustomerBillSilo, EngagementSilo,
-    NetworkSilo, UsageSilo,
-)
-from careline.profile.silos.sql import (
-    SqlBillingAccounts, SqlBills, SqlCatalogue, SqlCrm, SqlEngagement, SqlNetwork, SqlProfile,
-    SqlUsage,
-)
+from careline.profile.silos.protocols import AccountState, CustomerBillSilo
+from careline.profile.silos.view import Silos, silos_over
 from careline.settings import Settings, get_settings
 
 ChannelLike = Union[Channel, str]
@@ -49,21 +43,6 @@ T = TypeVar("T")
 BILLS_FOR_BALANCE = 12
 #: Closed usage cycles a recommendation averages over.
 USAGE_HISTORY_CYCLES = 6
-
-
-@dataclass(frozen=True)
-class Silos:
-    """One call's view of every silo."""
-
-    crm: CrmSilo
-    bills: CustomerBillSilo
-    accounts: BillingAccountSilo
-    catalogue: CatalogueSilo
-    usage: UsageSilo
-    network: NetworkSilo
-    engagement: EngagementSilo
-    #: Every SQL silo of one customer in one statement: the unified profile's read.
-    profile: SqlProfile
 
 
 class ProfileService:
@@ -120,11 +99,7 @@ class ProfileService:
                                     write=lambda: write(session), at=self._clock())
 
     def _silos(self, session: Session) -> Silos:
-        today = self._today()
-        return Silos(crm=SqlCrm(session), bills=self._bills or SqlBills(session, today),
-                     accounts=SqlBillingAccounts(session), catalogue=SqlCatalogue(session),
-                     usage=SqlUsage(session), network=SqlNetwork(session),
-                     engagement=SqlEngagement(session), profile=SqlProfile(session, today))
+        return silos_over(session, today=self._today(), bills=self._bills)
 
     def _today(self) -> date:
         """Today on the operator's calendar: a bill due "today" in London is not yet overdue
