@@ -15,8 +15,13 @@ import subprocess
 import tempfile
 import threading
 import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Optional
+from typing import Iterator, Optional
+
+from careline.deploy.nginx import NginxLayout, write
+from careline.deploy.stack import nginx_binary
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -38,6 +43,28 @@ def _is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+@contextmanager
+def running_nginx(layout: NginxLayout) -> Iterator[NginxLayout]:
+    """nginx on Careline's own configuration for ``layout``, healthy; stopped after."""
+    process = subprocess.Popen([nginx_binary(), "-p", str(layout.prefix), "-c",
+                                str(write(layout))], stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 30
+    while True:
+        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{layout.api_port}/nginx-health",
+                                        timeout=2):
+                break
+        except OSError:
+            assert time.monotonic() < deadline, "nginx did not start"
+            time.sleep(0.1)
+    try:
+        yield layout
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
 
 
 def wait_for_port(port: int, *, timeout: float = 30.0) -> None:

@@ -5,9 +5,7 @@ Twilio's message must not be processed twice)."""
 from __future__ import annotations
 
 import http.server
-import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -15,10 +13,9 @@ from typing import Iterator
 
 import pytest
 
-from careline.deploy.nginx import NginxLayout, write
-from careline.deploy.stack import nginx_binary
+from careline.deploy.nginx import NginxLayout
 
-from .servers import free_port
+from .servers import free_port, running_nginx
 
 WEBHOOK = "/webhooks/sms/webhook"
 
@@ -56,23 +53,8 @@ def _nginx(tmp_path: Path, gateway_port: int) -> Iterator[NginxLayout]:
                          actions_port=free_port(), rasa_ports=(free_port(),),
                          action_ports=(free_port(),), gateway_port=gateway_port,
                          gateway_count=2, prefix=tmp_path / "nginx", action_timeout_seconds=5)
-    process = subprocess.Popen([nginx_binary(), "-p", str(layout.prefix), "-c",
-                                str(write(layout))], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{layout.api_port}/nginx-health",
-                                        timeout=2):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
-    try:
+    with running_nginx(layout):
         yield layout
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
 
 
 def _post(layout: NginxLayout) -> int:

@@ -6,9 +6,7 @@ nginx keeps on the retry); any other POST on the API port is never sent twice.""
 from __future__ import annotations
 
 import http.server
-import subprocess
 import threading
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -16,10 +14,9 @@ from typing import Iterator
 
 import pytest
 
-from careline.deploy.nginx import REQUEST_ID_HEADER, NginxLayout, write
-from careline.deploy.stack import nginx_binary
+from careline.deploy.nginx import REQUEST_ID_HEADER, NginxLayout
 
-from .servers import free_port
+from .servers import free_port, running_nginx
 
 
 class Replica(http.server.ThreadingHTTPServer):
@@ -69,21 +66,8 @@ def nginx(tmp_path: Path, replicas: tuple[Replica, Replica]) -> Iterator[NginxLa
                          rasa_ports=tuple(r.server_address[1] for r in replicas),
                          action_ports=(free_port(),), gateway_port=free_port(),
                          prefix=tmp_path / "nginx", action_timeout_seconds=5)
-    process = subprocess.Popen([nginx_binary(), "-p", str(layout.prefix), "-c",
-                                str(write(layout))], stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 30
-    while True:
-        assert process.poll() is None, process.stderr.read().decode() if process.stderr else ""
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{layout.api_port}/nginx-health",
-                                        timeout=2):
-                break
-        except OSError:
-            assert time.monotonic() < deadline, "nginx did not start"
-            time.sleep(0.1)
-    yield layout
-    process.terminate()
-    process.wait(timeout=10)
+    with running_nginx(layout):
+        yield layout
 
 
 def post(layout: NginxLayout, path: str) -> int:
