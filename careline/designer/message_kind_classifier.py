@@ -6,7 +6,9 @@ and overrides their guess only for what they cannot read (careline.designer.mess
 - another language → ``other_language`` with a ``language`` entity (its ISO code), so the
   reply is written in that language (domain/languages.yml);
 - emoji only → ``acknowledge`` (👍), ``frustration`` (😡: the handoff rules offer a
-  person) or ``emoji_unclear``.
+  person) or ``emoji_unclear``;
+- keyboard mash ("asdfgh qwe") → ``nlu_fallback`` with no guess, so the two-stage fallback
+  asks the customer to say it another way instead of calling it out of scope.
 
 A Rasa NLU component, not a channel step, because it is what understanding a message is:
 ``/model/parse``, the test stories and every channel see the same intent. The English
@@ -27,12 +29,15 @@ from rasa.shared.nlu.constants import ENTITIES, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from careline.designer.message_kinds import LanguageReader, emoji_reaction, english_vocabulary
+from careline.designer.message_kinds import (LanguageReader, emoji_reaction, english_vocabulary,
+                                             keyboard_mash)
 
 OTHER_LANGUAGE = "other_language"
 ACKNOWLEDGE = "acknowledge"
 EMOJI_UNCLEAR = "emoji_unclear"
 FRUSTRATION = "frustration"
+#: Rasa's FallbackClassifier intent: the two-stage fallback rule answers it.
+NLU_FALLBACK = "nlu_fallback"
 LANGUAGE_ENTITY = "language"
 #: What the Agent hook (careline.rasa_stores.guard) makes of a message without words or media.
 BLANK_MESSAGE = "blank_message"
@@ -45,7 +50,7 @@ VOCABULARY_FILE = "english_words.json"
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
 class MessageKindClassifier(GraphComponent):
-    """Overrides the intent of messages in another language or of emoji only."""
+    """Overrides the intent of messages in another language, of emoji only or of keyboard mash."""
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:
@@ -104,6 +109,9 @@ class MessageKindClassifier(GraphComponent):
             message.set(ENTITIES, [{"entity": LANGUAGE_ENTITY, "value": language, "start": 0,
                                     "end": len(text), "extractor": type(self).__name__}],
                         add_to_output=True)
+            return
+        if self._reader is not None and keyboard_mash(text, self._reader.english_words):
+            _set_intent(message, NLU_FALLBACK)  # no ranking: nothing to ask "did you mean"
 
 
 def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:

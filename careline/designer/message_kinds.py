@@ -2,7 +2,8 @@
 
 The intent classifier reads every message as English and picks the nearest intent, so
 "Mae fy mil yn rhy uchel" became "not something I can help with" and "👍" a guess.
-These readers decide, from the text alone, the two cases where that reading is wrong.
+These readers decide, from the text alone, the cases where that reading is wrong
+(and keyboard mash, which has no reading at all).
 
 Language: ``langdetect`` (Google's profiles, shipped in the package, nothing fetched)
 alone misreads short English ("ok" is Slovak, "hi" Swahili, "hai jamie" Finnish), so a
@@ -70,6 +71,10 @@ class LanguageReader:
         self._factory.load_profile(PROFILES_DIRECTORY)
         self._factory.set_seed(seed)
 
+    @property
+    def english_words(self) -> AbstractSet[str]:
+        return self._english
+
     def other_language(self, text: str) -> Optional[str]:
         words = [w.lower() for w in _WORDS.findall(text)]
         if not words:
@@ -94,6 +99,24 @@ class LanguageReader:
         except (LangDetectException, IndexError):
             return None
         return str(best.lang) if best.prob >= self._rule.min_probability else None
+
+
+#: Three keys side by side on a QWERTY row, either way ("asd", "lkj"): what a hand dragged
+#: across the keyboard types, and almost no word does.
+_ROWS = ("qwertyuiop", "asdfghjkl", "zxcvbnm")
+_KEY_RUNS = frozenset(row[i:i + 3] for row in _ROWS + tuple(r[::-1] for r in _ROWS)
+                      for i in range(len(row) - 2))
+
+
+def keyboard_mash(text: str, english_words: AbstractSet[str]) -> bool:
+    """True for "asdfgh qwe" or "hjkl": no word the bot was trained on, and every word has a
+    run of three neighbouring keys. The intent classifier reads such text as its nearest
+    intent (out of scope, a greeting) with confidence above the fallback threshold; an
+    unknown greeting like "bonjour" has no such run, so it still reaches the classifier."""
+    words = [w.lower() for w in _WORDS.findall(text)]
+    if not words or any(w in english_words for w in words):
+        return False
+    return all(any(w[i:i + 3] in _KEY_RUNS for i in range(len(w) - 2)) for w in words)
 
 
 def english_vocabulary(texts: "list[str]") -> FrozenSet[str]:

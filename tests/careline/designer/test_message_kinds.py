@@ -13,7 +13,7 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from careline.designer.message_kind_classifier import MessageKindClassifier
 from careline.designer.message_kinds import (LanguageReader, agreement, emoji_reaction,
-                                             english_vocabulary)
+                                             english_vocabulary, keyboard_mash)
 
 ENGLISH = english_vocabulary([
     "what's my balance", "why is my bill so high", "is there an outage in LS6",
@@ -103,6 +103,22 @@ def test_not_agreement(text: str) -> None:
     assert not agreement(text)
 
 
+@pytest.mark.parametrize("text", [
+    "asdfgh qwe", "hjkl", "asdf qwerty zxcv", "QWERTYUIOP!!", "lkjh", "zxcvbnm",
+])
+def test_keyboard_mash(text: str) -> None:
+    assert keyboard_mash(text, ENGLISH)
+
+
+@pytest.mark.parametrize("text", [
+    # a known word, an unknown greeting, a word too short for a run, no letters at all
+    "asdf my balance", "bonjour", "hola amigo", "asdf x", "LS6", "12345", "", "👍",
+    "cancel", "what's my balance",
+])
+def test_not_keyboard_mash(text: str) -> None:
+    assert not keyboard_mash(text, ENGLISH)
+
+
 def _parsed(component: MessageKindClassifier, text: str, intent: str = "ask_balance") -> Message:
     message = Message(data={"text": text, "intent": {"name": intent, "confidence": 0.4}})
     return component.process([message])[0]
@@ -124,5 +140,8 @@ def test_the_component_learns_english_from_training_data_and_keeps_it(tmp_path: 
     assert _parsed(loaded, "👍").get("intent")["name"] == "acknowledge"
     assert _parsed(loaded, "😡").get("intent")["name"] == "frustration"
     assert _parsed(loaded, "🤷").get("intent")["name"] == "emoji_unclear"
+    mash = _parsed(loaded, "asdfgh qwe", "out_of_scope")
+    assert mash.get("intent")["name"] == "nlu_fallback"
+    assert [r["name"] for r in mash.get("intent_ranking")] == ["nlu_fallback"]
     # a button's payload is the bot's own vocabulary, never read as a language
     assert _parsed(loaded, "/affirm", "affirm").get("intent")["name"] == "affirm"
