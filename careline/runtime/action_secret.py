@@ -2,8 +2,9 @@
 
 The action server believes the tracker it is posted: a call whose slots say
 ``verified: true`` and name a customer is answered with that customer's account. So
-only Rasa may call it: endpoints.yml has Rasa send ``Authorization: Bearer <secret>``
-on every action call (a header, so the secret is in no URL and no access log), and
+only Rasa may call it: Rasa sends ``Authorization: Bearer <secret>`` on every action
+call (careline/rasa_stores/action_endpoint.py adds it to endpoints.yml's action endpoint;
+a header, so the secret is in no URL and no access log), and
 :mod:`careline.runtime.action_server` refuses anything else. Only ``/health`` stays
 open, for the supervisors' and load balancers' probes, and ``/metrics`` (counts and
 timings by action name, nothing of a customer's) for Prometheus.
@@ -18,8 +19,8 @@ from typing import Optional
 from careline.runtime.local_secrets import local_secret
 from careline.settings import Settings
 
-#: The environment variable endpoints.yml expands into the header (never a command line:
-#: ``ps`` shows those to every user of the machine).
+#: The environment variable that gives Rasa and the action server the secret (never a
+#: command line: ``ps`` shows those to every user of the machine).
 SECRET_VARIABLE = "CARELINE_ACTION_SECRET"
 OPEN_PATHS = frozenset({"/health", "/metrics"})
 _SCHEME = "Bearer "

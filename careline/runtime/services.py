@@ -43,7 +43,8 @@ class ServiceSpec:
 
 
 def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
-    """The environment every child sees: endpoints.yml and credentials.yml expand it."""
+    """The environment every child sees: its settings (the action server and its secret
+    that Rasa calls, the stores' files, Twilio) come from it."""
     env = dict(os.environ)
     env.pop("TWILIO_API_BASE_URL", None)  # twilio_environment says where Twilio is
     env.update({
