@@ -159,9 +159,10 @@ async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) 
     stuck database gives an error the caller can turn into a polite answer.
     A thread cannot be stopped, so the timeout travels with it: a commit
     after the caller gave up is rolled back (:class:`_Deadline`), and a
-    commit already under way makes the caller wait for it. A timeout (or a
-    cancelled caller) therefore always means that nothing was written;
-    PostgreSQL's ``statement_timeout`` bounds how long the thread goes on.
+    commit already under way makes the caller wait for it. A timeout therefore
+    always means that nothing was written (so does a cancelled caller, unless
+    a commit had begun); PostgreSQL's ``statement_timeout`` bounds how long
+    the thread goes on.
     """
     limit = timeout if timeout is not None else get_settings().db_timeout_seconds
     deadline = _Deadline()
@@ -172,20 +173,23 @@ async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) 
 
     work = asyncio.ensure_future(asyncio.to_thread(call))
     try:
-        return await asyncio.wait_for(asyncio.shield(work), timeout=limit)
-    except asyncio.TimeoutError:
-        if deadline.give_up():
-            work.add_done_callback(_log_abandoned)
-            raise
-        return await work
+        # asyncio.wait, not wait_for: Python 3.10's wait_for swallows a cancellation that
+        # arrives as the work completes, and a cancelled loop would then never stop.
+        done, _ = await asyncio.wait({work}, timeout=limit)
     except asyncio.CancelledError:
-        if deadline.give_up():
-            work.add_done_callback(_log_abandoned)
+        deadline.give_up()  # whatever its answer, no one is left to wait for the work
+        work.add_done_callback(_log_abandoned)
         raise
+    if done:
+        return work.result()
+    if deadline.give_up():
+        work.add_done_callback(_log_abandoned)
+        raise asyncio.TimeoutError()
+    return await work  # a commit began in time: its outcome is the answer
 
 
 def _log_abandoned(work: "asyncio.Future[Any]") -> None:
-    """Retrieve the result of work whose caller gave up, so asyncio does not warn about it."""
+    """Retrieve the outcome of work whose caller left, so asyncio does not warn about it."""
     if work.cancelled():
         return
     error = work.exception()
