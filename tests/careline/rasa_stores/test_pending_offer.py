@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
-from rasa.nlu.classifiers.regex_message_handler import RegexMessageHandler
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
                                      UserUttered)
-from rasa.shared.core.trackers import DialogueStateTracker
-from rasa.shared.nlu.training_data.message import Message
 
 from careline.rasa_stores import customer_intents, pending_offer
 from careline.rasa_stores.pending_offer import offer_pending, reading
 from careline.settings import PROJECT_ROOT
+from tests.careline.rasa_stores.message_handling import NluStandIn, logged, processor_over
 
 OFFER_PERSON = [UserUttered("I lost my job and can't pay"), ActionExecuted("utter_support_financial"),
                 BotUttered("Would you like to talk to a person?"), SlotSet("offer", "human"),
@@ -60,20 +56,6 @@ def test_anything_else_keeps_what_nlu_read(text: str, pending: bool) -> None:
     assert reading(NLU_READ, text=text, pending=pending) == NLU_READ
 
 
-class NluStandIn:
-    """The prediction graph: the message-kind component's verdict on an emoji-only nod."""
-
-    def __init__(self, domain: Domain) -> None:
-        self.domain = domain
-
-    def run(self, inputs: dict[str, Any], targets: list[str]) -> dict[str, Any]:
-        (user_message,) = inputs["__message__"]
-        guess = Message(data={"text": user_message.text, "entities": [],
-                              "intent": {"name": "acknowledge", "confidence": 1.0}},
-                        output_properties={"text", "intent", "entities"})
-        return {targets[0]: RegexMessageHandler().process([guess], self.domain)}
-
-
 @pytest.fixture(scope="module")
 def domain() -> Domain:
     return Domain.load(str(PROJECT_ROOT / "domain"))
@@ -83,22 +65,7 @@ def domain() -> Domain:
 def processor(domain: Domain) -> MessageProcessor:
     customer_intents.install()
     pending_offer.install()
-    bare = MessageProcessor.__new__(MessageProcessor)
-    bare.domain = domain
-    bare.http_interpreter = None
-    bare.graph_runner = NluStandIn(domain)
-    bare.model_metadata = SimpleNamespace(nlu_target="run_RegexMessageHandler")
-    return bare
-
-
-async def _logged(processor: MessageProcessor, domain: Domain, text: str,
-                  before: list[Any]) -> UserUttered:
-    """The customer's message as Rasa's own message handling logs it in the tracker."""
-    tracker = DialogueStateTracker.from_events("conversation", before, slots=domain.slots)
-    message = UserMessage(text, CollectingOutputChannel(), "conversation", input_channel="sms")
-    await processor._handle_message_with_tracker(message, tracker)
-    assert isinstance(tracker.latest_message, UserUttered)
-    return tracker.latest_message
+    return processor_over(domain, NluStandIn(domain, intent="acknowledge", confidence=1.0))
 
 
 async def test_the_hook_wraps_the_customer_intents_hook() -> None:
@@ -112,6 +79,6 @@ async def test_the_hook_wraps_the_customer_intents_hook() -> None:
 
 async def test_a_thumbs_up_to_the_offer_of_a_person_is_logged_as_yes(
         processor: MessageProcessor, domain: Domain) -> None:
-    assert (await _logged(processor, domain, "👍", OFFER_PERSON)).intent_name == "affirm"
+    assert (await logged(processor, domain, "👍", OFFER_PERSON)).intent_name == "affirm"
     answered = [*OFFER_PERSON, UserUttered("no thanks"), BotUttered("OK.")]
-    assert (await _logged(processor, domain, "👍", answered)).intent_name == "acknowledge"
+    assert (await logged(processor, domain, "👍", answered)).intent_name == "acknowledge"
