@@ -50,7 +50,8 @@ class PoisonGuard:
         await self.channel.declare_queue(parked_queue(self.queue), durable=True)
 
     async def failed(self, incoming: "AbstractIncomingMessage", error: BaseException) -> None:
-        """Retry ``incoming`` later, or park it on its last try; either way it leaves the head."""
+        """Put ``incoming`` back after an outage; else retry it from the tail of its queue, or
+        park it on its last try. It is acknowledged (or put back) here, never by the caller."""
         if is_outage(error):
             await asyncio.sleep(self.outage_pause)
             await incoming.nack(requeue=True)
@@ -63,8 +64,7 @@ class PoisonGuard:
             headers.update({"x-careline-consumer": self.consumer,
                             "x-careline-error": describe(error)})
             await self._publish(incoming, headers, routing_key=parked_queue(self.queue))
-            parked(consumer=self.consumer, key=f"{self.queue} message "
-                   f"{incoming.message_id or incoming.delivery_tag}",
+            parked(consumer=self.consumer, key=f"{self.queue}: {_describe_body(incoming.body)}",
                    tries=tries, error=describe(error))
         await incoming.ack()
 

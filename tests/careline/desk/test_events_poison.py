@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import asyncio
 import time
+from pathlib import Path
+from typing import Callable
 
 from rasa.core.brokers.sql import SQLEventBroker
 from sqlalchemy import create_engine
 from sqlalchemy.exc import OperationalError
 
 from careline.db.migrate import upgrade
-from careline.desk.events import BrokerMessage, SqlEventSource
+from careline.desk.events import BrokerMessage, Handler, SqlEventSource
 from careline.observability.metrics import registry_for
 from careline.poison.ledger import PoisonLedger
 from tests.eventually import eventually_async
@@ -23,7 +25,7 @@ def user(sender: str, text: str) -> dict:
     return {"sender_id": sender, "event": "user", "text": text, "timestamp": time.time()}
 
 
-async def run_like_the_desk(source: SqlEventSource, handle) -> None:  # type: ignore[no-untyped-def]
+async def run_like_the_desk(source: SqlEventSource, handle: Handler) -> None:
     """consume_forever's loop (careline/desk/app.py) without its pause."""
     while True:
         try:
@@ -32,7 +34,8 @@ async def run_like_the_desk(source: SqlEventSource, handle) -> None:  # type: ig
             await asyncio.sleep(0.05)
 
 
-async def consume(tmp_path, handle, until) -> tuple[list[int], PoisonLedger]:  # type: ignore[no-untyped-def]
+async def consume(tmp_path: Path, handle: Handler,
+                  until: Callable[[list[int]], bool]) -> tuple[list[int], PoisonLedger]:
     url = f"sqlite:///{tmp_path / 'careline.db'}"
     upgrade(url)
     ledger = PoisonLedger(create_engine(url, future=True))

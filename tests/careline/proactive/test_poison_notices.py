@@ -9,7 +9,9 @@ from careline.db.session import session_scope
 from careline.observability.metrics import registry_for
 from careline.poison.ledger import PoisonLedger
 from careline.proactive.models import Notification
-from tests.careline.proactive.test_service import area, care, clock, opening, recipients  # noqa: F401
+from tests.careline.proactive.test_service import (  # noqa: F401 (fixtures)
+    area, care, clock, opening, recipients,
+)
 
 
 def parked_total() -> float:
