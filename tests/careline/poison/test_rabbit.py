@@ -5,15 +5,18 @@ to the next, and a database that is away parks nothing however long it lasts."""
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import logging
+import socket
 import uuid
 from typing import AsyncIterator
 
 import aio_pika
 import pytest
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine, text
 
+from careline.db.session import run_blocking
 from careline.desk.events import BrokerMessage, PikaEventSource
 from careline.insight.stream import Failures, PikaEventConsumer, RawEvent
 from careline.observability.metrics import registry_for
@@ -21,6 +24,7 @@ from careline.poison.rabbit import TRIES_HEADER, parked_queue
 from tests.eventually import eventually_async
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 MAX_TRIES = 3
 
 
@@ -100,18 +104,30 @@ async def test_the_desk_parks_a_message_it_always_fails_on_and_goes_on(fanout, c
     assert "poison message parked by desk after 3 tries" in caplog.text
 
 
+@pytest.mark.postgres
 async def test_a_database_outage_parks_nothing(fanout):
-    """The handler fails with the database away for more than MAX_TRIES deliveries, then
-    the database is back: the message is handled, not parked."""
+    """The handler's database refuses connections for more than MAX_TRIES deliveries, then
+    comes back: the message is handled, not parked."""
     name, queue_name, exchange = fanout
     source = PikaEventSource(AMQP, queue=queue_name, exchange=name, max_tries=MAX_TRIES)
     attempts: list[str] = []
     handled: list[str] = []
+    with socket.socket() as probe:  # a port nothing listens on: PostgreSQL is down
+        probe.bind(("127.0.0.1", 0))
+        down = f"postgresql://postgres@127.0.0.1:{probe.getsockname()[1]}/postgres"
+
+    def read(url: str) -> None:
+        engine = create_engine(url, future=True)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
 
     async def handle(message: BrokerMessage) -> None:
         attempts.append(message.conversation_id)
-        if len(attempts) <= MAX_TRIES + 2:
-            raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+        back = len(attempts) > MAX_TRIES + 2
+        await run_blocking(functools.partial(read, POSTGRES if back else down))
         handled.append(message.conversation_id)
 
     before = parked_count("desk", "desk")
