@@ -4,25 +4,29 @@ that is away parks nothing (real SQL broker table, real ledger)."""
 from __future__ import annotations
 
 import asyncio
+import functools
+import socket
 import time
 from pathlib import Path
 from typing import Callable
 
+import pytest
 from rasa.core.brokers.sql import SQLEventBroker
-from sqlalchemy import create_engine
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import create_engine, text
 
 from careline.db.migrate import upgrade
+from careline.db.session import run_blocking
 from careline.desk.events import BrokerMessage, Handler, SqlEventSource
 from careline.observability.metrics import registry_for
 from careline.poison.ledger import PoisonLedger
 from tests.eventually import eventually_async
 
 MAX_TRIES = 3
+POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
-def user(sender: str, text: str) -> dict:
-    return {"sender_id": sender, "event": "user", "text": text, "timestamp": time.time()}
+def user(sender: str, words: str) -> dict:
+    return {"sender_id": sender, "event": "user", "text": words, "timestamp": time.time()}
 
 
 async def run_like_the_desk(source: SqlEventSource, handle: Handler) -> None:
@@ -84,14 +88,28 @@ async def test_a_row_the_desk_always_fails_on_is_parked_and_the_rest_reach_it(tm
                                    {"consumer": "desk"}) == before + 1
 
 
+@pytest.mark.postgres
 async def test_a_database_outage_parks_no_row(tmp_path):
+    """The handler's database refuses connections for more than MAX_TRIES passes, then
+    comes back: the row is handled, not parked."""
     SQLEventBroker(db=str(tmp_path / "events.db")).publish(user("waits", "hello"))
     attempts: list[str] = []
+    with socket.socket() as probe:  # a port nothing listens on: PostgreSQL is down
+        probe.bind(("127.0.0.1", 0))
+        down = f"postgresql://postgres@127.0.0.1:{probe.getsockname()[1]}/postgres"
+
+    def read(url: str) -> None:
+        engine = create_engine(url, future=True)
+        try:
+            with engine.connect() as connection:
+                connection.execute(text("SELECT 1"))
+        finally:
+            engine.dispose()
 
     async def handle(message: BrokerMessage) -> None:
         attempts.append(message.conversation_id)
-        if len(attempts) <= MAX_TRIES + 2:
-            raise OperationalError("INSERT", {}, Exception("database is locked"))
+        back = len(attempts) > MAX_TRIES + 2
+        await run_blocking(functools.partial(read, POSTGRES if back else down))
 
     saved, ledger = await consume(tmp_path, handle, lambda saved: saved[-1:] == [1])
     assert ledger.parked() == []
