@@ -11,12 +11,11 @@ from typing import Callable, Iterator
 
 from careline.designer.message_kind_classifier import UNTRAINED_INTENTS
 from careline.designer.project import Flow, Project, Step
-from careline.designer.reviewed import REVIEWED_DIR, evaluated_texts
+from careline.designer.reviewed import evaluated_texts
 from careline.designer.similarity import distinct_groups, normalise
 
 #: Responses Rasa's built-in actions send without any rule or story naming them.
 BUILTIN_RESPONSES = frozenset({"utter_default", "utter_ask_rephrase", "utter_restart", "utter_back"})
-REVIEWED_PREFIX = f"{REVIEWED_DIR.as_posix()}/"
 #: Rasa's convention for intents only ever sent by the system (``trigger_intent``), never typed.
 EXTERNAL_PREFIX = "EXTERNAL_"
 
@@ -88,16 +87,13 @@ def check_cross_intent_duplicates(project: Project, options: CheckOptions) -> It
 
 def check_not_evaluated(project: Project, options: CheckOptions) -> Iterator[Finding]:
     """A training example that is also an evaluation message makes the score on it
-    measure memory, not understanding: held-out messages anywhere in data/, and shared-eval
-    messages in data/nlu/reviewed/ (the review inbox refuses them when saving, too).
-
-    Hand-written examples that are also shared-eval messages ("hi", "thanks") are not
-    checked here: the eval set lives outside the repository and was collected later.
+    measure memory, not understanding: held-out and shared-eval messages anywhere in data/
+    (the review inbox refuses them when saving, too). That includes a bare "hi" or "thanks":
+    the model reads them from examples of our own.
     """
-    heldout, shared = evaluated_texts(project.root, shared=False), evaluated_texts(project.root)
+    evaluated = evaluated_texts(project.root)
     for example in project.examples:
-        text = normalise(example.text)
-        if text in heldout or (text in shared and example.file.startswith(REVIEWED_PREFIX)):
+        if normalise(example.text) in evaluated:
             yield Finding("evaluation", "error", example.file, f"example '{example.text}'",
                           "is also a message of the shared evaluation set or tests/nlu_heldout/",
                           "delete it from the training data; write examples in your own words")

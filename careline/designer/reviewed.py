@@ -59,13 +59,12 @@ def conversation_hash(conversation_id: str) -> str:
     return hashlib.sha256(conversation_id.encode()).hexdigest()[:12]
 
 
-def evaluated_texts(root: Path, *, shared: bool = True) -> frozenset[str]:
-    """The normalised texts of the held-out set and (``shared``, when present) the shared
-    eval set."""
+def evaluated_texts(root: Path) -> frozenset[str]:
+    """The normalised texts of the held-out set and (when present) the shared eval set."""
     texts = {normalise(e.text) for path in sorted((root / HELDOUT_DIR).glob("*.yml"))
              for e in load_examples(path, file=path.name)}
     tsv = eval_dir() / EVAL_FILE
-    if shared and tsv.exists():
+    if tsv.exists():
         texts |= {normalise(m.text) for m in read_messages(tsv)}
     return frozenset(texts)
 
