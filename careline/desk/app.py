@@ -20,6 +20,7 @@ from careline.desk.api_auth import desk_api_token
 from careline.desk.callbacks import CallbackMessage
 from careline.desk.canned import load_responses
 from careline.desk.client_address import trusted_networks
+from careline.desk.database_away import database_away_is_503
 from careline.desk.early_lines import EarlyLines
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.follow_up import FollowUpService
@@ -74,7 +75,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
     engine = engine or get_engine(settings.resolved_database_url)
     desk = DeskService(engine)
     follow_up = FollowUpService(engine)
-    app = web.Application()
+    app = web.Application(middlewares=[database_away_is_503])
     app[views.DESK] = desk
     app[views.AGENTS] = AgentService(engine)
     app[views.RASA] = rasa or RasaClient.from_settings(settings)
