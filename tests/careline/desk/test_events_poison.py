@@ -5,24 +5,23 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import socket
 import time
 from pathlib import Path
 from typing import Callable
 
 import pytest
 from rasa.core.brokers.sql import SQLEventBroker
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine
 
 from careline.db.migrate import upgrade
 from careline.db.session import run_blocking
 from careline.desk.events import BrokerMessage, Handler, SqlEventSource
 from careline.observability.metrics import registry_for
 from careline.poison.ledger import PoisonLedger
+from tests.careline.poison.outage import POSTGRES, refused_postgres_url, select_one
 from tests.eventually import eventually_async
 
 MAX_TRIES = 3
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def user(sender: str, words: str) -> dict:
@@ -94,22 +93,12 @@ async def test_a_database_outage_parks_no_row(tmp_path):
     comes back: the row is handled, not parked."""
     SQLEventBroker(db=str(tmp_path / "events.db")).publish(user("waits", "hello"))
     attempts: list[str] = []
-    with socket.socket() as probe:  # a port nothing listens on: PostgreSQL is down
-        probe.bind(("127.0.0.1", 0))
-        down = f"postgresql://postgres@127.0.0.1:{probe.getsockname()[1]}/postgres"
-
-    def read(url: str) -> None:
-        engine = create_engine(url, future=True)
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        finally:
-            engine.dispose()
+    down = refused_postgres_url()
 
     async def handle(message: BrokerMessage) -> None:
         attempts.append(message.conversation_id)
         back = len(attempts) > MAX_TRIES + 2
-        await run_blocking(functools.partial(read, POSTGRES if back else down))
+        await run_blocking(functools.partial(select_one, POSTGRES if back else down))
 
     saved, ledger = await consume(tmp_path, handle, lambda saved: saved[-1:] == [1])
     assert ledger.parked() == []

@@ -8,23 +8,21 @@ import asyncio
 import functools
 import json
 import logging
-import socket
 import uuid
 from typing import AsyncIterator
 
 import aio_pika
 import pytest
-from sqlalchemy import create_engine, text
 
 from careline.db.session import run_blocking
 from careline.desk.events import BrokerMessage, PikaEventSource
 from careline.insight.stream import Failures, PikaEventConsumer, RawEvent
 from careline.observability.metrics import registry_for
 from careline.poison.rabbit import TRIES_HEADER, parked_queue
+from tests.careline.poison.outage import POSTGRES, refused_postgres_url, select_one
 from tests.eventually import eventually_async
 
 AMQP = "amqp://guest:guest@127.0.0.1:5672/"
-POSTGRES = "postgresql://postgres@127.0.0.1:5432/postgres"
 MAX_TRIES = 3
 
 
@@ -112,22 +110,12 @@ async def test_a_database_outage_parks_nothing(fanout):
     source = PikaEventSource(AMQP, queue=queue_name, exchange=name, max_tries=MAX_TRIES)
     attempts: list[str] = []
     handled: list[str] = []
-    with socket.socket() as probe:  # a port nothing listens on: PostgreSQL is down
-        probe.bind(("127.0.0.1", 0))
-        down = f"postgresql://postgres@127.0.0.1:{probe.getsockname()[1]}/postgres"
-
-    def read(url: str) -> None:
-        engine = create_engine(url, future=True)
-        try:
-            with engine.connect() as connection:
-                connection.execute(text("SELECT 1"))
-        finally:
-            engine.dispose()
+    down = refused_postgres_url()
 
     async def handle(message: BrokerMessage) -> None:
         attempts.append(message.conversation_id)
         back = len(attempts) > MAX_TRIES + 2
-        await run_blocking(functools.partial(read, POSTGRES if back else down))
+        await run_blocking(functools.partial(select_one, POSTGRES if back else down))
         handled.append(message.conversation_id)
 
     before = parked_count("desk", "desk")
