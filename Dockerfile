@@ -66,6 +66,7 @@ ENV CARELINE_PROFILE=production \
     CARELINE_DATA_DIR=/var/lib/careline \
     CARELINE_BIND_HOST=0.0.0.0 \
     CARELINE_LOG_FORMAT=json \
+    RASA_TELEMETRY_ENABLED=false \
     HOME=/home/careline \
     MPLCONFIGDIR=/tmp/matplotlib \
     TF_INTRA_OP_PARALLELISM_THREADS=1 \

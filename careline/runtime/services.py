@@ -65,6 +65,10 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "CARELINE_DESK_PORT": str(settings.desk_port),
         **twilio_environment(settings),
     })
+    # Rasa's usage reports and Sentry crash reports (on by default in ~/.config/rasa) leave
+    # the operator's network with details of the running bot: off unless the operator
+    # asks for them.
+    env.setdefault("RASA_TELEMETRY_ENABLED", "false")
     return env
 
 

@@ -57,6 +57,19 @@ def test_production_children_reach_the_standin_only_with_the_test_setting(tmp_pa
     assert rasa_environment(settings, "token")["TWILIO_API_BASE_URL"] == "http://127.0.0.1:7099"
 
 
+def test_children_send_rasa_no_usage_or_crash_reports(tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rasa reports usage and crashes over the network when ~/.config/rasa says so (its
+    default): not from Careline's processes, unless the operator sets the variable."""
+    from rasa import telemetry
+
+    for key, value in rasa_environment(production(tmp_path), "token").items():
+        monkeypatch.setenv(key, value)
+    assert not telemetry.is_telemetry_enabled()
+    monkeypatch.setenv("RASA_TELEMETRY_ENABLED", "true")
+    assert rasa_environment(production(tmp_path), "token")["RASA_TELEMETRY_ENABLED"] == "true"
+
+
 def test_the_desk_refuses_a_demo_agent_under_production(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
         capsys: pytest.CaptureFixture[str]) -> None:
