@@ -8,11 +8,12 @@ from typing import Callable
 
 import pytest
 
-GREETINGS = ["hi", "hello", "hey there", "good morning", "good evening", "hiya", "howdy",
-             "yo careline", "morning all", "greetings", "hello again", "hey, anyone there?",
-             "good afternoon", "hi bot", "evening", "hallo", "helo", "sup",
-             "hey hey", "well hello", "hi, it's me again", "top of the morning",
-             "hello, is this the helpdesk", "g'day", "salutations"]
+GREETINGS = ["hi careline", "hello careline", "hey there careline", "good morning careline",
+             "good evening all", "hiya folks", "howdy partner", "yo careline", "morning all",
+             "greetings", "hello again", "hey, anyone there?", "afternoon, anyone in", "hi bot",
+             "evening", "hallo", "helo, you there", "sup careline", "hey hey hey",
+             "well hello there careline", "hi, it's me again", "top of the morning",
+             "hello, is this the helpdesk", "g'day", "salutations, support desk"]
 BILL = ["how much do i owe", "what's my balance", "whats my bill this month", "balance pls",
         "what is the amount due", "how much is my bill", "am i in credit",
         "do i owe you anything", "current balance?", "tell me what i owe",

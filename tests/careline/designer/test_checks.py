@@ -44,9 +44,9 @@ def test_intent_declared_without_examples(make_project):
 
 def test_the_same_example_under_two_intents(make_project):
     root = make_project({"data/nlu/more.yml": 'version: "3.1"\nnlu:\n'
-                         + nlu_block("ask_balance", ["Hello!"])})
+                         + nlu_block("ask_balance", ["Hi bot!"])})
     [finding] = findings(root, "duplicates")
-    assert finding.subject == "example 'hello'"
+    assert finding.subject == "example 'hi bot'"
     assert "ask_balance, greet" in finding.problem
     assert finding.file == "data/nlu/general.yml, data/nlu/more.yml"
 
