@@ -283,7 +283,8 @@ def _incidents_location(host: str, port: int) -> str:
 
 
 def _desk_server(edge: Edge, host: str) -> str:
-    """The agents' desk on the edge: every page behind its sign-in, never its machine API.
+    """The agents' desk on the edge: every page behind its sign-in, never its machine API
+    (``/api/`` but the designers' review API, which their session signs).
 
     X-Forwarded-For is set to the client's address, not appended to, so the desk's
     sign-in throttle (which believes nginx, CARELINE_DESK_TRUSTED_PROXIES) cannot be fed
@@ -293,17 +294,24 @@ def _desk_server(edge: Edge, host: str) -> str:
 {_edge_listen(edge, edge.desk_listen_port or 0)}
     location /api/ {{ return 404; }}
     location = /metrics {{ return 404; }}
+    location /api/review/ {{
+{_desk_proxy(host, edge.desk_port or 0)}
+    }}
     location / {{
-      proxy_pass http://{host}:{edge.desk_port};
+{_desk_proxy(host, edge.desk_port or 0)}
+    }}
+  }}"""
+
+
+def _desk_proxy(host: str, port: int) -> str:
+    return f"""      proxy_pass http://{host}:{port};
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $remote_addr;
       proxy_set_header X-Forwarded-Proto $scheme;
       proxy_buffering off;
-      proxy_read_timeout 3600s;
-    }}
-  }}"""
+      proxy_read_timeout 3600s;"""
 
 
 def _sticky_location(path: str) -> str:

@@ -85,7 +85,7 @@ def test_nginx_serves_every_route_careline_up_renders(
 def test_nginx_desk_port_hides_the_machine_api(nginx_conf: str) -> None:
     desk = nginx_servers(nginx_conf)[9443]
     assert desk == {"/api/": "return 404", "= /metrics": "return 404",
-                    "/": "proxy_pass http://desk"}
+                    "/api/review/": "proxy_pass http://desk", "/": "proxy_pass http://desk"}
 
 
 def test_nginx_internal_ports_are_the_ones_careline_services_call(

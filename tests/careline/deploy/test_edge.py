@@ -211,6 +211,10 @@ async def test_agents_sign_in_to_the_desk_through_the_tls_edge(tls_edge: NginxLa
                              ("GET", "/metrics")):
             async with session.request(method, f"{desk}{path}", ssl=trust) as refused:
                 assert refused.status == 404, path
+        # the designers' review API is the desk's own, behind the session: an agent reaches
+        # it and is refused by role
+        async with session.get(f"{desk}/api/review/messages", ssl=trust) as by_role:
+            assert by_role.status == 403
 
 
 async def test_the_incidents_api_is_on_the_internal_port_only(tls_edge: NginxLayout,
