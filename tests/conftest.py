@@ -220,3 +220,24 @@ async def standin() -> AsyncIterator[RunningStandin]:
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
     yield RunningStandin(state=state, url=f"http://127.0.0.1:{port}")
     await runner.cleanup()
+
+
+#: An evaluation set standing in for ../shared/eval, which a clone on its own has not:
+#: messages written for these tests (never training data), a bare greeting and thanks among
+#: them as the real set has.
+EVAL_STAND_IN = (("could you tell me what the outstanding amount on my account is",
+                  "billing_balance_or_due"),
+                 ("hi", "greet"), ("thanks", "thanks"))
+
+
+@pytest.fixture
+def eval_set(tmp_path_factory: pytest.TempPathFactory,
+             monkeypatch: pytest.MonkeyPatch) -> Path:
+    """CARELINE_EVAL_DIR on :data:`EVAL_STAND_IN`, in the shared evaluation set's format."""
+    from careline.designer.shared_eval import EVAL_FILE
+
+    directory = tmp_path_factory.mktemp("eval")
+    rows = "".join(f"{text}\t{label}\ttests\n" for text, label in EVAL_STAND_IN)
+    (directory / EVAL_FILE).write_text(f"text\tlabel\tsource\n{rows}", encoding="utf-8")
+    monkeypatch.setenv("CARELINE_EVAL_DIR", str(directory))
+    return directory

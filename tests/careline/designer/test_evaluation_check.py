@@ -18,7 +18,7 @@ def _nlu(path: Path, intent: str, *texts: str) -> None:
     path.write_text(f'version: "3.1"\nnlu:\n- intent: {intent}\n  examples: |\n{lines}')
 
 
-def test_eval_and_held_out_messages_anywhere_in_data_are_errors(tmp_path):
+def test_eval_and_held_out_messages_anywhere_in_data_are_errors(tmp_path, eval_set):
     root = project_copy(tmp_path)
     held_out = read_heldout(root / HELDOUT_DIR)[0].text
     shared = eval_text()
@@ -31,7 +31,7 @@ def test_eval_and_held_out_messages_anywhere_in_data_are_errors(tmp_path):
         ("error", "data/nlu/plans.yml", f"example '{shared}'")}
 
 
-def test_a_bare_greeting_of_the_eval_set_is_an_error_too(tmp_path):
+def test_a_bare_greeting_of_the_eval_set_is_an_error_too(tmp_path, eval_set):
     root = project_copy(tmp_path)
     assert {"hi", "thanks"} <= evaluated_texts(root)
     _nlu(root / "data/nlu/general.yml", "greet", "Hi!", "hi from careline's own words")

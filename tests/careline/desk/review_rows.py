@@ -40,7 +40,7 @@ def did(name: str, ts: float, policy: str = "RulePolicy",
 
 
 def eval_text() -> str:
-    """A real message of the shared evaluation set (no digits: masking leaves it whole)."""
+    """A message of the evaluation set in use (no digits: masking leaves it whole)."""
     return next(m.text for m in read_messages(eval_dir() / EVAL_FILE)
                 if not any(c.isdigit() for c in m.text) and len(m.text.split()) > 3)
 
@@ -129,7 +129,7 @@ def project_copy(directory: Path) -> Path:
 
 
 @pytest.fixture
-async def client(careline_env, tmp_path):
+async def client(careline_env, tmp_path, eval_set):
     settings = get_settings()
     agents = AgentService(careline_env)
     agents.create_agent(username="dee", password="correct horse", display_name="Dee Designer")
