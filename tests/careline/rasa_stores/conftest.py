@@ -1,4 +1,4 @@
-"""Fixtures for Careline's Rasa stores: a private key prefix on the local Redis."""
+"""Fixtures for Careline's Rasa stores: a private key prefix on the local Redis, the domain."""
 
 from __future__ import annotations
 
@@ -7,6 +7,9 @@ from typing import Iterator
 
 import pytest
 import redis
+from rasa.shared.core.domain import Domain
+
+from careline.settings import PROJECT_ROOT
 
 LOCAL_REDIS = "redis://127.0.0.1:6379/0"
 
@@ -21,3 +24,9 @@ def redis_prefix() -> Iterator[str]:
     if keys:
         client.delete(*keys)
     client.close()
+
+
+@pytest.fixture(scope="session")
+def domain() -> Domain:
+    """The project's domain, as Rasa loads it."""
+    return Domain.load(str(PROJECT_ROOT / "domain"))

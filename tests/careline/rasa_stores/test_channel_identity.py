@@ -16,12 +16,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from careline.channels.proven_turn import run_proven
 from careline.identity.channel_trust import IDENTITY_SLOTS, Proof
 from careline.rasa_stores import channel_identity
-from careline.settings import PROJECT_ROOT
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_ROOT / "domain"))
 
 
 @pytest.fixture

@@ -15,14 +15,8 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.rasa_stores import paused_conversations
-from careline.settings import PROJECT_ROOT
 
 TWO_HOURS_AGO = time.time() - 2 * 3600
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_ROOT / "domain"))
 
 
 @pytest.fixture

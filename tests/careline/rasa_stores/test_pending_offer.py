@@ -12,7 +12,6 @@ from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted,
 
 from careline.rasa_stores import customer_intents, pending_offer
 from careline.rasa_stores.pending_offer import offer_pending, reading
-from careline.settings import PROJECT_ROOT
 from tests.careline.rasa_stores.message_handling import NluStandIn, logged, processor_over
 
 OFFER_PERSON = [UserUttered("I lost my job and can't pay"), ActionExecuted("utter_support_financial"),
@@ -54,11 +53,6 @@ def test_agreement_to_a_pending_offer_is_affirm(text: str) -> None:
 ])
 def test_anything_else_keeps_what_nlu_read(text: str, pending: bool) -> None:
     assert reading(NLU_READ, text=text, pending=pending) == NLU_READ
-
-
-@pytest.fixture(scope="module")
-def domain() -> Domain:
-    return Domain.load(str(PROJECT_ROOT / "domain"))
 
 
 @pytest.fixture
