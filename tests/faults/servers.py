@@ -8,6 +8,7 @@ the test can cut (an Erlang node per test run would cost more than the fault).
 from __future__ import annotations
 
 import asyncio
+import http.server
 import os
 import shutil
 import socket
@@ -20,7 +21,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, Optional
 
-from careline.deploy.nginx import NginxLayout, write
+from careline.deploy.nginx import REQUEST_ID_HEADER, NginxLayout, write
 from careline.deploy.stack import nginx_binary
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -43,6 +44,38 @@ def _is_free(port: int) -> bool:
         except OSError:
             return False
     return True
+
+
+class Upstream(http.server.ThreadingHTTPServer):
+    """A process nginx passes POSTs to (a gateway, a Rasa replica): records each one's path
+    and X-Request-ID, and answers it, or (``hangs_up``) reads it and closes: the process
+    died after the request reached it."""
+
+    def __init__(self, port: int, *, hangs_up: bool = False) -> None:
+        self.received: list[tuple[str, str]] = []  # (path, X-Request-ID)
+        self.hangs_up = hangs_up
+        super().__init__(("127.0.0.1", port), _UpstreamHandler)
+        threading.Thread(target=self.serve_forever, daemon=True).start()
+
+
+class _UpstreamHandler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # nginx keeps connections to its upstreams alive
+
+    def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        server: Upstream = self.server  # type: ignore[assignment]
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        server.received.append((self.path, self.headers.get(REQUEST_ID_HEADER, "")))
+        if server.hangs_up:
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.send_response(200)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args: object) -> None:
+        pass
 
 
 @contextmanager

@@ -5,8 +5,6 @@ nginx keeps on the retry); any other POST on the API port is never sent twice.""
 
 from __future__ import annotations
 
-import http.server
-import threading
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -14,45 +12,15 @@ from typing import Iterator
 
 import pytest
 
-from careline.deploy.nginx import REQUEST_ID_HEADER, NginxLayout
+from careline.deploy.nginx import NginxLayout
 
-from .servers import free_port, running_nginx
-
-
-class Replica(http.server.ThreadingHTTPServer):
-    """Counts the POSTs it got; answers them, or (``hangs_up``) reads each and closes."""
-
-    def __init__(self, port: int, *, hangs_up: bool = False) -> None:
-        self.received: list[tuple[str, str]] = []  # (path, X-Request-ID)
-        self.hangs_up = hangs_up
-        super().__init__(("127.0.0.1", port), _Handler)
-        threading.Thread(target=self.serve_forever, daemon=True).start()
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # nginx keeps connections to the replicas alive
-
-    def do_POST(self) -> None:  # noqa: N802 - http.server's name
-        server: Replica = self.server  # type: ignore[assignment]
-        self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        server.received.append((self.path, self.headers.get(REQUEST_ID_HEADER, "")))
-        if server.hangs_up:  # died after the request reached it
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self.send_response(200)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args: object) -> None:
-        pass
+from .servers import Upstream, free_port, running_nginx
 
 
 @pytest.fixture
-def replicas() -> Iterator[tuple[Replica, Replica]]:
+def replicas() -> Iterator[tuple[Upstream, Upstream]]:
     base = free_port(2)
-    pair = (Replica(base, hangs_up=True), Replica(base + 1))
+    pair = (Upstream(base, hangs_up=True), Upstream(base + 1))
     yield pair
     for replica in pair:
         replica.shutdown()
@@ -60,7 +28,7 @@ def replicas() -> Iterator[tuple[Replica, Replica]]:
 
 
 @pytest.fixture
-def nginx(tmp_path: Path, replicas: tuple[Replica, Replica]) -> Iterator[NginxLayout]:
+def nginx(tmp_path: Path, replicas: tuple[Upstream, Upstream]) -> Iterator[NginxLayout]:
     layout = NginxLayout(listen_port=free_port(), api_port=free_port(),
                          actions_port=free_port(),
                          rasa_ports=tuple(r.server_address[1] for r in replicas),
