@@ -148,14 +148,14 @@ class Settings(BaseSettings):
     identity_code_window_minutes: float = Field(60.0, gt=0, le=24 * 60,
                                                 env="CARELINE_IDENTITY_CODE_WINDOW_MINUTES")
 
-    # Per-sender caps on every channel (careline/rasa_stores/sender_limits.py): a longer
+    # Per-sender caps on every channel (careline/rasa_integration/sender_limits.py): a longer
     # message is refused unread; past the rate, one "slow down", then silence for the window.
     message_max_chars: int = Field(2000, ge=1, env="CARELINE_MESSAGE_MAX_CHARS")
     sender_rate_limit: int = Field(30, ge=1, env="CARELINE_SENDER_RATE_LIMIT")
     sender_rate_window_seconds: float = Field(60.0, gt=0,
                                               env="CARELINE_SENDER_RATE_WINDOW_SECONDS")
 
-    # Rasa's stores (careline/rasa_stores, docs/production.md): unset = embedded defaults.
+    # Rasa's stores (careline/rasa_integration, docs/production.md): unset = embedded defaults.
     tracker_store_url: Optional[SecretStr] = Field(None, env="CARELINE_TRACKER_STORE_URL")
     tracker_db: Optional[Path] = Field(None, env="CARELINE_TRACKER_DB")
     lock_store_url: Optional[SecretStr] = Field(None, env="CARELINE_LOCK_STORE_URL")

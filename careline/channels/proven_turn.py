@@ -5,7 +5,7 @@ and Rasa's REST channel takes both from the request body, so neither may name a
 customer. Instead the channel that checked a Twilio signature or a web chat token sets
 a :class:`~careline.identity.channel_trust.ChannelProof` in a context variable for the
 duration of ``on_new_message``; Rasa runs the turn in the same task, where the identity
-hook (:mod:`careline.rasa_stores.channel_identity`) reads it. Nothing a caller sends can
+hook (:mod:`careline.rasa_integration.channel_identity`) reads it. Nothing a caller sends can
 set it, and it is reset when the turn ends, so no later task inherits it.
 """
 

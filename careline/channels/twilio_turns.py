@@ -238,7 +238,7 @@ class TwilioTurns:
             await self._honour_keyword(keyword, inbound, key, output)
             return "keyword"
         choice = resolve_choice(inbound.body, previous.offered_choices) if previous else None
-        # a photo or location without words stays empty: the Agent hook (rasa_stores.guard)
+        # a photo or location without words stays empty: the Agent hook (rasa_integration.guard)
         # answers it as out of scope, and a person sees the media in the handoff's metadata
         text = inbound.button_payload or choice or inbound.body.strip()
         # the signature checked, the number is the proof: identity never rides in metadata

@@ -234,7 +234,7 @@ class WebChatChannel(InputChannel):
             text = data.get("message")
             if not isinstance(text, str):
                 return
-            # a blank message still runs a turn: the Agent hook (rasa_stores.guard) answers
+            # a blank message still runs a turn: the Agent hook (rasa_integration.guard) answers
             # it with a short prompt, as on SMS and WhatsApp, instead of leaving silence
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
             known = identity.customer_id is not None and not identity.anonymous

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterator
 
-from careline.designer.message_kind_classifier import UNTRAINED_INTENTS
+from careline.rasa_integration.nlu.message_kind_classifier import UNTRAINED_INTENTS
 from careline.designer.project import Flow, Project, Step
 from careline.designer.reviewed import evaluated_texts
 from careline.designer.similarity import distinct_groups, normalise

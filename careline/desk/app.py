@@ -35,7 +35,7 @@ from careline.insight.views import INSIGHT
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.logs import configure_logging
 from careline.poison.ledger import PoisonLedger
-from careline.rasa_stores.config import tracker_store_url
+from careline.rasa_integration.config import tracker_store_url
 from careline.settings import PROJECT_ROOT, Settings
 
 logger = logging.getLogger(__name__)
@@ -48,9 +48,9 @@ RATING_SWEEP_SECONDS = 15.0
 def default_event_source(settings: Settings, desk: DeskService) -> EventSource:
     """RabbitMQ when a broker URL is configured (production), else the SQL broker's table.
 
-    The same choice Rasa's broker makes (careline.rasa_stores), so both ends agree.
+    The same choice Rasa's broker makes (careline.rasa_integration), so both ends agree.
     """
-    from careline.rasa_stores.config import event_broker_url, events_db_url
+    from careline.rasa_integration.config import event_broker_url, events_db_url
 
     amqp_url = event_broker_url(settings)
     if amqp_url is not None:

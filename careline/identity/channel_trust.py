@@ -12,7 +12,7 @@ signed by the operator. A fact proven on one channel holds on a turn of an equal
 strong or stronger channel, never on a weaker one, so an SMS turn in a customer's
 shared conversation does not inherit a WhatsApp verification or a second factor passed
 in web chat. Pure, so the Rasa hook that applies it
-(:mod:`careline.rasa_stores.channel_identity`) stays a thin adapter.
+(:mod:`careline.rasa_integration.channel_identity`) stays a thin adapter.
 """
 
 from __future__ import annotations

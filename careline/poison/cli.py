@@ -22,7 +22,7 @@ def _parked(args: argparse.Namespace) -> int:
 
     from careline.poison.ledger import PoisonLedger
     from careline.poison.rabbit import peek_parked
-    from careline.rasa_stores.config import event_broker_url
+    from careline.rasa_integration.config import event_broker_url
     from careline.settings import get_settings
 
     settings = get_settings()

@@ -3,7 +3,7 @@
 The action server believes the tracker it is posted: a call whose slots say
 ``verified: true`` and name a customer is answered with that customer's account. So
 only Rasa may call it: Rasa sends ``Authorization: Bearer <secret>`` on every action
-call (careline/rasa_stores/action_endpoint.py adds it to endpoints.yml's action endpoint;
+call (careline/rasa_integration/action_endpoint.py adds it to endpoints.yml's action endpoint;
 a header, so the secret is in no URL and no access log), and
 :mod:`careline.runtime.action_server` refuses anything else. Only ``/health`` stays
 open, for the supervisors' and load balancers' probes, and ``/metrics`` (counts and

@@ -34,7 +34,7 @@ from careline.channels.webchat_tokens import ALGORITHM, ISSUER, verify_token, we
 from careline.db.session import run_blocking
 from careline.identity.otp import OneTimeCodeService
 from careline.identity.service import SIGN_IN, IdentityService
-from careline.rasa_stores.sender_limits import WindowCounter, counter_for
+from careline.rasa_integration.sender_limits import WindowCounter, counter_for
 from careline.settings import get_settings
 
 CHALLENGE, GRANT = "web-sign-in", "web-bind"

@@ -21,7 +21,7 @@ from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_turns import APOLOGY
 from careline.observability.redact import redact
-from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY
 from tests.e2e.customers import random_mobile
 
 from .client import converse, say, tracker_events, user_texts
@@ -85,7 +85,7 @@ async def test_concurrent_messages_to_one_conversation_across_replicas_stay_in_o
     sender = _sender("burst")
     # Sixteen different greetings from the NLU training data: the subject is ordering, and
     # 16 unrecognised messages would rightly end in a fallback handoff that pauses the
-    # conversation (a customer's "/greet" is read as words: rasa_stores.customer_intents).
+    # conversation (a customer's "/greet" is read as words: rasa_integration.customer_intents).
     sent = ["hi", "hello", "hey", "good morning", "good evening", "hey there", "hiya",
             "hello careline", "hi there", "morning", "hello friend", "greetings", "hi team",
             "hello support", "hi careline team", "hey guys"]

@@ -11,7 +11,7 @@ import pytest
 import requests
 
 from careline.channels.phone_simulator import PhoneMessage
-from careline.rasa_stores.sender_limits import SLOW_DOWN
+from careline.rasa_integration.sender_limits import SLOW_DOWN
 from tests.e2e.customers import StackCustomer, add_customer, random_mobile
 from tests.e2e.stack import CarelineStack
 from tests.e2e.test_twilio_channels import _bodies, _user_events

@@ -3,7 +3,7 @@
 import pytest
 
 from careline.designer.nlu_report import holdout
-from careline.designer.sentence_embeddings import bundled_weights
+from careline.rasa_integration.nlu.sentence_embeddings import bundled_weights
 
 TINY_PIPELINE = """\
 recipe: default.v1

@@ -23,7 +23,7 @@ from careline.desk.rasa_client import RasaClient
 from careline.desk.review import ReviewService
 from careline.desk.review_views import REVIEW
 from careline.desk.schemas import Role
-from careline.rasa_stores.config import tracker_store_url
+from careline.rasa_integration.config import tracker_store_url
 from careline.settings import PROJECT_ROOT, get_settings
 from tests.careline.desk.conftest import closed_port, quiet_event_source
 from tests.careline.handoff.builders import bot, slot, user

@@ -1,4 +1,4 @@
-"""Rasa's turn line and turn metrics (careline.rasa_stores.tracker_store.log_turn): a
+"""Rasa's turn line and turn metrics (careline.rasa_integration.tracker_store.log_turn): a
 customer's turn counts once by channel, a fallback as a fallback, and an intent the desk
 or the incidents API triggered is logged but not counted as a customer's turn."""
 
@@ -13,7 +13,7 @@ from rasa.shared.core.events import ActionExecuted, BotUttered, UserUttered
 from careline.observability import correlation
 from careline.observability.logs import JsonFormatter
 from careline.observability.metrics import registry_for
-from careline.rasa_stores.tracker_store import log_turn
+from careline.rasa_integration.tracker_store import log_turn
 from tests.masking import holds_secret
 
 

@@ -1,0 +1,184 @@
+"""Make store failures loud: refuse the turn politely instead of running it on a guess.
+
+Why a hook into Rasa's Agent, and why here. ``rasa.core.agent.Agent`` wraps every
+tracker store in ``FailSafeTrackerStore``, which catches *every* exception: a failed
+load returns ``None`` (Rasa then starts an empty conversation and the customer's
+context silently vanishes) and a failed save keeps the events in one process's
+memory. There is no configuration to turn that off, and no plug-in point between
+the store and the channels: the store never sees the output channel, and Rasa's
+REST channel swallows exceptions into an empty reply. So Careline installs, once,
+when Rasa builds Careline's tracker or lock store (before the Agent exists):
+
+1. ``Agent._create_tracker_store`` keeps a :class:`LoudTrackerStore` unwrapped, so
+   its :class:`TrackerStoreUnavailable` reaches the Agent;
+2. ``Agent.handle_message`` — the one entry every input channel calls — turns a
+   :class:`ConversationUnavailable` or Rasa ``LockError`` into an error log and the
+   polite :data:`TRY_AGAIN_SHORTLY` on the customer's own channel, and gives a message
+   without words (a photo, a location) the text :data:`WORDLESS` (the MiniLM featurizer
+   cannot embed an empty text, so the turn would fail, and the bot cannot look at
+   pictures, so it says so and offers a person) or, with nothing at all, :data:`BLANK`
+   (a short prompt); a message of two questions runs as a turn per question
+   (:mod:`careline.rasa_integration.multi_question`), and a message with a vulnerability cue
+   gets a line of support and the offer of a person after its answer
+   (:mod:`careline.rasa_integration.vulnerability_offer`);
+3. the same hook holds each sender to :mod:`careline.rasa_integration.sender_limits` (message
+   size and rate) before the turn runs, so a refused message costs no NLU and no lock.
+
+Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
+tests/careline/rasa_integration/test_guard.py fails if either hook stops applying.
+
+The same install also applies :mod:`careline.rasa_integration.action_results` (action
+responses checked against a once-compiled schema) and
+:mod:`careline.rasa_integration.channel_identity` (identity slots set in-process instead of
+by an action-server call per message), which are about cost, and
+:mod:`careline.rasa_integration.external_intents` (a retried ``trigger_intent`` is entered
+once), and two trust boundaries: :mod:`careline.rasa_integration.customer_intents` (a
+customer's ``/intent{json}`` is read as words unless it is a button just offered) and
+:mod:`careline.rasa_integration.paused_conversations` (only the desk un-pauses a handoff).
+:mod:`careline.rasa_integration.pending_offer` reads a nod to a pending yes/no offer as YES.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import functools
+import logging
+import time
+from typing import Any, Awaitable, Callable, Optional
+
+from rasa.core.agent import Agent
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.lock_store import LockError
+from rasa.core.tracker_store import TrackerStore
+
+from careline.rasa_integration.nlu.message_kind_classifier import BLANK_MESSAGE
+from careline.observability import correlation, metrics
+from careline.observability.redact import redact
+from careline.rasa_integration import (
+    action_results, channel_identity, customer_intents, external_intents, multi_question,
+    paused_conversations, pending_offer, sender_limits, vulnerability_offer,
+)
+from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
+from careline.settings import get_settings
+
+logger = logging.getLogger("careline.turns")
+
+#: What a message without words says to the bot: out of scope, answered honestly.
+WORDLESS = "/out_of_scope"
+#: What a message without words or media says: nothing came through, a short prompt.
+BLANK = f"/{BLANK_MESSAGE}"
+
+#: When the current turn reached the Agent (monotonic seconds), for the turn log's latency.
+turn_started: contextvars.ContextVar[float] = contextvars.ContextVar("turn_started")
+
+
+class LoudTrackerStore(TrackerStore):
+    """Marker: a tracker store whose errors must reach the Agent, not FailSafe."""
+
+
+def install() -> None:
+    """Apply every hook once per process (idempotent)."""
+    action_results.install()
+    channel_identity.install()
+    external_intents.install()
+    customer_intents.install()
+    pending_offer.install()
+    paused_conversations.install()
+    if getattr(Agent, "_careline_guarded", False):
+        return
+    original_create = Agent._create_tracker_store
+    original_handle = Agent.handle_message
+    settings = get_settings()
+    limits = sender_limits.SenderLimits.from_settings(settings)
+    counter = sender_limits.counter_for(settings)
+
+    def create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
+        if isinstance(store, LoudTrackerStore):
+            store.domain = domain
+            return store
+        return original_create(store, domain)
+
+    @functools.wraps(original_handle)
+    async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
+        turn_started.set(time.monotonic())
+        correlation.use(message.message_id)  # the turn's id: its MessageSid on Twilio
+        customer_intents.own_text.set(None)
+        try:
+            if await _refused_over_limits(message, limits, counter):
+                return _collected(message)
+            if not (message.text or "").strip():
+                message.text = _wordless(message)
+                customer_intents.own_text.set(message.text)
+                return await original_handle(self, message)
+            replies = await _each_question(self, message, original_handle)
+            await vulnerability_offer.offer_if_vulnerable(self, message)
+            return replies
+        except (ConversationUnavailable, LockError) as error:
+            return await _refuse_politely(message, error)
+
+    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
+    Agent.handle_message = handle_message  # type: ignore[method-assign]
+    Agent._careline_guarded = True  # type: ignore[attr-defined]
+
+
+async def _refused_over_limits(message: UserMessage, limits: sender_limits.SenderLimits,
+                               counter: sender_limits.WindowCounter) -> bool:
+    """Count the message; if its sender is over a cap, answer (or not) and say so."""
+    count = await counter.count(str(message.sender_id), limits.window_seconds)
+    verdict = sender_limits.verdict(text_length=len(message.text or ""),
+                                    count_in_window=count, limits=limits)
+    if verdict is sender_limits.Verdict.RUN:
+        return False
+    logger.warning("turn refused conversation=%s channel=%s reason=%s",
+                   redact(str(message.sender_id)), message.input_channel or "unknown",
+                   verdict.value)
+    metrics.refused(channel=metrics.channel_label(message.input_channel), reason=verdict.value)
+    output = message.output_channel
+    if verdict is sender_limits.Verdict.SLOW_DOWN:
+        await output.send_text_message(message.sender_id, sender_limits.SLOW_DOWN)
+    elif verdict is sender_limits.Verdict.TOO_LONG:
+        await output.send_text_message(message.sender_id,
+                                       sender_limits.too_long(limits.max_chars))
+    return True
+
+
+def _wordless(message: UserMessage) -> str:
+    """A photo or location is out of scope (a person sees it); nothing at all, a prompt."""
+    metadata = message.metadata or {}
+    return WORDLESS if metadata.get("media") or metadata.get("location") else BLANK
+
+
+async def _each_question(agent: Agent, message: UserMessage,
+                         handle: Callable[[Agent, UserMessage], Awaitable[Optional[list]]]
+                         ) -> Optional[list]:
+    """One turn per question the message asks (careline.rasa_integration.multi_question)."""
+    parts = await multi_question.questions(message.text or "", agent.parse_message)
+    if len(parts) < 2:
+        return await handle(agent, message)
+    replies: Optional[list] = None
+    for number, part in enumerate(parts, start=1):
+        message_id = message.message_id if number == 1 else f"{message.message_id}.{number}"
+        replies = await handle(agent, UserMessage(
+            part, message.output_channel, message.sender_id, input_channel=message.input_channel,
+            message_id=message_id, metadata=message.metadata))
+    return replies
+
+
+def _collected(message: UserMessage) -> Optional[list]:
+    """What Agent.handle_message returns: the replies, for a collecting channel."""
+    output = message.output_channel
+    return output.messages if isinstance(output, CollectingOutputChannel) else None
+
+
+async def _refuse_politely(message: UserMessage, error: Exception) -> Optional[list]:
+    channel = message.input_channel or "unknown"
+    logger.error("turn refused conversation=%s channel=%s reason=%s: %s",
+                 redact(str(message.sender_id)), channel, type(error).__name__,
+                 redact(str(error)))
+    output = message.output_channel
+    try:
+        await output.send_text_message(message.sender_id, TRY_AGAIN_SHORTLY)
+    except Exception:  # the channel itself is down: the log line above is all we have
+        logger.exception("could not tell conversation %s to try again",
+                         redact(str(message.sender_id)))
+    return _collected(message)
