@@ -1,6 +1,6 @@
 """How often English customer messages are mistaken for another language.
 
-The language reader (careline.designer.message_kinds) answers a message it calls
+The language reader (careline.rasa_integration.nlu.message_kinds) answers a message it calls
 another language in that language, so a misfire on English costs the customer their
 answer. This prints the false "other language" rate on our held-out English messages
 (tests/nlu_heldout) and, when present, on the shared eval's customer messages, with every
@@ -14,7 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from careline.designer.heldout import HELDOUT_DIR, read_heldout
-from careline.designer.message_kinds import LanguageReader, emoji_reaction, english_vocabulary
+from careline.rasa_integration.nlu.message_kinds import LanguageReader, emoji_reaction, english_vocabulary
 from careline.designer.project import load_examples
 from careline.designer.shared_eval import read_messages
 from careline.settings import PROJECT_ROOT

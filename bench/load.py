@@ -53,7 +53,7 @@ from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_client import twilio_address
-from careline.rasa_stores.errors import TRY_AGAIN_SHORTLY
+from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.supervisor import Supervisor
 from careline.channels.rest import rest_token
 from careline.settings import PROJECT_ROOT, Settings
