@@ -18,7 +18,6 @@ one transaction per batch instead of one per message.
 
 from __future__ import annotations
 
-import asyncio
 import functools
 import json
 from dataclasses import dataclass, field
@@ -265,11 +264,6 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
                                    template=template)
     finally:
         await outbound.close()
-
-
-def send_outbound_sync(**kwargs: object) -> OutboundResult:
-    """:func:`send_outbound` for synchronous callers (workers, commands)."""
-    return asyncio.run(send_outbound(**kwargs))  # type: ignore[arg-type]
 
 
 def _refusal(channel: str, contact: Optional[Contact],

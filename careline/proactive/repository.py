@@ -47,13 +47,6 @@ def finish_handled_update(*, session: Session, incident_id: str, version: int, s
                     .values(state=state, finished_at=finished_at))
 
 
-def notified_customer_ids(*, session: Session, incident_id: str, version: int) -> set[int]:
-    """Customers who already have a row (any status) for this incident version."""
-    query = select(Notification.customer_id).where(Notification.incident_id == incident_id,
-                                                   Notification.version == version)
-    return set(session.execute(query).scalars())
-
-
 def told_about_incident(*, session: Session, incident_id: str) -> frozenset[int]:
     """Customers who were sent at least one notice about the incident, any version."""
     query = select(Notification.customer_id).where(Notification.incident_id == incident_id,
@@ -227,13 +220,3 @@ def status_counts(*, session: Session, incident_id: str, version: Optional[int] 
         key = f"skipped:{reason}" if status == "skipped" else status
         counts[key] = counts.get(key, 0) + count
     return counts
-
-
-def list_notifications(*, session: Session, incident_id: Optional[str] = None,
-                       since: Optional[datetime] = None) -> list[Notification]:
-    query = select(Notification).order_by(Notification.id)
-    if incident_id is not None:
-        query = query.where(Notification.incident_id == incident_id)
-    if since is not None:
-        query = query.where(Notification.created_at >= since)
-    return list(session.execute(query).scalars())

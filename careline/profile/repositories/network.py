@@ -34,10 +34,6 @@ _SERVICES = (select(_services.c.incident_id, _services.c.service)
              .order_by(_services.c.incident_id, _services.c.service))
 
 
-def get_area(*, session: Session, code: str) -> Optional[NetworkArea]:
-    return session.get(NetworkArea, code)
-
-
 def list_areas(*, session: Session) -> list[NetworkArea]:
     return list(session.execute(select(NetworkArea).order_by(NetworkArea.code)).scalars())
 
