@@ -17,6 +17,8 @@ from typing import Optional
 
 from pydantic import BaseSettings, Field, SecretStr, root_validator
 
+from careline.runtime.local_secrets import local_secret
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 #: Secrets that ship as local defaults; the production profile refuses them.
@@ -27,6 +29,10 @@ PLACEHOLDER_NUMBERS = frozenset({"", "+15005550006", "+15005550007"})
 #: data dir would differ between hosts, containers and pods.
 PRODUCTION_SECRETS = ("twilio_auth_token", "rasa_token", "action_secret", "conversation_secret",
                       "webchat_secret", "desk_api_token", "incident_api_token")
+
+
+class MissingSecret(RuntimeError):
+    """The production profile was asked for a secret it has no real value for."""
 
 
 class Profile(str, Enum):
@@ -295,6 +301,21 @@ class Settings(BaseSettings):
     def internal_host(self) -> str:
         """Where Careline's own processes reach each other: see :func:`reachable_host`."""
         return reachable_host(self.bind_host)
+
+    def secret(self, name: str) -> str:
+        """The secret setting ``name`` (e.g. ``"rasa_token"``): its configured value, or
+        under the local profile one generated once into ``<data dir>/secrets/rasa-token``,
+        which every process and command on this data dir then shares.
+
+        The production profile never generates one (each host would make its own) and
+        raises :class:`MissingSecret` for an unset or placeholder value.
+        """
+        configured = getattr(self, name).get_secret_value()
+        if self.profile is Profile.PRODUCTION:
+            if configured in PLACEHOLDER_SECRETS:
+                raise MissingSecret(f"the production profile needs {_env(name)}")
+            return str(configured)
+        return str(configured) or local_secret(self.data_dir, name.replace("_", "-"))
 
     def masked(self) -> dict[str, str]:
         """Settings as strings safe to print: secrets and URL passwords hidden."""

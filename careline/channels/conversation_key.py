@@ -11,7 +11,6 @@ from typing import Optional
 
 from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
-from careline.runtime.local_secrets import local_secret
 from careline.settings import Settings, get_settings
 
 logger = logging.getLogger(__name__)
@@ -40,9 +39,7 @@ def customer_sender_id(customer_id: int, *, settings: Optional[Settings] = None)
 
 def conversation_secret(settings: Optional[Settings] = None) -> str:
     """``CARELINE_CONVERSATION_SECRET``, or a random local one kept in the data dir."""
-    settings = settings or get_settings()
-    configured = settings.conversation_secret.get_secret_value()
-    return configured or local_secret(settings.data_dir, "conversation-secret")
+    return (settings or get_settings()).secret("conversation_secret")
 
 
 async def resolve_customer(channel: str, raw_address: str) -> CustomerKey:

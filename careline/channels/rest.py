@@ -26,13 +26,12 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from careline.bearer import bearer_matches
 from careline.channels.proven_turn import run_proven
-from careline.channels.turn_relay import authorised
 from careline.deploy.nginx import REQUEST_ID_HEADER
 from careline.identity.channel_trust import Proof
 from careline.observability import metrics
-from careline.runtime.local_secrets import local_secret
-from careline.settings import PLACEHOLDER_SECRETS, Profile, Settings, get_settings
+from careline.settings import MissingSecret, Settings, get_settings
 
 SENDER_PREFIX = "rest:"
 #: The request's id from nginx, set by the request middleware for the turn it runs (Rasa's
@@ -44,18 +43,17 @@ _REQUEST_ID: contextvars.ContextVar[Optional[str]] = contextvars.ContextVar(
 def rest_token(settings: Optional[Settings] = None) -> Optional[str]:
     """The REST channel's token: ``CARELINE_REST_TOKEN``, locally a generated one;
     None (the channel is off) under the production profile without a real token."""
-    settings = settings or get_settings()
-    configured = settings.rest_token.get_secret_value()
-    if settings.profile is Profile.PRODUCTION:
-        return configured if configured not in PLACEHOLDER_SECRETS else None
-    return configured or local_secret(settings.data_dir, "rest-token")
+    try:
+        return (settings or get_settings()).secret("rest_token")
+    except MissingSecret:
+        return None
 
 
 def refusal(authorization: Optional[str], token: Optional[str]) -> Optional[tuple[int, str]]:
     """Why a REST call is refused (HTTP status and reason), or None to let it through."""
     if token is None:
         return 403, "the REST channel is off: set CARELINE_REST_TOKEN"
-    if not authorised(authorization, token):
+    if not bearer_matches(authorization, token):
         return 401, "the REST channel needs its bearer token"
     return None
 

@@ -14,7 +14,6 @@ from typing import Optional
 import jwt
 
 from careline.channels.conversation_key import customer_sender_id
-from careline.runtime.local_secrets import local_secret
 from careline.settings import Settings, get_settings
 
 ALGORITHM = "HS256"
@@ -41,9 +40,7 @@ class WebIdentity:
 
 def webchat_secret(settings: Optional[Settings] = None) -> str:
     """``CARELINE_WEBCHAT_SECRET``, or a random local one kept in the data dir."""
-    settings = settings or get_settings()
-    configured = settings.webchat_secret.get_secret_value()
-    return configured or local_secret(settings.data_dir, "webchat-secret")
+    return (settings or get_settings()).secret("webchat_secret")
 
 
 def issue_token(*, subject: str, customer_id: Optional[int] = None, anonymous: bool = False,

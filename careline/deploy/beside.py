@@ -13,16 +13,15 @@ from __future__ import annotations
 
 from typing import Optional
 
-from careline.runtime.local_secrets import local_secret
 from careline.settings import Profile, Settings
 
-#: Secrets a command and the stack must share: variable -> file in the data dir's secrets.
+#: Secrets a command and the stack must share: variable -> settings field.
 SHARED_SECRETS = {
-    "CARELINE_CONVERSATION_SECRET": ("conversation_secret", "conversation-secret"),
-    "CARELINE_WEBCHAT_SECRET": ("webchat_secret", "webchat-secret"),
-    "CARELINE_REST_TOKEN": ("rest_token", "rest-token"),
-    "CARELINE_DESK_API_TOKEN": ("desk_api_token", "desk-api-token"),
-    "CARELINE_INCIDENT_API_TOKEN": ("incident_api_token", "incident-api-token"),
+    "CARELINE_CONVERSATION_SECRET": "conversation_secret",
+    "CARELINE_WEBCHAT_SECRET": "webchat_secret",
+    "CARELINE_REST_TOKEN": "rest_token",
+    "CARELINE_DESK_API_TOKEN": "desk_api_token",
+    "CARELINE_INCIDENT_API_TOKEN": "incident_api_token",
 }
 
 
@@ -30,8 +29,7 @@ def shared_local_secrets(settings: Settings) -> dict[str, str]:
     """Locally, each unset shared secret from the data dir, for the stack's environment."""
     if settings.profile is not Profile.LOCAL:
         return {}
-    return {variable: local_secret(settings.data_dir, file)
-            for variable, (field, file) in SHARED_SECRETS.items()
+    return {variable: settings.secret(field) for variable, field in SHARED_SECRETS.items()
             if not getattr(settings, field).get_secret_value()}
 
 

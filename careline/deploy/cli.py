@@ -50,7 +50,6 @@ def _up(args: argparse.Namespace) -> int:
     from careline.deploy.stack import (LOCAL_DATABASE_URL, LOCAL_EVENT_BROKER_URL,
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
     from careline.runtime.action_secret import action_secret
-    from careline.runtime.local_secrets import local_secret
     from careline.runtime.model_cache import NoTrainedModel, serving_model
     from careline.runtime.services import local_services, rasa_environment
     from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
@@ -81,8 +80,7 @@ def _up(args: argparse.Namespace) -> int:
         rasa_base_port=args.rasa_base_port, action_base_port=args.action_base_port,
         gateway_port=args.gateway_port, gateways=args.gateways, data_dir=data_dir,
         model=model.path,
-        token=settings.rasa_token.get_secret_value()
-        or local_secret(settings.data_dir, "rasa-token"),
+        token=settings.secret("rasa_token"),
         database_url=settings.database_url or LOCAL_DATABASE_URL,
         tracker_store_url=chosen(settings.tracker_store_url, LOCAL_TRACKER_STORE_URL),
         lock_store_url=chosen(settings.lock_store_url, LOCAL_LOCK_STORE_URL),

@@ -13,8 +13,8 @@ from aiohttp import web
 from pydantic import ValidationError
 
 from careline import clock
+from careline.bearer import bearer_matches
 from careline.db.session import run_blocking
-from careline.desk.api_auth import bearer_matches
 from careline.desk.events import BrokerMessage
 from careline.desk.service import DeskService
 from careline.desk.views import API_TOKEN, DESK, EARLY

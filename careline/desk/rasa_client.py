@@ -39,11 +39,7 @@ class RasaClient:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "RasaClient":
-        from careline.runtime.local_secrets import local_secret
-
-        token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir,
-                                                                        "rasa-token")
-        return cls(base_url=settings.rasa_url.rstrip("/"), token=token)
+        return cls(base_url=settings.rasa_url.rstrip("/"), token=settings.secret("rasa_token"))
 
     async def send_agent_message(self, *, conversation_id: str, text: str,
                                  agent: Optional[str], choices: tuple[str, ...] = ()) -> None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hmac
 import json
 import logging
 from typing import Optional
@@ -24,6 +23,7 @@ from typing import Optional
 from aiohttp import web
 from pydantic import ValidationError
 
+from careline.bearer import bearer_matches
 from careline.db.session import run_blocking
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.metrics import refused
@@ -40,11 +40,7 @@ TRACKER_SYNC_SECONDS = 30.0
 
 
 def _authorised(request: web.Request) -> bool:
-    header = request.headers.get("Authorization", "")
-    scheme, _, presented = header.partition(" ")
-    expected = request.app[TOKEN]
-    return bool(expected) and scheme.lower() == "bearer" and hmac.compare_digest(
-        presented.strip().encode(), expected.encode())
+    return bearer_matches(request.headers.get("Authorization"), request.app[TOKEN])
 
 
 def _problem(status: int, message: str, **extra: object) -> web.Response:
@@ -140,8 +136,5 @@ def build_app(care: OutageCare, *, token: str,
 
 def incident_api_token(settings: Settings) -> str:
     """The API token: the environment's, or a generated local one (``careline run``)."""
-    from careline.runtime.local_secrets import local_secret
-
-    return (settings.incident_api_token.get_secret_value()
-            or local_secret(settings.data_dir, "incident-api-token"))
+    return settings.secret("incident_api_token")
 

@@ -21,16 +21,9 @@ def contact_policy(settings: Settings) -> ContactPolicy:
                          default_timezone=settings.operator_timezone)
 
 
-def rasa_token(settings: Settings) -> str:
-    """The Rasa API token: the environment's, or the one ``careline run`` generated."""
-    from careline.runtime.local_secrets import local_secret
-
-    return settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
-
-
 def outage_care(settings: Settings, *, engine: Optional[Engine] = None,
                 with_rasa: bool = True) -> OutageCare:
-    rasa = (RasaConversations(base_url=settings.rasa_url, token=rasa_token(settings))
+    rasa = (RasaConversations(base_url=settings.rasa_url, token=settings.secret("rasa_token"))
             if with_rasa else None)
     return OutageCare(
         channel=TwilioAndRasaChannel(settings=settings, rasa=rasa), rasa=rasa, engine=engine,

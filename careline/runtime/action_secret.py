@@ -12,40 +12,35 @@ timings by action name, nothing of a customer's) for Prometheus.
 
 from __future__ import annotations
 
-import hmac
 from http import HTTPStatus
 from typing import Optional
 
-from careline.runtime.local_secrets import local_secret
+from careline.bearer import bearer_matches, presented_token
 from careline.settings import Settings
 
 #: The environment variable that gives Rasa and the action server the secret (never a
 #: command line: ``ps`` shows those to every user of the machine).
 SECRET_VARIABLE = "CARELINE_ACTION_SECRET"
 OPEN_PATHS = frozenset({"/health", "/metrics"})
-_SCHEME = "Bearer "
 
 
 def action_secret(settings: Settings) -> str:
     """``CARELINE_ACTION_SECRET``, or a random local one kept in the data dir (the
     production profile refuses an empty one, careline/settings.py)."""
-    configured = settings.action_secret.get_secret_value()
-    return configured or local_secret(settings.data_dir, "action-secret")
+    return settings.secret("action_secret")
 
 
 def refusal(*, path: str, authorization: Optional[str], secret: str) -> Optional[HTTPStatus]:
     """Why a request to the action server is refused, or ``None`` when it may pass.
 
-    401 without a bearer credential, 403 with the wrong one. The comparison takes the
-    same time wherever the first differing character is (``hmac.compare_digest``), so
-    timing does not reveal the secret a prefix at a time. An empty ``secret`` refuses
-    everything: a misconfigured server must not fall open.
+    401 without a bearer credential, 403 with the wrong one (careline/bearer.py: a
+    constant-time comparison, and an empty ``secret`` refuses everything, so a
+    misconfigured server does not fall open).
     """
     if path in OPEN_PATHS:
         return None
-    if not authorization or not authorization.startswith(_SCHEME):
+    if presented_token(authorization) is None:
         return HTTPStatus.UNAUTHORIZED
-    offered = authorization[len(_SCHEME):].encode()
-    if not secret or not hmac.compare_digest(offered, secret.encode()):
+    if not bearer_matches(authorization, secret):
         return HTTPStatus.FORBIDDEN
     return None

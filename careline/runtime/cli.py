@@ -47,13 +47,12 @@ def _model(args: argparse.Namespace) -> int:
 def _rasa(args: argparse.Namespace) -> int:
     import os
 
-    from careline.runtime.local_secrets import local_secret
     from careline.runtime.services import rasa_environment
     from careline.settings import get_settings
 
     settings = get_settings()
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
+    token = settings.secret("rasa_token")
     env = rasa_environment(settings, token)
     os.execve(sys.executable, [sys.executable, "-m", "rasa", *args.rasa_args], env)
 

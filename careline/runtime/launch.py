@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from careline.db.migrate import upgrade
 from careline.profile.seed.runner import seed_if_empty
-from careline.runtime.local_secrets import local_secret
 from careline.runtime.model_cache import serving_model
 from careline.runtime.services import local_services, rasa_environment
 from careline.runtime.supervisor import Supervisor
@@ -23,7 +22,7 @@ def prepare_and_start(
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     upgrade(settings.resolved_database_url)
     seed_if_empty(settings.resolved_database_url)
-    token = settings.rasa_token.get_secret_value() or local_secret(settings.data_dir, "rasa-token")
+    token = settings.secret("rasa_token")
     specs = local_services(settings, model.path)
     supervisor = Supervisor(settings.data_dir / "logs", rasa_environment(settings, token),
                             PROJECT_ROOT)

@@ -1,7 +1,7 @@
 import pytest
 from pydantic import ValidationError
 
-from careline.settings import Profile, Settings, get_settings, reset_settings
+from careline.settings import MissingSecret, Profile, Settings, get_settings, reset_settings
 from tests.production_profile import PRODUCTION_ENVIRONMENT as PRODUCTION
 
 
@@ -26,6 +26,25 @@ def test_secrets_are_masked_in_repr_and_masked_view():
     assert masked["twilio_auth_token"] == "**********"
     assert "hunter2" not in masked["database_url"]
     assert "app" in masked["database_url"]
+
+
+def test_locally_an_unset_secret_is_generated_once_into_the_data_dir(tmp_path):
+    generated = Settings(data_dir=tmp_path).secret("rasa_token")
+    assert len(generated) >= 24
+    assert (tmp_path / "secrets" / "rasa-token").read_text().strip() == generated
+    assert Settings(data_dir=tmp_path).secret("rasa_token") == generated
+    assert Settings(data_dir=tmp_path, rasa_token="configured").secret("rasa_token") == \
+        "configured"
+
+
+def test_production_returns_the_configured_secret_and_never_generates_one(environment,
+                                                                          tmp_path):
+    environment.setenv("CARELINE_DATA_DIR", str(tmp_path))
+    settings = production_settings(environment)
+    assert settings.secret("desk_api_token") == PRODUCTION["CARELINE_DESK_API_TOKEN"]
+    with pytest.raises(MissingSecret, match="CARELINE_REST_TOKEN"):
+        settings.secret("rest_token")  # optional in production, so the validator lets it be
+    assert not (tmp_path / "secrets").exists()
 
 
 #: Settings the tests here read from the environment; cleared first, because the
