@@ -11,7 +11,7 @@ from typing import Callable, Iterator
 
 from careline.rasa_integration.nlu.message_kind_classifier import UNTRAINED_INTENTS
 from careline.designer.project import Flow, Project, Step
-from careline.designer.reviewed import evaluated_texts
+from careline.designer.reviewed import REVIEWED_DIR, evaluated_texts
 from careline.designer.similarity import distinct_groups, normalise
 
 #: Responses Rasa's built-in actions send without any rule or story naming them.
@@ -85,6 +85,23 @@ def check_cross_intent_duplicates(project: Project, options: CheckOptions) -> It
                           "keep it under the one intent it really means and delete the others")
 
 
+def check_one_file_per_intent(project: Project, options: CheckOptions) -> Iterator[Finding]:
+    """A designer looking for an intent's examples finds all of them in one file; the review
+    inbox's corrections (``data/nlu/reviewed/``) are the one exception, kept apart to be read.
+    """
+    reviewed = f"{REVIEWED_DIR.as_posix()}/"
+    files: dict[str, set[str]] = {}
+    for example in project.examples:
+        if not example.file.startswith(reviewed):
+            files.setdefault(example.intent, set()).add(example.file)
+    for intent, owners in sorted(files.items()):
+        if len(owners) > 1:
+            listed = ", ".join(sorted(owners))
+            yield Finding("one-file", "error", listed, f"intent '{intent}'",
+                          f"has examples in {len(owners)} files",
+                          f"move them all into one file, e.g. data/nlu/<feature>/{intent}.yml")
+
+
 def check_not_evaluated(project: Project, options: CheckOptions) -> Iterator[Finding]:
     """A training example that is also an evaluation message makes the score on it
     measure memory, not understanding: held-out and shared-eval messages anywhere in data/
@@ -151,6 +168,7 @@ def _describe(step: Step) -> str:
 CHECKS: tuple[Callable[[Project, CheckOptions], Iterator[Finding]], ...] = (
     check_example_counts,
     check_cross_intent_duplicates,
+    check_one_file_per_intent,
     check_not_evaluated,
     check_responses_used,
     check_flows_tested,

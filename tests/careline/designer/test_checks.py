@@ -51,6 +51,21 @@ def test_the_same_example_under_two_intents(make_project):
     assert finding.file == "data/nlu/general.yml, data/nlu/more.yml"
 
 
+MORE_BALANCE = 'version: "3.1"\nnlu:\n' + nlu_block("ask_balance", ["what's left to pay on my bill"])
+
+
+def test_an_intent_split_over_two_files_is_an_error(make_project):
+    [finding] = findings(make_project({"data/nlu/billing/more.yml": MORE_BALANCE}), "one-file")
+    assert finding.subject == "intent 'ask_balance'"
+    assert finding.file == "data/nlu/billing/more.yml, data/nlu/general.yml"
+    assert finding.severity == "error"
+
+
+def test_reviewed_corrections_may_add_to_an_intent_of_another_file(make_project):
+    root = make_project({"data/nlu/reviewed/ask_balance.yml": MORE_BALANCE})
+    assert findings(root, "one-file") == []
+
+
 def test_unused_response_is_reported_but_one_sent_by_an_action_is_not(make_project):
     root = make_project({
         "domain/extra.yml": 'version: "3.1"\nresponses:\n  utter_orphan:\n    - text: x\n'
