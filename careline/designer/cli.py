@@ -109,8 +109,15 @@ def _story_report(args: argparse.Namespace) -> int:
 def _eval_nlu(args: argparse.Namespace) -> int:
     from careline.designer.metrics import label_table
     from careline.designer.render import write_evaluation
-    from careline.designer.shared_eval import (EVAL_FILE, eval_dir, out_of_scope_line,
-                                               read_coarse_labels, read_messages, score_model)
+    from careline.designer.shared_eval import (
+        EVAL_FILE,
+        confusion_lines,
+        eval_dir,
+        out_of_scope_line,
+        read_coarse_labels,
+        read_messages,
+        score_model,
+    )
     from careline.runtime.model_cache import ensure_model
 
     root = _root()
@@ -129,6 +136,8 @@ def _eval_nlu(args: argparse.Namespace) -> int:
                             result.evaluation, notes=notes)
     # Per-label figures only: the messages and misses stay in the report, unread by default.
     print(label_table(result.evaluation))
+    print("\n".join(["misses by label and intent:",
+                     *confusion_lines(messages, result.predictions, mapping)]))
     print(f"shared eval macro-F1 {result.evaluation.macro_f1:.3f}; {notes[0]}; {notes[3]}; "
           f"wrote {page}")
     return 0

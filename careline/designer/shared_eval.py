@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import csv
 import os
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -93,3 +95,15 @@ def out_of_scope_line(evaluation: Evaluation) -> str:
     if oos is None:
         return "out-of-scope: no such label"
     return f"out-of-scope precision {oos.precision:.3f}, recall {oos.recall:.3f}"
+
+
+def confusion_lines(messages: Sequence[EvalMessage], predictions: Sequence[Prediction],
+                    mapping: dict[str, str]) -> list[str]:
+    """Each expected label's misses counted by the label and the intent that took them, most
+    first: enough to steer the training data by numbers, never showing a message's text."""
+    counts = Counter((m.label, to_coarse(p, mapping), p.intent)
+                     for m, p in zip(messages, predictions) if m.label != to_coarse(p, mapping))
+    ordered = sorted(counts.items(), key=lambda item: (item[0][0], -item[1], item[0][1:]))
+    return ([f"{'expected':28} {'predicted':28} {'our intent':28} {'n':>5}"]
+            + [f"{expected:28} {label:28} {intent:28} {n:5d}"
+               for (expected, label, intent), n in ordered])

@@ -1,7 +1,7 @@
 import pytest
 
-from careline.designer.shared_eval import (eval_dir, read_coarse_labels, read_messages,
-                                           to_coarse)
+from careline.designer.shared_eval import (EvalMessage, confusion_lines, eval_dir,
+                                           read_coarse_labels, read_messages, to_coarse)
 from careline.designer.training import Prediction
 
 
@@ -36,3 +36,19 @@ def test_fallback_is_out_of_scope_and_unknown_intents_stay_visible(tmp_path):
     assert to_coarse(prediction("ask_balance"), mapping) == "billing_balance_or_due"
     assert to_coarse(prediction("nlu_fallback"), mapping) == "out_of_scope"
     assert to_coarse(prediction("ask_roaming"), mapping) == "unmapped:ask_roaming"
+
+
+def test_confusion_lines_count_misses_by_label_and_intent_without_texts():
+    mapping = {"ask_plan_usage": "plan_info_or_usage", "compare_plans": "plan_change_or_upgrade"}
+    said = [("what's my plan", "plan_info_or_usage", "ask_plan_usage"),
+            ("plans on offer", "plan_info_or_usage", "compare_plans"),
+            ("list the deals", "plan_info_or_usage", "compare_plans"),
+            ("weather today", "plan_info_or_usage", "nlu_fallback")]
+    messages = [EvalMessage(text, label, "") for text, label, _ in said]
+    predictions = [prediction(intent) for _, _, intent in said]
+    header, *rows = confusion_lines(messages, predictions, mapping)
+    assert [row.split() for row in rows] == [
+        ["plan_info_or_usage", "plan_change_or_upgrade", "compare_plans", "2"],
+        ["plan_info_or_usage", "out_of_scope", "nlu_fallback", "1"]]
+    assert "our intent" in header
+    assert not any(text in "\n".join(rows) for text, _, _ in said)
