@@ -11,7 +11,8 @@ Sending thousands of notices must not cost a profile load and a new twilio
 client per message: :class:`Outbound` keeps one sender (one twilio client,
 one pooled HTTP session) per channel for its lifetime,
 :meth:`Outbound.lookup` reads only what sending needs (whose number it is,
-the opt-out flag, the WhatsApp window) for a whole batch in two queries, and
+the opt-out flag, the WhatsApp window) for a whole batch from the profile's
+contacts service (``careline.profile.contacts``) in two queries, and
 with ``batch_records`` the deliveries are stored by :meth:`Outbound.flush` in
 one transaction per batch instead of one per message.
 """
@@ -21,31 +22,22 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Mapping, Optional, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import Session
 
 from careline import clock
 from careline.channels.conversation_key import customer_sender_id
-from careline.channels.models import ConversationRoute
 from careline.channels.pacing import SendPacer
 from careline.channels.rendering import CHANNEL_LIMITS, split_text
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import SenderIdentity, TwilioSender
-from careline.channels.store import ChannelStore, as_utc
-from careline.channels.twilio_output import WHATSAPP_WINDOW
+from careline.channels.store import ChannelStore
 from careline.db.session import get_engine, run_blocking, session_scope
+from careline.profile.contacts import PhoneContact, phone_contacts, whatsapp_window_open
 from careline.settings import Settings, get_settings
 
 PHONE_CHANNELS = ("sms", "whatsapp")
-#: The profile identity whose opt-out flag governs each channel.
-_IDENTITY_KINDS = {"sms": "msisdn", "whatsapp": "whatsapp"}
-#: Identities that name the customer behind a number, in the order they are tried.
-_LOOKUP_KINDS = {"sms": ("msisdn",), "whatsapp": ("whatsapp", "msisdn")}
-_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -63,68 +55,12 @@ class OutboundResult:
     deliveries: tuple[DeliveryRecord, ...] = ()
 
 
-@dataclass(frozen=True)
-class Contact:
-    """What sending to one number needs to know, and nothing more."""
-
-    customer_id: int
-    opted_out: bool
-    last_whatsapp_inbound: Optional[datetime] = None
-
-
-#: ``number → Contact`` for the numbers looked up; ``None`` marks an unknown number.
-Contacts = Mapping[str, Optional[Contact]]
+#: ``number → PhoneContact`` for the numbers looked up; ``None`` marks an unknown number.
+Contacts = Mapping[str, Optional[PhoneContact]]
 
 
 class OutboundRefused(ValueError):
     """A message that must not be sent (bad arguments, not policy: policy gives a result)."""
-
-
-def lookup_contacts(*, session: Session, channel: str, numbers: Sequence[str]) -> Contacts:
-    """Whose each E.164 number is on ``channel``, their opt-out and WhatsApp window.
-
-    Same rules as the profile's ``find_customer`` (WhatsApp: its own identity
-    first, then the mobile number) and as STOP (the opt-out flag of the
-    channel's own identity for that number), in a handful of queries.
-    """
-    from careline.profile.models import CustomerIdentity
-
-    kinds = _LOOKUP_KINDS[channel]
-    rows: dict[str, list[tuple[str, int, bool]]] = {}
-    unique = sorted(set(numbers))
-    for start in range(0, len(unique), _CHUNK):
-        chunk = unique[start:start + _CHUNK]
-        for kind, value, customer_id, opted_out in session.execute(
-                select(CustomerIdentity.kind, CustomerIdentity.value,
-                       CustomerIdentity.customer_id, CustomerIdentity.opted_out)
-                .where(CustomerIdentity.value.in_(chunk), CustomerIdentity.kind.in_(kinds))):
-            rows.setdefault(value, []).append((kind, customer_id, bool(opted_out)))
-    owners: dict[str, int] = {}
-    for number, found in rows.items():
-        owners[number] = next(cid for kind in kinds for k, cid, _ in found if k == kind)
-    windows = (_whatsapp_windows(session=session, customer_ids=set(owners.values()))
-               if channel == "whatsapp" else {})
-    contacts: dict[str, Optional[Contact]] = {number: None for number in unique}
-    for number, customer_id in owners.items():
-        opted_out = any(out and k == _IDENTITY_KINDS[channel] and cid == customer_id
-                        for k, cid, out in rows[number])
-        contacts[number] = Contact(customer_id=customer_id, opted_out=opted_out,
-                                   last_whatsapp_inbound=windows.get(customer_id))
-    return contacts
-
-
-def _whatsapp_windows(*, session: Session, customer_ids: set[int]) -> dict[int, datetime]:
-    """The last WhatsApp message of each customer's conversation (their route)."""
-    by_sender = {customer_sender_id(cid): cid for cid in customer_ids}
-    senders = sorted(by_sender)
-    found: dict[int, datetime] = {}
-    for start in range(0, len(senders), _CHUNK):
-        for sender_id, last in session.execute(
-                select(ConversationRoute.sender_id, ConversationRoute.last_inbound_at)
-                .where(ConversationRoute.channel == "whatsapp",
-                       ConversationRoute.sender_id.in_(senders[start:start + _CHUNK]))):
-            found[by_sender[sender_id]] = as_utc(last)
-    return found
 
 
 class Outbound:
@@ -175,10 +111,10 @@ class Outbound:
         return self._pacers[channel]
 
     async def lookup(self, *, channel: str, numbers: Sequence[str]) -> Contacts:
-        """:func:`lookup_contacts` for a batch, off the event loop."""
+        """The profile's contacts (owner, opt-out, WhatsApp window) of a batch, off the loop."""
         def read() -> Contacts:
             with session_scope(self._engine) as session:
-                return lookup_contacts(session=session, channel=channel, numbers=numbers)
+                return phone_contacts(session=session, channel=channel, numbers=numbers)
 
         return await run_blocking(read)
 
@@ -266,15 +202,14 @@ async def send_outbound(*, channel: str, address: str, text: Optional[str] = Non
         await outbound.close()
 
 
-def _refusal(channel: str, contact: Optional[Contact],
+def _refusal(channel: str, contact: Optional[PhoneContact],
              template: Optional[Template]) -> Optional[str]:
     """Why policy forbids this message, or None when it may go."""
     if contact is None:
         return "not a known customer: no consent on record"
     if contact.opted_out:
         return f"opted out of {channel}"
-    if channel == "whatsapp" and template is None:
-        last = contact.last_whatsapp_inbound
-        if last is None or clock.now() - last > WHATSAPP_WINDOW:
-            return "WhatsApp 24-hour window closed: send an approved template"
+    if channel == "whatsapp" and template is None and not whatsapp_window_open(
+            contact.last_whatsapp_inbound, now=clock.now()):
+        return "WhatsApp 24-hour window closed: send an approved template"
     return None

@@ -28,7 +28,7 @@ from careline.insight.stream import RawEvent
 from careline.insight.validation import customer_id as valid_customer_id
 from careline.insight.validation import rejection
 from careline.observability.redact import redact
-from careline.profile.models import Customer
+from careline.profile.contacts import placement
 
 logger = logging.getLogger(__name__)
 
@@ -172,8 +172,7 @@ class ContactFolder:
     def _identify(self, contact: Contact, customer_id: int) -> None:
         """Attach the customer and their segment and area, as the profile has them now."""
         if customer_id not in self._customers:
-            row = self.session.execute(select(Customer.segment, Customer.area_code)
-                                       .where(Customer.id == customer_id)).first()
-            self._customers[customer_id] = (row.segment, row.area_code) if row else (None, None)
+            found = placement(session=self.session, customer_id=customer_id)
+            self._customers[customer_id] = (found.segment, found.area) if found else (None, None)
         contact.customer_id = customer_id
         contact.segment, contact.area = self._customers[customer_id]

@@ -25,7 +25,8 @@ from careline.insight.schemas import (AreaDrivers, BreakdownRow, CustomerAtRisk,
                                       InsightReport, NoticeFigures)
 from careline.observability.redact import mask_phone
 from careline.proactive.models import Notification
-from careline.profile.models import CustomerIdentity, Incident
+from careline.profile.contacts import mobile_number
+from careline.profile.models import Incident
 
 REPEAT_WINDOW = timedelta(days=7)
 OUTAGE_LOOKBACK = timedelta(days=30)
@@ -143,10 +144,7 @@ def _at_risk(*, session: Session, contacts: list[Contact], until: datetime
         messages = sum(c.user_messages for c in members)
         mean = sum(c.sentiment_sum for c in members) / messages if messages else 0.0
         if outages.get(area, 0) >= AT_RISK_OUTAGES and mean <= AT_RISK_SENTIMENT:
-            number = session.execute(
-                select(CustomerIdentity.value).where(CustomerIdentity.customer_id == customer_id,
-                                                     CustomerIdentity.kind == "msisdn")
-                .order_by(CustomerIdentity.id)).scalars().first()
+            number = mobile_number(session=session, customer_id=customer_id)
             found.append(CustomerAtRisk(
                 customer_id=customer_id, masked_number=mask_phone(number) if number else "—",
                 segment=members[-1].segment or "unknown", area=area, outages=outages[area],

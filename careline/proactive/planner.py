@@ -8,10 +8,11 @@ why, is part of the plan so the log can say so.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Callable, Iterable, Mapping, Optional
 
 from careline.channels.conversation_key import customer_sender_id
+from careline.profile.contacts import whatsapp_window_open
 from careline.proactive.messages import WHATSAPP_TEMPLATE, render_notice, template_variables
 from careline.proactive.policy import ContactPolicy, in_quiet_hours, over_rate_limit
 from careline.proactive.schemas import (
@@ -27,7 +28,6 @@ from careline.proactive.schemas import (
 
 #: Segments in the order they are told; unknown segments go last.
 SEGMENT_ORDER = ("vip", "business", "postpaid", "prepaid")
-WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 def conversation_id(customer_id: int, mode: DeliveryMode, address: str) -> str:
@@ -63,9 +63,9 @@ def choose_mode(recipient: Recipient, *, now: datetime) -> tuple[Optional[Delive
     if preferred == "webchat" and recipient.webchat_conversation:
         candidates.append((DeliveryMode.WEBCHAT, recipient.webchat_conversation))
     if preferred == "whatsapp" and recipient.whatsapp:
-        inbound = recipient.last_whatsapp_inbound
-        in_window = inbound is not None and now - inbound < WHATSAPP_WINDOW
-        mode = DeliveryMode.WHATSAPP_SESSION if in_window else DeliveryMode.WHATSAPP_TEMPLATE
+        mode = (DeliveryMode.WHATSAPP_SESSION
+                if whatsapp_window_open(recipient.last_whatsapp_inbound, now=now)
+                else DeliveryMode.WHATSAPP_TEMPLATE)
         candidates.append((mode, recipient.whatsapp))
     if recipient.msisdn:
         candidates.append((DeliveryMode.SMS, recipient.msisdn))

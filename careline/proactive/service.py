@@ -31,6 +31,7 @@ from careline.observability.metrics import NOTICES
 from careline.observability.redact import mask_phone
 from careline.poison.ledger import PoisonLedger
 from careline.poison.rules import describe
+from careline.profile.contacts import known_areas
 from careline.proactive import audience, incidents, repository
 from careline.proactive.delivery import DeliveryError, NoticeChannel, RasaConversations
 from careline.proactive.planner import PlanContext, plan_notices
@@ -163,7 +164,7 @@ class OutageCare:
 
     def _plan(self, *, session: Session, update: IncidentUpdate, payload: str, digest: str,
               now: datetime) -> None:
-        unknown = set(update.areas) - audience.known_areas(session=session, codes=update.areas)
+        unknown = set(update.areas) - known_areas(session=session, codes=update.areas)
         if unknown:
             raise UnknownArea(f"unknown area code(s): {', '.join(sorted(unknown))}")
         repository.add_handled_update(

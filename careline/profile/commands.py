@@ -9,28 +9,22 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Optional, Sequence
+from typing import Optional
 
 from sqlalchemy.orm import Session
 
 from careline.profile import models, policy
-from careline.profile.enums import CaseKind, CaseStatus, IdentityKind
+from careline.profile.enums import CaseKind, CaseStatus
 from careline.profile.repositories import billing, catalogue, crm, engagement, network
 from careline.profile.repositories import subscriptions
 from careline.profile.schemas import (
     ActiveAddOn, ArrangementEligibility, ArrangementInfo, ArrangementKind, CaseRef, Channel,
-    CustomerNotFound, InteractionOutcome, InteractionRef, InvalidRequest, OptOutResult,
+    CustomerNotFound, InteractionOutcome, InteractionRef, InvalidRequest,
     OutageSubscription, PlanChangeResult, PolicyViolation, RoamingPassResult, RoamingQuote,
     ServiceKind,
 )
 from careline.profile.silos.sql import add_on_info, arrangement_info, case_ref, plan_info
 
-#: Identity kinds an opt-out on each channel applies to.
-_OPT_OUT_KINDS = {
-    Channel.SMS: {IdentityKind.MSISDN}, Channel.VOICE: {IdentityKind.MSISDN},
-    Channel.WHATSAPP: {IdentityKind.WHATSAPP}, Channel.EMAIL: {IdentityKind.EMAIL},
-    Channel.WEBCHAT: {IdentityKind.WEB_ACCOUNT, IdentityKind.EMAIL},
-}
 MAX_TEXT = 2000
 
 
@@ -168,23 +162,6 @@ def subscribe_outage_updates(*, session: Session, customer_id: int, channel: Cha
         existing.channel = channel.value
     return OutageSubscription(customer_id, incident_reference, area_code, channel,
                               created=existing is None)
-
-
-def set_opt_out(*, session: Session, channel: Channel, address: str,
-                candidates: Sequence[tuple[IdentityKind, str]], opted_out: bool,
-                now: datetime) -> OptOutResult:
-    kinds = _OPT_OUT_KINDS.get(channel)
-    if kinds is None:
-        raise InvalidRequest(f"opt-outs are not kept for the {channel.value} channel")
-    customer_id = None
-    for kind, value in candidates:
-        if kind not in kinds:
-            continue
-        for identity in crm.get_identities(session=session, kind=kind.value, value=value):
-            crm.set_identity_opt_out(session=session, identity=identity, opted_out=opted_out,
-                                     at=now)
-            customer_id = customer_id or identity.customer_id
-    return OptOutResult(channel, address, opted_out, customer_id)
 
 
 def record_interaction(*, session: Session, customer_id: Optional[int], channel: Channel,

@@ -23,7 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from careline import clock
 from careline.db.session import committing, get_engine, get_read_engine, session_factory
-from careline.profile import balance, commands, countries, idempotency, places, policy, pricing
+from careline.profile import balance, commands, contacts, countries, idempotency, places, policy
+from careline.profile import pricing
 from careline.profile.identity import candidate_identities, parse_channel
 from careline.profile.schemas import (
     AreaStatus, ArrangementEligibility, ArrangementInfo, ArrangementKind, BalanceInfo,
@@ -365,7 +366,7 @@ class ProfileService:
         """Record STOP/START for every identity matching the address on that channel."""
         candidates = candidate_identities(channel, address, region=self._settings.default_region)
         with self._write() as session:
-            return commands.set_opt_out(session=session, channel=parse_channel(channel),
+            return contacts.set_opt_out(session=session, channel=parse_channel(channel),
                                         address=candidates[0][1], candidates=candidates,
                                         opted_out=opted_out, now=self._clock())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Optional
 
 from sqlalchemy import bindparam, func, select
@@ -58,18 +57,6 @@ def customer_profile_rows(*, session: Session, customer_id: int) -> list[Row]:
     an unknown id gives no rows.
     """
     return list(session.execute(_PROFILE, {"customer_id": customer_id}))
-
-
-def get_identities(*, session: Session, kind: str, value: str) -> list[CustomerIdentity]:
-    statement = select(CustomerIdentity).where(CustomerIdentity.kind == kind,
-                                               CustomerIdentity.value == value)
-    return list(session.execute(statement).scalars())
-
-
-def set_identity_opt_out(*, session: Session, identity: CustomerIdentity, opted_out: bool,
-                         at: datetime) -> None:
-    identity.opted_out = opted_out
-    identity.opted_out_at = at if opted_out else None
 
 
 def count_customers(*, session: Session) -> int:
