@@ -43,6 +43,8 @@ class Flow:
     name: str
     file: str
     steps: tuple[Step, ...]
+    #: A rule's ``condition``: ``("active_loop", form)`` and ``(slot, value)`` pairs.
+    conditions: frozenset[tuple[str, object]] = frozenset()
 
     @property
     def label(self) -> str:
@@ -57,6 +59,15 @@ class DomainItem:
     file: str
 
 
+@dataclass(frozen=True)
+class CategoricalSlot:
+    """A slot whose values are listed in the domain, with the file listing them."""
+
+    name: str
+    file: str
+    values: tuple[str, ...]
+
+
 @dataclass
 class Project:
     """Everything the designer checks read, loaded once."""
@@ -64,8 +75,10 @@ class Project:
     root: Path
     examples: list[Example] = field(default_factory=list)
     intents: list[DomainItem] = field(default_factory=list)
+    entities: list[DomainItem] = field(default_factory=list)
     responses: list[DomainItem] = field(default_factory=list)
     forms: dict[str, list[str]] = field(default_factory=dict)
+    categorical_slots: dict[str, CategoricalSlot] = field(default_factory=dict)
     flows: list[Flow] = field(default_factory=list)
     tests: list[Flow] = field(default_factory=list)
     action_sources: dict[str, str] = field(default_factory=dict)
@@ -137,11 +150,18 @@ def _read_domain(project: Project, path: Path, content: dict) -> None:
     for intent in content.get("intents") or []:
         name = next(iter(intent)) if isinstance(intent, dict) else str(intent)
         project.intents.append(DomainItem(name, file))
+    for entity in content.get("entities") or []:
+        name = next(iter(entity)) if isinstance(entity, dict) else str(entity)
+        project.entities.append(DomainItem(name, file))
     for name in (content.get("responses") or {}):
         project.responses.append(DomainItem(str(name), file))
     for form, spec in (content.get("forms") or {}).items():
         slots = (spec or {}).get("required_slots") or []
         project.forms[str(form)] = [str(s) for s in slots]
+    for slot, spec in (content.get("slots") or {}).items():
+        if isinstance(spec, dict) and spec.get("type") == "categorical":
+            values = tuple(str(v) for v in spec.get("values") or [])
+            project.categorical_slots[str(slot)] = CategoricalSlot(str(slot), file, values)
 
 
 def _read_examples(content: dict, file: str) -> Iterator[Example]:
@@ -160,7 +180,24 @@ def _read_flows(content: dict, file: str, *, test: bool) -> Iterator[Flow]:
         for item in content.get(key) or []:
             name = item.get(kind) or item.get("story") or item.get("rule") or "?"
             steps = tuple(_steps(item.get("steps") or []))
-            yield Flow(kind="test" if test else kind, name=str(name), file=file, steps=steps)
+            yield Flow(kind="test" if test else kind, name=str(name), file=file, steps=steps,
+                       conditions=frozenset(_conditions(item.get("condition") or [])))
+
+
+def _conditions(raw: Iterable) -> Iterator[tuple[str, object]]:
+    for item in raw:
+        if not isinstance(item, dict):
+            continue
+        if "active_loop" in item:
+            yield "active_loop", item["active_loop"]
+        for slots in item.get("slot_was_set") or []:
+            if isinstance(slots, dict):
+                yield from ((str(slot), _scalar(value)) for slot, value in slots.items())
+
+
+def _scalar(value: object) -> object:
+    """A condition's value as a set can hold it (a list or mapping as its text)."""
+    return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
 def _steps(raw_steps: Iterable) -> Iterator[Step]:

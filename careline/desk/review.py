@@ -214,7 +214,7 @@ class InboxQuery:
     intent: Optional[str] = None
 
     @classmethod
-    def parse(cls, query: Mapping[str, str]) -> "InboxQuery":
+    def parse(cls, query: Mapping[str, str]) -> InboxQuery:
         """``?days=&flag=&intent=`` as the page and the API take them; ValueError if wrong."""
         days = int(query.get("days") or 7)
         if not 1 <= days <= MAX_DAYS:
@@ -230,6 +230,7 @@ class ReviewService:
         self.reader = SqlEventReader(tracker_url)
         self.root = root
         self._intents: Optional[tuple[str, ...]] = None
+        self._entities: tuple[str, ...] = ()
 
     def conversations(self, *, days: int, sender_id: Optional[str] = None) -> list[Conversation]:
         """Sessions of the last ``days`` (read 7 days further back to see repeats)."""
@@ -265,6 +266,8 @@ class ReviewService:
                 not isinstance(found[0].data, dict) or found[0].data.get("event") != "user":
             raise LookupError(f"no customer message {message_id}")
         turn = _turn(found[0], _at(found[0].data))
+        if entities is not None:
+            _check_entities(entities, text=turn["text"], known=self.entities())
         correction = Correction(text=turn["text"], intent=intent,
                                 conversation_id=found[0].sender_id,
                                 day=turn["at"].astimezone(clock.operator_zone()).date(),
@@ -274,10 +277,31 @@ class ReviewService:
     def intents(self) -> tuple[str, ...]:
         """The domain's intents a customer can mean (not those only the system sends)."""
         if self._intents is None:
-            project = load_project(self.root, data="-", tests="-", actions="-")
-            self._intents = tuple(sorted({i.name for i in project.intents
-                                          if not i.name.startswith(SYSTEM_INTENT_PREFIX)}))
-        return self._intents
+            self._load_domain()
+        return self._intents or ()
+
+    def entities(self) -> tuple[str, ...]:
+        """The domain's entity types, which a designer's correction may mark."""
+        if self._intents is None:
+            self._load_domain()
+        return self._entities
+
+    def _load_domain(self) -> None:
+        project = load_project(self.root, data="-", tests="-", actions="-")
+        self._intents = tuple(sorted({i.name for i in project.intents
+                                      if not i.name.startswith(SYSTEM_INTENT_PREFIX)}))
+        self._entities = tuple(sorted({e.name for e in project.entities}))
 
     def close(self) -> None:
         self.reader.close()
+
+
+def _check_entities(entities: tuple[tuple[str, str], ...], *, text: str,
+                    known: tuple[str, ...]) -> None:
+    """A designer's entities must be the domain's types, marking words the message holds
+    as the inbox shows it (masked), or the example would teach Rasa nothing."""
+    for entity, value in entities:
+        if entity not in known:
+            raise CorrectionRefused(f"'{entity}' is not an entity of the domain")
+        if not value.strip() or value not in text:
+            raise CorrectionRefused(f"'{value}' is not in the message as shown")

@@ -116,3 +116,35 @@ async def test_designers_never_open_tickets_and_agents_never_open_the_inbox(clie
         response = await client.get(path, allow_redirects=False)
         assert response.status == 303 and response.headers["Location"] == "/insight", path
     assert (await client.get("/review")).status == 200
+
+
+async def test_entities_a_designer_gives_must_be_the_domains_and_in_the_message(client):
+    csrf = await sign_in(client)
+    signal = by_text(await messages(client), "my signal is gone")
+    for entities, why in (([{"entity": "colour", "value": "signal"}], "not an entity"),
+                          ([{"entity": "service_kind", "value": "wifi"}], "not in the message")):
+        refused = await client.post("/api/review/corrections", headers={"X-CSRF-Token": csrf},
+                                    json={"message_id": signal["message_id"],
+                                          "intent": "check_outage", "entities": entities})
+        assert refused.status == 422 and why in await refused.text()
+    saved = await client.post("/api/review/corrections", headers={"X-CSRF-Token": csrf}, json={
+        "message_id": signal["message_id"], "intent": "check_outage",
+        "entities": [{"entity": "service_kind", "value": "signal"}]})
+    assert saved.status == 201, await saved.text()
+    written = (client.root / "data/nlu/reviewed/check_outage.yml").read_text()
+    assert "- my [signal](service_kind) is gone" in written
+
+
+async def test_the_correct_form_keeps_the_ticked_entities_and_adds_one(client):
+    csrf = await sign_in(client)
+    pin = by_text(await messages(client), "my pin is")
+    page = await (await client.get("/review")).text()
+    assert 'name="entity" value="pin=••••" checked' in page
+    assert "<option>service_kind</option>" in page
+    done = await client.post("/review/corrections", allow_redirects=False, data={
+        "message_id": str(pin["message_id"]), "intent": "verify_identity",
+        "csrf_token": csrf, "entities_edited": "1", "entity": "pin=••••",
+        "add_entity": "", "add_value": ""})
+    assert done.status == 303 and "Saved" in done.headers["Location"]
+    written = (client.root / "data/nlu/reviewed/verify_identity.yml").read_text()
+    assert "[••••](pin)" in written and "(account_number)" not in written
