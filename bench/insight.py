@@ -86,7 +86,7 @@ def _write_events(path: Path, count: int) -> int:
         channel = rng.choice(CHANNELS)
         customer = FIRST_CUSTOMER + rng.randrange(CUSTOMERS) if rng.random() < 0.7 else None
 
-        def event(kind: str, when: float, **fields: object) -> None:
+        def event(kind: str, when: float, sender: str = sender, **fields: object) -> None:
             rows.append((sender, json.dumps({"sender_id": sender, "event": kind,
                                              "timestamp": when, **fields})))
 

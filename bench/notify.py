@@ -71,9 +71,9 @@ def _standin(port: int) -> Iterator[None]:
             try:
                 urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1)
                 break
-            except OSError:
+            except OSError as error:
                 if time.monotonic() > deadline or process.poll() is not None:
-                    raise RuntimeError("the Twilio stand-in did not start")
+                    raise RuntimeError("the Twilio stand-in did not start") from error
                 time.sleep(0.1)
         yield
     finally:

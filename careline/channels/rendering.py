@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from careline.channels.schemas import Choice
 
@@ -84,6 +84,6 @@ def resolve_choice(text: str, choices: Sequence[Choice]) -> Optional[str]:
     return None
 
 
-def choices_from_buttons(buttons: Sequence[dict]) -> tuple[Choice, ...]:
+def choices_from_buttons(buttons: Sequence[dict[str, Any]]) -> tuple[Choice, ...]:
     return tuple(Choice(title=str(b.get("title", "")), payload=str(b.get("payload", "")))
                  for b in buttons)

@@ -12,7 +12,7 @@ PostgreSQL and SQLite (3.35 and later, for the journal's ``RETURNING``).
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 from sqlalchemy import DateTime, bindparam, select, text
 from sqlalchemy.engine import Row
@@ -85,7 +85,7 @@ _TAKE_STALE = _sql("""
 
 
 def get_inbound(*, session: Session, message_sid: str) -> Optional[InboundMessage]:
-    return session.get(InboundMessage, message_sid)
+    return cast("InboundMessage | None", session.get(InboundMessage, message_sid))
 
 
 def claim_inbound(*, session: Session, message_sid: str, channel: str,
@@ -101,18 +101,18 @@ def claim_inbound(*, session: Session, message_sid: str, channel: str,
         "proved_by": proved_by, "message": message}).rowcount == 1
     if not claimed:
         session.execute(_COUNT_RETRY, {"message_sid": message_sid})
-    return claimed
+    return bool(claimed)
 
 
 def renew_inbound(*, session: Session, message_sid: str, lease_until: datetime) -> bool:
     """Extend a received message's lease (its turn still runs); False once answered."""
-    return session.execute(_RENEW, {"message_sid": message_sid,
-                                    "lease_until": lease_until}).rowcount == 1
+    return bool(session.execute(_RENEW, {"message_sid": message_sid,
+                                    "lease_until": lease_until}).rowcount == 1)
 
 
 def mark_answered(*, session: Session, message_sid: str, at: datetime) -> bool:
     """Received → answered, the message cleared; False if it was not received."""
-    return session.execute(_ANSWERED, {"message_sid": message_sid, "at": at}).rowcount == 1
+    return bool(session.execute(_ANSWERED, {"message_sid": message_sid, "at": at}).rowcount == 1)
 
 
 def take_stale(*, session: Session, channel: str, now: datetime, lease_until: datetime,
@@ -123,7 +123,7 @@ def take_stale(*, session: Session, channel: str, now: datetime, lease_until: da
 
 
 def get_route(*, session: Session, sender_id: str, channel: str) -> Optional[ConversationRoute]:
-    return session.get(ConversationRoute, (sender_id, channel))
+    return cast("ConversationRoute | None", session.get(ConversationRoute, (sender_id, channel)))
 
 
 def route_row(*, session: Session, sender_id: str, channel: str) -> Optional[Row]:
@@ -143,7 +143,7 @@ def upsert_route(*, session: Session, sender_id: str, channel: str, address: str
 def latest_route(*, session: Session, sender_id: str) -> Optional[ConversationRoute]:
     query = (select(ConversationRoute).where(ConversationRoute.sender_id == sender_id)
              .order_by(ConversationRoute.last_inbound_at.desc()).limit(1))
-    return session.execute(query).scalars().first()
+    return cast("ConversationRoute | None", session.execute(query).scalars().first())
 
 
 def record_sends(*, session: Session, records: Sequence[DeliveryRecord], at: datetime) -> None:
@@ -169,11 +169,11 @@ def record_status(*, session: Session, message_sid: str, channel: str, to_addres
     Twilio does not promise callbacks in order: a late ``sent`` must not undo
     ``delivered``. A callback for a SID not recorded yet creates the delivery.
     """
-    return session.execute(_RECORD_STATUS, {
+    return bool(session.execute(_RECORD_STATUS, {
         "message_sid": message_sid, "channel": channel, "sender_id": None,
         "to_address": to_address, "status": status, "error_code": error_code,
         "error_message": error_message, "attempts": 1, "correlation_id": None,
-        "at": at}).rowcount == 1
+        "at": at}).rowcount == 1)
 
 
 def list_deliveries(*, session: Session, to_address: Optional[str] = None,

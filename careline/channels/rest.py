@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import contextvars
 import uuid
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.rest import RestInput
@@ -62,24 +62,24 @@ class CarelineRestInput(RestInput):
     """Rasa's REST webhook (``/webhooks/rest/webhook``) behind a bearer token."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "rest"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> InputChannel:
         return cls()
 
     def __init__(self, *, settings: Optional[Settings] = None) -> None:
         self.settings = settings or get_settings()
 
-    async def _extract_sender(self, req: Request) -> Optional[Text]:
+    async def _extract_sender(self, req: Request) -> Optional[str]:
         sender = req.json.get("sender") if isinstance(req.json, dict) else None
         return f"{SENDER_PREFIX}{sender or uuid.uuid4().hex}"
 
-    def _extract_input_channel(self, req: Request) -> Text:
+    def _extract_input_channel(self, req: Request) -> str:
         return self.name()  # never the body's: it could claim "whatsapp"
 
-    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+    def get_metadata(self, request: Request) -> Optional[dict[str, Any]]:
         return None  # a caller's metadata must not pass for a channel's facts downstream
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
@@ -94,7 +94,6 @@ class CarelineRestInput(RestInput):
 
         hooks = super().blueprint(anonymous)
 
-        @hooks.middleware("request")
         async def require_token(request: Request) -> Optional[HTTPResponse]:
             if not request.path.endswith("/webhook"):
                 return None  # the health check
@@ -106,4 +105,5 @@ class CarelineRestInput(RestInput):
             metrics.refused(channel="rest", reason="unauthorised" if status == 401 else "off")
             return response.json({"error": error}, status=status)
 
+        hooks.middleware(require_token, "request")
         return hooks

@@ -7,7 +7,7 @@ import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Optional
+from typing import Any, Optional
 
 import aiohttp
 from twilio.base.exceptions import TwilioRestException
@@ -42,7 +42,7 @@ class RetryPolicy:
 
 def _retryable(error: BaseException) -> bool:
     if isinstance(error, TwilioRestException):
-        return error.status == 429 or error.status >= 500
+        return bool(error.status == 429 or error.status >= 500)
     return isinstance(error, (aiohttp.ClientError, asyncio.TimeoutError, ConnectionError))
 
 
@@ -127,7 +127,7 @@ class TwilioSender:
                       sender_id: Optional[str], message_sid: Optional[str] = None,
                       error_code: Optional[str] = None,
                       error_message: Optional[str] = None) -> DeliveryRecord:
-        fields = dict(to_address=to_address, status=status, attempts=attempts,
+        fields: dict[str, Any] = dict(to_address=to_address, status=status, attempts=attempts,
                       sender_id=sender_id, message_sid=message_sid, error_code=error_code,
                       error_message=error_message,
                       correlation_id=correlation.current())  # the turn that sent it

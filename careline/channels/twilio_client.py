@@ -8,7 +8,7 @@ the client's default base (``https://api.twilio.com``): see
 
 from __future__ import annotations
 
-from typing import Dict, Optional, Tuple
+from typing import Optional
 from urllib.parse import urlsplit, urlunsplit
 
 from twilio.http.async_http_client import AsyncTwilioHttpClient
@@ -18,17 +18,17 @@ from twilio.rest import Client
 from careline.settings import Settings
 
 
-class BaseUrlHttpClient(AsyncTwilioHttpClient):
+class BaseUrlHttpClient(AsyncTwilioHttpClient):  # type: ignore[misc]  # twilio is untyped
     """Sends every Twilio API request to ``base_url`` instead of ``*.twilio.com``."""
 
     def __init__(self, base_url: Optional[str], *, timeout: float = 10.0) -> None:
         super().__init__(timeout=timeout)
         self._base = urlsplit(base_url) if base_url else None
 
-    async def request(self, method: str, url: str, params: Optional[Dict[str, object]] = None,
-                      data: Optional[Dict[str, object]] = None,
-                      headers: Optional[Dict[str, str]] = None,
-                      auth: Optional[Tuple[str, str]] = None, timeout: Optional[float] = None,
+    async def request(self, method: str, url: str, params: Optional[dict[str, object]] = None,
+                      data: Optional[dict[str, object]] = None,
+                      headers: Optional[dict[str, str]] = None,
+                      auth: Optional[tuple[str, str]] = None, timeout: Optional[float] = None,
                       allow_redirects: bool = False) -> Response:
         if self._base is not None:
             parts = urlsplit(url)

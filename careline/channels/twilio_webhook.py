@@ -7,7 +7,7 @@ the Twilio gateway (aiohttp).
 
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Any, Mapping, Optional
 from urllib.parse import parse_qs
 
 from twilio.request_validator import RequestValidator
@@ -56,22 +56,22 @@ def signature_matches(*, url: str, form: Form, signature: Optional[str],
     """Whether ``signature`` (the X-Twilio-Signature header) signs ``url`` and ``form``."""
     if not signature:
         return False
-    return RequestValidator(auth_token).validate(url, form, signature)
+    return bool(RequestValidator(auth_token).validate(url, form, signature))
 
 
-def _first(form: Mapping, name: str) -> Optional[str]:
+def _first(form: Mapping[str, Any], name: str) -> Optional[str]:
     value = form.get(name)
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def _float(form: Mapping, name: str) -> Optional[float]:
+def _float(form: Mapping[str, Any], name: str) -> Optional[float]:
     try:
-        return float(form.get(name))
+        return float(form.get(name, ""))
     except (TypeError, ValueError):
         return None
 
 
-def parse_inbound(channel: str, form: Mapping) -> Optional[TwilioInbound]:
+def parse_inbound(channel: str, form: Mapping[str, Any]) -> Optional[TwilioInbound]:
     """The message a webhook carries, or None when it lacks a sender or a MessageSid."""
     message_sid = _first(form, "MessageSid") or _first(form, "SmsMessageSid")
     raw_from = _first(form, "From")

@@ -24,7 +24,7 @@ import asyncio
 import functools
 import logging
 import time
-from typing import Any, Awaitable, Callable, Dict, NamedTuple, Optional, Text
+from typing import Any, Awaitable, Callable, NamedTuple, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
@@ -59,7 +59,7 @@ class WebChatOutput(SocketIOOutput):
     """Emits to the conversation's room: every tab of that identity sees the reply."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
 
@@ -73,7 +73,7 @@ class WebChatReachOutput(WebChatOutput):
         super().__init__(sio, BOT_EVENT)
         self._rooms = rooms
 
-    async def send_response(self, recipient_id: Text, message: Dict[Text, Any]) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
         if not await self._rooms.is_live(recipient_id):
             raise CustomerOffline()
         await super().send_response(recipient_id, message)
@@ -86,11 +86,11 @@ class _Connection(NamedTuple):
 
 class WebChatChannel(InputChannel):
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "webchat"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> InputChannel:
         credentials = credentials or {}
         return cls(socketio_path=credentials.get("socketio_path", "/socket.io"),
                    cors_allowed_origins=credentials.get("cors_allowed_origins", []))
@@ -105,8 +105,8 @@ class WebChatChannel(InputChannel):
         self.presence = presence or PresenceStore()
         self._fanout = fanout
         #: This process's live connections, anonymous ones included.
-        self._live: Dict[str, _Connection] = {}
-        self._heartbeat: Optional[asyncio.Task] = None
+        self._live: dict[str, _Connection] = {}
+        self._heartbeat: Optional[asyncio.Task[None]] = None
         self._sign_in: Optional[WebSignIn] = None
 
     @property
@@ -135,31 +135,30 @@ class WebChatChannel(InputChannel):
         self.sio = sio
         hooks = SocketBlueprint(sio, self.socketio_path, "careline_webchat", __name__)
 
-        @hooks.listener("before_server_stop")
         async def close_rooms(*_: Any) -> None:
             await self.fanout.rooms.close()
+        hooks.listener(close_rooms, "before_server_stop")
 
-        @hooks.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "channel": "webchat"})
+        hooks.add_route(health, "/", methods=["GET"])
 
-        @hooks.route("/chat", methods=["GET"])
         async def page(_: Request) -> HTTPResponse:
             return page_response(socketio_path=self.socketio_path)
+        hooks.add_route(page, "/chat", methods=["GET"])
 
-        @hooks.route("/static/<name:path>", methods=["GET"])
         async def static(_: Request, name: str) -> HTTPResponse:
             return static_response(name)
+        hooks.add_route(static, "/static/<name:path>", methods=["GET"])
 
-        @hooks.route("/sign-in/start", methods=["POST"])
         async def sign_in_start(request: Request) -> HTTPResponse:
             body = _json_body(request)
             return await _answer(self.sign_in.start(
                 session_token=body.get("session_token"), who=body.get("who")),
                 lambda challenge: response.json(
                     {"challenge": challenge, "message": CODE_SENT}))
+        hooks.add_route(sign_in_start, "/sign-in/start", methods=["POST"])
 
-        @hooks.route("/sign-in/check", methods=["POST"])
         async def sign_in_check(request: Request) -> HTTPResponse:
             body = _json_body(request)
             return await _answer(self.sign_in.check(
@@ -168,9 +167,9 @@ class WebChatChannel(InputChannel):
                 lambda checked: response.json({"grant": checked.grant}) if checked.grant
                 else response.json({"error": NO_MATCH, "tries_left": checked.tries_left},
                                    status=401))
+        hooks.add_route(sign_in_check, "/sign-in/check", methods=["POST"])
 
-        @sio.on("sign_in")
-        async def sign_in(sid: str, data: Optional[Dict] = None) -> None:
+        async def sign_in(sid: str, data: Optional[dict[str, Any]] = None) -> None:
             session = await sio.get_session(sid)
             identity: WebIdentity = session["identity"]
             grant = data.get("grant") if isinstance(data, dict) else None
@@ -186,9 +185,9 @@ class WebChatChannel(InputChannel):
                 await sio.emit("sign_in_refused", {"reason": "sign-in not accepted"}, room=sid)
                 return
             await self._bind(sid, identity, customer_id)
+        sio.on("sign_in", sign_in)
 
-        @sio.on("connect")
-        async def connect(sid: str, environ: Dict, auth: Optional[Dict] = None) -> bool:
+        async def connect(sid: str, environ: dict[str, Any], auth: Optional[dict[str, Any]] = None) -> bool:
             token = auth.get("token") if isinstance(auth, dict) else None
             issued: Optional[str] = None
             if token:
@@ -202,8 +201,8 @@ class WebChatChannel(InputChannel):
             await sio.enter_room(sid, identity.sender_id)
             await self._connected(sid, identity)
             return True
+        sio.on("connect", connect)
 
-        @sio.on("disconnect")
         async def disconnect(sid: str) -> None:
             gone = self._live.pop(sid, None)
             if gone is None:
@@ -213,9 +212,9 @@ class WebChatChannel(InputChannel):
             if gone.customer_id is not None:
                 await self._record("disconnect", functools.partial(
                     self.presence.disconnected, connection_id=sid))
+        sio.on("disconnect", disconnect)
 
-        @sio.on("session_request")
-        async def session_request(sid: str, data: Optional[Dict] = None) -> None:
+        async def session_request(sid: str, data: Optional[dict[str, Any]] = None) -> None:
             session = await sio.get_session(sid)
             identity: WebIdentity = session["identity"]
             if not await self._same_session(sid, data, identity):
@@ -223,9 +222,9 @@ class WebChatChannel(InputChannel):
             await sio.emit("session_confirm", {
                 "session_id": identity.sender_id, "session_token": session["issued_token"],
                 "anonymous": identity.anonymous}, room=sid)
+        sio.on("session_request", session_request)
 
-        @sio.on(USER_EVENT)
-        async def user_uttered(sid: str, data: Optional[Dict] = None) -> None:
+        async def user_uttered(sid: str, data: Optional[dict[str, Any]] = None) -> None:
             session = await sio.get_session(sid)
             identity: WebIdentity = session["identity"]
             data = data if isinstance(data, dict) else {}
@@ -246,6 +245,7 @@ class WebChatChannel(InputChannel):
                     proved_by=Proof.WEB_TOKEN if known else Proof.NOTHING)
             finally:
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
+        sio.on(USER_EVENT, user_uttered)
 
         return hooks
 
@@ -319,7 +319,7 @@ class WebChatChannel(InputChannel):
         except Exception as error:  # noqa: BLE001 - logged; the customer keeps chatting
             logger.warning("web chat presence %s not recorded: %r", what, error)
 
-    async def _same_session(self, sid: str, data: Optional[Dict],
+    async def _same_session(self, sid: str, data: Optional[dict[str, Any]],
                             identity: WebIdentity) -> bool:
         """A client may repeat its own session id, never name another one."""
         claimed = data.get("session_id") if isinstance(data, dict) else None
@@ -333,7 +333,7 @@ class WebChatChannel(InputChannel):
         return False
 
 
-def _json_body(request: Request) -> Dict[str, Any]:
+def _json_body(request: Request) -> dict[str, Any]:
     try:
         body = request.json
     except Exception:  # noqa: BLE001 - malformed JSON is an empty request
@@ -353,6 +353,6 @@ async def _answer(step: Awaitable[Any], ok: Callable[[Any], HTTPResponse]) -> HT
                              status=503)
 
 
-def _metadata(identity: WebIdentity) -> Dict[str, Any]:
+def _metadata(identity: WebIdentity) -> dict[str, Any]:
     """Facts for display (the handoff's sender), never an identity."""
     return {"channel": "webchat", "address": identity.subject, "media": []}

@@ -5,9 +5,10 @@ from __future__ import annotations
 import argparse
 import sys
 import uuid
+from collections.abc import Iterator
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     chat = subparsers.add_parser("chat", help="chat with the running bot in the terminal")
     chat.add_argument("--url", help="Rasa server URL (default: CARELINE_RASA_URL)")
     chat.add_argument("--sender", help="conversation id (default: a new one)")
@@ -84,7 +85,7 @@ def _chat_by_phone(args: argparse.Namespace) -> int:
     return 0
 
 
-def _lines():  # type: ignore[no-untyped-def]
+def _lines() -> Iterator[str]:
     for line in sys.stdin if not sys.stdin.isatty() else _prompt():
         text = line.strip()
         if text in {"/quit", "/exit"}:
@@ -100,7 +101,7 @@ def _show(replies: list[str]) -> None:
         print("Careline: (no reply)")
 
 
-def _prompt():  # type: ignore[no-untyped-def]
+def _prompt() -> Iterator[str]:
     while True:
         try:
             yield input("You: ")

@@ -39,6 +39,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def usage(parser: argparse.ArgumentParser) -> int:
+    """The handler of a command named without its action: its help, and exit status 2."""
+    parser.print_help()
+    return 2
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     from careline.observability.redact import install_log_redaction
 

@@ -4,7 +4,9 @@ One metadata object lets Alembic see every feature's tables; naming
 conventions keep constraint names identical on SQLite and PostgreSQL.
 """
 
-from sqlalchemy import MetaData
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import MetaData, Table
 from sqlalchemy.orm import declarative_base
 
 NAMING_CONVENTION = {
@@ -15,4 +17,14 @@ NAMING_CONVENTION = {
     "pk": "pk_%(table_name)s",
 }
 
-Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
+if TYPE_CHECKING:
+    class Base:
+        """What the type checker sees: SQLAlchemy 1.4 ships no type information."""
+
+        metadata: MetaData
+        __table__: Table
+        __tablename__: str
+
+        def __init__(self, **columns: Any) -> None: ...
+else:
+    Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))

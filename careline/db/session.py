@@ -143,13 +143,15 @@ _DEADLINE: contextvars.ContextVar[Optional[_Deadline]] = contextvars.ContextVar(
     "careline_db_deadline", default=None)
 
 
-@event.listens_for(Engine, "commit")
 def _commit_only_for_a_waiting_caller(connection: Any) -> None:
     """Every commit on any Careline engine, at the DBAPI commit (after the flush, which may
     wait on a lock): refused when run inside :func:`run_blocking` for a caller that has gone."""
     deadline = _DEADLINE.get()
     if deadline is not None:
         deadline.begin_commit()
+
+
+event.listen(Engine, "commit", _commit_only_for_a_waiting_caller)
 
 
 async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) -> T:
@@ -188,7 +190,7 @@ async def run_blocking(fn: Callable[[], T], *, timeout: Optional[float] = None) 
     return await work  # a commit began in time: its outcome is the answer
 
 
-def _log_abandoned(work: "asyncio.Future[Any]") -> None:
+def _log_abandoned(work: asyncio.Future[Any]) -> None:
     """Retrieve the outcome of work whose caller left, so asyncio does not warn about it."""
     if work.cancelled():
         return

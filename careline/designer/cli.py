@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     validate = subparsers.add_parser(
         "validate", help="check domain and data: rasa's validator plus Careline's designer checks")
     validate.add_argument("--skip-rasa", action="store_true",

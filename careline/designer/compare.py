@@ -46,6 +46,7 @@ def percentile(values: Sequence[float], share: float) -> float:
 def measure(root: Path, config: Path, *, labels: Path, seed: int, test_fraction: float,
             out: Path) -> PipelineFigures:
     held = holdout(root / "data", config, seed=seed, test_fraction=test_fraction)
+    assert held.model is not None, "a holdout split trains its model"
     tuned = tune_threshold([s.prediction for s in held.scored], [s.expected for s in held.scored],
                            fallback_label=OUT_OF_SCOPE)
     messages = read_messages(eval_dir() / EVAL_FILE)

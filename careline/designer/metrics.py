@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 
 @dataclass(frozen=True)
@@ -37,12 +37,12 @@ class Evaluation:
     misses: tuple[Miss, ...]
     matrix: tuple[tuple[int, ...], ...]  # rows: expected, columns: predicted (labels + extras)
     matrix_columns: tuple[str, ...]
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def score(self, label: str) -> Optional[LabelScore]:
         return next((s for s in self.scores if s.label == label), None)
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return asdict(self)
 
 

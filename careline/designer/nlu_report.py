@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Sequence
+from typing import Any, Iterator, Sequence
 
 from careline.designer.metrics import Evaluation, evaluate
 from careline.designer.render import write_evaluation
@@ -153,7 +153,7 @@ def _notes(result: SplitResult, config: Path) -> list[str]:
             f"'{FALLBACK_INTENT}' predictions count as '{OUT_OF_SCOPE}' when that intent exists"]
 
 
-def _meta(result: SplitResult, config: Path, seed: int) -> dict:
+def _meta(result: SplitResult, config: Path, seed: int) -> dict[str, Any]:
     return {"config": str(config), "seed": seed, "messages": len(result.scored),
             "train_seconds": round(result.train_seconds, 1)}
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from careline.designer.metrics import Evaluation
 
@@ -13,7 +13,7 @@ MAX_MISSES_SHOWN = 300
 
 
 def write_evaluation(out: Path, title: str, evaluation: Evaluation, *,
-                     notes: Sequence[str] = (), meta: dict | None = None) -> Path:
+                     notes: Sequence[str] = (), meta: dict[str, Any] | None = None) -> Path:
     """Write ``summary.json``, ``report.md``, ``confusion_matrix.png`` and ``index.html``."""
     out.mkdir(parents=True, exist_ok=True)
     summary = {"title": title, **(meta or {}), **evaluation.as_dict()}

@@ -10,7 +10,7 @@ DEMO_AGENT = "agent"
 ROLES = ("agent", "supervisor", "designer")  # careline.desk.schemas.Role, without importing it
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     desk = subparsers.add_parser("desk", help="run the agent desk web service")
     desk.add_argument("--port", type=int, help="port (default: CARELINE_DESK_PORT)")
     desk.add_argument("--rasa-url", help="Rasa's HTTP API (default: CARELINE_RASA_URL)")

@@ -73,7 +73,7 @@ def _grouped(rated: list[tuple[int, str, str, str]], column: int,
              label: Callable[[str], str] = str) -> tuple[ScoreRow, ...]:
     groups: dict[str, list[int]] = defaultdict(list)
     for row in rated:
-        groups[label(row[column])].append(row[0])
+        groups[label(str(row[column]))].append(row[0])
     return tuple(sorted((_row(key, scores) for key, scores in groups.items()),
                         key=lambda r: (-r.ratings, r.key)))
 

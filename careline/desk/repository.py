@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -15,7 +15,7 @@ from careline.desk.models import (
 
 
 def get_agent_by_username(*, session: Session, username: str) -> Optional[Agent]:
-    return session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none()
+    return cast("Agent | None", session.execute(select(Agent).where(Agent.username == username)).scalar_one_or_none())
 
 
 def add(*, session: Session, row: object) -> None:
@@ -24,9 +24,9 @@ def add(*, session: Session, row: object) -> None:
 
 
 def get_session_by_hash(*, session: Session, token_hash: str) -> Optional[AgentSession]:
-    return session.execute(
+    return cast("AgentSession | None", session.execute(
         select(AgentSession).where(AgentSession.token_hash == token_hash)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
 
 
 def delete_sessions_of(*, session: Session, agent_id: int) -> None:
@@ -53,20 +53,20 @@ def unassigned_open_tickets(*, session: Session) -> list[Ticket]:
 
 
 def count_live_sessions(*, session: Session, now: datetime) -> int:
-    return session.execute(
+    return cast("int", session.execute(
         select(func.count(func.distinct(AgentSession.agent_id)))
         .where(AgentSession.expires_at > now)
-    ).scalar_one()
+    ).scalar_one())
 
 
 def get_ticket_by_key(*, session: Session, idempotency_key: str) -> Optional[Ticket]:
-    return session.execute(
+    return cast("Ticket | None", session.execute(
         select(Ticket).where(Ticket.idempotency_key == idempotency_key)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
 
 
 def get_ticket(*, session: Session, ticket_id: int) -> Optional[Ticket]:
-    return session.get(Ticket, ticket_id)
+    return cast("Ticket | None", session.get(Ticket, ticket_id))
 
 
 def tickets_handed_off_since(*, session: Session, since: datetime) -> list[Ticket]:
@@ -111,12 +111,12 @@ def tickets_of_customer(*, session: Session, account_number: Optional[str],
 
 def ticket_awaiting_rating(*, session: Session, conversation_id: str) -> Optional[Ticket]:
     """The resolved ticket whose satisfaction question still holds the conversation."""
-    return session.execute(
+    return cast("Ticket | None", session.execute(
         select(Ticket)
         .where(Ticket.conversation_id == conversation_id, Ticket.status == "resolved",
                Ticket.rating_asked_at.is_not(None), Ticket.resumed_at.is_(None))
         .order_by(Ticket.id.desc()).limit(1)
-    ).scalars().first()
+    ).scalars().first())
 
 
 def ratings_waiting(*, session: Session, asked_before: datetime) -> list[Ticket]:
@@ -127,11 +127,11 @@ def ratings_waiting(*, session: Session, asked_before: datetime) -> list[Ticket]
 
 
 def open_ticket_for_conversation(*, session: Session, conversation_id: str) -> Optional[Ticket]:
-    return session.execute(
+    return cast("Ticket | None", session.execute(
         select(Ticket)
         .where(Ticket.conversation_id == conversation_id, Ticket.status != "resolved")
         .order_by(Ticket.id.desc()).limit(1)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
 
 
 def messages_for(*, session: Session, ticket_id: int, after_id: int = 0) -> list[TicketMessage]:
@@ -155,9 +155,9 @@ def first_agent_replies(*, session: Session, ticket_ids: set[int]) -> dict[int, 
 
 
 def message_with_source(*, session: Session, source_key: str) -> Optional[TicketMessage]:
-    return session.execute(
+    return cast("TicketMessage | None", session.execute(
         select(TicketMessage).where(TicketMessage.source_key == source_key)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
 
 
 def notes_for(*, session: Session, ticket_id: int) -> list[TicketNote]:
@@ -179,7 +179,7 @@ def get_cursor(*, session: Session, name: str) -> EventCursor:
         cursor = EventCursor(name=name, position=0)
         session.add(cursor)
         session.flush()
-    return cursor
+    return cast("EventCursor", cursor)
 
 
 def get_tags_by_conversation(*, session: Session, conversation_id: str) -> list[str]:

@@ -6,7 +6,7 @@ import functools
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Any, Optional
+from typing import Optional, cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -230,7 +230,7 @@ class DeskService:
                                     at=clock.now(), agent_id=agent_id,
                                     delivery="sending")
             repository.add(session=session, row=message)
-            return message.id
+            return cast("int", message.id)
 
     def finish_reply(self, *, message_id: int, error: Optional[str]) -> None:
         with session_scope(self._engine) as session:
@@ -273,12 +273,12 @@ class DeskService:
             repository.add(session=session, row=message)
             if speaker == "customer" and ticket.after_hours and _CALLBACK.search(text):
                 ticket.callback_requested = True
-            return message.id
+            return cast("int | None", message.id)
 
     def cursor(self, *, name: str) -> int:
         """How far the event source called ``name`` has been read."""
         with session_scope(self._engine) as session:
-            return repository.get_cursor(session=session, name=name).position
+            return cast("int", repository.get_cursor(session=session, name=name).position)
 
     def save_cursor(self, *, name: str, position: int) -> None:
         with session_scope(self._engine) as session:

@@ -9,7 +9,7 @@ from pathlib import Path
 SCHEMA_FILE = Path(__file__).resolve().parent / "context_package.schema.json"
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     listing = subparsers.add_parser(
         "handoffs", help="list open handoffs (desk tickets and undelivered ones) with context")
     listing.add_argument("--json", action="store_true",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
@@ -39,7 +39,7 @@ class OutboxItem:
 def backoff_seconds(attempts: int, *, maximum: float) -> float:
     """Exponential backoff with jitter: ~1s, 2s, 4s … capped at ``maximum``."""
     delay = min(maximum, BASE_BACKOFF_SECONDS * 2 ** max(0, attempts - 1))
-    return delay * random.uniform(0.8, 1.2)
+    return cast("float", delay * random.uniform(0.8, 1.2))
 
 
 class OutboxService:

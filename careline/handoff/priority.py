@@ -28,7 +28,7 @@ class ContactLoad:
 
     @classmethod
     def of(cls, customer: Optional[CustomerSnapshot], *, now: datetime,
-           days: int) -> "ContactLoad":
+           days: int) -> ContactLoad:
         """From the profile snapshot (its latest interactions and open cases)."""
         if customer is None:
             return cls()
@@ -38,7 +38,7 @@ class ContactLoad:
                    open_cases=len(customer.open_cases))
 
     @classmethod
-    def of_stored_package(cls, context_json: str, *, days: int) -> "ContactLoad":
+    def of_stored_package(cls, context_json: str, *, days: int) -> ContactLoad:
         """From a stored context package, as the desk re-scores its queue: plain JSON, since
         a full parse of every waiting ticket's package on each queue refresh costs more."""
         document = json.loads(context_json)

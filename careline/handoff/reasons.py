@@ -19,7 +19,7 @@ class HandoffReason(str, Enum):
     VULNERABILITY = "vulnerability"
 
     @classmethod
-    def parse(cls, value: Optional[str]) -> Optional["HandoffReason"]:
+    def parse(cls, value: Optional[str]) -> Optional[HandoffReason]:
         """The reason named by a slot value, or ``None`` for empty or unknown values."""
         try:
             return cls(value) if value else None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,9 +12,9 @@ from careline.handoff.models import OutboxEntry
 
 
 def get_by_key(*, session: Session, idempotency_key: str) -> Optional[OutboxEntry]:
-    return session.execute(
+    return cast("OutboxEntry | None", session.execute(
         select(OutboxEntry).where(OutboxEntry.idempotency_key == idempotency_key)
-    ).scalar_one_or_none()
+    ).scalar_one_or_none())
 
 
 def add_entry(*, session: Session, entry: OutboxEntry) -> OutboxEntry:
@@ -39,4 +39,4 @@ def entries_with_status(*, session: Session, statuses: tuple[str, ...]) -> list[
 
 
 def get_entry(*, session: Session, entry_id: int) -> Optional[OutboxEntry]:
-    return session.get(OutboxEntry, entry_id)
+    return cast("OutboxEntry | None", session.get(OutboxEntry, entry_id))

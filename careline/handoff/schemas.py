@@ -10,39 +10,44 @@ keeps the two identical (regenerate with ``careline handoffs --schema``).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from decimal import Decimal
-from typing import Any, Literal, Optional, Union
+from typing import TYPE_CHECKING, Any, Final, Literal, Optional, Union
 from uuid import UUID
 
 from pydantic import BaseModel, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
 from careline.handoff.reasons import HandoffReason
 
-SCHEMA_VERSION = "1.2"  # 1.1: media and location on transcript lines; 1.2: the vulnerability
+SCHEMA_VERSION: Final = "1.2"  # 1.1: media and location on transcript lines; 1.2: the vulnerability
 # reason and the history priority factor (new values only: 1.0 and 1.1 packages still read)
 
-class ExactDecimal(Decimal):
-    """Money or gigabytes, exact: travels as a decimal string ("45.00") so no cent is lost."""
+if TYPE_CHECKING:
+    #: What a validated field holds: the validator returns a plain Decimal.
+    ExactDecimal = Decimal
+else:
+    class ExactDecimal(Decimal):
+        """Money or gigabytes, exact: travels as a decimal string ("45.00") so no cent is lost."""
 
-    @classmethod
-    def __get_validators__(cls):  # type: ignore[no-untyped-def]
-        yield cls._validate
+        @classmethod
+        def __get_validators__(cls) -> Iterator[Callable[[Any], Decimal]]:
+            yield cls._validate
 
-    @classmethod
-    def _validate(cls, value: Any) -> Decimal:
-        try:
-            return Decimal(str(value))
-        except ArithmeticError as error:
-            raise ValueError(f"{value!r} is not an amount") from error
+        @classmethod
+        def _validate(cls, value: Any) -> Decimal:
+            try:
+                return Decimal(str(value))
+            except ArithmeticError as error:
+                raise ValueError(f"{value!r} is not an amount") from error
 
-    @classmethod
-    def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
-        field_schema.update(type="string", pattern=r"^-?\d+(\.\d+)?$", examples=["45.00"])
+        @classmethod
+        def __modify_schema__(cls, field_schema: dict[str, Any]) -> None:
+            field_schema.update(type="string", pattern=r"^-?\d+(\.\d+)?$", examples=["45.00"])
 
 
 #: Slot and entity values exactly as Rasa holds them (strict: "1" stays a string).
-SlotValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list, dict, None]
+SlotValue = Union[StrictBool, StrictInt, StrictFloat, StrictStr, list[Any], dict[Any, Any], None]
 
 
 def _nullable_optionals(schema: dict[str, Any], model: type[BaseModel]) -> None:

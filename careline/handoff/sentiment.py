@@ -13,6 +13,7 @@ from __future__ import annotations
 import functools
 import re
 from dataclasses import dataclass
+from typing import Literal
 
 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
@@ -51,7 +52,7 @@ class SentimentResult:
     cues: tuple[str, ...]
 
     @property
-    def label(self) -> str:
+    def label(self) -> Literal["angry", "negative", "neutral", "positive"]:
         if self.score <= -0.6:
             return "angry"
         if self.score <= -0.2:

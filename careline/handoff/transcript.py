@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Iterable, Literal, Mapping, Optional
 
 from careline.handoff.intent_labels import customer_words, offered_buttons
 from careline.handoff.schemas import (
@@ -54,7 +54,8 @@ def read_conversation(events: Iterable[RasaEvent]) -> ConversationRecord:
             turns.append(_open_turn(event, line.text))
         elif kind == "bot" and event.get("text"):
             offered = offered_buttons(event)
-            speaker = "agent" if (event.get("metadata") or {}).get("source") == "desk" else "bot"
+            speaker: Literal["agent", "bot"] = (
+                "agent" if (event.get("metadata") or {}).get("source") == "desk" else "bot")
             transcript.append(TranscriptEntry(at=event_time(event), speaker=speaker,
                                               text=event["text"]))
         elif kind == "slot":
@@ -79,8 +80,8 @@ def customer_line(event: RasaEvent, offered: dict[str, str]) -> TranscriptEntry:
     media = tuple(SharedMedia(url=str(m["url"]), content_type=m.get("content_type"))
                   for m in metadata.get("media") or () if m.get("url"))
     place = metadata.get("location")
-    location = (SharedLocation(**{key: place.get(key) for key in
-                                  ("latitude", "longitude", "label", "address")})
+    location = (SharedLocation.parse_obj({key: place.get(key) for key in
+                                          ("latitude", "longitude", "label", "address")})
                 if isinstance(place, dict) and place.get("latitude") is not None else None)
     intent = ((event.get("parse_data") or {}).get("intent") or {}).get("name")
     text = customer_words(event.get("text") or "", intent=intent, offered=offered,

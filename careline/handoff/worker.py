@@ -139,7 +139,7 @@ def build_worker_app(worker: OutboxWorker, *, interval: float = 0.3) -> web.Appl
         app["loop_task"] = asyncio.create_task(worker.run_forever(interval=interval))
 
     async def stop_loop(app: web.Application) -> None:
-        task: Optional[asyncio.Task] = app.get("loop_task")
+        task: Optional[asyncio.Task[None]] = app.get("loop_task")
         if task:
             task.cancel()
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import zlib
 from datetime import datetime
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.orm import Session
@@ -22,7 +22,7 @@ def latest_open_code(*, session: Session, customer_id: int, purpose: str) -> Opt
                         OneTimeCode.purpose == purpose,
                         OneTimeCode.consumed_at.is_(None))
                  .order_by(OneTimeCode.id.desc()).limit(1).with_for_update())
-    return session.execute(statement).scalars().first()
+    return cast("OneTimeCode | None", session.execute(statement).scalars().first())
 
 
 def retire_open_codes(*, session: Session, customer_id: int, purpose: str, at: datetime) -> None:
@@ -53,7 +53,7 @@ def codes_issued_since(*, session: Session, since: datetime, customer_id: Option
         statement = statement.where(OneTimeCode.customer_id == customer_id)
     if sent_to is not None:
         statement = statement.where(OneTimeCode.sent_to == sent_to)
-    return session.execute(statement).scalar_one()
+    return cast("int", session.execute(statement).scalar_one())
 
 
 def hold(*, session: Session, scope: str, key: str) -> None:
@@ -85,7 +85,7 @@ def add_failed_check(*, session: Session, customer_id: int, purpose: str, at: da
     row = FailedCheck(customer_id=customer_id, purpose=purpose, failed_at=at)
     session.add(row)
     session.flush()
-    return row.id
+    return cast("int", row.id)
 
 
 def delete_failed_check(*, session: Session, failure_id: int) -> None:

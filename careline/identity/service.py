@@ -217,7 +217,7 @@ class IdentityService:
 
 
 #: Codes being texted by send_code_soon, kept so none is collected half-way.
-_SENDING: set[asyncio.Task] = set()
+_SENDING: set[asyncio.Task[None]] = set()
 
 
 async def codes_sent() -> None:

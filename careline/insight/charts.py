@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
-from typing import Sequence
+from typing import Any, Sequence
 
 import matplotlib
 
@@ -80,7 +80,7 @@ def sentiment_trend(report: InsightReport) -> str:
     return _data_uri(figure)
 
 
-def containment_by(rows: Sequence, title: str) -> str:  # rows: BreakdownRow
+def containment_by(rows: Sequence[Any], title: str) -> str:  # rows: BreakdownRow
     figure, axes = _figure(height=0.4 * max(len(rows), 2) + 0.8)
     labels = [r.key for r in rows][::-1]
     rates = [100 * (r.containment_rate or 0) for r in rows][::-1]

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from careline import clock
+from careline.cli.main import usage
+
+if TYPE_CHECKING:
+    from careline.insight.service import InsightService
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     report = subparsers.add_parser(
         "report", help="write the contact-centre insight report (HTML with charts)")
     report.add_argument("--since", default="7d", help="7d, 24h, 2w or an ISO date (default 7d)")
@@ -26,10 +31,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                          help="serve /health on this port (what a supervisor waits for)")
     consume.add_argument("--host", help="address of /health (default CARELINE_BIND_HOST)")
     consume.set_defaults(handler=_consume)
-    insight.set_defaults(handler=lambda args: insight.print_help() or 2)
+    insight.set_defaults(handler=lambda args: usage(insight))
 
 
-def _service():  # type: ignore[no-untyped-def]
+def _service() -> InsightService:
     from careline.insight.service import InsightService, events_location
     from careline.settings import get_settings
 

@@ -19,13 +19,16 @@ import asyncio
 import json
 import logging
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Optional, Sequence
+from typing import TYPE_CHECKING, Any, Awaitable, Callable, Optional, Sequence
 
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 
 from careline.poison.rabbit import PoisonGuard
+
+if TYPE_CHECKING:  # aio_pika is imported lazily, when the consumer connects
+    from aio_pika.abc import AbstractIncomingMessage
 
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
@@ -157,7 +160,7 @@ class PikaEventConsumer:
             await guard.declare()
             self.connected = True
             while stop is None or not stop.is_set():
-                pending = []
+                pending: list[AbstractIncomingMessage] = []
                 while len(pending) < self.batch:
                     incoming = await queue.get(fail=False, no_ack=False)
                     if incoming is None:

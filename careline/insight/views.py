@@ -41,7 +41,7 @@ async def report_for_query(service: InsightService, query: Mapping[str, str]) ->
         since = parse_since(query.get("since") or "7d", now=now)
         until = parse_since(query["until"], now=now) if query.get("until") else now
     except ValueError as error:
-        raise web.HTTPBadRequest(text=str(error))
+        raise web.HTTPBadRequest(text=str(error)) from error
 
     def build() -> InsightReport:
         service.ingest_pending(limit=PAGE_CATCH_UP)

@@ -94,7 +94,7 @@ SERVICE_METRICS: dict[str, tuple[Collector, ...]] = {
 }
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def registry_for(service: str) -> CollectorRegistry:
     """The registry ``service``'s ``/metrics`` renders: its families and the process's own."""
     registry = CollectorRegistry(auto_describe=True)

@@ -12,7 +12,7 @@ correlation id (a Sanic listener: the one moment a blueprint is handed the app).
 
 from __future__ import annotations
 
-from typing import Any, Awaitable, Callable, Dict, Optional, Text
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from sanic import Blueprint
@@ -29,14 +29,14 @@ class MetricsChannel(InputChannel):
     """Not a channel customers use: the Rasa process's ``/metrics`` and logging."""
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return "careline_metrics"
 
     @classmethod
-    def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
+    def from_credentials(cls, credentials: Optional[dict[str, Any]]) -> InputChannel:
         return cls()
 
-    def url_prefix(self) -> Text:
+    def url_prefix(self) -> str:
         # Rasa joins it onto "/webhooks/": an absolute path replaces that prefix
         return METRICS_PATH
 

@@ -73,7 +73,6 @@ def measure_requests(app: Any) -> None:
 def mount_action_server(app: Sanic, service: str = "actions") -> None:
     """/metrics, per-action metrics, correlation ids and logging for rasa_sdk's app."""
 
-    @app.middleware("request")
     async def start(request: Request) -> None:
         request.ctx.careline_action = None
         if request.path != ACTION_CALL_PATH or request.method != "POST":
@@ -86,7 +85,6 @@ def mount_action_server(app: Sanic, service: str = "actions") -> None:
             request.ctx.careline_action = action
             request.ctx.careline_started = time.perf_counter()
 
-    @app.middleware("response")
     async def done(request: Request, response: HTTPResponse) -> None:
         action = getattr(request.ctx, "careline_action", None)
         if action is None or response is None:
@@ -95,6 +93,8 @@ def mount_action_server(app: Sanic, service: str = "actions") -> None:
         ACTION_SECONDS.labels(action).observe(
             time.perf_counter() - request.ctx.careline_started)
 
+    app.middleware(start, "request")
+    app.middleware(done, "response")
     app.add_route(metrics_route(service), METRICS_PATH, methods=["GET"])
     relog_when_serving(app, service)
 

@@ -7,7 +7,7 @@ import dataclasses
 import json
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     parked = subparsers.add_parser(
         "parked", help="list poison messages consumers parked after CARELINE_POISON_MAX_TRIES "
                        "tries (RabbitMQ parking queues and database-backed consumers)")

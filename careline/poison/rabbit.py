@@ -37,7 +37,7 @@ def parked_queue(queue: str) -> str:
 class PoisonGuard:
     """Decides, for one consumer's queue, what happens to a message it failed on."""
 
-    def __init__(self, channel: "AbstractChannel", *, queue: str, consumer: str,
+    def __init__(self, channel: AbstractChannel, *, queue: str, consumer: str,
                  max_tries: int, outage_pause: float = OUTAGE_PAUSE_SECONDS) -> None:
         self.channel = channel
         self.queue = queue
@@ -49,7 +49,7 @@ class PoisonGuard:
         """Declare the parking queue (durable), so parked messages outlive a broker restart."""
         await self.channel.declare_queue(parked_queue(self.queue), durable=True)
 
-    async def failed(self, incoming: "AbstractIncomingMessage", error: BaseException) -> None:
+    async def failed(self, incoming: AbstractIncomingMessage, error: BaseException) -> None:
         """Put ``incoming`` back after an outage; else retry it from the tail of its queue, or
         park it on its last try. It is acknowledged (or put back) here, never by the caller."""
         if is_outage(error):
@@ -68,7 +68,7 @@ class PoisonGuard:
                    tries=tries, error=describe(error))
         await incoming.ack()
 
-    async def _publish(self, incoming: "AbstractIncomingMessage", headers: dict[str, Any], *,
+    async def _publish(self, incoming: AbstractIncomingMessage, headers: dict[str, Any], *,
                        routing_key: str) -> None:
         import aio_pika
 
@@ -88,7 +88,7 @@ async def peek_parked(url: str, queue: str, *, limit: int) -> list[ParkedItem]:
     try:
         channel = await connection.channel()
         parking = await channel.declare_queue(parked_queue(queue), durable=True)
-        found = []
+        found: list[ParkedItem] = []
         while len(found) < limit:
             incoming = await parking.get(fail=False, no_ack=False)
             if incoming is None:

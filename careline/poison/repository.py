@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
@@ -11,7 +11,7 @@ from careline.poison.models import PoisonTry
 
 
 def get_try(*, session: Session, consumer: str, message_key: str) -> Optional[PoisonTry]:
-    return session.get(PoisonTry, (consumer, message_key))
+    return cast("PoisonTry | None", session.get(PoisonTry, (consumer, message_key)))
 
 
 def add_try(*, session: Session, row: PoisonTry) -> PoisonTry:

@@ -7,12 +7,17 @@ import asyncio
 import json
 import re
 from datetime import datetime, timedelta, timezone
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 from careline import clock
+from careline.cli.main import usage
+
+if TYPE_CHECKING:
+    from careline.proactive.schemas import IncidentUpdate, NotifyResult
+    from careline.proactive.service import OutageCare
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     incident = subparsers.add_parser(
         "incident", help="open, update or resolve a network incident and notify customers")
     actions = incident.add_subparsers(dest="incident_command", metavar="ACTION")
@@ -50,7 +55,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     serve = actions.add_parser("serve", help="run the incidents HTTP API")
     serve.add_argument("--port", type=int, help="default: CARELINE_INCIDENT_API_PORT")
     serve.set_defaults(handler=_serve)
-    incident.set_defaults(handler=lambda args: incident.print_help() or 2)
+    incident.set_defaults(handler=lambda args: usage(incident))
 
 
 def parse_eta(value: Optional[str], *, now: datetime) -> Optional[datetime]:
@@ -114,7 +119,7 @@ def _change(args: argparse.Namespace) -> int:
     return 0 if result.failed == 0 else 1
 
 
-async def _handle(care, update):  # type: ignore[no-untyped-def]
+async def _handle(care: OutageCare, update: IncidentUpdate) -> NotifyResult:
     try:
         return await care.handle(update)
     finally:

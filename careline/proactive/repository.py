@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Iterable, Optional, Sequence
+from typing import Iterable, Optional, Sequence, cast
 
 from sqlalchemy import and_, func, select, update
 from sqlalchemy.orm import Session
@@ -19,13 +19,13 @@ def get_handled_update(*, session: Session, incident_id: str, version: int
                        ) -> Optional[HandledUpdate]:
     query = select(HandledUpdate).where(HandledUpdate.incident_id == incident_id,
                                         HandledUpdate.version == version)
-    return session.execute(query).scalars().first()
+    return cast("HandledUpdate | None", session.execute(query).scalars().first())
 
 
 def latest_version(*, session: Session, incident_id: str) -> Optional[int]:
     query = select(func.max(HandledUpdate.version)).where(
         HandledUpdate.incident_id == incident_id)
-    return session.execute(query).scalar()
+    return cast("int | None", session.execute(query).scalar())
 
 
 def add_handled_update(*, session: Session, incident_id: str, version: int, action: str,

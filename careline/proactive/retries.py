@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Optional
+from typing import Optional, cast
 
 #: The start of a failed notice's error when another try may succeed.
 TRANSIENT = "transient"
@@ -31,4 +31,4 @@ class NoticeRetry:
         """When to send again after ``attempts`` failed sends; None once they are used up."""
         if attempts >= self.attempts:
             return None
-        return now + min(self.first_delay * 2 ** max(0, attempts - 1), self.max_delay)
+        return cast("datetime | None", now + min(self.first_delay * 2 ** max(0, attempts - 1), self.max_delay))

@@ -59,7 +59,7 @@ class IncidentUpdate(BaseModel):
         frozen = True
 
     @property
-    def network_status(self) -> "IncidentState":
+    def network_status(self) -> IncidentState:
         if self.action is IncidentAction.RESOLVE:
             return IncidentState.RESOLVED
         if self.status is not None and self.status is not IncidentState.RESOLVED:

@@ -72,7 +72,7 @@ async def post_incident(request: web.Request) -> web.Response:
 
 
 def _finished(app: web.Application):  # type: ignore[no-untyped-def]
-    def done(task: asyncio.Task) -> None:
+    def done(task: asyncio.Task[None]) -> None:
         app[TASKS].discard(task)
         if not task.cancelled() and task.exception() is not None:
             logger.error("dispatching notices failed: %s", task.exception())

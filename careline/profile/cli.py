@@ -7,7 +7,7 @@ import json
 import sys
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     seed = subparsers.add_parser(
         "seed", help="fill an empty database with demo and synthetic customers",
         description="Migrate the database, then add the catalogue, the named demo customers "

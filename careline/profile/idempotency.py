@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar
+from typing import Any, Callable, Iterable, Mapping, Optional, TypeVar, cast
 
 from sqlalchemy.orm import Session
 
@@ -57,4 +57,4 @@ def once(*, session: Session, key: Optional[str], kind: str, customer_id: Option
     if stored is None or stored.kind != kind or stored.customer_id != customer_id \
             or stored.result is None:
         raise InvalidRequest(f"the key {key!r} belongs to another write")
-    return from_jsonable(result_type, json.loads(stored.result))
+    return cast("T", from_jsonable(result_type, json.loads(stored.result)))

@@ -40,7 +40,7 @@ def from_jsonable(kind: Any, value: Any) -> Any:
         if len(args) == 2 and args[1] is Ellipsis:
             return tuple(from_jsonable(args[0], v) for v in value)
         return tuple(from_jsonable(a, v) for a, v in zip(args, value))
-    if dataclasses.is_dataclass(kind):
+    if dataclasses.is_dataclass(kind) and isinstance(kind, type):
         hints = typing.get_type_hints(kind)
         return kind(**{f.name: from_jsonable(hints[f.name], value[f.name])
                        for f in dataclasses.fields(kind) if f.name in value})

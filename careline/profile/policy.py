@@ -52,8 +52,8 @@ def explain_bill(*, customer_id: int, bills: Sequence[InvoiceInfo]) -> Optional[
         if not now and not before:
             continue
         changes.append(CategoryChange(category=category,
-                                      previous=sum((l.amount for l in before), ZERO),
-                                      current=sum((l.amount for l in now), ZERO),
+                                      previous=sum((line.amount for line in before), ZERO),
+                                      current=sum((line.amount for line in now), ZERO),
                                       lines=tuple(now)))
     return BillExplanation(customer_id=customer_id, current=current, previous=previous,
                            changes=tuple(changes), currency=current.currency)

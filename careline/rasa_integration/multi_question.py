@@ -17,7 +17,7 @@ phrased long) stays one turn, so a message is never worse off than before.
 from __future__ import annotations
 
 import re
-from typing import Any, Awaitable, Callable, Dict, List, Sequence
+from typing import Any, Awaitable, Callable, Sequence
 
 #: Where a second question may start: after a question mark, a joining word or a full stop.
 _BOUNDARY = re.compile(r"\?+\s+|\s+(?:and also|and|also|plus|&)\s+|[.;!]+\s+", re.IGNORECASE)
@@ -38,12 +38,12 @@ NOT_QUESTIONS = frozenset({
 MAX_BOUNDARIES = 3
 MIN_WORDS = 2
 
-Parse = Callable[[str], Awaitable[Dict[str, Any]]]
+Parse = Callable[[str], Awaitable[dict[str, Any]]]
 
 
-def candidate_splits(text: str) -> List[Sequence[str]]:
+def candidate_splits(text: str) -> list[Sequence[str]]:
     """Each (first, second) pair a boundary gives where the second half starts a question."""
-    pairs: List[Sequence[str]] = []
+    pairs: list[Sequence[str]] = []
     for match in list(_BOUNDARY.finditer(text))[:MAX_BOUNDARIES]:
         first = text[: match.start()] + ("?" if match.group().lstrip().startswith("?") else "")
         second = text[match.end():].strip()
@@ -53,7 +53,7 @@ def candidate_splits(text: str) -> List[Sequence[str]]:
     return pairs
 
 
-async def questions(text: str, parse: Parse) -> List[str]:
+async def questions(text: str, parse: Parse) -> list[str]:
     """The message's questions in order: two when NLU reads two, else the message itself."""
     if not text or text.startswith("/"):
         return [text]
@@ -64,7 +64,7 @@ async def questions(text: str, parse: Parse) -> List[str]:
     return [text]
 
 
-def _question_intent(parsed: Dict[str, Any]) -> str:
+def _question_intent(parsed: dict[str, Any]) -> str:
     """The intent of a half that is a question of its own, else ``""``."""
     intent = parsed.get("intent") or {}
     name = str(intent.get("name") or "")

@@ -59,7 +59,7 @@ class SenderLimits:
     window_seconds: float
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "SenderLimits":
+    def from_settings(cls, settings: Settings) -> SenderLimits:
         return cls(max_chars=settings.message_max_chars,
                    messages_per_window=settings.sender_rate_limit,
                    window_seconds=settings.sender_rate_window_seconds)
@@ -113,10 +113,10 @@ class RedisCounter:
     def __init__(self, url: str, *, key_prefix: str) -> None:
         self.url = url
         self.key_prefix = key_prefix
-        self._client: Optional[aioredis.Redis] = None
+        self._client: Optional[aioredis.Redis[bytes]] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
-    def _redis(self) -> aioredis.Redis:
+    def _redis(self) -> aioredis.Redis[bytes]:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._client = connect(self.url)

@@ -46,7 +46,6 @@ def build_app(secret: str) -> Sanic:
     # No CORS origins (rasa_sdk's CLI default too): no browser page may call it.
     app = create_app(ACTIONS_PACKAGE, cors_origins=None)
 
-    @app.middleware("request")
     async def only_rasa(request: Request) -> Optional[response.HTTPResponse]:
         status = refusal(path=request.path, authorization=request.headers.get("authorization"),
                          secret=secret)
@@ -55,12 +54,13 @@ def build_app(secret: str) -> Sanic:
         return response.json({"error": status.phrase}, status=status.value,
                              headers={"WWW-Authenticate": "Bearer"})
 
-    @app.exception(Exception)  # registered after rasa_sdk's, so it replaces it
     async def failed(request: Request, exception: Exception) -> response.HTTPResponse:
         logger.error("action call to %s failed", request.path, exc_info=exception)
         return response.json({"error": "the action failed; see the action server's log"},
                              status=500)
 
+    app.middleware(only_rasa, "request")
+    app.exception(Exception)(failed)  # registered after rasa_sdk's, so it replaces it
     mount_action_server(app)  # /metrics, per-action metrics, correlation ids, logging
     return app
 

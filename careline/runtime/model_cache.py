@@ -29,7 +29,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 from careline.settings import PROJECT_ROOT, Profile
 
@@ -143,7 +143,7 @@ def last_change(root: Path) -> float:
     return max(times)
 
 
-def _archive_metadata(path: Path) -> Optional[dict]:
+def _archive_metadata(path: Path) -> Optional[dict[str, Any]]:
     """Rasa's ``metadata.json`` from a model archive, or ``None`` if it is no Rasa model."""
     try:
         with tarfile.open(path, "r:gz") as archive:
@@ -156,7 +156,7 @@ def _archive_metadata(path: Path) -> Optional[dict]:
     return None
 
 
-def _trained_at(metadata: dict) -> float:
+def _trained_at(metadata: dict[str, Any]) -> float:
     """Rasa writes ``trained_at`` as naive UTC (``datetime.utcnow()``)."""
     try:
         trained = datetime.fromisoformat(str(metadata.get("trained_at")))

@@ -21,7 +21,7 @@ import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Optional, Sequence
+from typing import IO, Optional, Sequence, cast
 
 from careline.runtime.log_rotation import LogRotation
 from careline.runtime.services import ServiceSpec
@@ -49,7 +49,7 @@ class RestartPolicy:
 
     def delay(self, failures: int) -> float:
         """The wait before the restart that follows the ``failures``-th death in a row."""
-        return min(self.max_delay, self.first_delay * 2 ** max(0, failures - 1))
+        return cast("float", min(self.max_delay, self.first_delay * 2 ** max(0, failures - 1)))
 
 
 @dataclass
@@ -57,7 +57,7 @@ class RunningService:
     """A child and its restart bookkeeping (``process`` is replaced on each restart)."""
 
     spec: ServiceSpec
-    process: subprocess.Popen
+    process: subprocess.Popen[bytes]
     log: IO[bytes]
     #: Restarts so far, and deaths since the child last stayed healthy.
     restarts: int = 0
@@ -68,7 +68,7 @@ class RunningService:
     restart_at: Optional[float] = None
 
 
-def wait_healthy(url: str, *, deadline: float, process: subprocess.Popen | None = None) -> None:
+def wait_healthy(url: str, *, deadline: float, process: subprocess.Popen[bytes] | None = None) -> None:
     """Poll ``url`` until it answers 2xx, the process dies, or the deadline passes."""
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
@@ -83,7 +83,7 @@ def answers(url: str, *, timeout: float) -> bool:
     """Whether ``url`` answers 2xx right now."""
     try:
         with urllib.request.urlopen(url, timeout=timeout) as response:
-            return 200 <= response.status < 300
+            return bool(200 <= response.status < 300)
     except (urllib.error.URLError, ConnectionError, TimeoutError, OSError):
         return False
 
@@ -178,7 +178,7 @@ class Supervisor:
             service.log.close()
         self.running.clear()
 
-    def _spawn(self, spec: ServiceSpec, log: IO[bytes]) -> subprocess.Popen:
+    def _spawn(self, spec: ServiceSpec, log: IO[bytes]) -> subprocess.Popen[bytes]:
         return subprocess.Popen(spec.argv, cwd=self.cwd, env=self.env, stdout=log,
                                 stderr=subprocess.STDOUT, start_new_session=True)
 
@@ -258,7 +258,7 @@ def _interrupt(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _signal_group(process: subprocess.Popen, sig: int) -> None:
+def _signal_group(process: subprocess.Popen[bytes], sig: int) -> None:
     try:
         os.killpg(process.pid, sig)
     except ProcessLookupError:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-from typing import Any, Optional
+from typing import Any, Optional, cast
 
 import aiohttp
 from aiohttp import web
+from multidict import MultiDictProxy
 from twilio.request_validator import RequestValidator
 
 from careline.twilio_standin.state import StandinState, StoredMessage
@@ -52,7 +53,8 @@ async def _record(request: web.Request, form: Optional[dict[str, Any]] = None) -
 
 async def create_message(request: web.Request) -> web.Response:
     state = request.app[STATE]
-    posted = await request.post()
+    # Twilio posts URL-encoded forms, whose values are all strings (no files).
+    posted = cast("MultiDictProxy[str]", await request.post())
     form = {key: posted.getall(key) if len(posted.getall(key)) > 1 else posted[key]
             for key in posted.keys()}
     await _record(request, form)
@@ -94,6 +96,9 @@ async def create_message(request: web.Request) -> web.Response:
 async def _report_status(state: StandinState, session: aiohttp.ClientSession,
                          message: StoredMessage) -> None:
     """Post signed status callbacks as Twilio would: sent, then delivered or undelivered."""
+    callback = message.status_callback
+    if not callback:  # only a message that asked for callbacks is reported
+        return
     address = message.to.removeprefix("whatsapp:")
     error = state.faults.undeliverable.get(address)
     steps = [("sent", None), ("undelivered", error) if error else ("delivered", None)]
@@ -105,10 +110,9 @@ async def _report_status(state: StandinState, session: aiohttp.ClientSession,
                   "ApiVersion": "2010-04-01"}
         if code:
             params["ErrorCode"] = str(code)
-        signature = RequestValidator(state.auth_token).compute_signature(
-            message.status_callback, params)
+        signature = RequestValidator(state.auth_token).compute_signature(callback, params)
         try:
-            async with session.post(message.status_callback, data=params,
+            async with session.post(callback, data=params,
                                     headers={"X-Twilio-Signature": signature},
                                     timeout=aiohttp.ClientTimeout(total=10)) as reply:
                 await reply.read()

@@ -74,7 +74,7 @@ class WebSignIn:
         self._code_limit = settings.identity_code_limit
         self._window = settings.identity_code_window_minutes * 60
 
-    async def start(self, *, session_token: str, who: str) -> str:
+    async def start(self, *, session_token: object, who: object) -> str:
         """Text a code if ``who`` is a customer's, and return the challenge either way."""
         subject = _anonymous_subject(session_token)
         who = who.strip() if isinstance(who, str) else ""
@@ -87,7 +87,7 @@ class WebSignIn:
         return _sign({"sub": subject, "typ": CHALLENGE, "who": who, "jti": uuid.uuid4().hex},
                      CHALLENGE_TTL)
 
-    async def check(self, *, session_token: str, challenge: str, answer: str) -> Checked:
+    async def check(self, *, session_token: object, challenge: object, answer: object) -> Checked:
         """One try at the code or PIN for the challenge this session was given."""
         subject = _anonymous_subject(session_token)
         claims = _claims(challenge, CHALLENGE)
@@ -131,7 +131,7 @@ class WebSignIn:
             raise SignInRefused(429, "too many tries; please wait and try again later")
 
 
-def _anonymous_subject(session_token: str) -> str:
+def _anonymous_subject(session_token: object) -> str:
     """The browser session asking: an anonymous token Careline issued to its socket."""
     identity = verify_token(session_token) if isinstance(session_token, str) else None
     if identity is None or not identity.anonymous:
@@ -146,7 +146,7 @@ def _sign(claims: dict[str, Any], ttl: timedelta) -> str:
                       webchat_secret(), algorithm=ALGORITHM)
 
 
-def _claims(token: str, kind: str) -> Optional[dict[str, Any]]:
+def _claims(token: object, kind: str) -> Optional[dict[str, Any]]:
     """A token Careline signed of ``kind`` that has not expired; None otherwise."""
     if not isinstance(token, str):
         return None

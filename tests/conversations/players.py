@@ -14,7 +14,7 @@ from typing import Any, Optional, Protocol
 
 from socketio import packet as socketio_packet
 
-from careline.channels.phone_simulator import Phone, PhoneMessage
+from careline.channels.phone_simulator import PhoneMessage
 from careline.channels.twilio_turns import APOLOGY
 from careline.channels.webchat_tokens import issue_token, webchat_secret
 from tests.e2e.stack import CarelineStack

@@ -64,7 +64,7 @@ def render(*values_files: Path, chart: Path = CHART) -> Rendered:
     return Rendered(done.returncode, json.loads(done.stdout), values)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rendered_once(values_file: Path) -> Rendered:
     return render(values_file)
 

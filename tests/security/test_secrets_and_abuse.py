@@ -88,8 +88,9 @@ def files_holding(directory: Path, needle: bytes) -> list[str]:
 def test_a_pin_typed_on_whatsapp_is_nowhere_after_its_turn(careline_stack: CarelineStack):
     """Attack: read a customer's PIN afterwards from the tracker (Rasa's API), the event
     broker's events, the handoff package and the desk's transcript, or any log or file
-    of the stack (whose logs do not name the customer's number either). Three wrong PINs hand the conversation to the desk in the turn of the
-    last one, so the package is built while that PIN is still in memory."""
+    of the stack (whose logs do not name the customer's number either). Three wrong PINs hand
+    the conversation to the desk in the turn of the last one, so the package is built while that
+    PIN is still in memory."""
     customer, _ = add_account(careline_stack, msisdn=random_mobile(), whatsapp=True)
     phone = careline_stack.phone("whatsapp", customer.msisdn)
 

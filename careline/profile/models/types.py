@@ -10,7 +10,7 @@ from sqlalchemy import DateTime, Numeric
 from sqlalchemy.types import TypeDecorator
 
 
-class UtcDateTime(TypeDecorator):
+class UtcDateTime(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped
     """Timezone-aware UTC datetimes in and out; SQLite stores no zone, so store UTC."""
 
     impl = DateTime(timezone=True)
@@ -33,7 +33,7 @@ class UtcDateTime(TypeDecorator):
         return value.astimezone(timezone.utc)
 
 
-class FixedDecimal(TypeDecorator):
+class FixedDecimal(TypeDecorator):  # type: ignore[misc]  # SQLAlchemy 1.4 is untyped
     """NUMERIC(p, s) as :class:`Decimal` on every backend.
 
     PostgreSQL stores NUMERIC exactly. SQLite keeps it as REAL, so values go

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
@@ -63,7 +63,7 @@ _ACCOUNT_STATE = (
 
 def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccount]:
     statement = select(BillingAccount).where(BillingAccount.customer_id == customer_id)
-    return session.execute(statement).scalars().first()
+    return cast("BillingAccount | None", session.execute(statement).scalars().first())
 
 
 def latest_invoices_with_lines(*, session: Session, account_number: str,

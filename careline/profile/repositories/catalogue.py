@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
@@ -21,7 +21,7 @@ def list_plans(*, session: Session, payment_type: Optional[str] = None,
 
 
 def get_plan_by_code(*, session: Session, code: str) -> Optional[Plan]:
-    return session.execute(select(Plan).where(Plan.code == code)).scalars().first()
+    return cast("Plan | None", session.execute(select(Plan).where(Plan.code == code)).scalars().first())
 
 
 def find_destination(*, session: Session, country: str) -> Optional[RoamingDestination]:
@@ -31,7 +31,7 @@ def find_destination(*, session: Session, country: str) -> Optional[RoamingDesti
         func.lower(RoamingDestination.country_code) == wanted,
         func.lower(RoamingDestination.country_name) == wanted,
     ))
-    return session.execute(statement).scalars().first()
+    return cast("RoamingDestination | None", session.execute(statement).scalars().first())
 
 
 def roaming_add_ons(*, session: Session, zone: str) -> list[AddOn]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, cast
 
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
@@ -34,7 +34,7 @@ _PROFILE = (select(_customers, _areas.c.name.label("area_name"),
 
 
 def get_customer(*, session: Session, customer_id: int) -> Optional[Customer]:
-    return session.get(Customer, customer_id)
+    return cast("Customer | None", session.get(Customer, customer_id))
 
 
 def get_customer_by_identity(*, session: Session, kind: str, value: str) -> Optional[Row]:

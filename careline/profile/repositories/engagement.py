@@ -73,8 +73,8 @@ def claim_write(*, session: Session, key: str, kind: str, customer_id: Optional[
     then does nothing if that one committed (or inserts if it rolled back); on SQLite the
     database's write lock queues the two. Make it the transaction's first write, so SQLite
     takes that lock before anything else is read for the write."""
-    return session.execute(_CLAIM_WRITE, {"key": key, "kind": kind, "customer_id": customer_id,
-                                          "at": at}).rowcount == 1
+    return bool(session.execute(_CLAIM_WRITE, {"key": key, "kind": kind, "customer_id": customer_id,
+                                          "at": at}).rowcount == 1)
 
 
 def get_write(*, session: Session, key: str) -> Optional[Row]:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Optional, Sequence
+from typing import Optional, Sequence, cast
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Row
@@ -59,7 +59,7 @@ def incident_services(*, session: Session, incident_ids: Sequence[int]) -> list[
 
 def get_incident(*, session: Session, reference: str) -> Optional[Incident]:
     statement = select(Incident).where(Incident.reference == reference)
-    return session.execute(statement).scalars().first()
+    return cast("Incident | None", session.execute(statement).scalars().first())
 
 
 def find_outage_subscription(*, session: Session, customer_id: int, area_code: str,
@@ -70,7 +70,7 @@ def find_outage_subscription(*, session: Session, customer_id: int, area_code: s
         OutageSubscriptionRow.incident_id.is_(None) if incident_id is None
         else OutageSubscriptionRow.incident_id == incident_id,
     )
-    return session.execute(statement).scalars().first()
+    return cast("OutageSubscriptionRow | None", session.execute(statement).scalars().first())
 
 
 def add_outage_subscription(*, session: Session, customer_id: int, area_code: str,

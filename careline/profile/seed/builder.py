@@ -11,7 +11,7 @@ import functools
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
-from typing import Any, Iterable
+from typing import Any, Iterable, cast
 
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Connection
@@ -41,9 +41,9 @@ class DatasetBuilder:
         self.plan_ids: dict[str, int] = {}
         self.add_on_ids: dict[str, int] = {}
 
-    def next_id(self, model: type) -> int:
+    def next_id(self, model: type[Base]) -> int:
         if model not in self._next_id:
-            current = self.connection.execute(select(func.max(model.id))).scalar()
+            current = self.connection.execute(select(func.max(model.__table__.c.id))).scalar()
             self._next_id[model] = (current or 0) + 1
         value = self._next_id[model]
         self._next_id[model] = value + 1
@@ -54,7 +54,7 @@ class DatasetBuilder:
         if "id" not in values and _has_id(model):
             values["id"] = self.next_id(model)
         self.rows[model].append(values)
-        return values.get("id", 0)
+        return cast("int", values.get("id", 0))
 
     def add_invoice(self, *, account_id: int, number: str, period: tuple[date, date],
                     issued_on: date, due_on: date, paid: bool,
@@ -90,8 +90,8 @@ class DatasetBuilder:
                     f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"))
 
 
-@functools.lru_cache(maxsize=None)
-def _has_id(model: type) -> bool:
+@functools.cache
+def _has_id(model: type[Base]) -> bool:
     return "id" in model.__table__.c
 
 

@@ -14,7 +14,7 @@ filled in, since neither path runs SQLAlchemy's insert machinery.
 from __future__ import annotations
 
 import io
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any, Callable, Mapping, Sequence, cast
 
 from sqlalchemy import Boolean, Column, Date, DateTime, String, Table, Text
 from sqlalchemy.engine import Connection, Dialect
@@ -89,4 +89,4 @@ def _escaped(value: str) -> str:
 
 
 def _iso(value: Any) -> str:
-    return value.isoformat()
+    return cast("str", value.isoformat())

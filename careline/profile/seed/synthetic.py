@@ -11,6 +11,7 @@ messages.
 
 from __future__ import annotations
 
+from typing import Any
 import functools
 import itertools
 import random
@@ -58,7 +59,7 @@ def _pooled_pin_hash(pin: str) -> str:
     return hash_pin(pin)
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _population(weighted: tuple[tuple[str, int], ...]) -> tuple[list[str], list[int]]:
     """Values and cumulative weights: ``choices`` draws the same with either weights."""
     return [v for v, _ in weighted], list(itertools.accumulate(w for _, w in weighted))
@@ -130,7 +131,7 @@ def _add_one(builder: DatasetBuilder, rng: random.Random, index: int, pins: list
                         satisfaction=rng.randint(1, 5) if rng.random() < 0.4 else None)
 
 
-def _usage(rng: random.Random, plan: tuple) -> tuple[CycleUsage, ...]:
+def _usage(rng: random.Random, plan: tuple[Any, ...]) -> tuple[CycleUsage, ...]:
     allowance, prepaid = plan[4], plan[2] == "prepaid"
     base = rng.lognormvariate(-0.45, 0.45) * float(allowance) if allowance else \
         rng.lognormvariate(3.2, 0.5)

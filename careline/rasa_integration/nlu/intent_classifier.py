@@ -17,7 +17,7 @@ pickled, so loading a model archive runs no code from it.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional, cast
 
 import numpy as np
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -40,18 +40,18 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
     """Logistic regression on [sentence embedding, character n-gram TF-IDF]."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {"C": 10.0, "min_ngram": 2, "max_ngram": 5, "min_df": 2, "max_iter": 3000,
                 "ranking_length": 10}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["sklearn"]
 
-    def __init__(self, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
-                 *, vocabulary: Optional[Dict[str, int]] = None,
-                 weights: Optional[Dict[str, np.ndarray]] = None,
-                 classes: Optional[List[str]] = None) -> None:
+    def __init__(self, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
+                 *, vocabulary: Optional[dict[str, int]] = None,
+                 weights: Optional[dict[str, np.ndarray[Any, Any]]] = None,
+                 classes: Optional[list[str]] = None) -> None:
         self._config = {**self.get_default_config(), **config}
         self._storage = model_storage
         self._resource = resource
@@ -60,7 +60,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self._classes = classes or []
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> SentenceIntentClassifier:
         return cls(config, model_storage, resource)
 
@@ -83,7 +83,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         self._persist()
         return self._resource
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         if not self._classes:
             return messages
         for message in messages:
@@ -97,7 +97,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
         return messages
 
-    def probabilities(self, features: csr_matrix) -> np.ndarray:
+    def probabilities(self, features: csr_matrix) -> np.ndarray[Any, Any]:
         """What sklearn's ``predict_proba`` returns, from the stored arrays."""
         scores = np.asarray(features @ self._weights["coef"].T) + self._weights["intercept"]
         if scores.shape[1] == 1:  # two intents: sklearn stores one binary decision
@@ -105,11 +105,11 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
             return np.hstack([1 - positive, positive])
         scores -= scores.max(axis=1, keepdims=True)
         exp = np.exp(scores)
-        return exp / exp.sum(axis=1, keepdims=True)
+        return cast("np.ndarray[Any, Any]", exp / exp.sum(axis=1, keepdims=True))
 
     _counter: Optional[CountVectorizer] = None
 
-    def _features(self, messages: List[Message]) -> csr_matrix:
+    def _features(self, messages: list[Message]) -> csr_matrix:
         if self._counter is None:  # built once: checking a 30k-entry vocabulary costs ms
             self._counter = CountVectorizer(
                 analyzer="char_wb", lowercase=True, vocabulary=self._vocabulary,
@@ -119,12 +119,13 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
         tfidf = counts.multiply(self._weights["idf"]).tocsr()
         norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1))).ravel()
         tfidf = csr_matrix(tfidf.multiply(1 / np.maximum(norms, 1e-12)[:, None]))
-        dense = np.vstack([self._sentence_vector(m) for m in messages])
+        # Rasa's featurizers run first, so every message has its sentence vector here.
+        dense = np.vstack([cast("np.ndarray[Any, Any]", self._sentence_vector(m)) for m in messages])
         dense = dense / np.maximum(np.linalg.norm(dense, axis=1, keepdims=True), 1e-12)
         return hstack([csr_matrix(dense), tfidf]).tocsr()
 
     @staticmethod
-    def _sentence_vector(message: Message) -> Optional[np.ndarray]:
+    def _sentence_vector(message: Message) -> Optional[np.ndarray[Any, Any]]:
         _, sentence = message.get_dense_features(TEXT)
         return None if sentence is None else np.asarray(sentence.features).reshape(-1)
 
@@ -135,7 +136,7 @@ class SentenceIntentClassifier(GraphComponent, IntentClassifier):
                 {"classes": self._classes, "vocabulary": self._vocabulary}), encoding="utf-8")
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> SentenceIntentClassifier:
         try:
             with model_storage.read_from(resource) as directory:

@@ -18,7 +18,7 @@ vocabulary it checks against is the training data's own, kept with the model.
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, FrozenSet, List, Text
+from typing import Any
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -53,21 +53,21 @@ class MessageKindClassifier(GraphComponent):
     """Overrides the intent of messages in another language, of emoji only or of keyboard mash."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {}
 
     @staticmethod
-    def required_packages() -> List[Text]:
+    def required_packages() -> list[str]:
         return ["langdetect"]
 
     def __init__(self, model_storage: ModelStorage, resource: Resource,
-                 english: FrozenSet[str] = frozenset()) -> None:
+                 english: frozenset[str] = frozenset()) -> None:
         self._storage = model_storage
         self._resource = resource
         self._reader = LanguageReader(english) if english else None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> MessageKindClassifier:
         return cls(model_storage, resource)
 
@@ -81,7 +81,7 @@ class MessageKindClassifier(GraphComponent):
         return self._resource
 
     @classmethod
-    def load(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def load(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
              execution_context: ExecutionContext, **kwargs: Any) -> MessageKindClassifier:
         try:
             with model_storage.read_from(resource) as directory:
@@ -90,7 +90,7 @@ class MessageKindClassifier(GraphComponent):
             return cls(model_storage, resource)
         return cls(model_storage, resource, frozenset(words))
 
-    def process(self, messages: List[Message]) -> List[Message]:
+    def process(self, messages: list[Message]) -> list[Message]:
         for message in messages:
             text = message.get(TEXT) or ""
             if not text.strip() or text.startswith(INTENT_MESSAGE_PREFIX):
@@ -115,7 +115,7 @@ class MessageKindClassifier(GraphComponent):
 
 
 def _set_intent(message: Message, name: str, confidence: float = 1.0) -> None:
-    intent: Dict[str, Any] = {"name": name, "confidence": confidence}
+    intent: dict[str, Any] = {"name": name, "confidence": confidence}
     message.set(INTENT, intent, add_to_output=True)
     message.set(INTENT_RANKING_KEY, [intent], add_to_output=True)
 

@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from typing import AbstractSet, FrozenSet, Optional
+from typing import AbstractSet, Optional
 
 from langdetect.detector_factory import PROFILES_DIRECTORY, DetectorFactory
 from langdetect.lang_detect_exception import LangDetectException
@@ -31,18 +31,18 @@ _WORDS = re.compile(r"[^\W\d_]+", re.UNICODE)
 _LATIN_END = 0x024F
 
 #: Emoji that, alone, mean "fine / thanks"; a thumbs-up after an answer is a nod.
-POSITIVE_EMOJI: FrozenSet[str] = frozenset(
+POSITIVE_EMOJI: frozenset[str] = frozenset(
     "👍👌🙂😊😀😃😄😁🙏❤✅👏🥰😍💯🤝☺💪🎉😎✔☑🆗")
 #: Emoji that, alone, say yes to a question: a subset of the nods, never a smiley.
-AGREEMENT_EMOJI: FrozenSet[str] = frozenset("👍👌✅✔☑🆗🤝💯")
+AGREEMENT_EMOJI: frozenset[str] = frozenset("👍👌✅✔☑🆗🤝💯")
 #: Whole messages that say yes; most are affirm in training too, but "go on" and a lone
 #: "k" are not, and a message of these is never a question of its own.
-AGREEMENT_WORDS: FrozenSet[str] = frozenset({
+AGREEMENT_WORDS: frozenset[str] = frozenset({
     "yes", "yeah", "yep", "yup", "yea", "ya", "y", "ok", "okay", "k", "kk", "sure",
     "go on", "go ahead", "yes please", "please do", "do it", "sounds good", "alright",
     "all right", "ok then", "yes go on", "go for it"})
 #: Emoji that, alone, mean the customer is angry or upset: treated as frustration.
-NEGATIVE_EMOJI: FrozenSet[str] = frozenset(
+NEGATIVE_EMOJI: frozenset[str] = frozenset(
     "😡😠🤬👎😤😞😢😭💢🙄😩😫😒☹🙁😣😖😑😐🤦")
 #: Marks that change how an emoji looks, not what it says (variation, skin tone, joiner).
 _MODIFIERS = frozenset("\ufe0f\ufe0e\u200d") | frozenset(chr(c) for c in range(0x1F3FB, 0x1F400))
@@ -119,7 +119,7 @@ def keyboard_mash(text: str, english_words: AbstractSet[str]) -> bool:
     return all(any(w[i:i + 3] in _KEY_RUNS for i in range(len(w) - 2)) for w in words)
 
 
-def english_vocabulary(texts: "list[str]") -> FrozenSet[str]:
+def english_vocabulary(texts: list[str]) -> frozenset[str]:
     """The lower-cased words of the bot's (English) training examples."""
     return frozenset(w.lower() for text in texts for w in _WORDS.findall(text))
 

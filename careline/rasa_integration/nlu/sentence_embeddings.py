@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional, Text, Tuple
+from typing import Any, Callable, Optional, cast
 
 import numpy as np
 import tensorflow as tf
@@ -50,10 +50,10 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
     """all-MiniLM-L6-v2 token and mean-pooled sentence features, from the installed package."""
 
     @staticmethod
-    def get_default_config() -> Dict[Text, Any]:
+    def get_default_config() -> dict[str, Any]:
         return {**LanguageModelFeaturizer.get_default_config(), "model_name": "bert"}
 
-    def __init__(self, config: Dict[Text, Any], execution_context: ExecutionContext) -> None:
+    def __init__(self, config: dict[str, Any], execution_context: ExecutionContext) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         config = {**config, "model_name": "bert",
@@ -62,16 +62,16 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
         # Compile the graph now, while the server starts, not on a customer's first message.
         self._compute_batch_sequence_features(np.ones((1, 3)), [[101, 7592, 102]])
 
-    _encode: Optional[Callable] = None
+    _encode: Optional[Callable[..., Any]] = None
 
     @classmethod
-    def create(cls, config: Dict[Text, Any], model_storage: ModelStorage, resource: Resource,
+    def create(cls, config: dict[str, Any], model_storage: ModelStorage, resource: Resource,
                execution_context: ExecutionContext) -> MiniLMFeaturizer:
         return cls(config, execution_context)
 
     def _compute_batch_sequence_features(
-        self, batch_attention_mask: np.ndarray, padded_token_ids: List[List[int]]
-    ) -> np.ndarray:
+        self, batch_attention_mask: np.ndarray[Any, Any], padded_token_ids: list[list[int]]
+    ) -> np.ndarray[Any, Any]:
         """Run the model as one compiled graph: eager BERT dispatches thousands of small
         ops per message, which costs hundreds of milliseconds on a busy 2-core machine.
         The concrete function is called directly: going through ``tf.function`` looks it up
@@ -84,11 +84,11 @@ class MiniLMFeaturizer(LanguageModelFeaturizer):
             ).get_concrete_function(spec, spec)
         ids = tf.convert_to_tensor(np.asarray(padded_token_ids, dtype=np.int32))
         mask = tf.convert_to_tensor(np.asarray(batch_attention_mask, dtype=np.int32))
-        return self._encode(ids, mask).numpy()
+        return cast("np.ndarray[Any, Any]", self._encode(ids, mask).numpy())
 
     def _post_process_sequence_embeddings(
-        self, sequence_embeddings: np.ndarray
-    ) -> Tuple[np.ndarray, np.ndarray]:
+        self, sequence_embeddings: np.ndarray[Any, Any]
+    ) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
         """Sentence vector = mean of all token vectors; token vectors without [CLS]/[SEP]."""
         sentences = [np.mean(example, axis=0) for example in sequence_embeddings]
         tokens = [example[1:-1] for example in sequence_embeddings]

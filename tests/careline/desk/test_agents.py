@@ -52,8 +52,7 @@ def _legacy_scrypt(password: str) -> str:
     """A hash as the desk stored them before argon2id (scrypt, n=2^14)."""
     salt = b"0123456789abcdef"
     digest = hashlib.scrypt(password.encode(), salt=salt, n=2**14, r=8, p=1, dklen=32)
-    return "scrypt$16384$8$1${}${}".format(base64.b64encode(salt).decode(),
-                                           base64.b64encode(digest).decode())
+    return f"scrypt$16384$8$1${base64.b64encode(salt).decode()}${base64.b64encode(digest).decode()}"
 
 
 def test_an_old_scrypt_hash_still_signs_in_and_becomes_argon2id(engine):

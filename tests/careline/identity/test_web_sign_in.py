@@ -57,7 +57,8 @@ async def test_a_stranger_and_a_real_account_run_out_of_tries_alike(with_standin
         challenge = await steps.start(session_token=token, who=who)
         code = "000000" if who == "CL99999999" else await texted_code(with_standin, GARETH_PHONE)
         wrong = "111111" if code != "111111" else "222222"
-        tries = [await steps.check(session_token=token, challenge=challenge, answer=wrong) for _ in range(MAX_TRIES + 1)]
+        tries = [await steps.check(session_token=token, challenge=challenge, answer=wrong)
+                 for _ in range(MAX_TRIES + 1)]
         seen.append([(t.grant, t.tries_left) for t in tries])
         if who == "CL10000104":  # the right code after the tries ran out: still nothing
             late = await steps.check(session_token=token, challenge=challenge, answer=code)

@@ -127,10 +127,10 @@ def standin_process(settings, monkeypatch: pytest.MonkeyPatch):
         try:
             requests.get(f"{base}/health", timeout=1).raise_for_status()
             break
-        except requests.RequestException:
+        except requests.RequestException as error:
             if time.monotonic() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("the Twilio stand-in did not start")
+                raise RuntimeError("the Twilio stand-in did not start") from error
             time.sleep(0.05)
     monkeypatch.setenv("TWILIO_API_BASE_URL", base)
     reset_settings()

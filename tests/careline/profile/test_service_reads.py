@@ -237,7 +237,7 @@ def test_read_paths_write_nothing(seeded_db, service, demo):
                     {"crm", "bil", "cat", "sub", "net", "eng"}}
 
     before = counts()
-    for name, customer_id in demo.items():
+    for customer_id in demo.values():
         service.get_profile(customer_id=customer_id)
         service.explain_bill(customer_id=customer_id)
         service.recommend_plan(customer_id=customer_id)

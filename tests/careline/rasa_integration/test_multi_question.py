@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 import pytest
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -24,7 +24,7 @@ READ = {
 }
 
 
-async def parse(text: str) -> Dict[str, Any]:
+async def parse(text: str) -> dict[str, Any]:
     name = READ.get(text)
     return {"text": text, "intent": {"name": name or "nlu_fallback",
                                      "confidence": 0.9 if name else 0.2}}
@@ -37,7 +37,7 @@ async def parse(text: str) -> Dict[str, Any]:
     ("why was my bill so high. also when is it due",
      ["why was my bill so high", "also when is it due"]),
 ])
-async def test_two_questions_are_two(text: str, parts: List[str]) -> None:
+async def test_two_questions_are_two(text: str, parts: list[str]) -> None:
     assert await questions(text, parse) == parts
 
 
@@ -61,7 +61,7 @@ def test_a_boundary_must_start_a_question(text: str) -> None:
 
 
 async def test_each_question_is_its_own_turn_in_order() -> None:
-    seen: List[UserMessage] = []
+    seen: list[UserMessage] = []
 
     async def handle(_: Any, message: UserMessage) -> Optional[list]:
         seen.append(message)

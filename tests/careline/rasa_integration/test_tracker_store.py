@@ -64,11 +64,11 @@ async def test_sqlite_round_trip_and_each_event_published_once(
     sqlite_store: CarelineTrackerStore, tmp_path: Path
 ) -> None:
     tracker = DialogueStateTracker("c-1", slots=[])
-    for event in _turn("c-1", "hello", "Hi!"):
-        tracker.update(event)
+    for event_ in _turn("c-1", "hello", "Hi!"):
+        tracker.update(event_)
     await sqlite_store.save(tracker)
-    for event in _turn("c-1", "again", "Hi again!"):
-        tracker.update(event)
+    for event_ in _turn("c-1", "again", "Hi again!"):
+        tracker.update(event_)
     await sqlite_store.save(tracker)
 
     loaded = await sqlite_store.retrieve("c-1")
@@ -83,8 +83,8 @@ async def test_postgres_round_trip(postgres_url: str) -> None:
     store = CarelineTrackerStore(domain=Domain.empty())
     assert store.engine.dialect.name == "postgresql"
     tracker = DialogueStateTracker("+447700900123", slots=[])
-    for event in _turn("+447700900123", "hello", "Hi!"):
-        tracker.update(event)
+    for event_ in _turn("+447700900123", "hello", "Hi!"):
+        tracker.update(event_)
     await store.save(tracker)
     loaded = await store.retrieve("+447700900123")
     assert loaded is not None and loaded.latest_message.text == "hello"
@@ -110,13 +110,13 @@ async def test_turns_on_loaded_and_on_fresh_trackers_store_each_event_once(
     API, a new conversation) falls back to counting what the database has."""
     store = CarelineTrackerStore(domain=Domain.empty())
     fresh = DialogueStateTracker("c-3", slots=[])
-    for event in [SessionStarted(), *_turn("c-3", "hello", "Hi!")]:
-        fresh.update(event)
+    for event_ in [SessionStarted(), *_turn("c-3", "hello", "Hi!")]:
+        fresh.update(event_)
     await store.save(fresh)
     for number in range(3):  # turns the way Rasa runs them: load, add, save
         loaded = await store.retrieve("c-3")
-        for event in _turn("c-3", f"turn {number}", "ok"):
-            loaded.update(event)
+        for event_ in _turn("c-3", f"turn {number}", "ok"):
+            loaded.update(event_)
         await store.save(loaded)
         await store.save(loaded)  # saving again writes nothing twice
     rebuilt = DialogueStateTracker.from_dict(
@@ -151,11 +151,11 @@ async def test_a_save_waiting_on_the_database_leaves_the_event_loop_free(
     admin.dispose()
     store = CarelineTrackerStore(domain=Domain.empty())
     tracker = DialogueStateTracker("c-4", slots=[])
-    for event in _turn("c-4", "hello", "Hi!"):
-        tracker.update(event)
+    for event_ in _turn("c-4", "hello", "Hi!"):
+        tracker.update(event_)
     await store.save(tracker)
-    for event in _turn("c-4", "again", "Hi again!"):
-        tracker.update(event)
+    for event_ in _turn("c-4", "again", "Hi again!"):
+        tracker.update(event_)
     blocker = create_engine(postgres_url)
     with blocker.connect() as connection:
         transaction = connection.begin()
@@ -185,8 +185,8 @@ async def test_database_gone_is_loud_not_an_empty_conversation(
 ) -> None:
     store = CarelineTrackerStore(domain=Domain.empty())
     tracker = DialogueStateTracker("c-2", slots=[])
-    for event in _turn("c-2", "hello", "Hi!"):
-        tracker.update(event)
+    for event_ in _turn("c-2", "hello", "Hi!"):
+        tracker.update(event_)
     await store.save(tracker)
     store.engine.dispose()
     admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
@@ -198,8 +198,8 @@ async def test_database_gone_is_loud_not_an_empty_conversation(
     with caplog.at_level(logging.ERROR):
         with pytest.raises(TrackerStoreUnavailable):
             await store.retrieve("c-2")
-        for event in _turn("c-2", "still there?", "Yes!"):  # a turn with events to write
-            tracker.update(event)
+        for event_ in _turn("c-2", "still there?", "Yes!"):  # a turn with events to write
+            tracker.update(event_)
         with pytest.raises(TrackerStoreUnavailable):
             await store.save(tracker)
     assert "could not load conversation c-2" in caplog.text
@@ -210,8 +210,8 @@ async def test_each_saved_turn_logs_one_masked_line(
     sqlite_store: CarelineTrackerStore, caplog: pytest.LogCaptureFixture
 ) -> None:
     tracker = DialogueStateTracker("+447700900123", slots=[])
-    for event in _turn("+447700900123", "my number is +447700900999", "Hi!"):
-        tracker.update(event)
+    for event_ in _turn("+447700900123", "my number is +447700900999", "Hi!"):
+        tracker.update(event_)
     with caplog.at_level(logging.INFO, logger="careline.turns"):
         await sqlite_store.save(tracker)
         await sqlite_store.save(tracker)  # nothing new: no second line

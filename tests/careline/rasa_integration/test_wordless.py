@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 import pytest
 import yaml
@@ -19,7 +19,7 @@ from careline.settings import PROJECT_ROOT
      WORDLESS),
     ({"location": {"latitude": 53.8, "longitude": -1.55}}, WORDLESS),
 ])
-def test_what_a_message_without_words_says(metadata: Optional[Dict[str, Any]], said: str):
+def test_what_a_message_without_words_says(metadata: Optional[dict[str, Any]], said: str):
     message = UserMessage("", CollectingOutputChannel(), "s1", metadata=metadata)
     assert _wordless(message) == said
 
