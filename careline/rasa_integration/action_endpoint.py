@@ -4,8 +4,9 @@ Why not in endpoints.yml. Rasa 3.6 expands ``${VAR}`` there with ``os.path.expan
 and refuses the whole file when a variable is unset (there is no ``${VAR:-default}``), so
 a file of ``${CARELINE_*}`` variables broke ``rasa shell``, ``rasa run`` and ``rasa
 interactive`` in a plain shell; a literal URL or secret in the file would be wrong for
-``careline up``, Compose and Helm. So endpoints.yml leaves both out and Careline's tracker
-store, which Rasa builds just before its Agent, has them filled in when the Agent is made:
+``careline up``, Compose and Helm. So endpoints.yml leaves both out, and a patch of
+Rasa's ``Agent.__init__`` (installed by :mod:`careline.rasa_integration.patches` before
+any Agent is made) fills them in:
 
 * the URL from :attr:`Settings.resolved_action_endpoint` (``CARELINE_ACTION_ENDPOINT``,
   else the local action server on ``CARELINE_ACTIONS_PORT``);
@@ -14,14 +15,12 @@ store, which Rasa builds just before its Agent, has them filled in when the Agen
   that the local action server reads too). The production profile refuses an empty
   secret when the settings are built, so production never gets a generated one.
 
-What the file does say (a ``url``, a header) wins. rasa is pinned to 3.6.21, and
-tests/careline/rasa_integration/test_action_endpoint.py fails if the hook stops applying.
+What the file does say (a ``url``, a header) wins.
 """
 
 from __future__ import annotations
 
-import functools
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from rasa.core.agent import Agent
 from rasa.utils.endpoints import EndpointConfig
@@ -45,16 +44,11 @@ def resolved(endpoint: Optional[EndpointConfig], settings: Settings) -> Optional
     )
 
 
-def install() -> None:
-    """Resolve the action endpoint of every Agent made from now on (idempotent)."""
-    if getattr(Agent, "_careline_action_endpoint", False):
-        return
-    original = Agent.__init__
+def resolving_action_endpoint(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``Agent.__init__``: every Agent made calls the resolved endpoint."""
 
-    @functools.wraps(original)
     def __init__(self: Agent, *args: Any, **kwargs: Any) -> None:
         original(self, *args, **kwargs)
         self.action_endpoint = resolved(self.action_endpoint, get_settings())
 
-    Agent.__init__ = __init__  # type: ignore[method-assign]
-    Agent._careline_action_endpoint = True  # type: ignore[attr-defined]
+    return __init__

@@ -10,14 +10,14 @@ load (docs/production.md, "Where a turn's time goes").
 
 The schema (``RemoteAction.action_response_format_spec``) is a constant, so
 checking it once and reusing one validator gives the same verdicts and the same
-error message. rasa is pinned to 3.6.21;
-tests/careline/rasa_integration/test_action_results.py fails if the hook stops applying.
+error message. Installed by :mod:`careline.rasa_integration.patches`;
+tests/careline/rasa_integration/test_action_results.py checks the verdicts.
 """
 
 from __future__ import annotations
 
 import functools
-from typing import Any
+from typing import Any, Callable
 
 from jsonschema import exceptions, validators
 from jsonschema.protocols import Validator
@@ -50,9 +50,10 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-def install() -> None:
-    """Replace Rasa's per-call schema check (idempotent)."""
-    if RemoteAction._validate_action_result is validate_action_result:
-        return
-    RemoteAction._validate_action_result = validate_action_result  # type: ignore[method-assign]
+def compiled_validation(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``RemoteAction._validate_action_result``: Rasa's own is not called."""
 
+    def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
+        return validate_action_result(self, result)
+
+    return _validate_action_result

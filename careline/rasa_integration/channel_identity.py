@@ -10,11 +10,13 @@ and change nothing) — and logs the identity slots there, ahead of Rasa's own s
 extraction. It runs in the task of the channel's ``on_new_message`` call, so it sees
 the proof that channel set (careline/channels/proven_turn.py). The slots' mappings in
 domain/general.yml are plain ``custom`` ones, which Rasa's extraction leaves alone.
-rasa is pinned to 3.6.21, and tests/careline/rasa_integration/test_channel_identity.py fails
-if the hook stops applying.
+Installed by :mod:`careline.rasa_integration.patches`;
+tests/careline/rasa_integration/test_channel_identity.py runs it on Rasa's processor.
 """
 
 from __future__ import annotations
+
+from typing import Any, Callable
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
@@ -25,7 +27,6 @@ from careline.channels.proven_turn import current_proof
 from careline.identity.channel_trust import (
     IDENTITY_SLOTS, NAMED_CUSTOMER_SLOT, identity_changes, named_customer_changes,
 )
-from careline.rasa_integration.processor_hooks import Method, wrap_once
 
 
 def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
@@ -43,15 +44,12 @@ def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
     return [SlotSet(name, value) for name, value in changes.items()]
 
 
-def install() -> None:
-    """Wrap the processor's slot extraction once per process (idempotent)."""
+def setting_identity_first(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor.run_action_extract_slots``."""
 
-    def make(original: Method) -> Method:
-        async def run_action_extract_slots(self: MessageProcessor, output_channel: OutputChannel,
-                                           tracker: DialogueStateTracker) -> DialogueStateTracker:
-            tracker.update_with_events(identity_events(tracker), self.domain)
-            return await original(self, output_channel, tracker)
+    async def run_action_extract_slots(self: MessageProcessor, output_channel: OutputChannel,
+                                       tracker: DialogueStateTracker) -> DialogueStateTracker:
+        tracker.update_with_events(identity_events(tracker), self.domain)
+        return await original(self, output_channel, tracker)
 
-        return run_action_extract_slots
-
-    wrap_once("run_action_extract_slots", make)
+    return run_action_extract_slots

@@ -25,15 +25,15 @@ with the conversation's tracker loaded under its lock. Careline's own shortcuts 
 come this way as a customer's: Rasa's HTTP API (``trigger_intent`` from the desk and
 careline/proactive; ``/model/parse``, called without a tracker) is token-protected,
 and the Agent hook's :data:`~careline.rasa_integration.guard.WORDLESS` is named through
-:data:`own_text`. rasa is pinned to 3.6.21, and
-tests/careline/rasa_integration/test_customer_intents.py fails if the hook stops applying.
+:data:`own_text`. Installed by :mod:`careline.rasa_integration.patches`, under
+:mod:`careline.rasa_integration.pending_offer`'s layer of the same method.
 """
 
 from __future__ import annotations
 
 import contextvars
 import re
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -45,7 +45,6 @@ from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.designer.checks import EXTERNAL_PREFIX
-from careline.rasa_integration.processor_hooks import Method, wrap_once
 
 #: Rasa's conversation resets; with every ``EXTERNAL_*`` intent, entered only by the system.
 SYSTEM_ONLY_INTENTS = frozenset({USER_INTENT_RESTART, USER_INTENT_SESSION_START,
@@ -93,25 +92,22 @@ def offered_payloads(events: Iterable[Event]) -> frozenset[str]:
     return frozenset(offered)
 
 
-def install() -> None:
-    """Wrap the processor's parse once per process (idempotent)."""
+def reading_commands_as_words(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor.parse_message`` (the inner layer)."""
 
-    def make(original: Method) -> Method:
-        async def parse_message(self: MessageProcessor, message: UserMessage,
-                                tracker: Optional[DialogueStateTracker] = None,
-                                only_output_properties: bool = True) -> dict[str, Any]:
-            text = message.text or ""
-            if tracker is None or text == own_text.get():
-                return await original(self, message, tracker, only_output_properties)
-            readable = text_to_parse(text, offered=offered_payloads(tracker.events))
-            if readable == text:
-                return await original(self, message, tracker, only_output_properties)
-            as_words = UserMessage(readable, message.output_channel, message.sender_id,
-                                   input_channel=message.input_channel,
-                                   message_id=message.message_id, metadata=message.metadata)
-            parse_data = await original(self, as_words, tracker, only_output_properties)
-            return {**parse_data, "text": text}
+    async def parse_message(self: MessageProcessor, message: UserMessage,
+                            tracker: Optional[DialogueStateTracker] = None,
+                            only_output_properties: bool = True) -> dict[str, Any]:
+        text = message.text or ""
+        if tracker is None or text == own_text.get():
+            return await original(self, message, tracker, only_output_properties)
+        readable = text_to_parse(text, offered=offered_payloads(tracker.events))
+        if readable == text:
+            return await original(self, message, tracker, only_output_properties)
+        as_words = UserMessage(readable, message.output_channel, message.sender_id,
+                               input_channel=message.input_channel,
+                               message_id=message.message_id, metadata=message.metadata)
+        parse_data = await original(self, as_words, tracker, only_output_properties)
+        return {**parse_data, "text": text}
 
-        return parse_message
-
-    wrap_once("parse_message", make)
+    return parse_message

@@ -9,14 +9,13 @@ endpoint holds the conversation's lock while it calls
 tracker loaded under that lock, cannot race: a trigger whose intent and entities
 equal an external message already in the conversation is a retry, logged and skipped.
 Every Careline external intent carries what makes it unique (a notice carries its
-incident, status and text). rasa is pinned to 3.6.21, and
-tests/careline/rasa_integration/test_external_intents.py fails if the hook stops applying.
+incident, status and text). Installed by :mod:`careline.rasa_integration.patches`.
 """
 
 from __future__ import annotations
 
 import logging
-from typing import Any, Optional, Union
+from typing import Any, Callable, Optional, Union
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
@@ -25,7 +24,6 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.observability.redact import redact
-from careline.rasa_integration.processor_hooks import Method, wrap_once
 
 logger = logging.getLogger(__name__)
 
@@ -48,20 +46,16 @@ def already_entered(tracker: DialogueStateTracker, intent_name: str, entities: E
                for event in tracker.events)
 
 
-def install() -> None:
-    """Wrap the processor's external trigger once per process (idempotent)."""
+def skipping_retries(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor.trigger_external_user_uttered``."""
 
-    def make(original: Method) -> Method:
-        async def trigger_external_user_uttered(self: MessageProcessor, intent_name: str,
-                                                entities: Entities,
-                                                tracker: DialogueStateTracker,
-                                                output_channel: OutputChannel) -> None:
-            if already_entered(tracker, intent_name, entities):
-                logger.info("external intent %s already in conversation %s: a retry, skipped",
-                            intent_name, redact(str(tracker.sender_id)))
-                return None
-            return await original(self, intent_name, entities, tracker, output_channel)
+    async def trigger_external_user_uttered(self: MessageProcessor, intent_name: str,
+                                            entities: Entities, tracker: DialogueStateTracker,
+                                            output_channel: OutputChannel) -> None:
+        if already_entered(tracker, intent_name, entities):
+            logger.info("external intent %s already in conversation %s: a retry, skipped",
+                        intent_name, redact(str(tracker.sender_id)))
+            return None
+        return await original(self, intent_name, entities, tracker, output_channel)
 
-        return trigger_external_user_uttered
-
-    wrap_once("trigger_external_user_uttered", make)
+    return trigger_external_user_uttered

@@ -6,8 +6,9 @@ load returns ``None`` (Rasa then starts an empty conversation and the customer's
 context silently vanishes) and a failed save keeps the events in one process's
 memory. There is no configuration to turn that off, and no plug-in point between
 the store and the channels: the store never sees the output channel, and Rasa's
-REST channel swallows exceptions into an empty reply. So Careline installs, once,
-when Rasa builds Careline's tracker or lock store (before the Agent exists):
+REST channel swallows exceptions into an empty reply. So Careline patches two of the
+Agent's methods (:mod:`careline.rasa_integration.patches` installs them, before the Agent
+exists):
 
 1. ``Agent._create_tracker_store`` keeps a :class:`LoudTrackerStore` unwrapped, so
    its :class:`TrackerStoreUnavailable` reaches the Agent;
@@ -24,24 +25,13 @@ when Rasa builds Careline's tracker or lock store (before the Agent exists):
 3. the same hook holds each sender to :mod:`careline.rasa_integration.sender_limits` (message
    size and rate) before the turn runs, so a refused message costs no NLU and no lock.
 
-Stores that are not Careline's keep Rasa's behaviour. rasa is pinned to 3.6.21, and
-tests/careline/rasa_integration/test_guard.py fails if either hook stops applying.
-
-The same install also applies :mod:`careline.rasa_integration.action_results` (action
-responses checked against a once-compiled schema) and
-:mod:`careline.rasa_integration.channel_identity` (identity slots set in-process instead of
-by an action-server call per message), which are about cost, and
-:mod:`careline.rasa_integration.external_intents` (a retried ``trigger_intent`` is entered
-once), and two trust boundaries: :mod:`careline.rasa_integration.customer_intents` (a
-customer's ``/intent{json}`` is read as words unless it is a button just offered) and
-:mod:`careline.rasa_integration.paused_conversations` (only the desk un-pauses a handoff).
-:mod:`careline.rasa_integration.pending_offer` reads a nod to a pending yes/no offer as YES.
+Stores that are not Careline's keep Rasa's behaviour;
+tests/careline/rasa_integration/test_guard.py checks both hooks.
 """
 
 from __future__ import annotations
 
 import contextvars
-import functools
 import logging
 import time
 from typing import Any, Awaitable, Callable, Optional
@@ -55,8 +45,7 @@ from careline.rasa_integration.nlu.message_kind_classifier import BLANK_MESSAGE
 from careline.observability import correlation, metrics
 from careline.observability.redact import redact
 from careline.rasa_integration import (
-    action_results, channel_identity, customer_intents, external_intents, multi_question,
-    paused_conversations, pending_offer, sender_limits, vulnerability_offer,
+    customer_intents, multi_question, sender_limits, vulnerability_offer,
 )
 from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY, ConversationUnavailable
 from careline.settings import get_settings
@@ -76,29 +65,25 @@ class LoudTrackerStore(TrackerStore):
     """Marker: a tracker store whose errors must reach the Agent, not FailSafe."""
 
 
-def install() -> None:
-    """Apply every hook once per process (idempotent)."""
-    action_results.install()
-    channel_identity.install()
-    external_intents.install()
-    customer_intents.install()
-    pending_offer.install()
-    paused_conversations.install()
-    if getattr(Agent, "_careline_guarded", False):
-        return
-    original_create = Agent._create_tracker_store
-    original_handle = Agent.handle_message
+def keeping_loud_stores(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``Agent._create_tracker_store`` (a static method)."""
+
+    def _create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
+        if isinstance(store, LoudTrackerStore):
+            store.domain = domain
+            return store
+        return original(store, domain)
+
+    return _create_tracker_store
+
+
+def guarded_turns(original_handle: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``Agent.handle_message``; the sender limits are read from the settings
+    once, when it is installed."""
     settings = get_settings()
     limits = sender_limits.SenderLimits.from_settings(settings)
     counter = sender_limits.counter_for(settings)
 
-    def create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
-        if isinstance(store, LoudTrackerStore):
-            store.domain = domain
-            return store
-        return original_create(store, domain)
-
-    @functools.wraps(original_handle)
     async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
         turn_started.set(time.monotonic())
         correlation.use(message.message_id)  # the turn's id: its MessageSid on Twilio
@@ -116,9 +101,7 @@ def install() -> None:
         except (ConversationUnavailable, LockError) as error:
             return await _refuse_politely(message, error)
 
-    Agent._create_tracker_store = staticmethod(create_tracker_store)  # type: ignore[method-assign]
-    Agent.handle_message = handle_message  # type: ignore[method-assign]
-    Agent._careline_guarded = True  # type: ignore[attr-defined]
+    return handle_message
 
 
 async def _refused_over_limits(message: UserMessage, limits: sender_limits.SenderLimits,

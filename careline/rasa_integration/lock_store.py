@@ -257,9 +257,9 @@ class CarelineLockStore(LockStore):
     """
 
     def __new__(cls, endpoint_config: Any = None) -> LockStore:  # type: ignore[misc]
-        from careline.rasa_integration.guard import install
+        from careline.rasa_integration import patches  # it imports this module
 
-        install()
+        patches.install_all()  # under Rasa's own CLI: Rasa makes its Agent next
         settings = get_settings()
         url = lock_store_url(settings)
         if url is None:

@@ -1,7 +1,7 @@
 """A conversation handed to a person stays paused until the desk hands it back.
 
 ``action_handoff_to_agent`` pauses the bot (``ConversationPaused``); the desk's hand-back
-appends ``resume`` through Rasa's token-protected HTTP API (careline/desk/rasa_client.py).
+appends ``resume`` through Rasa's token-protected HTTP API (careline/rasa_client.py).
 Rasa 3.6 has two other ways out, and a customer can reach both:
 
 * ``MessageProcessor._should_handle_message`` runs the bot on a paused conversation when
@@ -15,39 +15,38 @@ Rasa 3.6 has two other ways out, and a customer can reach both:
 
 So a paused conversation never runs the bot's prediction loop and never starts a new
 session; the customer's messages are still parsed, logged and published, which is how
-they reach the agent (careline/desk/events.py). rasa is pinned to 3.6.21, and
-tests/careline/rasa_integration/test_paused_conversations.py fails if the hooks stop applying.
+they reach the agent (careline/desk/events.py). Installed by
+:mod:`careline.rasa_integration.patches`.
 """
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from careline.rasa_integration.processor_hooks import Method, wrap_once
 
 
-def install() -> None:
-    """Wrap the processor's pause check and session update once per process (idempotent)."""
+def never_while_paused(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor._should_handle_message`` (a static method): Rasa's
+    own, which lets ``restart`` through, is not called."""
 
-    def make_should_handle(original: Method) -> Method:
-        def _should_handle_message(tracker: DialogueStateTracker) -> bool:
-            return not tracker.is_paused()
+    def _should_handle_message(tracker: DialogueStateTracker) -> bool:
+        return not tracker.is_paused()
 
-        return _should_handle_message
+    return _should_handle_message
 
-    def make_session_update(original: Method) -> Method:
-        async def _update_tracker_session(self: MessageProcessor, tracker: DialogueStateTracker,
-                                          output_channel: OutputChannel,
-                                          metadata: Optional[dict[str, Any]] = None) -> None:
-            if tracker.is_paused():
-                return None
-            return await original(self, tracker, output_channel, metadata)
 
-        return _update_tracker_session
+def no_new_session_while_paused(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor._update_tracker_session``."""
 
-    wrap_once("_should_handle_message", make_should_handle)
-    wrap_once("_update_tracker_session", make_session_update)
+    async def _update_tracker_session(self: MessageProcessor, tracker: DialogueStateTracker,
+                                      output_channel: OutputChannel,
+                                      metadata: Optional[dict[str, Any]] = None) -> None:
+        if tracker.is_paused():
+            return None
+        return await original(self, tracker, output_channel, metadata)
+
+    return _update_tracker_session

@@ -17,7 +17,7 @@ pending, so a thumbs-up after an answer stays a nod. Training data is untouched.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Optional
+from typing import Any, Callable, Iterable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -25,7 +25,6 @@ from rasa.shared.core.events import Event, SessionStarted, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.rasa_integration.nlu.message_kinds import agreement
-from careline.rasa_integration.processor_hooks import Method, wrap_once
 
 AFFIRM = "affirm"
 #: The slot every yes/no offer sets (domain/general.yml) and its rules read.
@@ -51,19 +50,17 @@ def reading(parse_data: dict[str, Any], *, text: str, pending: bool) -> dict[str
     return {**parse_data, "intent": intent, "intent_ranking": [intent]}
 
 
-def install() -> None:
-    """Wrap the processor's parse once per process (idempotent)."""
+def reading_nods_as_yes(original: Callable[..., Any]) -> Callable[..., Any]:
+    """The patch of ``MessageProcessor.parse_message`` (the outer layer: it reads what
+    :mod:`careline.rasa_integration.customer_intents` let NLU read)."""
 
-    def make(original: Method) -> Method:
-        async def parse_message(self: MessageProcessor, message: UserMessage,
-                                tracker: Optional[DialogueStateTracker] = None,
-                                only_output_properties: bool = True) -> dict[str, Any]:
-            parse_data = await original(self, message, tracker, only_output_properties)
-            if tracker is None:
-                return parse_data
-            return reading(parse_data, text=message.text or "",
-                           pending=offer_pending(tracker.events))
+    async def parse_message(self: MessageProcessor, message: UserMessage,
+                            tracker: Optional[DialogueStateTracker] = None,
+                            only_output_properties: bool = True) -> dict[str, Any]:
+        parse_data = await original(self, message, tracker, only_output_properties)
+        if tracker is None:
+            return parse_data
+        return reading(parse_data, text=message.text or "",
+                       pending=offer_pending(tracker.events))
 
-        return parse_message
-
-    wrap_once("parse_message", make, hook="pending_offer")
+    return parse_message

@@ -47,10 +47,10 @@ from sqlalchemy.exc import SQLAlchemyError
 from careline.identity.secret_answers import RasaEvent, masked_events
 from careline.observability import metrics
 from careline.observability.redact import redact
-from careline.rasa_integration import action_endpoint
+from careline.rasa_integration import patches
 from careline.rasa_integration.config import tracker_store_url, with_sqlite_folder
 from careline.rasa_integration.errors import TrackerStoreUnavailable
-from careline.rasa_integration.guard import LoudTrackerStore, install, turn_started
+from careline.rasa_integration.guard import LoudTrackerStore, turn_started
 from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -92,8 +92,7 @@ class CarelineTrackerStore(SQLTrackerStore, LoudTrackerStore):
         event_broker: Optional[EventBroker] = None,
         **kwargs: Any,
     ) -> None:
-        install()
-        action_endpoint.install()  # Rasa makes its Agent next
+        patches.install_all()  # under Rasa's own CLI: Rasa makes its Agent next
         url = with_sqlite_folder(tracker_store_url(get_settings()))
         super().__init__(domain=domain, host=url, event_broker=event_broker)
         if self.engine.dialect.name == "postgresql":

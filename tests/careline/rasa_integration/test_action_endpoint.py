@@ -7,9 +7,10 @@ from rasa.core.agent import Agent
 from rasa.core.utils import read_endpoints_from_path
 from rasa.utils.endpoints import EndpointConfig
 
-from careline.rasa_integration.action_endpoint import install, resolved
+from careline.rasa_integration.action_endpoint import resolved
 from careline.runtime.action_secret import action_secret
 from careline.settings import PROJECT_ROOT, Settings, get_settings, reset_settings
+from careline.rasa_integration.patches import install_all
 
 ACTION_VARIABLES = ("CARELINE_ACTION_ENDPOINT", "CARELINE_ACTION_SECRET")
 
@@ -73,8 +74,8 @@ def test_no_action_endpoint_stays_none(plain_shell):
 
 def test_every_agent_made_after_install_calls_the_resolved_endpoint(plain_shell):
     """Fails if Rasa's Agent stops taking ``action_endpoint`` as the hook expects."""
-    install()
-    install()  # idempotent
+    install_all()
+    install_all()  # idempotent
     agent = Agent(action_endpoint=_file_endpoint())
     settings = get_settings()
     assert agent.action_endpoint.url == settings.resolved_action_endpoint

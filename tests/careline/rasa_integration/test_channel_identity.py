@@ -15,14 +15,14 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.channels.proven_turn import run_proven
 from careline.identity.channel_trust import IDENTITY_SLOTS, Proof
-from careline.rasa_integration import channel_identity
+from careline.rasa_integration.patches import install_all
 
 
 @pytest.fixture
 def processor(domain: Domain) -> MessageProcessor:
     """The real ``run_action_extract_slots`` needs only these attributes; no model, and
     no action endpoint: a remote call would fail the test."""
-    channel_identity.install()
+    install_all()
     bare = MessageProcessor.__new__(MessageProcessor)
     bare.domain = domain
     bare.action_endpoint = None

@@ -8,6 +8,7 @@ from rasa.shared.core.events import UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.rasa_integration import external_intents
+from careline.rasa_integration.patches import install_all
 
 NOTICE = {"outage_incident": "INC-1", "outage_status": "open", "outage_notice": "no data"}
 
@@ -33,7 +34,7 @@ def test_a_customer_typing_the_same_words_is_not_an_external_intent():
 
 
 async def test_the_processor_skips_a_retry_without_touching_the_tracker():
-    external_intents.install()
+    install_all()
     entered = UserUttered.create_external(
         "EXTERNAL_outage_notice", [{"entity": k, "value": v} for k, v in NOTICE.items()])
     tracker = tracker_with(entered)

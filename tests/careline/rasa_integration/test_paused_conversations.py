@@ -14,7 +14,7 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from careline.rasa_integration import paused_conversations
+from careline.rasa_integration.patches import install_all
 
 TWO_HOURS_AGO = time.time() - 2 * 3600
 
@@ -22,7 +22,7 @@ TWO_HOURS_AGO = time.time() - 2 * 3600
 @pytest.fixture
 def processor(domain: Domain) -> MessageProcessor:
     """Rasa's session update runs the in-process action_session_start: no model needed."""
-    paused_conversations.install()
+    install_all()
     bare = MessageProcessor.__new__(MessageProcessor)
     bare.domain = domain
     bare.action_endpoint = None

@@ -10,8 +10,8 @@ from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (ActionExecuted, BotUttered, SessionStarted, SlotSet,
                                      UserUttered)
 
-from careline.rasa_integration import customer_intents, pending_offer
 from careline.rasa_integration.pending_offer import offer_pending, reading
+from careline.rasa_integration.patches import install_all
 from tests.careline.rasa_integration.message_handling import NluStandIn, logged, processor_over
 
 OFFER_PERSON = [UserUttered("I lost my job and can't pay"), ActionExecuted("utter_support_financial"),
@@ -57,15 +57,13 @@ def test_anything_else_keeps_what_nlu_read(text: str, pending: bool) -> None:
 
 @pytest.fixture
 def processor(domain: Domain) -> MessageProcessor:
-    customer_intents.install()
-    pending_offer.install()
+    install_all()
     return processor_over(domain, NluStandIn(domain, intent="acknowledge", confidence=1.0))
 
 
 async def test_the_hook_wraps_the_customer_intents_hook() -> None:
-    customer_intents.install()
-    pending_offer.install()
-    pending_offer.install()
+    install_all()
+    install_all()
     outer = MessageProcessor.parse_message
     assert outer.__wrapped__.__wrapped__ is not None  # two hooks, each applied once
     assert getattr(outer.__wrapped__.__wrapped__, "__wrapped__", None) is None
