@@ -29,7 +29,7 @@ FROM base AS builder
 COPY requirements.txt requirements-nodeps.txt constraints.txt ./
 RUN python -m venv /opt/venv \
     && pip install --no-cache-dir pip==24.0 \
-    && grep -v -E '^(pytest|pytest-asyncio|pytest-timeout|time-machine|playwright)==' \
+    && grep -v -E '^(pytest|pytest-asyncio|pytest-timeout|time-machine|playwright|ruff|mypy|types-PyYAML|types-redis|types-requests)==' \
        requirements.txt > /tmp/requirements-image.txt \
     && pip install --no-cache-dir -r /tmp/requirements-image.txt -c constraints.txt \
     && pip install --no-cache-dir --no-deps -r requirements-nodeps.txt \

@@ -6,7 +6,7 @@ CARELINE := $(VENV)/bin/careline
 INSTALL_INPUTS := requirements.txt requirements-nodeps.txt constraints.txt pyproject.toml scripts/bootstrap.sh scripts/system-packages.sh
 INSTALL_STAMP := $(VENV)/.installed-$(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-12)
 
-.PHONY: install run test model validate pytest bench clean
+.PHONY: install run test model validate lint pytest bench clean
 
 install: $(INSTALL_STAMP)
 
@@ -45,6 +45,11 @@ quality-check: install
 
 pytest: install model helm-tools
 	$(PY) -m pytest
+
+# ruff over the code and its tests, mypy --strict on careline/ (pyproject.toml configures both).
+lint: install
+	$(VENV)/bin/ruff check careline actions tests bench
+	nice -n 5 $(VENV)/bin/mypy
 
 # quality-check also runs the Rasa test stories (reports/stories/) and fails below the floor.
 test: validate model pytest quality-check audit

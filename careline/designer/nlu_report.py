@@ -10,11 +10,14 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Sequence
+from typing import TYPE_CHECKING, Any, Iterator, Sequence
 
 from careline.designer.metrics import Evaluation, evaluate
 from careline.designer.render import write_evaluation
 from careline.designer.training import FALLBACK_INTENT, Prediction, parse_texts, train_nlu_model
+
+if TYPE_CHECKING:  # Rasa is imported when a report runs, not with the CLI
+    from rasa.shared.nlu.training_data.training_data import TrainingData
 
 logger = logging.getLogger(__name__)
 
@@ -54,7 +57,7 @@ def score(scored: Sequence[Scored], labels: Sequence[str]) -> Evaluation:
                     labels=labels)
 
 
-def load_training_data(data_dir: Path):
+def load_training_data(data_dir: Path) -> TrainingData:
     """Every NLU example under ``data_dir`` (rules and stories files are skipped)."""
     import rasa.shared.data
     from rasa.shared.nlu.training_data.loading import load_data
@@ -72,7 +75,8 @@ def as_intent_label(prediction: Prediction, labels: Sequence[str]) -> str:
     return prediction.intent
 
 
-def run_split(config: Path, train, test, *, label: str) -> SplitResult:
+def run_split(config: Path, train: TrainingData, test: TrainingData, *,
+              label: str) -> SplitResult:
     """Train on ``train``, parse every ``test`` example and score the intents."""
     model = train_nlu_model(config, train.nlu_as_yaml(), label=label)
     examples = test.intent_examples
@@ -93,7 +97,7 @@ def holdout(data_dir: Path, config: Path, *, seed: int = DEFAULT_SEED,
     return run_split(config, train, test, label=f"holdout{seed}")
 
 
-def folds(data, n: int, seed: int) -> Iterator[tuple]:
+def folds(data: TrainingData, n: int, seed: int) -> Iterator[tuple[TrainingData, ...]]:
     """Stratified folds with a fixed seed (Rasa's own helper shuffles unseeded)."""
     from rasa.shared.nlu.training_data.training_data import TrainingData
     from sklearn.model_selection import StratifiedKFold

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Iterable, Iterator
 
 import yaml
 
@@ -140,12 +140,12 @@ def _rel(root: Path, path: Path) -> str:
         return str(path)
 
 
-def _load(path: Path) -> dict:
+def _load(path: Path) -> dict[str, Any]:
     content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return content if isinstance(content, dict) else {}
 
 
-def _read_domain(project: Project, path: Path, content: dict) -> None:
+def _read_domain(project: Project, path: Path, content: dict[str, Any]) -> None:
     file = _rel(project.root, path)
     for intent in content.get("intents") or []:
         name = next(iter(intent)) if isinstance(intent, dict) else str(intent)
@@ -164,7 +164,7 @@ def _read_domain(project: Project, path: Path, content: dict) -> None:
             project.categorical_slots[str(slot)] = CategoricalSlot(str(slot), file, values)
 
 
-def _read_examples(content: dict, file: str) -> Iterator[Example]:
+def _read_examples(content: dict[str, Any], file: str) -> Iterator[Example]:
     for block in content.get("nlu") or []:
         intent = block.get("intent") if isinstance(block, dict) else None
         if not intent:
@@ -175,7 +175,7 @@ def _read_examples(content: dict, file: str) -> Iterator[Example]:
                 yield Example(str(intent), strip_annotations(match.group(1)), file)
 
 
-def _read_flows(content: dict, file: str, *, test: bool) -> Iterator[Flow]:
+def _read_flows(content: dict[str, Any], file: str, *, test: bool) -> Iterator[Flow]:
     for key, kind in (("rules", "rule"), ("stories", "story")):
         for item in content.get(key) or []:
             name = item.get(kind) or item.get("story") or item.get("rule") or "?"
@@ -184,7 +184,7 @@ def _read_flows(content: dict, file: str, *, test: bool) -> Iterator[Flow]:
                        conditions=frozenset(_conditions(item.get("condition") or [])))
 
 
-def _conditions(raw: Iterable) -> Iterator[tuple[str, object]]:
+def _conditions(raw: Iterable[Any]) -> Iterator[tuple[str, object]]:
     for item in raw:
         if not isinstance(item, dict):
             continue
@@ -200,7 +200,7 @@ def _scalar(value: object) -> object:
     return value if isinstance(value, (str, int, float, bool, type(None))) else str(value)
 
 
-def _steps(raw_steps: Iterable) -> Iterator[Step]:
+def _steps(raw_steps: Iterable[Any]) -> Iterator[Step]:
     for raw in raw_steps:
         if not isinstance(raw, dict):
             continue

@@ -18,7 +18,7 @@ import asyncio
 import functools
 import json
 import logging
-from typing import Optional
+from typing import Any, Optional
 
 from aiohttp import web
 from pydantic import ValidationError
@@ -35,7 +35,7 @@ from careline.settings import Settings
 logger = logging.getLogger(__name__)
 CARE = web.AppKey("care", OutageCare)
 TOKEN = web.AppKey("token", str)
-TASKS = web.AppKey("tasks", set)
+TASKS: web.AppKey[set[asyncio.Task[Any]]] = web.AppKey("tasks", set)
 TRACKER_SYNC_SECONDS = 30.0
 
 
@@ -124,9 +124,10 @@ def build_app(care: OutageCare, *, token: str,
             app[TASKS].add(asyncio.create_task(sync_trackers(app)))
 
     async def stop(app: web.Application) -> None:
-        for task in list(app[TASKS]):
+        tasks = app[TASKS]
+        for task in list(tasks):
             task.cancel()
-        await asyncio.gather(*app[TASKS], return_exceptions=True)
+        await asyncio.gather(*tasks, return_exceptions=True)
         await app[CARE].close()
 
     app.on_startup.append(start)
