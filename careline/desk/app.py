@@ -25,7 +25,6 @@ from careline.desk.early_lines import EarlyLines
 from careline.desk.events import BrokerMessage, EventSource, PikaEventSource, SqlEventSource
 from careline.desk.follow_up import FollowUpService
 from careline.desk.login_throttle import LoginThrottle
-from careline.desk.rasa_client import DeliveryFailed, RasaClient
 from careline.desk.review import ReviewService
 from careline.desk.satisfaction import RatingAnswer
 from careline.desk.service import DeskService
@@ -35,6 +34,7 @@ from careline.insight.views import INSIGHT
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.logs import configure_logging
 from careline.poison.ledger import PoisonLedger
+from careline.rasa_client import RasaClient, RasaError
 from careline.rasa_integration.config import tracker_store_url
 from careline.settings import PROJECT_ROOT, Settings
 
@@ -129,7 +129,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
             for ticket_id, conversation_id in waiting:
                 try:
                     await rasa_client.hand_back(conversation_id=conversation_id)
-                except DeliveryFailed as failure:
+                except RasaError as failure:
                     logger.warning("ticket %s: hand-back after the rating wait failed: %s",
                                    ticket_id, failure)
                     continue
@@ -154,6 +154,7 @@ def build_app(settings: Settings, *, engine: Optional[Engine] = None,
         app[CONSUMER].cancel()
         app[SWEEPER].cancel()
         app[review_views.REVIEW].close()
+        await rasa_client.close()
 
     app.on_startup.append(start)
     app.on_cleanup.append(stop)
@@ -167,7 +168,7 @@ async def say_for_the_desk(desk: DeskService, rasa: RasaClient, conversation_id:
     try:
         await rasa.send_agent_message(conversation_id=conversation_id, text=step.text,
                                       agent=None, choices=step.choices)
-    except DeliveryFailed as failure:
+    except RasaError as failure:
         error = str(failure)
     if error:
         await run_blocking(functools.partial(desk.finish_reply, message_id=step.message_id,
@@ -180,16 +181,16 @@ async def hand_back_after_rating(follow_up: FollowUpService, rasa: RasaClient,
     try:
         await rasa.hand_back(conversation_id=answer.conversation_id,
                              text=satisfaction.THANKS if answer.score is not None else None)
-    except DeliveryFailed as failure:  # the sweeper hands it back after the wait
+    except RasaError as failure:  # the sweeper hands it back after the wait
         logger.warning("ticket %s: hand-back after the rating failed: %s",
                        answer.ticket_id, failure)
         return
     await run_blocking(functools.partial(follow_up.handed_back, ticket_id=answer.ticket_id))
     if answer.score is None and answer.intent and answer.intent != "nlu_fallback":
         try:
-            await rasa.trigger(conversation_id=answer.conversation_id, intent=answer.intent,
-                               entities=dict(answer.entities))
-        except DeliveryFailed as failure:
+            await rasa.trigger_intent(conversation_id=answer.conversation_id,
+                                      intent=answer.intent, entities=dict(answer.entities))
+        except RasaError as failure:
             logger.warning("ticket %s: the bot could not answer the message after the "
                            "rating question: %s", answer.ticket_id, failure)
 

@@ -26,13 +26,13 @@ from careline.desk.csat_report import satisfaction_report
 from careline.desk.client_address import client_address
 from careline.desk.early_lines import EarlyLines
 from careline.desk.login_throttle import LoginThrottle
-from careline.desk.rasa_client import CustomerNotConnected, DeliveryFailed, RasaClient
 from careline.desk.schemas import Role
 from careline.desk.routing import Presence
 from careline.desk.search import parse_query
 from careline.desk.supervisor_page import supervisor_page
 from careline.desk.service import DeskService, TicketConflict, TicketNotFound
 from careline.insight.views import INSIGHT, PAGE_TIMEOUT, report_for_query
+from careline.rasa_client import CustomerNotConnected, RasaClient, RasaError
 
 SESSION_COOKIE = "careline_desk_session"
 LOGIN_CSRF_COOKIE = "careline_desk_login"
@@ -305,7 +305,7 @@ async def _reply(request: web.Request) -> web.Response:
         await request.app[RASA].send_agent_message(
             conversation_id=detail.entry.conversation_id, text=text,
             agent=signed_in.agent.display_name)
-    except DeliveryFailed as failure:
+    except RasaError as failure:
         error = str(failure)
     await run_blocking(functools.partial(desk.finish_reply, message_id=message_id, error=error))
     return _back(tid, f"Reply not delivered: {error}" if error else None)
@@ -335,7 +335,7 @@ async def _resolve(request: web.Request) -> web.Response:
             choices=satisfaction.CHOICES)
     except CustomerNotConnected as gone:
         unsent = str(gone)
-    except DeliveryFailed as failure:
+    except RasaError as failure:
         return _back(tid, f"Could not reach the customer, the ticket stays open: {failure}")
     await run_blocking(functools.partial(request.app[DESK].resolve, ticket_id=tid,
                                          agent_id=signed_in.agent.agent_id,

@@ -6,8 +6,9 @@ from typing import Optional, Sequence
 
 from careline.channels.outbound import Contacts, Outbound, OutboundRefused, Template
 from careline.channels.store import ChannelStore
-from careline.proactive.delivery import DeliveryError, RasaConversations, notice_entities
+from careline.proactive.delivery import NOTICE_INTENT, DeliveryError, notice_entities
 from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
+from careline.rasa_client import RasaClient, RasaError
 from careline.settings import Settings
 
 
@@ -24,7 +25,7 @@ class TwilioAndRasaChannel:
     utterances on the ``webchat`` output channel, so they reach the socket.
     """
 
-    def __init__(self, *, settings: Settings, rasa: Optional[RasaConversations] = None,
+    def __init__(self, *, settings: Settings, rasa: Optional[RasaClient] = None,
                  store: Optional[ChannelStore] = None,
                  outbound: Optional[Outbound] = None) -> None:
         self._settings = settings
@@ -47,9 +48,12 @@ class TwilioAndRasaChannel:
         if notice.mode is DeliveryMode.WEBCHAT:
             if self._rasa is None:
                 raise DeliveryError("web chat notices need Rasa's API")
-            await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
-                                            output_channel="webchat",
-                                            entities=notice_entities(notice))
+            try:
+                await self._rasa.trigger_intent(conversation_id=notice.conversation_id,
+                                                intent=NOTICE_INTENT, output_channel="webchat",
+                                                entities=notice_entities(notice))
+            except RasaError as error:  # e.g. the customer left the web chat since the plan
+                raise DeliveryError(str(error), transient=error.transient) from error
             return DeliveryReceipt(provider_id=f"rasa:webchat:{notice.conversation_id}")
         channel = notice.mode.channel
         template = (Template(content_sid=self._settings.outage_template_sid,

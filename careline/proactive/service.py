@@ -33,13 +33,14 @@ from careline.poison.ledger import PoisonLedger
 from careline.poison.rules import describe
 from careline.profile.contacts import known_areas
 from careline.proactive import audience, incidents, repository
-from careline.proactive.delivery import DeliveryError, NoticeChannel, RasaConversations
+from careline.proactive.delivery import DeliveryError, NoticeChannel
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.retries import TRANSIENT, NoticeRetry
 from careline.proactive.schemas import (DeliveryMode, IncidentUpdate, NotifyResult,
                                         PlannedNotice, Suppression)
 from careline.proactive.trackers import TrackerRecorder, notice_of
+from careline.rasa_client import RasaClient
 from careline.webchat.presence import STALE_AFTER
 
 logger = logging.getLogger(__name__)
@@ -83,7 +84,7 @@ class _Prepared:
 
 
 class OutageCare:
-    def __init__(self, *, channel: NoticeChannel, rasa: Optional[RasaConversations] = None,
+    def __init__(self, *, channel: NoticeChannel, rasa: Optional[RasaClient] = None,
                  engine: Optional[Engine] = None, options: CareOptions = CareOptions(),
                  clock: Callable[[], datetime] = clock.now) -> None:
         self._channel = channel

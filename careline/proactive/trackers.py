@@ -18,10 +18,10 @@ from sqlalchemy.engine import Engine
 
 from careline.db.session import run_blocking, session_scope
 from careline.proactive import repository
-from careline.proactive.delivery import (RECORD_ONLY_CHANNEL, DeliveryError, RasaConversations,
-                                         notice_entities)
+from careline.proactive.delivery import NOTICE_INTENT, RECORD_ONLY_CHANNEL, notice_entities
 from careline.proactive.models import Notification
 from careline.proactive.schemas import DeliveryMode, IncidentAction, PlannedNotice
+from careline.rasa_client import RasaClient, RasaError
 
 logger = logging.getLogger(__name__)
 
@@ -29,7 +29,7 @@ logger = logging.getLogger(__name__)
 class TrackerRecorder:
     """Several conversations at once, never two notices of one conversation at once."""
 
-    def __init__(self, *, rasa: RasaConversations, engine: Optional[Engine],
+    def __init__(self, *, rasa: RasaClient, engine: Optional[Engine],
                  concurrency: int) -> None:
         self._rasa = rasa
         self._engine = engine
@@ -57,13 +57,15 @@ class TrackerRecorder:
         return recorded
 
     async def _enter(self, row_id: int, notice: PlannedNotice) -> Optional[str]:
-        """``recorded``, ``failed`` (Rasa refused it) or None (Rasa unreachable: retry later)."""
+        """``recorded``, ``failed`` (Rasa refused it) or None (Rasa unreachable or slow:
+        retry later)."""
         try:
-            await self._rasa.trigger_notice(conversation_id=notice.conversation_id,
+            await self._rasa.trigger_intent(conversation_id=notice.conversation_id,
+                                            intent=NOTICE_INTENT,
                                             output_channel=RECORD_ONLY_CHANNEL,
                                             entities=notice_entities(notice))
-        except DeliveryError as error:
-            if "unreachable" in str(error):
+        except RasaError as error:
+            if error.transient:
                 return None
             logger.warning("Rasa refused notice %d: %s", row_id, error)
             return "failed"

@@ -7,10 +7,10 @@ from typing import Optional
 
 from sqlalchemy.engine import Engine
 
-from careline.proactive.delivery import RasaConversations
 from careline.proactive.policy import ContactPolicy
 from careline.proactive.routing import TwilioAndRasaChannel
 from careline.proactive.service import CareOptions, OutageCare
+from careline.rasa_client import RasaClient
 from careline.settings import Settings
 
 
@@ -23,8 +23,7 @@ def contact_policy(settings: Settings) -> ContactPolicy:
 
 def outage_care(settings: Settings, *, engine: Optional[Engine] = None,
                 with_rasa: bool = True) -> OutageCare:
-    rasa = (RasaConversations(base_url=settings.rasa_url, token=settings.secret("rasa_token"))
-            if with_rasa else None)
+    rasa = RasaClient.from_settings(settings) if with_rasa else None
     return OutageCare(
         channel=TwilioAndRasaChannel(settings=settings, rasa=rasa), rasa=rasa, engine=engine,
         options=CareOptions(policy=contact_policy(settings),

@@ -12,9 +12,9 @@ from sqlalchemy import select
 from careline import clock
 from careline.channels.conversation_key import customer_sender_id
 from careline.db.session import get_engine, session_scope
-from careline.desk.rasa_client import RasaClient
 from careline.profile.models import Customer
 from careline.profile.seed.demo import DEMO_CUSTOMERS, DemoCustomer
+from careline.rasa_client import RasaClient
 from tests.conversations import facts, state
 from tests.conversations.players import (PhonePlayer, Player, Reply, WebPlayer, is_apology,
                                          latest_code, texts_so_far)

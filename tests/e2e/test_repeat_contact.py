@@ -18,10 +18,10 @@ from sqlalchemy import select
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.phone_simulator import PhoneMessage
 from careline.db.session import get_engine, session_scope
-from careline.desk.rasa_client import RasaClient
 from careline.handoff.models import OutboxEntry
 from careline.handoff.schemas import ContextPackage
 from careline.profile.service import ProfileService
+from careline.rasa_client import RasaClient
 from tests.e2e.stack import CarelineStack
 from tests.eventually import eventually
 

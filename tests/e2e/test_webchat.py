@@ -11,7 +11,7 @@ import socketio
 
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import issue_token, webchat_secret
-from careline.desk.rasa_client import DeliveryFailed, RasaClient
+from careline.rasa_client import RasaClient, RasaError
 from careline.webchat.rooms import OFFLINE_REASON
 from tests.e2e.stack import CarelineStack
 from tests.e2e.test_twilio_channels import _user_events
@@ -155,7 +155,7 @@ def test_the_desk_learns_a_web_chat_customer_has_gone(careline_stack):
             try:
                 await desk.send_agent_message(conversation_id="web-dora-web",
                                               text="Are you still there?", agent="Sam")
-            except DeliveryFailed as failure:
+            except RasaError as failure:
                 return str(failure)
             await asyncio.sleep(0.1)
         raise AssertionError("every reply passed as delivered to a customer who left")

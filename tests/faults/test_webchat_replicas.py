@@ -18,8 +18,8 @@ import pytest
 import socketio
 
 from careline.channels.webchat_tokens import issue_token, webchat_secret
-from careline.desk.rasa_client import DeliveryFailed, RasaClient
-from careline.proactive.delivery import DeliveryError, RasaConversations
+from careline.proactive.delivery import NOTICE_INTENT
+from careline.rasa_client import CustomerNotConnected, RasaClient
 from careline.settings import Settings
 from careline.webchat.rooms import OFFLINE_REASON, RedisRooms
 
@@ -89,12 +89,12 @@ async def test_a_desk_reply_and_a_notice_reach_the_customer_from_either_replica(
             await desk.send_agent_message(conversation_id=sender, agent="Sam",
                                           text=f"Desk reply through replica {i}")
             await customer.wait_for_text(f"Desk reply through replica {i}")
-            notices = RasaConversations(base_url=base_url, token=stack.plan.token)
             try:
-                await notices.trigger_notice(conversation_id=sender, output_channel="webchat",
-                                             entities=_entities(f"Outage notice via {i}"))
+                await desk.trigger_intent(conversation_id=sender, intent=NOTICE_INTENT,
+                                          output_channel="webchat",
+                                          entities=_entities(f"Outage notice via {i}"))
             finally:
-                await notices.close()
+                await desk.close()
             await customer.wait_for_text(f"Outage notice via {i}")
     finally:
         await customer.sio.disconnect()
@@ -127,15 +127,16 @@ async def test_a_customer_who_left_is_reported_offline_by_every_replica(
         await rooms.close()
 
     for i, base_url in enumerate(_replicas(stack)):
-        with pytest.raises(DeliveryFailed, match=OFFLINE_REASON):
-            await RasaClient(base_url=base_url, token=stack.plan.token).send_agent_message(
-                conversation_id=sender, agent="Sam", text=f"Anyone there? ({i})")
-        notices = RasaConversations(base_url=base_url, token=stack.plan.token)
+        rasa = RasaClient(base_url=base_url, token=stack.plan.token)
         try:
-            with pytest.raises(DeliveryError, match=OFFLINE_REASON):
-                await notices.trigger_notice(conversation_id=sender, output_channel="webchat",
-                                             entities=_entities(f"Unseen notice {i}"))
+            with pytest.raises(CustomerNotConnected, match=OFFLINE_REASON):
+                await rasa.send_agent_message(conversation_id=sender, agent="Sam",
+                                              text=f"Anyone there? ({i})")
+            with pytest.raises(CustomerNotConnected, match=OFFLINE_REASON):
+                await rasa.trigger_intent(conversation_id=sender, intent=NOTICE_INTENT,
+                                          output_channel="webchat",
+                                          entities=_entities(f"Unseen notice {i}"))
         finally:
-            await notices.close()
+            await rasa.close()
     said = await _tracker_texts(_replicas(stack)[0], stack.plan.token, sender)
     assert not [t for t in said if "Anyone there?" in t or "Unseen notice" in t]

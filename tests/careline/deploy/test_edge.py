@@ -23,9 +23,9 @@ from careline.deploy.nginx import Edge, NginxLayout, render, write
 from careline.deploy.stack import StackPlan, nginx_binary, services
 from careline.desk.agents import AgentService
 from careline.desk.app import build_app
-from careline.desk.rasa_client import RasaClient
 from careline.proactive.views import build_app as incidents_app
 from careline.proactive.wiring import outage_care
+from careline.rasa_client import RasaClient
 from careline.settings import Settings, get_settings
 from tests.careline.desk.conftest import closed_port, quiet_event_source
 from tests.careline.handoff.conftest import careline_env, engine, seeded_template  # noqa: F401

@@ -14,7 +14,7 @@ from aiohttp.test_utils import TestServer
 from careline.desk.agents import AgentService
 from careline.desk.app import build_app
 from careline.desk.events import SqlEventSource
-from careline.desk.rasa_client import RasaClient
+from careline.rasa_client import RasaClient
 from careline.settings import get_settings
 from tests.careline.handoff.conftest import careline_env, engine, seeded_template  # noqa: F401
 

@@ -19,10 +19,10 @@ from careline import clock
 from careline.designer.shared_eval import EVAL_FILE, eval_dir, read_messages
 from careline.desk.agents import AgentService
 from careline.desk.app import build_app
-from careline.desk.rasa_client import RasaClient
 from careline.desk.review import ReviewService
 from careline.desk.review_views import REVIEW
 from careline.desk.schemas import Role
+from careline.rasa_client import RasaClient
 from careline.rasa_integration.config import tracker_store_url
 from careline.settings import PROJECT_ROOT, get_settings
 from tests.careline.desk.conftest import closed_port, quiet_event_source

@@ -11,7 +11,7 @@ from sqlalchemy.exc import OperationalError
 from careline.desk.api_auth import desk_api_token
 from careline.desk.app import build_app
 from careline.desk.database_away import database_away_is_503
-from careline.desk.rasa_client import RasaClient
+from careline.rasa_client import RasaClient
 from careline.settings import get_settings
 from tests.careline.desk.conftest import closed_port, quiet_event_source
 from tests.careline.handoff.builders import package

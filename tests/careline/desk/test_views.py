@@ -11,8 +11,8 @@ from aiohttp.test_utils import TestClient, TestServer
 from careline.desk.agents import AgentService
 from careline.desk.api_auth import desk_api_token
 from careline.desk.app import build_app
-from careline.desk.rasa_client import RasaClient
 from careline.desk.schemas import Role
+from careline.rasa_client import RasaClient
 from careline.settings import get_settings
 from tests.careline.desk.conftest import closed_port, quiet_event_source
 from tests.careline.handoff.builders import package

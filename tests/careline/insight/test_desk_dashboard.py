@@ -13,7 +13,7 @@ from careline.cli.main import main
 from careline.desk.agents import AgentService
 from careline.desk.app import build_app
 from careline.desk.events import SqlEventSource
-from careline.desk.rasa_client import RasaClient
+from careline.rasa_client import RasaClient
 from careline.settings import get_settings, reset_settings
 from tests.careline.insight.test_week import MONDAY, week  # noqa: F401
 

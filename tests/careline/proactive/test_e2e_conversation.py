@@ -17,11 +17,12 @@ import pytest
 from careline.channels.conversation_key import customer_sender_id
 from careline.db.session import get_engine, session_scope
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea
-from careline.proactive.delivery import NOTICE_INTENT, RasaConversations
+from careline.proactive.delivery import NOTICE_INTENT
 from careline.proactive.routing import TwilioAndRasaChannel
 from careline.proactive.schemas import IncidentUpdate
 from careline.proactive.service import OutageCare
 from careline.channels.webchat_tokens import issue_token, webchat_secret
+from careline.rasa_client import RasaClient
 from careline.webchat.presence import PresenceStore
 from tests.e2e.customers import random_mobile
 from tests.e2e.stack import CarelineStack, careline_stack  # noqa: F401  (session fixture)
@@ -63,7 +64,7 @@ def _notices_in_tracker(stack: CarelineStack, sender_id: str) -> tuple[list, lis
 def test_open_and_resolve_notices_are_in_the_conversation_and_sent_once(careline_stack):
     stack = careline_stack
     area, customer_id, msisdn = _customer_in_new_area(stack)
-    rasa = RasaConversations(base_url=stack.rasa_url, token=stack.token)
+    rasa = RasaClient(base_url=stack.rasa_url, token=stack.token)
     care = OutageCare(channel=TwilioAndRasaChannel(settings=stack.settings, rasa=rasa),
                       rasa=rasa, engine=get_engine(stack.database_url))
     opened = IncidentUpdate(incident_id=f"E2E-{secrets.token_hex(3)}", version=1,
@@ -116,7 +117,7 @@ def test_a_customer_connected_on_web_chat_is_told_there_and_by_sms_once_gone(car
                                         "summary": "engineers are on site"})
 
     async def run() -> list:
-        rasa = RasaConversations(base_url=stack.rasa_url, token=stack.token)
+        rasa = RasaClient(base_url=stack.rasa_url, token=stack.token)
         care = OutageCare(channel=TwilioAndRasaChannel(settings=stack.settings, rasa=rasa),
                           rasa=rasa, engine=engine)
         client = WebClient()
