@@ -27,7 +27,7 @@ SPAN_PATH = re.compile(rf"^((?:{'|'.join(ROOTS)})/[\w./*-]*)$")
 TOP_FILE = re.compile(r"^([\w.-]+\.(?:yml|yaml|txt|toml)|Dockerfile|Makefile|\.env\.example)$")
 #: A file path in prose (a folder alone is too often a word like "data/").
 PROSE_PATH = re.compile(rf"(?<![\w./-])((?:{'|'.join(ROOTS)})/[\w./-]*\.(?:md|py|yml|yaml|json|sh|txt|conf|html))\b")
-COMMAND = re.compile(r"(?:^|[\s/(])careline ([a-z][a-z-]*(?=\s|$|`)[^#&|;)]*)")
+COMMAND = re.compile(r"(?<![\w.-])careline ([a-z][a-z-]*(?=\s|$|`)[^#&|;)]*)")
 MAKE = re.compile(r"(?:^|[\s(])make (?:-C \S+ )?([a-z][\w-]*)")
 MODULE = re.compile(r"(?<![\w./@-])((?:careline|actions|bench)(?:\.[A-Za-z_]\w*)+)(?![\w/-])")
 RUN_MODULE = re.compile(r"-m ((?:careline|bench|actions)[\w.]*)(?: ([a-z_]+))?")
@@ -62,12 +62,23 @@ def careline_commands(text: str) -> list[list[str]]:
     commands = []
     for span in code(text):
         for match in COMMAND.finditer(span):
+            if not _is_the_command(span[:match.start()]):
+                continue
             words = match.group(1).replace("…", " ").replace("`", " ")
             try:
                 commands.append(shlex.split(words))
             except ValueError:  # an unclosed quote: the words up to it
                 commands.append(words.split())
     return commands
+
+
+def _is_the_command(before: str) -> bool:
+    """`careline` is the program run, not another's argument (`ruff check careline`):
+    before it only a path, a wrapper, variables or a shell separator."""
+    before = re.sub(r"(?:[\w.~-]*/)+$", "", before)
+    before = re.sub(r"(?:\b(?:nice -n \d+|time|exec|sudo)\s+)+$", "", before)
+    before = re.sub(r"(?:\b[A-Z_][A-Z0-9_]*=\S*\s+)+$", "", before).rstrip()
+    return before == "" or before.endswith(("&&", ";", "|", "(", "$"))
 
 
 def subcommand_path(words: list[str]) -> tuple[list[str], str | None]:

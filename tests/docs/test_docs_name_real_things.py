@@ -44,8 +44,10 @@ def test_what_no_longer_exists_is_caught() -> None:
         "`make everything`, then read `careline/rasa_stores/lock_store.py`, docs/gone.md,\n"
         "[the lock](production.md#no-such-heading), `careline.rasa_stores.lock_store`,\n"
         "`careline.profile.service.NoSuchService`, `python -m bench nosuch` and `CARELINE_NO_SUCH`.\n"
+        "Lint with `.venv/bin/ruff check careline actions`.\n"
     ))
     commands = {" ".join(words): words for words in doc_text.careline_commands(stale.text)}
+    assert len(commands) == 3, "`ruff check careline` runs ruff, not careline"
     assert doc_text.subcommand_path(commands["receipts --port 1"]) == ([], "receipts")
     assert doc_text.unknown_options(commands["up --workers 2"]) == ["--workers"]
     assert doc_text.subcommand_path(commands["desk agent kick"]) == (["desk", "agent"], "kick")
