@@ -44,7 +44,7 @@ def resolved(endpoint: Optional[EndpointConfig], settings: Settings) -> Optional
     )
 
 
-def resolving_action_endpoint(original: Callable[..., Any]) -> Callable[..., Any]:
+def resolving_action_endpoint(original: Callable[..., None]) -> Callable[..., None]:
     """The patch of ``Agent.__init__``: every Agent made calls the resolved endpoint."""
 
     def __init__(self: Agent, *args: Any, **kwargs: Any) -> None:

@@ -50,7 +50,7 @@ def validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:
     return True
 
 
-def compiled_validation(original: Callable[..., Any]) -> Callable[..., Any]:
+def compiled_validation(original: Callable[..., bool]) -> Callable[..., bool]:
     """The patch of ``RemoteAction._validate_action_result``: Rasa's own is not called."""
 
     def _validate_action_result(self: RemoteAction, result: dict[str, Any]) -> bool:

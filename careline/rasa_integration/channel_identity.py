@@ -16,11 +16,11 @@ tests/careline/rasa_integration/test_channel_identity.py runs it on Rasa's proce
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Awaitable, Callable
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
-from rasa.shared.core.events import SlotSet
+from rasa.shared.core.events import Event, SlotSet
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.channels.proven_turn import current_proof
@@ -29,7 +29,7 @@ from careline.identity.channel_trust import (
 )
 
 
-def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
+def identity_events(tracker: DialogueStateTracker) -> list[Event]:
     """SlotSet events for what this turn's channel proved about its sender.
 
     The proof comes from Careline's channel code (careline.channels.proven_turn), never
@@ -44,7 +44,8 @@ def identity_events(tracker: DialogueStateTracker) -> list[SlotSet]:
     return [SlotSet(name, value) for name, value in changes.items()]
 
 
-def setting_identity_first(original: Callable[..., Any]) -> Callable[..., Any]:
+def setting_identity_first(original: Callable[..., Awaitable[DialogueStateTracker]]
+                           ) -> Callable[..., Awaitable[DialogueStateTracker]]:
     """The patch of ``MessageProcessor.run_action_extract_slots``."""
 
     async def run_action_extract_slots(self: MessageProcessor, output_channel: OutputChannel,

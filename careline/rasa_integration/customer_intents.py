@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import contextvars
 import re
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Awaitable, Callable, Iterable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -92,7 +92,8 @@ def offered_payloads(events: Iterable[Event]) -> frozenset[str]:
     return frozenset(offered)
 
 
-def reading_commands_as_words(original: Callable[..., Any]) -> Callable[..., Any]:
+def reading_commands_as_words(original: Callable[..., Awaitable[dict[str, Any]]]
+                              ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """The patch of ``MessageProcessor.parse_message`` (the inner layer)."""
 
     async def parse_message(self: MessageProcessor, message: UserMessage,

@@ -15,7 +15,7 @@ incident, status and text). Installed by :mod:`careline.rasa_integration.patches
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Optional, Union
+from typing import Any, Awaitable, Callable, Iterable, Optional, Union
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
@@ -30,7 +30,9 @@ logger = logging.getLogger(__name__)
 Entities = Optional[Union[list[dict[str, Any]], dict[str, Any]]]
 
 
-def _signature(intent_name: Optional[str], entities: Entities) -> tuple:
+def _signature(intent_name: Optional[str], entities: Entities
+               ) -> tuple[Optional[str], tuple[tuple[str, str], ...]]:
+    pairs: Iterable[tuple[Any, Any]]
     if isinstance(entities, dict):
         pairs = entities.items()
     else:
@@ -46,7 +48,7 @@ def already_entered(tracker: DialogueStateTracker, intent_name: str, entities: E
                for event in tracker.events)
 
 
-def skipping_retries(original: Callable[..., Any]) -> Callable[..., Any]:
+def skipping_retries(original: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
     """The patch of ``MessageProcessor.trigger_external_user_uttered``."""
 
     async def trigger_external_user_uttered(self: MessageProcessor, intent_name: str,
@@ -55,7 +57,7 @@ def skipping_retries(original: Callable[..., Any]) -> Callable[..., Any]:
         if already_entered(tracker, intent_name, entities):
             logger.info("external intent %s already in conversation %s: a retry, skipped",
                         intent_name, redact(str(tracker.sender_id)))
-            return None
-        return await original(self, intent_name, entities, tracker, output_channel)
+            return
+        await original(self, intent_name, entities, tracker, output_channel)
 
     return trigger_external_user_uttered

@@ -61,11 +61,17 @@ BLANK = f"/{BLANK_MESSAGE}"
 turn_started: contextvars.ContextVar[float] = contextvars.ContextVar("turn_started")
 
 
+#: What ``Agent.handle_message`` returns: a collecting channel's replies, else None.
+Replies = Optional[list[dict[str, Any]]]
+#: ``Agent.handle_message``, Rasa's or patched.
+Handle = Callable[[Agent, UserMessage], Awaitable[Replies]]
+
+
 class LoudTrackerStore(TrackerStore):
     """Marker: a tracker store whose errors must reach the Agent, not FailSafe."""
 
 
-def keeping_loud_stores(original: Callable[..., Any]) -> Callable[..., Any]:
+def keeping_loud_stores(original: Callable[..., TrackerStore]) -> Callable[..., TrackerStore]:
     """The patch of ``Agent._create_tracker_store`` (a static method)."""
 
     def _create_tracker_store(store: Optional[TrackerStore], domain: Any) -> TrackerStore:
@@ -77,14 +83,14 @@ def keeping_loud_stores(original: Callable[..., Any]) -> Callable[..., Any]:
     return _create_tracker_store
 
 
-def guarded_turns(original_handle: Callable[..., Any]) -> Callable[..., Any]:
+def guarded_turns(original_handle: Handle) -> Handle:
     """The patch of ``Agent.handle_message``; the sender limits are read from the settings
     once, when it is installed."""
     settings = get_settings()
     limits = sender_limits.SenderLimits.from_settings(settings)
     counter = sender_limits.counter_for(settings)
 
-    async def handle_message(self: Agent, message: UserMessage) -> Optional[list]:
+    async def handle_message(self: Agent, message: UserMessage) -> Replies:
         turn_started.set(time.monotonic())
         correlation.use(message.message_id)  # the turn's id: its MessageSid on Twilio
         customer_intents.own_text.set(None)
@@ -132,13 +138,13 @@ def _wordless(message: UserMessage) -> str:
 
 
 async def _each_question(agent: Agent, message: UserMessage,
-                         handle: Callable[[Agent, UserMessage], Awaitable[Optional[list]]]
-                         ) -> Optional[list]:
+                         handle: Handle
+                         ) -> Replies:
     """One turn per question the message asks (careline.rasa_integration.multi_question)."""
     parts = await multi_question.questions(message.text or "", agent.parse_message)
     if len(parts) < 2:
         return await handle(agent, message)
-    replies: Optional[list] = None
+    replies: Replies = None
     for number, part in enumerate(parts, start=1):
         message_id = message.message_id if number == 1 else f"{message.message_id}.{number}"
         replies = await handle(agent, UserMessage(
@@ -147,13 +153,13 @@ async def _each_question(agent: Agent, message: UserMessage,
     return replies
 
 
-def _collected(message: UserMessage) -> Optional[list]:
+def _collected(message: UserMessage) -> Replies:
     """What Agent.handle_message returns: the replies, for a collecting channel."""
     output = message.output_channel
     return output.messages if isinstance(output, CollectingOutputChannel) else None
 
 
-async def _refuse_politely(message: UserMessage, error: Exception) -> Optional[list]:
+async def _refuse_politely(message: UserMessage, error: Exception) -> Replies:
     channel = message.input_channel or "unknown"
     logger.error("turn refused conversation=%s channel=%s reason=%s: %s",
                  redact(str(message.sender_id)), channel, type(error).__name__,

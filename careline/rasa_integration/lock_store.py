@@ -112,7 +112,7 @@ return 0
 """
 
 
-def connect(url: str) -> aioredis.Redis:
+def connect(url: str) -> aioredis.Redis[str]:
     """A client of Careline's Redis (the lock, the sender counter), bound to the running loop.
 
     A restarted Redis leaves every pooled connection dead; the client retries once on a
@@ -143,11 +143,11 @@ class RedisTicketLockStore(LockStore):
         self.wait_seconds = wait_seconds
         self.heartbeat_ms = int(heartbeat_seconds * 1000)
         self.poll_seconds = poll_seconds
-        self._client: Optional[aioredis.Redis] = None
+        self._client: Optional[aioredis.Redis[str]] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
         super().__init__()
 
-    def _redis(self) -> aioredis.Redis:
+    def _redis(self) -> aioredis.Redis[str]:
         """A client bound to the running loop (Rasa builds the store before serving)."""
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:

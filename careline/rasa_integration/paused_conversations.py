@@ -21,7 +21,7 @@ they reach the agent (careline/desk/events.py). Installed by
 
 from __future__ import annotations
 
-from typing import Any, Callable, Optional
+from typing import Any, Awaitable, Callable, Optional
 
 from rasa.core.channels.channel import OutputChannel
 from rasa.core.processor import MessageProcessor
@@ -29,7 +29,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 
 
-def never_while_paused(original: Callable[..., Any]) -> Callable[..., Any]:
+def never_while_paused(original: Callable[..., bool]) -> Callable[..., bool]:
     """The patch of ``MessageProcessor._should_handle_message`` (a static method): Rasa's
     own, which lets ``restart`` through, is not called."""
 
@@ -39,14 +39,14 @@ def never_while_paused(original: Callable[..., Any]) -> Callable[..., Any]:
     return _should_handle_message
 
 
-def no_new_session_while_paused(original: Callable[..., Any]) -> Callable[..., Any]:
+def no_new_session_while_paused(original: Callable[..., Awaitable[None]]
+                                ) -> Callable[..., Awaitable[None]]:
     """The patch of ``MessageProcessor._update_tracker_session``."""
 
     async def _update_tracker_session(self: MessageProcessor, tracker: DialogueStateTracker,
                                       output_channel: OutputChannel,
                                       metadata: Optional[dict[str, Any]] = None) -> None:
-        if tracker.is_paused():
-            return None
-        return await original(self, tracker, output_channel, metadata)
+        if not tracker.is_paused():
+            await original(self, tracker, output_channel, metadata)
 
     return _update_tracker_session

@@ -17,7 +17,7 @@ pending, so a thumbs-up after an answer stays a nod. Training data is untouched.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable, Optional
+from typing import Any, Awaitable, Callable, Iterable, Optional
 
 from rasa.core.channels.channel import UserMessage
 from rasa.core.processor import MessageProcessor
@@ -50,7 +50,8 @@ def reading(parse_data: dict[str, Any], *, text: str, pending: bool) -> dict[str
     return {**parse_data, "intent": intent, "intent_ranking": [intent]}
 
 
-def reading_nods_as_yes(original: Callable[..., Any]) -> Callable[..., Any]:
+def reading_nods_as_yes(original: Callable[..., Awaitable[dict[str, Any]]]
+                        ) -> Callable[..., Awaitable[dict[str, Any]]]:
     """The patch of ``MessageProcessor.parse_message`` (the outer layer: it reads what
     :mod:`careline.rasa_integration.customer_intents` let NLU read)."""
 

@@ -113,10 +113,10 @@ class RedisCounter:
     def __init__(self, url: str, *, key_prefix: str) -> None:
         self.url = url
         self.key_prefix = key_prefix
-        self._client: Optional[aioredis.Redis[bytes]] = None
+        self._client: Optional[aioredis.Redis[str]] = None
         self._loop: Optional[asyncio.AbstractEventLoop] = None
 
-    def _redis(self) -> aioredis.Redis[bytes]:
+    def _redis(self) -> aioredis.Redis[str]:
         loop = asyncio.get_running_loop()
         if self._client is None or self._loop is not loop:
             self._client = connect(self.url)

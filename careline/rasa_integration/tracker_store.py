@@ -33,7 +33,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Iterable, Optional, TypeVar
+from typing import Any, Awaitable, Callable, Iterable, Optional, TypeVar, cast
 
 import sqlalchemy as sa
 from rasa.core.brokers.broker import EventBroker
@@ -63,14 +63,16 @@ POOL_SIZE = 5
 _STORED_EVENTS = "_careline_stored_events"
 
 T = TypeVar("T")
+#: A store method taking the conversation (its id or tracker) first.
+StoreMethod = TypeVar("StoreMethod", bound=Callable[..., Awaitable[Any]])
 
 
-def _loud(operation: str):  # type: ignore[no-untyped-def]
+def _loud(operation: str) -> Callable[[StoreMethod], StoreMethod]:
     """Turn a database error into TrackerStoreUnavailable with an error log."""
 
-    def decorate(method):  # type: ignore[no-untyped-def]
+    def decorate(method: StoreMethod) -> StoreMethod:
         @functools.wraps(method)
-        async def wrapper(self: "CarelineTrackerStore", conversation_id: Any, *args: Any) -> Any:
+        async def wrapper(self: CarelineTrackerStore, conversation_id: Any, *args: Any) -> Any:
             try:
                 return await method(self, conversation_id, *args)
             except _DB_ERRORS as error:
@@ -78,7 +80,7 @@ def _loud(operation: str):  # type: ignore[no-untyped-def]
                 logger.error("tracker store could not %s conversation %s: %s",
                              operation, redact(str(sender)), error)
                 raise TrackerStoreUnavailable(f"could not {operation} the conversation") from error
-        return wrapper
+        return cast(StoreMethod, wrapper)
     return decorate
 
 
