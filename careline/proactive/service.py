@@ -253,9 +253,9 @@ class OutageCare:
                         repository.mark_parked(session=session, notification_id=row.id,
                                                error=describe(error))
                         unreadable.append((row.id, error))
-            for row_id, error in unreadable:  # counted, logged and listed by careline parked
+            for row_id, failure in unreadable:  # counted, logged and listed by careline parked
                 PoisonLedger(self._engine).failed(consumer="notices", key=f"notice {row_id}",
-                                                  error=error, max_tries=1)
+                                                  error=failure, max_tries=1)
             if claimed or not rows:
                 return claimed
 
@@ -348,6 +348,7 @@ class OutageCare:
         with session_scope(self._engine) as session:
             row = repository.get_handled_update(session=session, incident_id=incident_id,
                                                 version=version)
+            assert row is not None, "a held version is a handled one"
             update = IncidentUpdate.parse_raw(row.payload)
             held = repository.held_customer_ids(session=session, incident_id=incident_id,
                                                 version=version)
