@@ -19,7 +19,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from careline.db.session import run_blocking
 from careline.handoff.schemas import ContextPackage
-from careline.handoff.service import ConversationFacts, HandoffService
+from careline.desk.handoff_flow import handoff_service
+from careline.handoff.service import ConversationFacts
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +33,7 @@ class ActionHandoffToAgent(Action):
                   domain: dict[str, Any]) -> list[EventType]:
         facts = conversation_facts(tracker)
         try:
-            outcome = await run_blocking(functools.partial(HandoffService().hand_off, facts))
+            outcome = await run_blocking(functools.partial(handoff_service().hand_off, facts))
         except Exception:  # the outbox (our database) is down: say so, do not pretend
             logger.exception("handoff for %s could not be stored", tracker.sender_id)
             dispatcher.utter_message(response="utter_handoff_failed")

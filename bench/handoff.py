@@ -55,7 +55,8 @@ def main() -> None:
 
 def _run(base: Path, desk_port: int) -> None:
     from careline.desk.api_auth import desk_api_token
-    from careline.handoff.service import ConversationFacts, HandoffService
+    from careline.desk.handoff_flow import handoff_service
+    from careline.handoff.service import ConversationFacts
     from careline.profile.seed.runner import seed_database
     from careline.profile.service import ProfileService
     from careline.runtime.supervisor import wait_healthy
@@ -76,7 +77,7 @@ def _run(base: Path, desk_port: int) -> None:
         wait_healthy(f"http://127.0.0.1:{settings.resolved_handoff_worker_port}/health",
                      deadline=deadline, process=children[1])
         customer = ProfileService().find_customer_by_account(account_number="CL10000101")
-        service = HandoffService()
+        service = handoff_service()
         build_ms, visible_ms = [], []
         for run in range(RUNS):
             now = time.time()

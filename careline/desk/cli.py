@@ -1,9 +1,11 @@
-"""``careline desk``: run the agent desk; ``careline desk agent add|disable|role``: its people."""
+"""``careline desk``: run the agent desk; ``careline desk agent add|disable|role``: its
+people; ``careline handoffs``: the open handoffs, on the desk or still in the outbox."""
 
 from __future__ import annotations
 
 import argparse
 import getpass
+import json
 from pathlib import Path
 
 DEMO_AGENT = "agent"
@@ -39,6 +41,13 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     skills.add_argument("username")
     skills.add_argument("skills", help="comma-separated, or '' for none")
     skills.set_defaults(handler=_set_skills)
+    listing = subparsers.add_parser(
+        "handoffs", help="list open handoffs (desk tickets and undelivered ones) with context")
+    listing.add_argument("--json", action="store_true",
+                         help="print JSON with each handoff's full context package")
+    listing.add_argument("--write-schema", action="store_true",
+                         help="regenerate the committed context package JSON Schema and exit")
+    listing.set_defaults(handler=_handoffs)
 
 
 def demo_password(data_dir: Path) -> str:
@@ -139,4 +148,45 @@ def _set_skills(args: argparse.Namespace) -> int:
         print(f"error: {error}")
         return 1
     print(f"agent {args.username}: skills {', '.join(agent.skills) or 'none'}")
+    return 0
+
+
+def _handoffs(args: argparse.Namespace) -> int:
+    """Open handoffs: the desk's tickets, then any the outbox has not delivered yet."""
+    from careline.handoff.cli import SCHEMA_FILE, schema_text
+
+    if args.write_schema:
+        SCHEMA_FILE.write_text(schema_text())
+        print(f"wrote {SCHEMA_FILE}")
+        return 0
+    from careline.desk.service import DeskService
+    from careline.handoff.outbox import OutboxService
+
+    desk = DeskService()
+    tickets = [desk.detail(ticket_id=entry.ticket_id) for entry in desk.queue()]
+    undelivered = OutboxService().undelivered()
+    if args.json:
+        rows = [{"state": "on_desk", "ticket_id": t.entry.ticket_id, "status": t.entry.status,
+                 "assigned_to": t.entry.assigned_to, "priority_now": t.entry.priority.score,
+                 "waiting_seconds": round(t.entry.waiting_seconds),
+                 "context": json.loads(t.package.json())} for t in tickets]
+        rows += [{"state": f"outbox_{item.status}", "attempts": item.attempts,
+                  "last_error": item.last_error, "context": json.loads(item.payload)}
+                 for item in undelivered]
+        print(json.dumps(rows, indent=2))
+        return 0
+    if not tickets and not undelivered:
+        print("no open handoffs")
+        return 0
+    for t in tickets:
+        e = t.entry
+        print(f"#{e.ticket_id} [{e.priority.level} {e.priority.score}] "
+              f"{e.customer_name or 'unidentified'} ({e.segment or '-'}) via {e.channel} · "
+              f"{e.reason} · {e.status}{' · ' + e.assigned_to if e.assigned_to else ''} · "
+              f"waiting {int(e.waiting_seconds // 60)} min\n    {t.package.summary}")
+    for item in undelivered:
+        package = item.package()
+        print(f"(not on the desk yet: {item.status}, {item.attempts} attempt(s), "
+              f"last error: {item.last_error or '-'}) {package.conversation.conversation_id} · "
+              f"{package.reason.value}\n    {package.summary}")
     return 0

@@ -3,6 +3,8 @@
 The one cross-feature flow of the handoff: it reads the profile store (for
 the snapshot) and the desk's queue load (for an honest expected wait), and
 writes only to the outbox. Sync, for ``run_blocking`` in the action server.
+The desk is passed in as a :class:`DeskQueue` (careline/desk/handoff_flow.py
+wires the real one): the desk imports the handoff, never the other way round.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Optional
+from typing import Optional, Protocol
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
@@ -46,6 +48,21 @@ class ConversationFacts:
     events: tuple[RasaEvent, ...]
 
 
+class QueueLoad(Protocol):
+    @property
+    def waiting(self) -> int:
+        """Customers waiting for an agent now."""
+
+    @property
+    def agents(self) -> int:
+        """Agents signed in now."""
+
+
+class DeskQueue(Protocol):
+    def load(self) -> QueueLoad:
+        """How busy the desk is now; raises SQLAlchemyError when it cannot tell."""
+
+
 @dataclass(frozen=True)
 class HandoffOutcome:
     """``package`` is None when no enabled trigger applies (the policy switched it off)."""
@@ -56,10 +73,11 @@ class HandoffOutcome:
 
 class HandoffService:
     def __init__(self, engine: Optional[Engine] = None,
-                 policy: Optional[HandoffPolicy] = None) -> None:
+                 policy: Optional[HandoffPolicy] = None, *, desk: DeskQueue) -> None:
         # explicit URL: get_engine() without one caches the first test's database
         self._engine = engine or get_engine(get_settings().resolved_database_url)
         self._policy = policy
+        self._desk = desk
 
     @property
     def policy(self) -> HandoffPolicy:
@@ -105,10 +123,8 @@ class HandoffService:
         return snapshot_profile(profile, verified=facts.verified), None
 
     def _queue_load(self) -> tuple[int, int]:
-        from careline.desk.service import DeskService
-
         try:
-            load = DeskService(self._engine).load()
+            load = self._desk.load()
         except SQLAlchemyError as error:
             logger.warning("desk queue unknown: %s", error)
             return 0, 1
