@@ -26,7 +26,7 @@ from careline.insight.schemas import (AreaDrivers, BreakdownRow, CustomerAtRisk,
 from careline.observability.redact import mask_phone
 from careline.proactive.models import Notification
 from careline.profile.contacts import mobile_number
-from careline.profile.models import Incident
+from careline.profile.incidents import incidents_started_by_area
 
 REPEAT_WINDOW = timedelta(days=7)
 OUTAGE_LOOKBACK = timedelta(days=30)
@@ -134,10 +134,8 @@ def _at_risk(*, session: Session, contacts: list[Contact], until: datetime
     for contact in contacts:
         if contact.customer_id is not None:
             mine[contact.customer_id].append(contact)
-    outages = dict(session.execute(
-        select(Incident.area_code, func.count(Incident.id))
-        .where(Incident.started_at >= until - OUTAGE_LOOKBACK, Incident.started_at < until)
-        .group_by(Incident.area_code)).all())
+    outages = incidents_started_by_area(session=session, since=until - OUTAGE_LOOKBACK,
+                                        until=until)
     found = []
     for customer_id, members in mine.items():
         area = members[-1].area or ""
