@@ -19,7 +19,6 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from datetime import timedelta
 from typing import Any, Dict, List, Optional, Text
 
 from rasa.core.channels.channel import OutputChannel
@@ -32,11 +31,9 @@ from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import TwilioSender
 from careline.channels.store import ChannelStore
 from careline.db.session import run_blocking
+from careline.profile.contacts import whatsapp_window_open
 
 logger = logging.getLogger(__name__)
-
-#: WhatsApp lets a business write freely only within 24 hours of the customer's last message.
-WHATSAPP_WINDOW = timedelta(hours=24)
 
 
 class TwilioOutput(OutputChannel):
@@ -103,7 +100,8 @@ class TwilioOutput(OutputChannel):
             await self._refuse(to="unknown", reason="no route to the customer",
                                sender_id=recipient_id)
             return None
-        if self.kind == "whatsapp" and clock.now() - route.last_inbound_at > WHATSAPP_WINDOW:
+        if self.kind == "whatsapp" and not whatsapp_window_open(route.last_inbound_at,
+                                                              now=clock.now()):
             await self._refuse(
                 to=route.address, sender_id=recipient_id,
                 reason="WhatsApp 24-hour window closed: only approved templates may be sent")
