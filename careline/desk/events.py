@@ -3,32 +3,29 @@
 While a conversation is paused, Rasa still parses and logs what the customer
 writes and publishes it to the event broker; this is how those messages reach
 the agent. Two sources behind one small interface: the SQL broker's
-``events`` table (embedded default) and a RabbitMQ queue bound to Rasa's
-fanout exchange (production, via Pika).
+``events`` table (embedded default) and a RabbitMQ queue of the desk's own bound
+to Rasa's fanout exchange (production). Both read the stream with insight's
+reader (careline.insight.stream) and turn each raw event into a transcript line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Awaitable, Callable, Mapping, Optional, Protocol
 
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
-
 from careline.db.session import run_blocking
 from careline.handoff.schemas import SharedLocation, SharedMedia
 from careline.handoff.transcript import customer_line
+from careline.insight.stream import (RASA_EXCHANGE, Failures, PikaEventConsumer, RawEvent,
+                                     SqlEventReader)
 from careline.poison.ledger import PoisonLedger
-from careline.poison.rabbit import PoisonGuard
 from careline.poison.rules import is_outage
 
 logger = logging.getLogger(__name__)
-RASA_EXCHANGE = "rasa-exchange"
 
 
 @dataclass(frozen=True)
@@ -46,6 +43,11 @@ class BrokerMessage:
 
 
 Handler = Callable[[BrokerMessage], Awaitable[None]]
+
+
+def message_of(event: RawEvent) -> Optional[BrokerMessage]:
+    """:func:`to_message` for a raw event of the stream (any JSON may arrive)."""
+    return to_message(event.sender_id, event.data) if isinstance(event.data, dict) else None
 
 
 class EventSource(Protocol):
@@ -94,7 +96,7 @@ class SqlEventSource:
     def __init__(self, url: str, *, load_cursor: Callable[[], Awaitable[int]],
                  save_cursor: Callable[[int], Awaitable[None]], interval: float = 0.3,
                  ledger: Optional[PoisonLedger] = None, max_tries: int = 5) -> None:
-        self.engine = create_engine(url, future=True)
+        self.reader = SqlEventReader(url)
         self.load_cursor = load_cursor
         self.save_cursor = save_cursor
         self.interval = interval
@@ -104,22 +106,20 @@ class SqlEventSource:
     async def run(self, handle: Handler) -> None:
         position = saved = await self.load_cursor()
         while True:
-            try:
-                rows = await asyncio.to_thread(self._rows_after, position)
-            except OperationalError:  # Rasa has not created the table yet
-                rows = []
-            for row_id, sender_id, data in rows:
+            # none while Rasa has not created the table yet
+            events = await asyncio.to_thread(self.reader.read_after, position, limit=500)
+            for event in events:
                 try:
-                    message = to_message(sender_id or "", json.loads(data))
+                    message = message_of(event)
                     if message is not None:
                         await handle(message)
                 except Exception as error:
                     if position != saved:
                         await self.save_cursor(position)
                         saved = position
-                    if not await self._parked(row_id, error):
+                    if not await self._parked(event.position, error):
                         raise
-                position = row_id
+                position = event.position
             if position != saved:
                 await self.save_cursor(position)
                 saved = position
@@ -134,12 +134,6 @@ class SqlEventSource:
             max_tries=self.max_tries))
         return outcome.parked
 
-    def _rows_after(self, position: int) -> list[tuple[int, str, str]]:
-        with self.engine.connect() as connection:
-            return [tuple(r) for r in connection.execute(
-                text("SELECT id, sender_id, data FROM events WHERE id > :p ORDER BY id LIMIT 500"),
-                {"p": position})]
-
 
 class PikaEventSource:
     """Consumes the desk's own durable queue, bound to Rasa's fanout exchange.
@@ -148,36 +142,23 @@ class PikaEventSource:
     (careline.poison.rabbit), so one bad event never holds up the lines behind it."""
 
     def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE,
-                 max_tries: int = 5) -> None:
-        self.url = url
+                 max_tries: int = 5, linger: float = 0.2) -> None:
         self.queue_name = queue
         self.exchange_name = exchange
-        self.max_tries = max_tries
+        self.consumer = PikaEventConsumer(url, queue=queue, exchange=exchange, linger=linger,
+                                          max_tries=max_tries, consumer="desk")
 
     async def run(self, handle: Handler) -> None:
-        import aio_pika
+        async def each_in_order(events: list[RawEvent]) -> Failures:
+            failures: list[tuple[int, BaseException]] = []
+            for index, event in enumerate(events):
+                try:
+                    message = message_of(event)
+                    if message is not None:
+                        await handle(message)
+                except Exception as error:  # noqa: BLE001 (the guard tells poison apart)
+                    logger.exception("desk: a broker event failed")
+                    failures.append((index, error))
+            return failures
 
-        connection = await aio_pika.connect_robust(self.url)
-        try:
-            channel = await connection.channel()
-            exchange = await channel.declare_exchange(self.exchange_name,
-                                                      type=aio_pika.ExchangeType.FANOUT)
-            queue = await channel.declare_queue(self.queue_name, durable=True)
-            await queue.bind(exchange, "")
-            guard = PoisonGuard(channel, queue=self.queue_name, consumer="desk",
-                                max_tries=self.max_tries)
-            await guard.declare()
-            async with queue.iterator() as messages:
-                async for incoming in messages:
-                    try:
-                        event = json.loads(incoming.body)
-                        message = to_message(str(event.get("sender_id", "")), event)
-                        if message is not None:
-                            await handle(message)
-                    except Exception as error:  # noqa: BLE001 (the guard tells poison apart)
-                        logger.exception("desk: a broker event failed")
-                        await guard.failed(incoming, error)
-                    else:
-                        await incoming.ack()
-        finally:
-            await connection.close()
+        await self.consumer.run(each_in_order)

@@ -1,8 +1,8 @@
 """The event broker's stream, raw: every Rasa event, in order, from SQL or RabbitMQ.
 
-Shaped like the desk's sources (careline.desk.events), which turn events
-into transcript lines; insight needs every event (slots, actions, intents),
-so it reads them raw. The desk's review inbox reads the tracker store's
+Careline's one reader of Rasa's events. Insight folds every event (slots, actions,
+intents) into figures; the desk's sources (careline.desk.events) read the same stream
+and turn it into transcript lines; the desk's review inbox reads the tracker store's
 ``events`` table with the same reader: Rasa gives it the same ``id, sender_id,
 data`` columns, plus a ``timestamp`` to read a period by.
 
@@ -125,15 +125,18 @@ def _sender_of(payload: Any) -> str:
 
 
 class PikaEventConsumer:
-    """Insight's durable queue on Rasa's fanout exchange; acks after each committed batch.
+    """A consumer's own durable queue on Rasa's fanout exchange (insight's, the desk's);
+    acks after each handled batch.
 
     An event the handler could not fold is tried ``max_tries`` times, then parked
     (careline.poison.rabbit); a batch that raises (the database is away) is not
     acknowledged, so the broker delivers it again once the consumer reconnects."""
 
     def __init__(self, url: str, *, queue: str, exchange: str = RASA_EXCHANGE,
-                 batch: int = 200, linger: float = 1.0, max_tries: int = 5) -> None:
+                 batch: int = 200, linger: float = 1.0, max_tries: int = 5,
+                 consumer: str = "insight") -> None:
         self.url = url
+        self.consumer = consumer
         self.queue_name = queue
         self.exchange_name = exchange
         self.batch = batch
@@ -155,7 +158,7 @@ class PikaEventConsumer:
                                                       type=aio_pika.ExchangeType.FANOUT)
             queue = await channel.declare_queue(self.queue_name, durable=True)
             await queue.bind(exchange, "")
-            guard = PoisonGuard(channel, queue=self.queue_name, consumer="insight",
+            guard = PoisonGuard(channel, queue=self.queue_name, consumer=self.consumer,
                                 max_tries=self.max_tries)
             await guard.declare()
             self.connected = True

@@ -130,7 +130,7 @@ def test_the_desk_reads_the_broker_rasa_is_configured_with(tmp_path, engine):
     desk = DeskService(engine)
     local = default_event_source(Settings(data_dir=tmp_path), desk)
     assert isinstance(local, SqlEventSource)
-    assert str(local.engine.url) == f"sqlite:///{tmp_path / 'events.db'}"
+    assert local.reader.url == f"sqlite:///{tmp_path / 'events.db'}"
     production = default_event_source(
         Settings(data_dir=tmp_path, event_broker_url="amqp://u:p@mq:5672/",
                  desk_event_queue="desk-q"), desk)
