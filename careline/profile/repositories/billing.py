@@ -6,9 +6,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Optional, Sequence, cast
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, literal_column, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
 
 from careline.profile.models import (Arrangement, ArrangementInstalment, BillingAccount, Customer,
                                      Invoice, InvoiceLineRow, Payment)
@@ -21,44 +22,69 @@ _arrangements = Arrangement.__table__
 _instalments = ArrangementInstalment.__table__
 _customers = Customer.__table__
 
-# Read statements are built once: building a select costs more than running it.
-_LATEST = (select(_invoices.c.id, _accounts.c.currency)
-           .select_from(_invoices
-                        .join(_accounts, _accounts.c.id == _invoices.c.account_id)
-                        .join(_customers, _customers.c.id == _accounts.c.customer_id))
-           .where(_customers.c.account_number == bindparam("account_number"))
-           .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc())
-           .limit(bindparam("limit"))
-           .subquery("latest"))
-_INVOICES_WITH_LINES = (
-    select(_invoices, _LATEST.c.currency, _lines.c.category.label("line_category"),
-           _lines.c.description.label("line_description"), _lines.c.amount.label("line_amount"))
-    .select_from(_LATEST
-                 .join(_invoices, _invoices.c.id == _LATEST.c.id)
-                 .outerjoin(_lines, _lines.c.invoice_id == _invoices.c.id))
-    .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc(), _lines.c.id))
-_LAST_PAYMENT_ID = (select(_payments.c.id).where(_payments.c.account_id == _accounts.c.id)
-                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc()).limit(1)
+#: A read's rows and, apart, the order they come in: the unified profile
+#: (careline/profile/repositories/unified.py) runs the same rows inside its one statement,
+#: where it ranks them by that order instead of sorting them.
+Query = tuple[Select, tuple[ColumnElement, ...]]
+
+
+def invoices_with_lines_query(*, owner: ColumnElement, limit: ColumnElement) -> Query:
+    """The ``limit`` newest invoices of the customer ``owner`` selects, one row per line."""
+    latest = (select(_invoices.c.id, _accounts.c.currency)
+              .select_from(_invoices
+                           .join(_accounts, _accounts.c.id == _invoices.c.account_id)
+                           .join(_customers, _customers.c.id == _accounts.c.customer_id))
+              .where(owner)
+              .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc())
+              .limit(limit)
+              .subquery("latest"))
+    rows = (select(_invoices, latest.c.currency, _lines.c.category.label("line_category"),
+                   _lines.c.description.label("line_description"),
+                   _lines.c.amount.label("line_amount"))
+            .select_from(latest
+                         .join(_invoices, _invoices.c.id == latest.c.id)
+                         .outerjoin(_lines, _lines.c.invoice_id == _invoices.c.id)))
+    return rows, (_invoices.c.issued_on.desc(), _invoices.c.id.desc(), _lines.c.id)
+
+
+def account_state_query() -> Query:
+    """The rows of :func:`account_state_rows`; ``customer_id`` is its only parameter (the
+    last payment's ``LIMIT 1`` is written into the SQL)."""
+    last_payment = (select(_payments.c.id).where(_payments.c.account_id == _accounts.c.id)
+                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc())
+                    .limit(literal_column("1"))
                     .correlate(_accounts).scalar_subquery())
-_ACCOUNT_STATE = (
-    select(_accounts, _payments.c.paid_on.label("payment_paid_on"),
-           _payments.c.amount.label("payment_amount"),
-           _payments.c.method.label("payment_method"),
-           _arrangements.c.id.label("arrangement_id"),
-           _arrangements.c.reference.label("arrangement_reference"),
-           _arrangements.c.kind.label("arrangement_kind"),
-           _arrangements.c.status.label("arrangement_status"),
-           _arrangements.c.amount.label("arrangement_amount"),
-           _arrangements.c.created_on.label("arrangement_created_on"),
-           _instalments.c.due_on.label("instalment_due_on"),
-           _instalments.c.amount.label("instalment_amount"))
-    .select_from(_accounts
-                 .outerjoin(_payments, _payments.c.id == _LAST_PAYMENT_ID)
-                 .outerjoin(_arrangements, _arrangements.c.account_id == _accounts.c.id)
-                 .outerjoin(_instalments, _instalments.c.arrangement_id == _arrangements.c.id))
-    .where(_accounts.c.customer_id == bindparam("customer_id"))
-    .order_by(_arrangements.c.created_on.desc(), _arrangements.c.id.desc(),
-              _instalments.c.due_on, _instalments.c.id))
+    rows = (select(_accounts, _payments.c.paid_on.label("payment_paid_on"),
+                   _payments.c.amount.label("payment_amount"),
+                   _payments.c.method.label("payment_method"),
+                   _arrangements.c.id.label("arrangement_id"),
+                   _arrangements.c.reference.label("arrangement_reference"),
+                   _arrangements.c.kind.label("arrangement_kind"),
+                   _arrangements.c.status.label("arrangement_status"),
+                   _arrangements.c.amount.label("arrangement_amount"),
+                   _arrangements.c.created_on.label("arrangement_created_on"),
+                   _instalments.c.due_on.label("instalment_due_on"),
+                   _instalments.c.amount.label("instalment_amount"))
+            .select_from(_accounts
+                         .outerjoin(_payments, _payments.c.id == last_payment)
+                         .outerjoin(_arrangements, _arrangements.c.account_id == _accounts.c.id)
+                         .outerjoin(_instalments,
+                                    _instalments.c.arrangement_id == _arrangements.c.id))
+            .where(_accounts.c.customer_id == bindparam("customer_id")))
+    return rows, (_arrangements.c.created_on.desc(), _arrangements.c.id.desc(),
+                  _instalments.c.due_on, _instalments.c.id)
+
+
+def _ordered(query: Query) -> Select:
+    rows, order = query
+    return rows.order_by(*order)
+
+
+# Read statements are built once: building a select costs more than running it.
+_INVOICES_WITH_LINES = _ordered(invoices_with_lines_query(
+    owner=_customers.c.account_number == bindparam("account_number"),
+    limit=bindparam("limit")))
+_ACCOUNT_STATE = _ordered(account_state_query())
 
 
 def get_account(*, session: Session, customer_id: int) -> Optional[BillingAccount]:

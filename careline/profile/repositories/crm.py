@@ -7,6 +7,7 @@ from typing import Optional, cast
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import ColumnElement, Select
 
 from careline.profile.models import Customer, CustomerIdentity, NetworkArea
 
@@ -22,15 +23,24 @@ _BY_IDENTITY = (select(*_REF_COLUMNS)
                 .where(_identities.c.kind == bindparam("kind"),
                        _identities.c.value == bindparam("value")))
 _BY_ACCOUNT = select(*_REF_COLUMNS).where(_customers.c.account_number == bindparam("account"))
-_PROFILE = (select(_customers, _areas.c.name.label("area_name"),
+
+
+def customer_profile_query() -> tuple[Select, tuple[ColumnElement, ...]]:
+    """The rows of :func:`customer_profile_rows` and, apart, their order (the unified
+    profile ranks the same rows inside its one statement, unified.py)."""
+    rows = (select(_customers, _areas.c.name.label("area_name"),
                    _identities.c.kind.label("identity_kind"),
                    _identities.c.value.label("identity_value"),
                    _identities.c.opted_out.label("identity_opted_out"))
             .select_from(_customers
                          .outerjoin(_areas, _areas.c.code == _customers.c.area_code)
                          .outerjoin(_identities, _identities.c.customer_id == _customers.c.id))
-            .where(_customers.c.id == bindparam("customer_id"))
-            .order_by(_identities.c.id))
+            .where(_customers.c.id == bindparam("customer_id")))
+    return rows, (_identities.c.id,)
+
+
+_PROFILE_ROWS, _PROFILE_ORDER = customer_profile_query()
+_PROFILE = _PROFILE_ROWS.order_by(*_PROFILE_ORDER)
 
 
 def get_customer(*, session: Session, customer_id: int) -> Optional[Customer]:

@@ -31,18 +31,13 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql import ColumnElement, Select
 
 from careline.profile.models import (
-    AddOn, Arrangement, ArrangementInstalment, BillingAccount, Case, Customer,
-    CustomerIdentity, Incident, IncidentService, IncidentUpdate, Interaction, Invoice,
-    InvoiceLineRow, Line, LineAddOn, NetworkArea, Payment, Plan, UsageCycleRow,
+    AddOn, Case, Customer, Incident, IncidentService, IncidentUpdate, Interaction, Line,
+    LineAddOn, NetworkArea, Plan, UsageCycleRow,
 )
 from careline.profile.models.types import FixedDecimal, UtcDateTime
+from careline.profile.repositories import billing, crm
 
-_customers, _identities, _areas = (Customer.__table__, CustomerIdentity.__table__,
-                                   NetworkArea.__table__)
-_accounts, _invoices, _invoice_lines = (BillingAccount.__table__, Invoice.__table__,
-                                        InvoiceLineRow.__table__)
-_payments, _arrangements, _instalments = (Payment.__table__, Arrangement.__table__,
-                                          ArrangementInstalment.__table__)
+_customers, _areas = Customer.__table__, NetworkArea.__table__
 _lines, _plans, _cycles = Line.__table__, Plan.__table__, UsageCycleRow.__table__
 _line_add_ons, _add_ons = LineAddOn.__table__, AddOn.__table__
 _incidents, _updates, _services = (Incident.__table__, IncidentUpdate.__table__,
@@ -66,33 +61,12 @@ class _Part:
 
 
 def _customer_part() -> _Part:
-    rows = (select(_customers, _areas.c.name.label("area_name"),
-                   _identities.c.kind.label("identity_kind"),
-                   _identities.c.value.label("identity_value"),
-                   _identities.c.opted_out.label("identity_opted_out"))
-            .select_from(_customers
-                         .outerjoin(_areas, _areas.c.code == _customers.c.area_code)
-                         .outerjoin(_identities, _identities.c.customer_id == _customers.c.id))
-            .where(_customers.c.id == _CUSTOMER_ID))
-    return _Part("customer", rows, (_identities.c.id,))
+    return _Part("customer", *crm.customer_profile_query())
 
 
 def _bills_part() -> _Part:
-    latest = (select(_invoices.c.id, _accounts.c.currency)
-              .select_from(_invoices.join(_accounts, _accounts.c.id == _invoices.c.account_id))
-              .where(_accounts.c.customer_id == _CUSTOMER_ID)
-              .order_by(_invoices.c.issued_on.desc(), _invoices.c.id.desc())
-              .limit(bindparam("bills"))
-              .subquery("latest"))
-    rows = (select(_invoices, latest.c.currency,
-                   _invoice_lines.c.category.label("line_category"),
-                   _invoice_lines.c.description.label("line_description"),
-                   _invoice_lines.c.amount.label("line_amount"))
-            .select_from(latest.join(_invoices, _invoices.c.id == latest.c.id)
-                         .outerjoin(_invoice_lines,
-                                    _invoice_lines.c.invoice_id == _invoices.c.id)))
-    return _Part("bills", rows, (_invoices.c.issued_on.desc(), _invoices.c.id.desc(),
-                                 _invoice_lines.c.id))
+    return _Part("bills", *billing.invoices_with_lines_query(
+        owner=_customers.c.id == _CUSTOMER_ID, limit=bindparam("bills")))
 
 
 def _add_ons_part() -> _Part:
@@ -130,29 +104,7 @@ def _lines_part() -> _Part:
 
 
 def _account_part() -> _Part:
-    last_payment = (select(_payments.c.id).where(_payments.c.account_id == _accounts.c.id)
-                    .order_by(_payments.c.paid_on.desc(), _payments.c.id.desc())
-                    .limit(literal_column("1"))
-                    .correlate(_accounts).scalar_subquery())
-    rows = (select(_accounts, _payments.c.paid_on.label("payment_paid_on"),
-                   _payments.c.amount.label("payment_amount"),
-                   _payments.c.method.label("payment_method"),
-                   _arrangements.c.id.label("arrangement_id"),
-                   _arrangements.c.reference.label("arrangement_reference"),
-                   _arrangements.c.kind.label("arrangement_kind"),
-                   _arrangements.c.status.label("arrangement_status"),
-                   _arrangements.c.amount.label("arrangement_amount"),
-                   _arrangements.c.created_on.label("arrangement_created_on"),
-                   _instalments.c.due_on.label("instalment_due_on"),
-                   _instalments.c.amount.label("instalment_amount"))
-            .select_from(_accounts
-                         .outerjoin(_payments, _payments.c.id == last_payment)
-                         .outerjoin(_arrangements, _arrangements.c.account_id == _accounts.c.id)
-                         .outerjoin(_instalments,
-                                    _instalments.c.arrangement_id == _arrangements.c.id))
-            .where(_accounts.c.customer_id == _CUSTOMER_ID))
-    return _Part("account", rows, (_arrangements.c.created_on.desc(), _arrangements.c.id.desc(),
-                                   _instalments.c.due_on, _instalments.c.id))
+    return _Part("account", *billing.account_state_query())
 
 
 def _outages_part() -> _Part:
