@@ -63,12 +63,6 @@ class UsageSummary:
     data_allowance_gb: Optional[Decimal]
     history: tuple[UsageCycle, ...]
 
-    @property
-    def data_used_ratio(self) -> Optional[Decimal]:
-        if not self.data_allowance_gb:
-            return None
-        return (self.current.data_gb / self.data_allowance_gb).quantize(Decimal("0.01"))
-
 
 @dataclass(frozen=True)
 class LineInfo:
