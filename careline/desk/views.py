@@ -276,7 +276,7 @@ async def presence(request: web.Request) -> web.Response:
     try:
         chosen = Presence(str(data.get("presence", "")))
     except ValueError:
-        raise web.HTTPBadRequest(text="presence is available, away or offline")
+        raise web.HTTPBadRequest(text="presence is available, away or offline") from None
     await run_blocking(functools.partial(request.app[AGENTS].set_presence,
                                          agent_id=request[SIGNED_IN].agent.agent_id,
                                          presence=chosen))
@@ -298,8 +298,8 @@ async def _reply(request: web.Request) -> web.Response:
     try:
         message_id = await run_blocking(functools.partial(
             desk.start_reply, ticket_id=tid, agent_id=signed_in.agent.agent_id, text=text))
-    except TicketConflict as error:
-        return _back(tid, str(error))
+    except TicketConflict as conflict:
+        return _back(tid, str(conflict))
     error: Optional[str] = None
     try:
         await request.app[RASA].send_agent_message(
@@ -357,7 +357,7 @@ async def _detail(request: web.Request):  # type: ignore[no-untyped-def]
         return await run_blocking(functools.partial(request.app[DESK].detail,
                                                     ticket_id=_ids(request)))
     except TicketNotFound:
-        raise web.HTTPNotFound(text="No such ticket.")
+        raise web.HTTPNotFound(text="No such ticket.") from None
 
 
 def _ids(request: web.Request) -> int:

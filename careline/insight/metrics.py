@@ -13,7 +13,7 @@ Definitions (docs/insight.md):
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from statistics import median
 from typing import Iterable, Optional
 
@@ -80,8 +80,8 @@ def compute_report(*, session: Session, since: datetime, until: datetime) -> Ins
             repeat += 1
         last_seen[key] = contact.started_at
     handed = [c for c in contacts if c.handed_off]
-    areas: dict[str, Counter] = defaultdict(Counter)
-    area_contacts: Counter = Counter()
+    areas: dict[str, Counter[str]] = defaultdict(Counter)
+    area_contacts: Counter[str] = Counter()
     for contact in contacts:
         if contact.area:
             area_contacts[contact.area] += 1
@@ -107,12 +107,12 @@ def compute_report(*, session: Session, since: datetime, until: datetime) -> Ins
 
 def _days(*, session: Session, contacts: list[Contact], since: datetime, until: datetime
           ) -> tuple[DayFigures, ...]:
-    sentiment: dict = defaultdict(list)
+    sentiment: dict[date, list[float]] = defaultdict(list)
     for at, score in session.execute(
             select(ContactMessage.at, ContactMessage.sentiment)
             .where(ContactMessage.at >= since, ContactMessage.at < until)):
         sentiment[at.date()].append(score)
-    by_day: dict = defaultdict(list)
+    by_day: dict[date, list[Contact]] = defaultdict(list)
     for contact in contacts:
         by_day[contact.started_at.date()].append(contact)
     days = []
@@ -152,8 +152,8 @@ def _at_risk(*, session: Session, contacts: list[Contact], until: datetime
 
 
 def _notices(*, session: Session, since: datetime, until: datetime) -> NoticeFigures:
-    counts: Counter = Counter()
-    skipped: Counter = Counter()
+    counts: Counter[str] = Counter()
+    skipped: Counter[str] = Counter()
     for status, reason, n in session.execute(
             select(Notification.status, Notification.reason, func.count())
             .where(Notification.created_at >= since, Notification.created_at < until)
