@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Union
 
+from careline.profile.contacts.rules import PHONE_LOOKUP_KINDS
 from careline.profile.enums import Channel, IdentityKind
 from careline.profile.errors import InvalidIdentity
 from careline.profile.phone import looks_like_phone_number, normalise_msisdn
@@ -37,11 +38,9 @@ def candidate_identities(channel: Union[Channel, str], address: str, *,
     text = address.strip()
     if len(text) > _MAX_IDENTITY:
         raise InvalidIdentity("the identity is too long")
-    if kind in (Channel.SMS, Channel.VOICE):
-        return [(IdentityKind.MSISDN, normalise_msisdn(text, region=region))]
-    if kind is Channel.WHATSAPP:
+    if kind in PHONE_LOOKUP_KINDS:
         number = normalise_msisdn(text, region=region)
-        return [(IdentityKind.WHATSAPP, number), (IdentityKind.MSISDN, number)]
+        return [(identity, number) for identity in PHONE_LOOKUP_KINDS[kind]]
     if kind is Channel.EMAIL:
         return [(IdentityKind.EMAIL, _email(text))]
     if kind is Channel.WEBCHAT:

@@ -27,9 +27,11 @@ OPT_OUT_KINDS: Mapping[Channel, frozenset[IdentityKind]] = {
 }
 
 #: The identities that name the customer behind a number on a phone channel, in the order
-#: they are tried: WhatsApp's own number first, then the mobile number (usually one phone).
+#: they are tried (by ``find_customer`` and by bulk sends): WhatsApp's own number first, then
+#: the mobile number (usually one phone).
 PHONE_LOOKUP_KINDS: Mapping[Channel, tuple[IdentityKind, ...]] = {
     Channel.SMS: (IdentityKind.MSISDN,),
+    Channel.VOICE: (IdentityKind.MSISDN,),
     Channel.WHATSAPP: (IdentityKind.WHATSAPP, IdentityKind.MSISDN),
 }
 

@@ -53,8 +53,13 @@ def test_channels_without_opt_outs_keep_none():
     assert Channel.REST not in OPT_OUT_KINDS and Channel.TERMINAL not in OPT_OUT_KINDS
 
 
-@pytest.mark.parametrize("channel", [Channel.SMS, Channel.WHATSAPP])
-def test_a_number_is_looked_up_in_the_order_find_customer_tries(channel):
-    """The bulk lookup finds the same customer as the profile's find_customer."""
-    tried = [kind for kind, _ in candidate_identities(channel, "+447700900150", region="GB")]
+@pytest.mark.parametrize(("channel", "tried"), [
+    (Channel.SMS, [IdentityKind.MSISDN]),
+    (Channel.VOICE, [IdentityKind.MSISDN]),
+    (Channel.WHATSAPP, [IdentityKind.WHATSAPP, IdentityKind.MSISDN]),
+])
+def test_a_number_is_looked_up_as_its_channels_identities_in_order(channel, tried):
+    """Bulk sends and the profile's find_customer try the same identities."""
     assert list(PHONE_LOOKUP_KINDS[channel]) == tried
+    assert candidate_identities(channel, "07700 900150", region="GB") == [
+        (kind, "+447700900150") for kind in tried]
