@@ -29,6 +29,8 @@ from careline.settings import Settings
 from careline.webchat.rooms import OFFLINE_REASON
 
 Event = dict[str, Any]
+#: What nginx answers when no Rasa replica behind it took the request.
+NO_REPLICA_STATUSES = frozenset({502, 503, 504})
 
 
 class RasaError(RuntimeError):
@@ -39,7 +41,8 @@ class RasaError(RuntimeError):
 
 
 class RasaUnreachable(RasaError):
-    """No connection to Rasa (refused, reset, no route): it is down or restarting."""
+    """No connection to Rasa (refused, reset, no route), or the load balancer in front
+    answered that it has none (502, 503, 504): Rasa is down or restarting."""
 
     transient = True
 
@@ -169,6 +172,8 @@ class RasaClient:
             raise RasaUnreachable(f"{type(error).__name__}: {error}") from error
         except aiohttp.ClientError as error:
             raise RasaBadReply(f"{type(error).__name__}: {error}") from error
+        if status in NO_REPLICA_STATUSES:
+            raise RasaUnreachable(f"HTTP {status} from in front of Rasa: {answer[:200]}")
         if status != 200:
             if OFFLINE_REASON in answer:
                 raise CustomerNotConnected(status, answer)

@@ -82,6 +82,14 @@ async def test_an_http_error_is_a_refusal_that_waiting_does_not_fix(rasa):
     assert not isinstance(refused.value, CustomerNotConnected)
 
 
+async def test_a_load_balancer_without_a_replica_means_rasa_is_unreachable(rasa):
+    fake, client = rasa
+    fake.status, fake.body = 502, "<html>502 Bad Gateway</html>"
+    with pytest.raises(RasaUnreachable) as down:
+        await client.trigger_intent(conversation_id="c", intent="i", entities={})
+    assert down.value.transient
+
+
 async def test_a_web_chat_customer_who_left_is_not_connected(rasa):
     fake, client = rasa
     fake.status, fake.body = 400, json.dumps({"message": OFFLINE_REASON})
