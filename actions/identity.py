@@ -7,7 +7,8 @@ and asked for it or the PIN: prepaid customers have no bill and so no account nu
 give. Anyone else (a web visitor, an unknown number) gives an account number, or on
 pay-as-you-go their mobile number, and the code goes to the number on file.
 
-Three failed tries end the attempt; the rules then run ``action_verification_failed``,
+As many failed tries as the handoff policy allows (``failed_verification.attempts`` in
+careline/handoff/policy.yml) end the attempt; the rules then run ``action_verification_failed``,
 which hands the conversation to a person with the reason ``failed_verification``.
 Failures also count per customer across conversations (:mod:`careline.identity.lockout`):
 a locked-out customer gets no code and no check, and the attempt ends the same way. Sign-in
@@ -33,31 +34,28 @@ from actions.customer import apologise, hand_off
 from actions.fault_cases import one_step_sign_in
 from actions.forms import InterruptibleForm
 from actions.parsing import account_number, digits
+from careline.handoff.policy import get_policy
 from careline.identity.channel_trust import Proof, second_factor_slots, verified_slots
+from careline.identity.otp import DEFAULT_MAX_ATTEMPTS as CODE_TRIES
 from careline.identity.schemas import CodeCheck, CodeOutcome, PinCheck
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
 logger = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 3
 MOBILE_NUMBER = re.compile(r"(?<!\d)(?:\+44\s?7|07)(?:\s?\d){9}(?!\d)")
 PASSED = "verified"  # what a code slot holds once checked: never the code itself
-#: Slots that end the attempt because the customer is locked out (see ActionVerificationFailed).
-PAUSED = {"verification_attempts": MAX_ATTEMPTS, "verification_paused": True}
-
-#: What a customer asked for before being asked to verify, resumed by the rules.
-PENDING_BY_INTENT = {
-    "ask_balance": "balance", "ask_due_date": "due_date", "ask_bill_increase": "bill_increase",
-    "ask_how_to_pay": "how_to_pay", "request_payment_arrangement": "arrangement",
-    "dispute_charge": "dispute", "check_outage": "outage", "outage_update": "outage_update",
-    "subscribe_outage_updates": "subscribe_outage", "ask_plan_usage": "plan_usage",
-    "ask_plan_recommendation": "recommendation", "change_plan": "change_plan",
-    "ask_roaming": "roaming", "verify_identity": None,
-}
+#: The slot whose values are the intents answered only once the customer is verified.
+PENDING_REQUEST = "pending_request"
 
 
 def identity_service() -> IdentityService:
     return IdentityService()
+
+
+def max_attempts() -> int:
+    """Failed checks in a row that end an attempt: the handoff policy's, so the number an
+    operator reads in policy.yml is the number a customer gets."""
+    return get_policy().triggers.failed_verification.attempts
 
 
 def attempts(tracker: Tracker) -> int:
@@ -65,7 +63,21 @@ def attempts(tracker: Tracker) -> int:
 
 
 def out_of_attempts(tracker: Tracker) -> bool:
-    return attempts(tracker) >= MAX_ATTEMPTS
+    return attempts(tracker) >= max_attempts()
+
+
+def paused() -> dict[str, Any]:
+    """Slots that end the attempt because the customer is locked out (see
+    ActionVerificationFailed)."""
+    return {"verification_attempts": max_attempts(), "verification_paused": True}
+
+
+def protected_requests(domain: DomainDict) -> frozenset[str]:
+    """The intents answered only once the customer is verified: the values of the
+    ``pending_request`` slot (domain/identity.yml), the one list the rules resume from and
+    ``careline validate`` checks them against."""
+    slot = (domain.get("slots") or {}).get(PENDING_REQUEST) or {}
+    return frozenset(str(value) for value in slot.get("values") or ())
 
 
 class ValidateVerificationForm(InterruptibleForm):
@@ -79,8 +91,9 @@ class ValidateVerificationForm(InterruptibleForm):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: list[EventType] = []
         activating = tracker.get_slot("requested_slot") is None
-        if activating and intent in PENDING_BY_INTENT:  # remember what to answer afterwards
-            events.append(SlotSet("pending_request", PENDING_BY_INTENT[intent]))
+        if activating:  # remember what to answer afterwards (nothing, for "verify me")
+            asked = intent if intent in protected_requests(domain) else None
+            events.append(SlotSet(PENDING_REQUEST, asked))
         named = tracker.get_slot("channel_customer_id")
         if activating and named is not None and not tracker.get_slot("verified") \
                 and tracker.get_slot("claimed_customer_id") is None:
@@ -113,7 +126,7 @@ class ValidateVerificationForm(InterruptibleForm):
         except Exception:
             logger.exception("sign-in lookup failed")
             dispatcher.utter_message(response="utter_service_trouble")
-            return {"account_number": None, "verification_attempts": MAX_ATTEMPTS}
+            return {"account_number": None, "verification_attempts": max_attempts()}
         dispatcher.utter_message(response="utter_code_sent")
         if customer is None:
             logger.info("sign-in: no such account")
@@ -138,14 +151,14 @@ class ValidateVerificationForm(InterruptibleForm):
         except Exception:
             logger.exception("code check failed")
             dispatcher.utter_message(response="utter_service_trouble")
-            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
+            return {"otp_code": None, "verification_attempts": max_attempts()}
         if check.accepted:
             channel = tracker.get_slot("channel")  # set from the channel's own proof
             return {"otp_code": PASSED, "customer_id": int(claimed), "verification_attempts": 0,
                     **verified_slots(how, channel), **second_factor_slots(how, channel)}
         if check.outcome is CodeOutcome.LOCKED:  # the code's last try
-            return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
-        code_tries = MAX_ATTEMPTS - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
+            return {"otp_code": None, "verification_attempts": max_attempts()}
+        code_tries = CODE_TRIES - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
         return wrong_try(dispatcher, tracker, code_tries=code_tries,
                          response=wrong_answer_response(how, pin_offered=pin_offered(tracker)))
 
@@ -181,13 +194,14 @@ def wrong_try(dispatcher: CollectingDispatcher, tracker: Tracker, *,
               code_tries: int = 0, response: str = "utter_wrong_code") -> dict[str, Any]:
     """A code that did not match, whatever the reason (wrong, expired, none sent, checks
     paused): answered alike and counted in the conversation (or by the code, when it has
-    counted more), so a real account's tries run out exactly as a stranger's do (the
-    one-time code allows as many tries as MAX_ATTEMPTS). ``response`` names the PIN only
-    where :func:`wrong_answer_response` allows."""
+    counted more), so a real account's tries run out exactly as a stranger's do (a one-time
+    code locks itself after CODE_TRIES wrong tries, whatever the policy allows). ``response``
+    names the PIN only where :func:`wrong_answer_response` allows."""
+    limit = max_attempts()
     tries = max(attempts(tracker) + 1, code_tries)
-    if tries >= MAX_ATTEMPTS:
-        return {"otp_code": None, "verification_attempts": MAX_ATTEMPTS}
-    dispatcher.utter_message(response=response, attempts_left=MAX_ATTEMPTS - tries)
+    if tries >= limit:
+        return {"otp_code": None, "verification_attempts": limit}
+    dispatcher.utter_message(response=response, attempts_left=limit - tries)
     return {"otp_code": None, "verification_attempts": tries}
 
 
@@ -219,7 +233,7 @@ class SecondFactorForm(InterruptibleForm):
                                      tracker: Tracker, domain: DomainDict) -> dict[str, Any]:
         customer_id = tracker.get_slot("customer_id")
         if customer_id is None or not tracker.get_slot("verified"):
-            return {"security_code": None, "verification_attempts": MAX_ATTEMPTS}
+            return {"security_code": None, "verification_attempts": max_attempts()}
         answer = digits(str(value))
         service = identity_service()
         try:
@@ -235,18 +249,18 @@ class SecondFactorForm(InterruptibleForm):
         except Exception:
             logger.exception("second factor check failed")
             dispatcher.utter_message(response="utter_service_trouble")
-            return {"security_code": None, "verification_attempts": MAX_ATTEMPTS}
+            return {"security_code": None, "verification_attempts": max_attempts()}
         if lockout:
-            return {"security_code": None, **PAUSED}
+            return {"security_code": None, **paused()}
         if passed:
             how = Proof.ONE_TIME_CODE if tracker.get_slot("second_factor_method") == "code" \
                 else Proof.PIN
             return {"security_code": PASSED, "verification_attempts": 0,
                     **second_factor_slots(how, tracker.get_slot("channel"))}
-        tries = MAX_ATTEMPTS if spent else attempts(tracker) + 1
-        if tries < MAX_ATTEMPTS:
-            dispatcher.utter_message(response="utter_wrong_pin",
-                                     attempts_left=MAX_ATTEMPTS - tries)
+        limit = max_attempts()
+        tries = limit if spent else attempts(tracker) + 1
+        if tries < limit:
+            dispatcher.utter_message(response="utter_wrong_pin", attempts_left=limit - tries)
         return {"security_code": None, "verification_attempts": tries}
 
 
@@ -299,12 +313,12 @@ class ActionAskSecurityCode(Action):
         except Exception:
             logger.exception("could not start a second factor")
             dispatcher.utter_message(response="utter_service_trouble")
-            return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
+            return [SlotSet("verification_attempts", max_attempts())]
         if delivery.lockout:
             return stop_paused(dispatcher)
         if not delivery.sent:
             dispatcher.utter_message(response="utter_code_not_sent")
-            return [SlotSet("verification_attempts", MAX_ATTEMPTS)]
+            return [SlotSet("verification_attempts", max_attempts())]
         dispatcher.utter_message(response="utter_ask_code_instead_of_pin",
                                  masked_number=delivery.masked_number)
         return [SlotSet("second_factor_method", "code")]

@@ -12,7 +12,9 @@ from typing import Callable, Iterator
 from careline.rasa_integration.nlu.message_kind_classifier import UNTRAINED_INTENTS
 from careline.designer.project import Flow, Project, Step
 from careline.designer.reviewed import REVIEWED_DIR, evaluated_texts
+from careline.designer.shared_eval import read_coarse_labels
 from careline.designer.similarity import distinct_groups, normalise
+from careline.designer.verification import verification_gaps
 
 #: Responses Rasa's built-in actions send without any rule or story naming them.
 BUILTIN_RESPONSES = frozenset({"utter_default", "utter_ask_rephrase", "utter_restart", "utter_back"})
@@ -148,6 +150,33 @@ def check_flows_tested(project: Project, options: CheckOptions) -> Iterator[Find
                       f"in this order: {path}")
 
 
+def check_coarse_labels(project: Project, options: CheckOptions) -> Iterator[Finding]:
+    """Each intent a customer can say has its coarse label in ``coarse_labels.yml``, and each
+    label names an intent: ``careline eval-nlu`` would otherwise score an unlabelled intent's
+    messages as wrong, long after the intent was added."""
+    path = project.root / "coarse_labels.yml"
+    if not path.exists():
+        return
+    labels = read_coarse_labels(path)
+    declared = {item.name for item in project.intents}
+    for item in project.intents:
+        if item.name not in labels and not item.name.startswith(EXTERNAL_PREFIX):
+            yield Finding("coarse-labels", "error", "coarse_labels.yml", f"intent '{item.name}'",
+                          f"is declared in {item.file} but has no coarse label",
+                          f"add '{item.name}: <label>' with one of the 12 labels of the "
+                          "shared evaluation set")
+    for intent in sorted(set(labels) - declared):
+        yield Finding("coarse-labels", "error", "coarse_labels.yml", f"intent '{intent}'",
+                      "has a coarse label but is no intent of the domain",
+                      "delete the line, or rename it to the intent's new name")
+
+
+def check_verification_covered(project: Project, options: CheckOptions) -> Iterator[Finding]:
+    """Every account question asked before sign-in is answered after it (verification.py)."""
+    for gap in verification_gaps(project):
+        yield Finding("verification", "error", gap.file, gap.subject, gap.problem, gap.fix)
+
+
 def _walks_through(test: Flow, flow: Flow) -> bool:
     """True when the test's steps contain the flow's steps in the same order."""
     position = 0
@@ -172,6 +201,8 @@ CHECKS: tuple[Callable[[Project, CheckOptions], Iterator[Finding]], ...] = (
     check_not_evaluated,
     check_responses_used,
     check_flows_tested,
+    check_verification_covered,
+    check_coarse_labels,
 )
 
 

@@ -45,7 +45,9 @@ class DisputeTrigger(SimpleTrigger):
 
 
 class VerificationTrigger(SimpleTrigger):
-    attempts: int = Field(2, ge=1)
+    """Failed identity checks in a row that end the attempt and hand off (actions/identity.py)."""
+
+    attempts: int = Field(3, ge=1)
 
 
 class VipTrigger(SimpleTrigger):
@@ -93,7 +95,7 @@ class OpeningSpan(_Frozen):
     closes: time  # time.max stands for "24:00"
 
     @classmethod
-    def parse(cls, text: str) -> "OpeningSpan":
+    def parse(cls, text: str) -> OpeningSpan:
         start, _, end = text.partition("-")
         closes = time.max if end.strip() == "24:00" else time.fromisoformat(end.strip())
         return cls(opens=time.fromisoformat(start.strip()), closes=closes)

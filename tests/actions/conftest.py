@@ -8,12 +8,14 @@ exactly as in production and writes vanish with the copy.
 
 from __future__ import annotations
 
+import functools
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
 import pytest
+from rasa.shared.core.domain import Domain
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import make_url
@@ -23,6 +25,13 @@ from careline.profile.seed.demo import DEMO_CUSTOMERS
 from careline.profile.service import ProfileService
 from careline.settings import reset_settings
 from tests.conftest import RunningStandin, TestDatabase
+
+
+@functools.lru_cache(maxsize=1)
+def project_domain() -> dict[str, Any]:
+    """Careline's domain, as Rasa sends it to the action server (forms name their slots,
+    ``pending_request`` lists the requests that wait for verification)."""
+    return Domain.load(str(Path(__file__).resolve().parents[2] / "domain")).as_dict()
 
 
 @pytest.fixture()

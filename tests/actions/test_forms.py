@@ -4,11 +4,8 @@ classifier called it; a secret slot never spends a try on a question."""
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
 from typing import Any
 
-from rasa.shared.core.domain import Domain
 from rasa_sdk import FormValidationAction, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
@@ -16,7 +13,7 @@ from actions.arrangements import ValidateArrangementForm
 from actions.disputes import ValidateDisputeForm
 from actions.identity import ValidateVerificationForm
 from actions.roaming import ValidateRoamingForm
-from tests.actions.conftest import Conversation, Turn, verified
+from tests.actions.conftest import Conversation, Turn, project_domain, verified
 
 
 def in_form(form: str, asked: str, text: str, intent: str, slots: dict[str, Any],
@@ -30,15 +27,9 @@ def in_form(form: str, asked: str, text: str, intent: str, slots: dict[str, Any]
     return tracker
 
 
-@functools.lru_cache(maxsize=1)
-def domain() -> dict[str, Any]:
-    """Careline's domain, as Rasa sends it to the action server (forms name their slots)."""
-    return Domain.load(str(Path(__file__).resolve().parents[2] / "domain")).as_dict()
-
-
 async def run(form: FormValidationAction, tracker: Tracker) -> Turn:
     dispatcher = CollectingDispatcher()
-    events = await form.run(dispatcher, tracker, domain())
+    events = await form.run(dispatcher, tracker, project_domain())
     return Turn(messages=dispatcher.messages, events=[dict(e) for e in events])
 
 

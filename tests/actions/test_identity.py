@@ -8,9 +8,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.arrangements import ValidateArrangementForm
 from actions.identity import (ActionAskSecurityCode, ActionVerificationFailed,
-                              ValidateVerificationForm, identity_service)
+                              ValidateVerificationForm, identity_service, max_attempts)
+from careline.handoff.policy import HandoffPolicy
 from careline.identity.service import SIGN_IN, codes_sent
-from tests.actions.conftest import Conversation, run, verified
+from tests.actions.conftest import Conversation, project_domain, run, verified
 
 TOM_PHONE = "+447700900102"
 
@@ -127,6 +128,29 @@ async def test_asking_for_the_second_factor_uses_the_pin_when_there_is_one(demo)
     assert turn.slots() == {"second_factor_method": "pin"}
 
 
+async def test_the_handoff_policy_sets_how_many_failed_checks_end_the_attempt(
+        with_standin, demo, monkeypatch):
+    assert max_attempts() == 3  # careline/handoff/policy.yml
+    monkeypatch.setattr("actions.identity.get_policy", lambda: HandoffPolicy.parse_obj(
+        {"triggers": {"failed_verification": {"attempts": 2}}}))
+    form = ValidateVerificationForm()
+    dispatcher = CollectingDispatcher()
+    given = await form.validate_account_number("CL10000102", dispatcher,
+                                               Conversation().tracker(), {})
+    await codes_sent()
+    wrong = "000000" if code_in(with_standin.texts_to(TOM_PHONE)) != "000000" else "111111"
+    slots = {"channel": "webchat", **given}
+    first = await form.validate_otp_code(wrong, dispatcher, Conversation(slots=slots).tracker(),
+                                         {})
+    assert first["verification_attempts"] == 1
+    assert dispatcher.messages[-1]["attempts_left"] == 1
+    second = await form.validate_otp_code(wrong, dispatcher,
+                                          Conversation(slots={**slots, **first}).tracker(), {})
+    assert second["verification_attempts"] == 2
+    ended = Conversation(slots={**slots, **second}).tracker()
+    assert await form.required_slots(["account_number", "otp_code"], dispatcher, ended, {}) == []
+
+
 async def test_failed_verification_hands_off_with_the_reason():
     turn = await run(ActionVerificationFailed(), Conversation(slots={"verification_attempts": 3}))
     assert turn.slots()["handoff_reason"] == "failed_verification"
@@ -134,24 +158,41 @@ async def test_failed_verification_hands_off_with_the_reason():
 
 
 async def test_the_question_asked_before_sign_in_is_remembered_only_at_activation(careline_db):
-    domain = {"forms": {"verification_form": {"required_slots": ["account_number", "otp_code"]}},
-              "slots": {"account_number": {}, "otp_code": {}}}
     form = ValidateVerificationForm()
     dispatcher = CollectingDispatcher()
-    start = await form.run(dispatcher, Conversation(intent="ask_balance").tracker(), domain)
-    assert {e["name"]: e["value"] for e in start} == {"pending_request": "balance"}
+    start = await form.run(dispatcher, Conversation(intent="ask_balance").tracker(),
+                           project_domain())
+    assert {e["name"]: e["value"] for e in start} == {"pending_request": "ask_balance"}
     later = Conversation(intent="verify_identity", slots={"requested_slot": "account_number",
-                                                          "pending_request": "balance"})
-    events = await form.run(dispatcher, later.tracker(), domain)
+                                                          "pending_request": "ask_balance"})
+    events = await form.run(dispatcher, later.tracker(), project_domain())
     assert all(e["name"] != "pending_request" for e in events)
 
 
+async def test_only_the_domains_protected_requests_wait_for_sign_in(careline_db):
+    """``pending_request``'s values in the domain are the one list: "verify me" starts the
+    form with nothing pending, and an intent leaves the list by leaving the domain."""
+    form = ValidateVerificationForm()
+    asked = await form.run(CollectingDispatcher(), Conversation(
+        intent="verify_identity", slots={"pending_request": "ask_roaming"}).tracker(),
+        project_domain())
+    assert {e["name"]: e["value"] for e in asked} == {"pending_request": None}
+    slots = project_domain()["slots"]
+    without_roaming = {**project_domain(), "slots": {**slots, "pending_request": {
+        **slots["pending_request"],
+        "values": [v for v in slots["pending_request"]["values"] if v != "ask_roaming"]}}}
+    roaming = Conversation(intent="ask_roaming").tracker()
+    kept = await form.run(CollectingDispatcher(), roaming, project_domain())
+    dropped = await form.run(CollectingDispatcher(), roaming, without_roaming)
+    assert {e["name"]: e["value"] for e in kept} == {"pending_request": "ask_roaming"}
+    assert {e["name"]: e["value"] for e in dropped} == {"pending_request": None}
+
+
 async def test_an_already_verified_customer_passes_the_form_at_once(careline_db):
-    domain = {"forms": {"verification_form": {"required_slots": ["account_number", "otp_code"]}},
-              "slots": {"account_number": {}, "otp_code": {}}}
     events = await ValidateVerificationForm().run(
         CollectingDispatcher(), Conversation(intent="ask_balance",
-                                             slots=verified(3, "webchat")).tracker(), domain)
+                                             slots=verified(3, "webchat")).tracker(),
+        project_domain())
     assert {e["name"]: e["value"] for e in events}["requested_slot"] is None
 
 

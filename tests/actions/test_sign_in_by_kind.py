@@ -11,12 +11,10 @@ from actions.identity import (ActionAskOtpCode, ValidateVerificationForm, mobile
                               pin_offered, wrong_answer_response)
 from careline.identity.channel_trust import Proof
 from careline.identity.service import codes_sent
-from tests.actions.conftest import Conversation, run
+from tests.actions.conftest import Conversation, project_domain, run
 
 AISHA_PHONE = "+447700900103"
 AISHA_PIN = "8642"
-DOMAIN = {"forms": {"verification_form": {"required_slots": ["account_number", "otp_code"]}},
-          "slots": {"account_number": {}, "otp_code": {}}}
 
 
 def named_over_sms(named: int, **slots: object) -> dict[str, object]:
@@ -32,10 +30,10 @@ async def test_a_prepaid_customer_over_sms_is_texted_a_code_and_never_asked_for_
     dispatcher = CollectingDispatcher()
     events = await ValidateVerificationForm().run(dispatcher, Conversation(
         intent="ask_balance", text="how much credit have i got",
-        slots=named_over_sms(demo["Aisha"])).tracker(), DOMAIN)
+        slots=named_over_sms(demo["Aisha"])).tracker(), project_domain())
     started = slots_of(events)
     assert started["claimed_customer_id"] == demo["Aisha"]
-    assert started["account_number"] == "CL10000103" and started["pending_request"] == "balance"
+    assert started["account_number"] == "CL10000103" and started["pending_request"] == "ask_balance"
     assert [m["response"] for m in dispatcher.messages] == ["utter_sign_in_code_texted"]
     assert dispatcher.messages[0]["masked_number"] == "03"
     code = re.search(r"\b(\d{6})\b", with_standin.texts_to(AISHA_PHONE)[-1]).group(1)
@@ -107,7 +105,7 @@ async def test_a_verified_or_already_texted_customer_gets_no_second_code(with_st
                                  account_number="CL10000103")):
         dispatcher = CollectingDispatcher()
         await ValidateVerificationForm().run(dispatcher, Conversation(
-            intent="ask_balance", slots=slots).tracker(), DOMAIN)
+            intent="ask_balance", slots=slots).tracker(), project_domain())
         assert "utter_sign_in_code_texted" not in [m["response"] for m in dispatcher.messages]
     assert with_standin.texts_to(AISHA_PHONE) == []
 
