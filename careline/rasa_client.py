@@ -2,7 +2,8 @@
 
 The desk (an agent's line, the rating question, the hand-back) and proactive care (a
 notice entered into the customer's conversation) talk to a conversation through Rasa, so
-the tracker keeps the whole story. Appending ``BotUttered`` with ``execute_side_effects``
+the tracker keeps the whole story; ``careline chat`` sends a message as a trusted caller
+of the REST channel. Appending ``BotUttered`` with ``execute_side_effects``
 and ``output_channel=latest`` makes Rasa send the text on the channel the customer last
 wrote from and log it; triggering an intent makes the bot answer as if the customer had
 asked. A web chat customer with no socket open on any replica gets nothing, and the call
@@ -96,7 +97,8 @@ class RasaClient:
     async def append_events(self, *, conversation_id: str, events: list[Event]) -> None:
         """Append ``events`` and run their side effects on the customer's latest channel."""
         await self._post(f"{self._conversation(conversation_id)}/tracker/events", events,
-                         {"output_channel": "latest", "execute_side_effects": "true"})
+                         {"output_channel": "latest", "execute_side_effects": "true",
+                          "token": self.token})
 
     async def trigger_intent(self, *, conversation_id: str, intent: str,
                              entities: dict[str, Any], output_channel: str = "latest"
@@ -106,12 +108,23 @@ class RasaClient:
         Rasa leaves ``messages`` out for the others)."""
         reply = await self._post(f"{self._conversation(conversation_id)}/trigger_intent",
                                  {"name": intent, "entities": entities},
-                                 {"output_channel": output_channel})
+                                 {"output_channel": output_channel, "token": self.token})
         messages = reply.get("messages", []) if isinstance(reply, dict) else None
         if not isinstance(messages, list):
             raise RasaBadReply(f"trigger_intent answered without a list of messages: {reply!r}"
                                [:300])
         return messages
+
+    async def rest_message(self, *, sender: str, text: str, rest_token: str
+                           ) -> list[dict[str, Any]]:
+        """Say ``text`` as ``sender`` on the REST channel (its own bearer token, not the API
+        token); returns the bot's answers."""
+        reply = await self._post(f"{self.base_url}/webhooks/rest/webhook",
+                                 {"sender": sender, "message": text}, {},
+                                 {"Authorization": f"Bearer {rest_token}"})
+        if not isinstance(reply, list):
+            raise RasaBadReply(f"the REST channel answered without a list: {reply!r}"[:300])
+        return reply
 
     async def send_agent_message(self, *, conversation_id: str, text: str,
                                  agent: Optional[str], choices: tuple[str, ...] = ()) -> None:
@@ -152,7 +165,8 @@ class RasaClient:
     def _conversation(self, conversation_id: str) -> str:
         return f"{self.base_url}/conversations/{quote(conversation_id, safe='')}"
 
-    async def _post(self, url: str, body: Any, params: dict[str, str]) -> Any:
+    async def _post(self, url: str, body: Any, params: dict[str, str],
+                    headers: Optional[dict[str, str]] = None) -> Any:
         """POST ``body``; the parsed JSON answer, or the :class:`RasaError` that says why not.
 
         The session is made on first use, inside the running event loop, and again in
@@ -162,8 +176,8 @@ class RasaClient:
         if self._session is None or self._loop is not loop:
             self._session, self._loop = aiohttp.ClientSession(timeout=self._timeout), loop
         try:
-            async with self._session.post(url, json=body,
-                                          params={**params, "token": self.token}) as response:
+            async with self._session.post(url, json=body, params=params,
+                                          headers=headers) as response:
                 answer = await response.text()
                 status = response.status
         except asyncio.TimeoutError as error:

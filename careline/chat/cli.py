@@ -22,10 +22,9 @@ def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 def _chat(args: argparse.Namespace) -> int:
     """The REST channel is anonymous; ``--phone`` is the customer only because the phone
     simulator signs its webhooks with the Twilio auth token, as Twilio would."""
-    import requests
-
-    from careline.chat.client import RestChatClient
     from careline.channels.rest import rest_token
+    from careline.chat.client import RestChatClient
+    from careline.rasa_client import RasaError
     from careline.settings import get_settings
 
     if args.phone:
@@ -39,13 +38,16 @@ def _chat(args: argparse.Namespace) -> int:
     sender = args.sender or f"terminal-{uuid.uuid4().hex[:8]}"
     client = RestChatClient(url, sender, token=token)
     print(f"Chatting with Careline at {url} as {sender}. Type /quit or press Ctrl-D to stop.")
-    for text in _lines():
-        try:
-            replies = [message.render() for message in client.send(text)]
-        except requests.RequestException as error:
-            print(f"! could not reach Careline at {url}: {error}", file=sys.stderr)
-            return 1
-        _show(replies)
+    try:
+        for text in _lines():
+            try:
+                replies = [message.render() for message in client.send(text)]
+            except RasaError as error:
+                print(f"! could not reach Careline at {url}: {error}", file=sys.stderr)
+                return 1
+            _show(replies)
+    finally:
+        client.close()
     return 0
 
 

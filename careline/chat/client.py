@@ -1,9 +1,12 @@
-"""A small client for Careline's REST channel, used by ``careline chat`` and tests."""
+"""A small client for Careline's REST channel, used by ``careline chat``."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
-import requests
+from typing import Any
+
+from careline.rasa_client import RasaClient
 
 
 @dataclass(frozen=True)
@@ -21,32 +24,30 @@ class RestChatClient:
     """Sends text to ``/webhooks/rest/webhook`` with the REST channel's token and returns
     the replies. The conversation is the channel's anonymous ``rest:<sender>``: a REST
     caller signs in like any stranger (account number, then a code to the number on file).
+
+    Synchronous for a terminal loop: one event loop for the client's life, so the
+    connection to Rasa is kept between messages. Raises :class:`careline.rasa_client.RasaError`.
     """
 
     def __init__(self, rasa_url: str, sender: str, *, token: str,
                  timeout: float = 30.0) -> None:
-        self.url = rasa_url.rstrip("/") + "/webhooks/rest/webhook"
         self.sender = sender
-        self.timeout = timeout
-        self._headers = {"Authorization": f"Bearer {token}"}
+        self._token = token
+        self._rasa = RasaClient(base_url=rasa_url, token="", timeout=timeout)
+        self._loop = asyncio.new_event_loop()
         self._last_buttons: tuple[tuple[str, str], ...] = ()
 
     def send(self, text: str) -> list[BotMessage]:
-        payload = {"sender": self.sender, "message": self._resolve_choice(text)}
-        response = requests.post(self.url, json=payload, headers=self._headers,
-                                 timeout=self.timeout)
-        response.raise_for_status()
-        messages = [
-            BotMessage(
-                text=item.get("text", "") or "",
-                buttons=tuple((b.get("title", ""), b.get("payload", ""))
-                              for b in item.get("buttons") or ()),
-            )
-            for item in response.json()
-        ]
+        answers = self._loop.run_until_complete(self._rasa.rest_message(
+            sender=self.sender, text=self._resolve_choice(text), rest_token=self._token))
+        messages = [_bot_message(item) for item in answers if isinstance(item, dict)]
         offered = [m.buttons for m in messages if m.buttons]
         self._last_buttons = offered[-1] if offered else ()
         return messages
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self._rasa.close())
+        self._loop.close()
 
     def _resolve_choice(self, text: str) -> str:
         """Let the user type "2" for the second button the bot last offered."""
@@ -54,3 +55,9 @@ class RestChatClient:
         if stripped.isdigit() and 1 <= int(stripped) <= len(self._last_buttons):
             return self._last_buttons[int(stripped) - 1][1]
         return text
+
+
+def _bot_message(item: dict[str, Any]) -> BotMessage:
+    return BotMessage(text=item.get("text", "") or "",
+                      buttons=tuple((b.get("title", ""), b.get("payload", ""))
+                                    for b in item.get("buttons") or ()))

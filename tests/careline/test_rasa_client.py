@@ -30,6 +30,7 @@ class FakeRasa:
 
     async def handle(self, request: web.Request) -> web.Response:
         self.requests.append({"path": request.path, "query": dict(request.query),
+                              "authorization": request.headers.get("Authorization"),
                               "body": await request.json()})
         if self.hang:
             await self.released.wait()
@@ -42,6 +43,7 @@ async def rasa() -> AsyncIterator[tuple[FakeRasa, RasaClient]]:
     fake = FakeRasa()
     app = web.Application()
     app.router.add_post("/conversations/{conversation}/{what:.*}", fake.handle)
+    app.router.add_post("/webhooks/rest/webhook", fake.handle)
     server = TestServer(app)
     await server.start_server()
     client = RasaClient(base_url=str(server.make_url("/")), token=TOKEN, timeout=0.5)
@@ -71,6 +73,16 @@ async def test_a_triggered_intent_returns_what_rasa_collected(rasa):
     assert messages == [{"recipient_id": "c", "text": "Fixed now."}]
     assert fake.requests[0]["body"] == {"name": "EXTERNAL_x", "entities": {"a": "b"}}
     assert fake.requests[0]["query"]["output_channel"] == "collector"
+
+
+async def test_a_rest_message_carries_the_rest_token_and_never_the_api_token(rasa):
+    fake, client = rasa
+    fake.body = json.dumps([{"recipient_id": "me", "text": "Hi! How can I help?"}])
+    answers = await client.rest_message(sender="me", text="hi", rest_token="rest-token")
+    assert answers == [{"recipient_id": "me", "text": "Hi! How can I help?"}]
+    [request] = fake.requests
+    assert request["authorization"] == "Bearer rest-token"
+    assert request["query"] == {} and request["body"] == {"sender": "me", "message": "hi"}
 
 
 async def test_an_http_error_is_a_refusal_that_waiting_does_not_fix(rasa):
