@@ -66,18 +66,21 @@ def conversation_facts(tracker: Tracker) -> ConversationFacts:
 
 def tell_customer(dispatcher: CollectingDispatcher, package: ContextPackage, *,
                   customers_ahead: int) -> None:
+    """Where they are in the queue, or when we open: the words are the domain's responses
+    (domain/handoff.yml), one per case, so only numbers and times come from here."""
     service = package.service
     if service.open_now:
-        ahead = ("You're next in line" if customers_ahead == 0 else
-                 f"There {'is' if customers_ahead == 1 else 'are'} {customers_ahead} "
-                 f"customer{'' if customers_ahead == 1 else 's'} ahead of you")
-        dispatcher.utter_message(response="utter_handoff_queued", queue_position=ahead,
+        queued = ("utter_handoff_queued_next" if customers_ahead == 0 else
+                  "utter_handoff_queued_behind_one" if customers_ahead == 1 else
+                  "utter_handoff_queued")
+        dispatcher.utter_message(response=queued, customers_ahead=customers_ahead,
                                  wait_minutes=service.expected_wait_minutes)
+    elif service.next_opening is None:
+        dispatcher.utter_message(response="utter_handoff_after_hours_reopening_unknown")
     else:
         opening = service.next_opening
-        dispatcher.utter_message(
-            response="utter_handoff_after_hours",
-            next_opening=opening.strftime("%A at %H:%M") if opening else "as soon as we open")
+        dispatcher.utter_message(response="utter_handoff_after_hours",
+                                 opening_day=f"{opening:%A}", opening_time=f"{opening:%H:%M}")
 
 
 def _as_int(value: Any) -> Optional[int]:

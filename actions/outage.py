@@ -169,11 +169,15 @@ class ActionSubscribeOutage(AccountAction):
         subscription = await lookup(profiles().subscribe_outage_updates,
                                     customer_id=customer.customer_id, channel=customer.channel,
                                     incident_reference=reference)
-        what = "the problem" if subscription.incident_reference else "any problem in your area"
+        if subscription.incident_reference:
+            response = "utter_outage_subscribed" if subscription.created \
+                else "utter_outage_already_subscribed"
+        else:  # no incident known: any problem in their area
+            response = "utter_outage_subscribed_area" if subscription.created \
+                else "utter_outage_already_subscribed_area"
         dispatcher.utter_message(
-            response="utter_outage_subscribed" if subscription.created
-            else "utter_outage_already_subscribed",
-            channel_name=CHANNEL_NAMES.get(subscription.channel.value, "this channel"), what=what)
+            response=response,
+            channel_name=CHANNEL_NAMES.get(subscription.channel.value, "this channel"))
         return []
 
 

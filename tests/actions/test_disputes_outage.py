@@ -64,6 +64,13 @@ async def test_notification_then_update_for_the_same_incident(demo):
     assert update.kwargs("utter_outage_update")["reference"] == slots["outage_reference"]
 
 
+async def test_with_no_incident_known_the_customer_hears_of_any_problem_in_their_area(demo):
+    subscribed = await run(ActionSubscribeOutage(), Conversation(slots=verified(demo["Tom"])))
+    assert subscribed.responses == ["utter_outage_subscribed_area"]
+    again = await run(ActionSubscribeOutage(), Conversation(slots=verified(demo["Tom"])))
+    assert again.responses == ["utter_outage_already_subscribed_area"]
+
+
 async def test_fault_reported_when_troubleshooting_did_not_help(demo):
     turn = await run(ActionReportFault(), Conversation(slots=verified(demo["Tom"]), intent="deny"))
     reference = turn.kwargs("utter_fault_reported")["reference"]

@@ -3,16 +3,21 @@
 from __future__ import annotations
 
 from datetime import datetime, timezone
+from pathlib import Path
 
 import pytest
+import yaml
 from rasa_sdk import Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionHandoffToAgent
+from actions.handoff import ActionHandoffToAgent, tell_customer
 from careline.handoff.outbox import OutboxService
 from careline.handoff.policy import get_policy
 from careline.profile.service import ProfileService
-from tests.careline.handoff.builders import bot, conversation, user
+from tests.careline.handoff.builders import bot, conversation, package, user
+
+HANDOFF_RESPONSES = yaml.safe_load(
+    (Path(__file__).resolve().parents[3] / "domain" / "handoff.yml").read_text())["responses"]
 
 
 def _tracker(events, *, customer_id=None, reason=None, verified=True, sender="web-priya"):
@@ -46,9 +51,8 @@ async def test_request_human_pauses_and_stores_the_full_context(careline_env):
     assert [e["event"] for e in returned] == ["active_loop", "slot", "pause"]
     assert returned[1]["value"] == "requested"
     [message] = messages
-    assert message["response"] == "utter_handoff_queued"
+    assert message["response"] == "utter_handoff_queued_next"
     assert message["wait_minutes"] >= get_policy().service_hours.minimum_wait_minutes
-    assert message["queue_position"] == "You're next in line"
     [item] = OutboxService(engine).undelivered()
     package = item.package()
     assert package.conversation.conversation_id == "web-priya"
@@ -102,7 +106,7 @@ async def test_outside_opening_hours_the_customer_gets_a_ticket_or_callback(care
     start = datetime.now(timezone.utc).timestamp() - 60
     events = (user("I want a human", start, intent="request_human"),)
     messages, returned = await _run(_tracker(events))
-    assert messages[0]["response"] == "utter_handoff_after_hours"
+    assert messages[0]["response"] == "utter_handoff_after_hours_reopening_unknown"
     assert returned[-1]["event"] == "pause", "the context is kept and the agent sees replies"
     [item] = OutboxService(careline_env).undelivered()
     assert item.package().service.follow_up == "ticket_or_callback"
@@ -154,3 +158,27 @@ async def test_identity_channel_and_priority_come_from_the_slots_never_the_metad
     assert package.customer is None and package.conversation.channel == "webchat"
     segment = [f for f in package.priority.factors if f.name == "segment"]
     assert all("vip" not in factor.detail for factor in segment)
+
+
+@pytest.mark.parametrize("ahead, response", [(0, "utter_handoff_queued_next"),
+                                             (1, "utter_handoff_queued_behind_one"),
+                                             (4, "utter_handoff_queued")])
+def test_the_queue_position_is_worded_by_a_domain_response(ahead, response):
+    dispatcher = CollectingDispatcher()
+    tell_customer(dispatcher, package(), customers_ahead=ahead)
+    [message] = dispatcher.messages
+    assert (message["response"], message["customers_ahead"]) == (response, ahead)
+    assert response in HANDOFF_RESPONSES
+
+
+def test_the_next_opening_is_given_as_a_day_and_a_time():
+    closed = package(open_now=False)
+    monday_8 = datetime(2026, 12, 7, 8, 0, tzinfo=timezone.utc)
+    reopening = closed.copy(update={"service": closed.service.copy(
+        update={"next_opening": monday_8})})
+    dispatcher = CollectingDispatcher()
+    tell_customer(dispatcher, reopening, customers_ahead=0)
+    [message] = dispatcher.messages
+    assert message["response"] == "utter_handoff_after_hours"
+    assert "utter_handoff_after_hours" in HANDOFF_RESPONSES
+    assert (message["opening_day"], message["opening_time"]) == ("Monday", "08:00")
