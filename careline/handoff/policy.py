@@ -12,7 +12,7 @@ import functools
 from datetime import time
 from decimal import Decimal
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import yaml
 from pydantic import BaseModel, Field, validator
@@ -33,11 +33,11 @@ class SimpleTrigger(_Frozen):
 
 
 class FallbackTrigger(SimpleTrigger):
-    consecutive_fallbacks: int = Field(2, ge=1)
+    consecutive_fallbacks: int = Field(default=2, ge=1)
 
 
 class FrustrationTrigger(SimpleTrigger):
-    sentiment_at_or_below: float = Field(-0.6, ge=-1, le=0)
+    sentiment_at_or_below: float = Field(default=-0.6, ge=-1, le=0)
 
 
 class DisputeTrigger(SimpleTrigger):
@@ -47,15 +47,15 @@ class DisputeTrigger(SimpleTrigger):
 class VerificationTrigger(SimpleTrigger):
     """Failed identity checks in a row that end the attempt and hand off (actions/identity.py)."""
 
-    attempts: int = Field(3, ge=1)
+    attempts: int = Field(default=3, ge=1)
 
 
 class VipTrigger(SimpleTrigger):
     """VIP customers reach a person sooner: lower bars than everyone else."""
 
     segments: tuple[str, ...] = ("vip",)
-    consecutive_fallbacks: int = Field(1, ge=1)
-    sentiment_at_or_below: float = Field(-0.3, ge=-1, le=0)
+    consecutive_fallbacks: int = Field(default=1, ge=1)
+    sentiment_at_or_below: float = Field(default=-0.3, ge=-1, le=0)
     dispute_amount_above: Decimal = Decimal("0.00")
 
 
@@ -81,10 +81,10 @@ class PriorityWeights(_Frozen):
     negative_sentiment_points: int = 30
     #: A repeat contact waits less: points per contact in the last ``recent_contact_days``
     #: (up to ``max_repeat_contact_points``) and per case still open.
-    repeat_contact_points: int = Field(0, ge=0)
-    max_repeat_contact_points: int = Field(0, ge=0)
-    open_case_points: int = Field(0, ge=0)
-    recent_contact_days: int = Field(7, ge=1)
+    repeat_contact_points: int = Field(default=0, ge=0)
+    max_repeat_contact_points: int = Field(default=0, ge=0)
+    open_case_points: int = Field(default=0, ge=0)
+    recent_contact_days: int = Field(default=7, ge=1)
     points_per_waiting_minute: float = 2
     max_waiting_points: int = 40
     levels: dict[str, int] = {"urgent": 80, "high": 55, "normal": 25}
@@ -104,12 +104,12 @@ class OpeningSpan(_Frozen):
 class ServiceHours(_Frozen):
     timezone: str = "Europe/London"
     days: dict[int, OpeningSpan] = {}
-    minutes_per_customer_ahead: int = Field(4, ge=1)
-    minimum_wait_minutes: int = Field(2, ge=0)
+    minutes_per_customer_ahead: int = Field(default=4, ge=1)
+    minimum_wait_minutes: int = Field(default=2, ge=0)
 
     @validator("days", pre=True)
-    def _parse_spans(cls, value: dict) -> dict:
-        parsed = {}
+    def _parse_spans(cls, value: Optional[dict[Any, Any]]) -> dict[int, Any]:
+        parsed: dict[int, Any] = {}
         for day, span in (value or {}).items():
             if not 1 <= int(day) <= 7:
                 raise ValueError(f"weekday {day} is not 1 (Monday) … 7 (Sunday)")
@@ -120,10 +120,10 @@ class ServiceHours(_Frozen):
 class ServiceLevels(_Frozen):
     """Minutes to an agent's first reply, by the ticket's priority level when it arrived."""
 
-    urgent: int = Field(2, ge=1)
-    high: int = Field(5, ge=1)
-    normal: int = Field(10, ge=1)
-    low: int = Field(30, ge=1)
+    urgent: int = Field(default=2, ge=1)
+    high: int = Field(default=5, ge=1)
+    normal: int = Field(default=10, ge=1)
+    low: int = Field(default=30, ge=1)
 
     def target_minutes(self, level: str) -> int:
         return int(getattr(self, level, self.low))
