@@ -93,11 +93,13 @@ def say_balance(dispatcher: CollectingDispatcher, balance: BalanceInfo) -> None:
     if balance.payment_type is PaymentType.PREPAID:
         dispatcher.utter_message(response="utter_prepaid_credit",
                                  credit=money(balance.prepaid_credit or 0, balance.currency))
-    elif balance.amount_due <= 0 or not balance.schedule:
+    elif (balance.amount_due <= 0 or not balance.schedule) and balance.last_payment:
         last = balance.last_payment
-        note = (f" Your last payment of {money(last.amount, balance.currency)} arrived on "
-                f"{day(last.paid_on)}." if last else "")
-        dispatcher.utter_message(response="utter_balance_clear", last_payment_note=note)
+        dispatcher.utter_message(response="utter_balance_clear_last_payment",
+                                 last_amount=money(last.amount, balance.currency),
+                                 last_paid_on=day(last.paid_on))
+    elif balance.amount_due <= 0 or not balance.schedule:
+        dispatcher.utter_message(response="utter_balance_clear")
     else:
         dispatcher.utter_message(response="utter_balance_due",
                                  amount_due=money(balance.amount_due, balance.currency),

@@ -18,6 +18,14 @@ async def test_balance_is_the_customers_own_in_pounds_and_a_readable_date(demo):
     assert "overdue" in said["payments"]
 
 
+async def test_all_paid_up_hears_the_last_payment_from_its_own_response(demo):
+    turn = await run(ActionCheckBalance(), Conversation(slots=verified(demo["Emma"])))
+    last = ProfileService().balance(customer_id=demo["Emma"]).last_payment
+    assert turn.responses == ["utter_balance_clear_last_payment"]
+    assert turn.kwargs("utter_balance_clear_last_payment")["last_amount"] == \
+        f"£{last.amount:,.2f}"
+
+
 async def test_prepaid_balance_is_credit(demo):
     turn = await run(ActionCheckBalance(), Conversation(slots=verified(demo["Aisha"])))
     assert turn.kwargs("utter_prepaid_credit")["credit"] == "£3.20"
