@@ -26,18 +26,15 @@ import asyncio
 import logging
 import uuid
 from contextlib import asynccontextmanager
-from typing import Any, AsyncIterator, Optional
+from typing import Any, AsyncIterator
 
-import redis.asyncio as aioredis
-from redis.asyncio.retry import Retry
-from redis.backoff import NoBackoff
-from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import RedisError
 from rasa.core.lock_store import InMemoryLockStore, LockStore
 
 from careline.observability.redact import redact
 from careline.rasa_integration.config import check_lock_outlives_actions, lock_store_url
 from careline.rasa_integration.errors import LockStoreUnavailable, LockWaitTimeout
+from careline.rasa_integration.redis_client import LoopBoundRedis
 from careline.settings import get_settings
 
 logger = logging.getLogger(__name__)
@@ -112,18 +109,6 @@ return 0
 """
 
 
-def connect(url: str) -> aioredis.Redis[str]:
-    """A client of Careline's Redis (the lock, the sender counter), bound to the running loop.
-
-    A restarted Redis leaves every pooled connection dead; the client retries once on a
-    fresh one instead of refusing a turn per stale connection.
-    """
-    return aioredis.Redis.from_url(
-        url, socket_timeout=5, socket_connect_timeout=5, decode_responses=True,
-        retry=Retry(NoBackoff(), 2), retry_on_error=[RedisConnectionError],
-    )
-
-
 class RedisTicketLockStore(LockStore):
     """A fair ticket lock per conversation in Redis, safe across processes and hosts."""
 
@@ -137,23 +122,13 @@ class RedisTicketLockStore(LockStore):
         heartbeat_seconds: float = 5.0,
         poll_seconds: float = 0.01,
     ) -> None:
-        self.url = url
         self.key_prefix = key_prefix
         self.lifetime_ms = int(lifetime_seconds * 1000)
         self.wait_seconds = wait_seconds
         self.heartbeat_ms = int(heartbeat_seconds * 1000)
         self.poll_seconds = poll_seconds
-        self._client: Optional[aioredis.Redis[str]] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._redis = LoopBoundRedis(url)
         super().__init__()
-
-    def _redis(self) -> aioredis.Redis[str]:
-        """A client bound to the running loop (Rasa builds the store before serving)."""
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = connect(self.url)
-            self._loop = loop
-        return self._client
 
     def _keys(self, conversation_id: str) -> dict[str, str]:
         base = f"{self.key_prefix}:{conversation_id}"
@@ -245,8 +220,7 @@ class RedisTicketLockStore(LockStore):
                 return
 
     async def close(self) -> None:
-        if self._client is not None:
-            await self._client.close()
+        await self._redis.close()
 
 
 class CarelineLockStore(LockStore):

@@ -22,18 +22,16 @@ a flood. If Redis is down the turn is refused politely, as the lock store would.
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass
 from enum import Enum
-from typing import Optional, Protocol
+from typing import Protocol
 
-import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
 from careline.rasa_integration.config import lock_store_url
 from careline.rasa_integration.errors import LockStoreUnavailable
-from careline.rasa_integration.lock_store import connect
+from careline.rasa_integration.redis_client import LoopBoundRedis
 from careline.settings import Settings
 
 SLOW_DOWN = ("You're sending messages faster than I can answer. "
@@ -111,17 +109,8 @@ class RedisCounter:
     """Windows in Redis: one atomic script per message, shared by every replica."""
 
     def __init__(self, url: str, *, key_prefix: str) -> None:
-        self.url = url
         self.key_prefix = key_prefix
-        self._client: Optional[aioredis.Redis[str]] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None
-
-    def _redis(self) -> aioredis.Redis[str]:
-        loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
-            self._client = connect(self.url)
-            self._loop = loop
-        return self._client
+        self._redis = LoopBoundRedis(url)
 
     async def count(self, sender: str, window_seconds: float) -> int:
         key = f"{self.key_prefix}:sender-window:{sender}"

@@ -12,30 +12,29 @@ from urllib.parse import urlencode
 
 import pytest
 import time_machine
-from rasa.core.channels.channel import UserMessage
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Engine
 
 from careline import clock
+from careline.channels.phone_channel import PhoneChannel
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_channel import SmsChannel
-from careline.channels.twilio_turns import WebhookRequest
+from careline.channels.twilio_turns import PhoneTurn, WebhookRequest
 from careline.settings import Settings
 from tests.conftest import RunningStandin
 
 NUMBER = "+447700900123"
 LATER = timedelta(minutes=2)  # past the default 60 s lease
 
-Run = Callable[[UserMessage], Awaitable[None]]
+Run = Callable[[PhoneTurn], Awaitable[None]]
 
 
 @pytest.fixture()
 async def channels(settings_for: Settings,
-                   backend_store: ChannelStore) -> AsyncIterator[tuple[SmsChannel, SmsChannel]]:
+                   backend_store: ChannelStore) -> AsyncIterator[tuple[PhoneChannel, PhoneChannel]]:
     """Two processes serving SMS on one database: the one that dies, the one that recovers."""
-    pair = tuple(SmsChannel(settings=settings_for, store=backend_store,
+    pair = tuple(PhoneChannel("sms", settings=settings_for, store=backend_store,
                             from_number="+15005550006") for _ in range(2))
     yield pair  # type: ignore[misc]
     for channel in pair:
@@ -51,14 +50,14 @@ def _webhook(settings: Settings, message: PhoneMessage) -> WebhookRequest:
                           idempotency_token=None)
 
 
-def _replying(seen: list[UserMessage], reply: str = "You owe £12.40.") -> Run:
-    async def on_new_message(message: UserMessage) -> None:
+def _replying(seen: list[PhoneTurn], reply: str = "You owe £12.40.") -> Run:
+    async def on_new_message(message: PhoneTurn) -> None:
         seen.append(message)
         await message.output_channel.send_text_message(message.sender_id, reply)
     return on_new_message
 
 
-async def _never_answers(_: UserMessage) -> None:
+async def _never_answers(_: PhoneTurn) -> None:
     await asyncio.Event().wait()  # the process dies before the turn ends
 
 
@@ -77,7 +76,7 @@ async def test_a_turn_cut_off_after_the_acknowledgement_is_answered_once_by_anot
     await dying.turns.drain(5)
     assert backend_store.inbound_state(message_sid="SMjournal1").state == "received"
 
-    seen: list[UserMessage] = []
+    seen: list[PhoneTurn] = []
     assert await recovering.turns.redrive_stale(_replying(seen)) == 0  # its lease still runs
     with time_machine.travel(clock.now() + LATER, tick=True):
         assert await recovering.turns.redrive_stale(_replying(seen)) == 1
@@ -100,7 +99,7 @@ async def test_an_answered_message_is_never_redriven_nor_a_retried_webhook_run(
         channels, settings_for: Settings, backend_store: ChannelStore,
         standin: RunningStandin) -> None:
     first, other = channels
-    seen: list[UserMessage] = []
+    seen: list[PhoneTurn] = []
     webhook = _webhook(settings_for, PhoneMessage(text="hello", message_sid="SMjournal2"))
     assert (await first.turns.accept(webhook, _replying(seen, "Hi!"))).status == 200
     await first.turns.drain(30)
@@ -120,7 +119,7 @@ async def test_a_turn_that_failed_and_apologised_is_answered_not_redriven(
         standin: RunningStandin) -> None:
     first, other = channels
 
-    async def rasa_down(_: UserMessage) -> None:
+    async def rasa_down(_: PhoneTurn) -> None:
         raise RuntimeError("Rasa answered the relayed turn with 502")
 
     webhook = _webhook(settings_for, PhoneMessage(text="hello", message_sid="SMjournal3"))
@@ -135,11 +134,11 @@ async def test_a_turn_that_failed_and_apologised_is_answered_not_redriven(
 async def test_a_turn_running_longer_than_its_lease_keeps_it_and_is_not_redriven(
         settings_for: Settings, backend_store: ChannelStore, standin: RunningStandin) -> None:
     settings = settings_for.copy(update={"redrive_after_seconds": 3.0})
-    running, other = (SmsChannel(settings=settings, store=backend_store,
+    running, other = (PhoneChannel("sms", settings=settings, store=backend_store,
                                  from_number="+15005550006") for _ in range(2))
     release, seen = asyncio.Event(), []
 
-    async def slow(message: UserMessage) -> None:  # an action that takes its time
+    async def slow(message: PhoneTurn) -> None:  # an action that takes its time
         await release.wait()
         await _replying(seen, "Done.")(message)
 
@@ -176,7 +175,8 @@ def test_takers_racing_take_each_stale_message_once(backend_engine: Engine) -> N
             taken: list[list[str]] = [[], []]
             start = threading.Barrier(2)
 
-            def take(index: int) -> None:
+            def take(index: int, taken: list[list[str]] = taken,
+                     start: threading.Barrier = start) -> None:
                 start.wait()
                 while entries := stores[index].take_stale(channel="sms", lease_seconds=60,
                                                           limit=4):
