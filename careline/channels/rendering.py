@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Any, Optional, Sequence
+from typing import Any, Iterable, Optional, Sequence
 
 from careline.channels.schemas import Choice
 
@@ -25,18 +25,7 @@ def split_text(text: str, limit: int) -> list[str]:
     text = text.strip()
     if len(text) <= limit:
         return [text] if text else []
-    parts: list[str] = []
-    current = ""
-    for sentence in _pieces(text, limit):
-        candidate = f"{current} {sentence}" if current else sentence
-        if len(candidate) <= limit:
-            current = candidate
-        else:
-            parts.append(current)
-            current = sentence
-    if current:
-        parts.append(current)
-    return parts
+    return _packed(_pieces(text, limit), limit)
 
 
 def _pieces(text: str, limit: int) -> list[str]:
@@ -45,24 +34,27 @@ def _pieces(text: str, limit: int) -> list[str]:
     for sentence in filter(None, (s.strip() for s in _SENTENCE_END.split(text))):
         if len(sentence) <= limit:
             pieces.append(sentence)
-            continue
-        run = ""
-        for word in _WORD_GAP.split(sentence):
-            while len(word) > limit:
-                if run:
-                    pieces.append(run)
-                    run = ""
-                pieces.append(word[:limit])
-                word = word[limit:]
-            candidate = f"{run} {word}" if run else word
-            if len(candidate) <= limit:
-                run = candidate
-            else:
-                pieces.append(run)
-                run = word
-        if run:
-            pieces.append(run)
+        else:
+            pieces += _packed((word[start:start + limit] for word in _WORD_GAP.split(sentence)
+                               for start in range(0, len(word), limit)), limit)
     return pieces
+
+
+def _packed(pieces: Iterable[str], limit: int) -> list[str]:
+    """``pieces`` (each within ``limit``) in order, as many to a part as fit, space-joined:
+    the one packing rule for sentences into parts and for words into a long sentence's runs."""
+    parts: list[str] = []
+    current = ""
+    for piece in pieces:
+        candidate = f"{current} {piece}" if current else piece
+        if len(candidate) <= limit:
+            current = candidate
+        else:
+            parts.append(current)
+            current = piece
+    if current:
+        parts.append(current)
+    return parts
 
 
 def numbered_options(text: str, choices: Sequence[Choice]) -> str:
