@@ -7,6 +7,7 @@ import argparse
 import getpass
 import json
 from pathlib import Path
+from typing import Callable
 
 DEMO_AGENT = "agent"
 ROLES = ("agent", "supervisor", "designer")  # careline.desk.schemas.Role, without importing it
@@ -99,55 +100,59 @@ def _add_agent(args: argparse.Namespace) -> int:
     from careline.desk.routing import parse_skills
     from careline.desk.schemas import Role
 
-    try:
-        skills = parse_skills(args.skills)
+    def add() -> str:
+        skills = parse_skills(args.skills)  # before the password prompt: a typo fails first
         password = getpass.getpass(f"password for {args.username}: ")
         AgentService().create_agent(username=args.username, password=password,
                                     display_name=args.name or args.username,
                                     role=Role(args.role), skills=skills)
-    except (AgentExists, ValueError) as error:
-        print(f"error: {error}")
-        return 1
-    print(f"agent {args.username} created ({args.role})")
-    return 0
+        return f"agent {args.username} created ({args.role})"
+
+    return _agent_change(add, AgentExists, ValueError)
 
 
 def _disable_agent(args: argparse.Namespace) -> int:
     from careline.desk.agents import AgentService, NoSuchAgent
 
-    try:
+    def disable() -> str:
         AgentService().disable(username=args.username)
-    except NoSuchAgent as error:
-        print(f"error: {error}")
-        return 1
-    print(f"agent {args.username} disabled; their sessions have ended")
-    return 0
+        return f"agent {args.username} disabled; their sessions have ended"
+
+    return _agent_change(disable, NoSuchAgent)
 
 
 def _set_role(args: argparse.Namespace) -> int:
     from careline.desk.agents import AgentService, NoSuchAgent
     from careline.desk.schemas import Role
 
-    try:
+    def set_role() -> str:
         AgentService().set_role(username=args.username, role=Role(args.role))
-    except NoSuchAgent as error:
-        print(f"error: {error}")
-        return 1
-    print(f"agent {args.username} is now a {args.role}")
-    return 0
+        return f"agent {args.username} is now a {args.role}"
+
+    return _agent_change(set_role, NoSuchAgent)
 
 
 def _set_skills(args: argparse.Namespace) -> int:
     from careline.desk.agents import AgentService, NoSuchAgent
     from careline.desk.routing import parse_skills
 
-    try:
+    def set_skills() -> str:
         agent = AgentService().set_skills(username=args.username,
                                           skills=parse_skills(args.skills))
-    except (NoSuchAgent, ValueError) as error:
+        return f"agent {args.username}: skills {', '.join(agent.skills) or 'none'}"
+
+    return _agent_change(set_skills, NoSuchAgent, ValueError)
+
+
+def _agent_change(change: Callable[[], str], *refusals: type[Exception]) -> int:
+    """Every ``desk agent`` command answers alike: what it did (exit 0), or ``error: …``
+    (exit 1) when the service refuses it for one of ``refusals``."""
+    try:
+        done = change()
+    except refusals as error:
         print(f"error: {error}")
         return 1
-    print(f"agent {args.username}: skills {', '.join(agent.skills) or 'none'}")
+    print(done)
     return 0
 
 
