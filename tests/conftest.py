@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import TYPE_CHECKING, AsyncIterator, Iterator
 
 import pytest
 import time_machine
@@ -33,6 +33,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from careline.db.migrate import upgrade
 from careline.twilio_standin.app import build_app
 from careline.twilio_standin.state import StandinState
+
+if TYPE_CHECKING:
+    from careline.profile.service import ProfileService
 
 POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
 #: The instant the seeded databases treat as "now" (seeding is relative to it). Fixed, so a
@@ -140,6 +143,19 @@ def _seed(database: TestDatabase) -> None:
     from careline.profile.seed.runner import seed_database
 
     seed_database(database.url, customers=SEEDED_SYNTHETIC_CUSTOMERS, seed=7, now=SEEDED_AT)
+
+
+def demo_customer_ids(profiles: ProfileService) -> dict[str, int]:
+    """The named demo customers' ids by first name, found by account number as a channel
+    would (the action and profile suites' ``demo`` fixtures)."""
+    from careline.profile.seed.demo import DEMO_CUSTOMERS
+
+    ids = {}
+    for customer in DEMO_CUSTOMERS:
+        ref = profiles.find_customer_by_account(account_number=customer.account_number)
+        assert ref is not None
+        ids[customer.name.split()[0]] = ref.customer_id
+    return ids
 
 
 @pytest.fixture(scope="session")

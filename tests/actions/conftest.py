@@ -21,10 +21,9 @@ from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import make_url
 
 from careline.db.session import get_engine
-from careline.profile.seed.demo import DEMO_CUSTOMERS
 from careline.profile.service import ProfileService
 from careline.settings import reset_settings
-from tests.conftest import RunningStandin, TestDatabase
+from tests.conftest import RunningStandin, TestDatabase, demo_customer_ids
 
 
 @functools.lru_cache(maxsize=1)
@@ -66,13 +65,7 @@ def with_standin(careline_db: str, standin: RunningStandin,
 @pytest.fixture()
 def demo(careline_db: str) -> dict[str, int]:
     """Demo customer ids by first name."""
-    service = ProfileService()
-    ids = {}
-    for customer in DEMO_CUSTOMERS:
-        ref = service.find_customer_by_account(account_number=customer.account_number)
-        assert ref is not None
-        ids[customer.name.split()[0]] = ref.customer_id
-    return ids
+    return demo_customer_ids(ProfileService())
 
 
 @dataclass

@@ -8,7 +8,7 @@ import pytest
 
 from careline.profile.service import ProfileService
 from careline.settings import Settings
-from tests.conftest import SEEDED_AT, TestDatabase
+from tests.conftest import SEEDED_AT, TestDatabase, demo_customer_ids
 
 
 @pytest.fixture
@@ -27,11 +27,4 @@ def service(seeded_db: TestDatabase, settings: Settings) -> Iterator[ProfileServ
 @pytest.fixture
 def demo(service: ProfileService) -> dict[str, int]:
     """Demo customer ids by first name, found the way a channel would."""
-    from careline.profile.seed.demo import DEMO_CUSTOMERS
-
-    ids = {}
-    for customer in DEMO_CUSTOMERS:
-        ref = service.find_customer_by_account(account_number=customer.account_number)
-        assert ref is not None
-        ids[customer.name.split()[0]] = ref.customer_id
-    return ids
+    return demo_customer_ids(service)
