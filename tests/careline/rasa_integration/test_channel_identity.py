@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Optional
 
-import pytest
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
@@ -15,19 +13,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 
 from careline.channels.proven_turn import run_proven
 from careline.identity.channel_trust import IDENTITY_SLOTS, Proof
-from careline.rasa_integration.patches import install_all
-
-
-@pytest.fixture
-def processor(domain: Domain) -> MessageProcessor:
-    """The real ``run_action_extract_slots`` needs only these attributes; no model, and
-    no action endpoint: a remote call would fail the test."""
-    install_all()
-    bare = MessageProcessor.__new__(MessageProcessor)
-    bare.domain = domain
-    bare.action_endpoint = None
-    bare.nlg = TemplatedNaturalLanguageGenerator(domain.responses)
-    return bare
 
 
 def tracker_after(domain: Domain, metadata: dict, input_channel: str,

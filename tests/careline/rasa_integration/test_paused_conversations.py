@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import time
 
-import pytest
 from rasa.core.channels.channel import CollectingOutputChannel
-from rasa.core.nlg import TemplatedNaturalLanguageGenerator
 from rasa.core.processor import MessageProcessor
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import (
@@ -14,20 +12,8 @@ from rasa.shared.core.events import (
 )
 from rasa.shared.core.trackers import DialogueStateTracker
 
-from careline.rasa_integration.patches import install_all
 
 TWO_HOURS_AGO = time.time() - 2 * 3600
-
-
-@pytest.fixture
-def processor(domain: Domain) -> MessageProcessor:
-    """Rasa's session update runs the in-process action_session_start: no model needed."""
-    install_all()
-    bare = MessageProcessor.__new__(MessageProcessor)
-    bare.domain = domain
-    bare.action_endpoint = None
-    bare.nlg = TemplatedNaturalLanguageGenerator(domain.responses)
-    return bare
 
 
 def _tracker(domain: Domain, *events: object) -> DialogueStateTracker:
