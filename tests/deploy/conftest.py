@@ -1,4 +1,5 @@
-"""The deployment validators from their own tool environment (`make deploy-tools`).
+"""The deployment validators from their own tool environment (`make deploy-tools`), and the
+Helm chart rendered with each of its CI values files (tests/deploy/helm_chart.py).
 
 hadolint and docker-compose 1.29.2 live in .venv/tools/deploy (requirements-deploy-tools.txt
 says why they cannot share .venv); `make pytest` and `make lint-deploy` install it first. A
@@ -12,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from careline.settings import PROJECT_ROOT
+from tests.deploy.helm_chart import MINIMAL, PRODUCTION, Rendered, rendered_once
 
 DEPLOY_TOOLS = PROJECT_ROOT / ".venv" / "tools" / "deploy" / "bin"
 
@@ -31,3 +33,13 @@ def hadolint() -> Path:
 @pytest.fixture(scope="session")
 def docker_compose() -> Path:
     return deploy_tool("docker-compose")
+
+
+@pytest.fixture
+def minimal() -> Rendered:
+    return rendered_once(MINIMAL)
+
+
+@pytest.fixture
+def production() -> Rendered:
+    return rendered_once(PRODUCTION)

@@ -22,18 +22,8 @@ from careline.cli.main import build_parser
 from careline.deploy.stack import StackPlan, services
 from careline.runtime.services import ServiceSpec, local_services
 from careline.settings import Profile, Settings
-from tests.deploy.helm_chart import (CHART, COMPONENTS, MINIMAL, PRODUCTION, Rendered,
-                                     containers, render, rendered_once)
-
-
-@pytest.fixture
-def minimal() -> Rendered:
-    return rendered_once(MINIMAL)
-
-
-@pytest.fixture
-def production() -> Rendered:
-    return rendered_once(PRODUCTION)
+from tests.deploy.helm_chart import (CHART, COMPONENTS, MINIMAL, Rendered,
+                                     containers, render)
 
 
 @pytest.fixture(params=["minimal", "production"])

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pytest
 
 from careline.settings import Settings
-from tests.deploy.helm_chart import COMPONENTS, MINIMAL, PRODUCTION, Rendered, rendered_once
+from tests.deploy.helm_chart import COMPONENTS, Rendered
 
 #: Exactly the public doors (careline/deploy/nginx.py routes the same ones under careline up).
 PUBLIC_ROUTES = {
@@ -18,16 +17,6 @@ PUBLIC_ROUTES = {
     ("/webhooks/webchat", "Prefix", "rasa"),
     ("/socket.io", "Prefix", "rasa"),
 }
-
-
-@pytest.fixture
-def minimal() -> Rendered:
-    return rendered_once(MINIMAL)
-
-
-@pytest.fixture
-def production() -> Rendered:
-    return rendered_once(PRODUCTION)
 
 
 def ingress_routes(rendered: Rendered) -> dict[str, set[tuple[str, str, str]]]:
