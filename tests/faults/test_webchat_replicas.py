@@ -11,33 +11,24 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from typing import Any
 
 import aiohttp
 import pytest
-import socketio
 
 from careline.channels.webchat_tokens import issue_token, webchat_secret
 from careline.proactive.delivery import NOTICE_INTENT
 from careline.rasa_client import CustomerNotConnected, RasaClient
 from careline.settings import Settings
 from careline.webchat.rooms import OFFLINE_REASON, RedisRooms
+from tests.e2e.test_webchat import WebClient
 
 from .conftest import FaultStack
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(900)]
 
 
-class Customer:
-    """A socket.io client through nginx, recording every event the server emits to it."""
-
-    def __init__(self) -> None:
-        self.sio = socketio.AsyncClient(reconnection=False)
-        self.events: list[tuple[str, Any]] = []
-        self.sio.on("*", self._record)
-
-    async def _record(self, event: str, data: Any = None) -> None:
-        self.events.append((event, data))
+class Customer(WebClient):
+    """The web chat's recording socket.io client, connected through nginx's public edge."""
 
     def texts(self) -> list[str]:
         return [d.get("text", "") for e, d in self.events if e == "bot_uttered"]
