@@ -21,13 +21,10 @@ from aiohttp.test_utils import TestServer
 
 from careline.deploy.nginx import Edge, NginxLayout, render, write
 from careline.deploy.stack import StackPlan, nginx_binary, services
-from careline.desk.agents import AgentService
-from careline.desk.app import build_app
 from careline.proactive.views import build_app as incidents_app
 from careline.proactive.wiring import outage_care
-from careline.rasa_client import RasaClient
 from careline.settings import Settings, get_settings
-from tests.careline.desk.conftest import closed_port, quiet_event_source
+from tests.careline.desk.conftest import closed_port, running_desk
 from tests.careline.handoff.conftest import careline_env, engine, seeded_template  # noqa: F401
 from tests.e2e.stack import free_port
 
@@ -107,15 +104,8 @@ def test_careline_up_s_plan_publishes_https_urls_and_checks_nginx_internally(
 @pytest.fixture
 async def desk_port(careline_env, tmp_path: Path) -> AsyncIterator[int]:  # noqa: F811
     """The real desk application on a free port, with one agent, Ana."""
-    AgentService(careline_env).create_agent(username="ana", password="correct horse",
-                                            display_name="Ana Agent")
-    rasa = RasaClient(base_url=f"http://127.0.0.1:{closed_port()}", token="t", timeout=2)
-    app = build_app(get_settings(), engine=careline_env, rasa=rasa,
-                    event_source=quiet_event_source(tmp_path))
-    server = TestServer(app, host="127.0.0.1")
-    await server.start_server()
-    yield server.port
-    await server.close()
+    async with running_desk(careline_env, tmp_path) as port:
+        yield port
 
 
 @pytest.fixture

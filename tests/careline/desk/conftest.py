@@ -1,15 +1,19 @@
 """The desk's tests use the handoff suite's fixtures: a seeded SQLite copy per test.
 
 Browser tests also get the desk itself on a free port (in this process, no Rasa
-behind it) with one agent, Ana, and Chromium's flags.
+behind it) with one agent, Ana: ``desk_url``, or :func:`running_desk` for a fixture of
+another suite's own (tests/careline/deploy/test_edge.py puts nginx in front of it).
 """
 
 import os
 import socket
+from contextlib import asynccontextmanager
 from pathlib import Path
+from typing import AsyncIterator
 
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy.engine import Engine
 
 from careline.desk.agents import AgentService
 from careline.desk.app import build_app
@@ -17,9 +21,6 @@ from careline.desk.events import SqlEventSource
 from careline.rasa_client import RasaClient
 from careline.settings import get_settings
 from tests.careline.handoff.conftest import careline_env, engine, seeded_template  # noqa: F401
-
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 
 
 def closed_port() -> int:
@@ -42,17 +43,26 @@ def quiet_event_source(directory) -> SqlEventSource:
                           save_cursor=ignore)
 
 
-@pytest.fixture
-async def desk_url(careline_env, tmp_path):
-    AgentService(careline_env).create_agent(username="ana", password="correct horse",
-                                            display_name="Ana Agent")
+@asynccontextmanager
+async def running_desk(engine: Engine, directory: Path) -> AsyncIterator[int]:
+    """The real desk application on a free port (its number), with one agent, Ana."""
+    AgentService(engine).create_agent(username="ana", password="correct horse",
+                                      display_name="Ana Agent")
     rasa = RasaClient(base_url=f"http://127.0.0.1:{closed_port()}", token="t", timeout=2)
-    app = build_app(get_settings(), engine=careline_env, rasa=rasa,
-                    event_source=quiet_event_source(tmp_path))
+    app = build_app(get_settings(), engine=engine, rasa=rasa,
+                    event_source=quiet_event_source(directory))
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    yield f"http://127.0.0.1:{server.port}"
-    await server.close()
+    try:
+        yield server.port
+    finally:
+        await server.close()
+
+
+@pytest.fixture
+async def desk_url(careline_env, tmp_path):
+    async with running_desk(careline_env, tmp_path) as port:
+        yield f"http://127.0.0.1:{port}"
 
 
 async def sign_in(page, desk_url: str, username: str = "ana",

@@ -14,7 +14,8 @@ from playwright.async_api import async_playwright
 from careline.db.session import get_engine
 from careline.desk.agents import AgentService
 from careline.desk.schemas import Role
-from tests.careline.desk.conftest import CHROMIUM_ARGS, screenshots, sign_in  # noqa: F401
+from tests.browser import launch_chromium
+from tests.careline.desk.conftest import screenshots, sign_in  # noqa: F401
 from tests.e2e.stack import CarelineStack, careline_stack  # noqa: F401  (the session fixture)
 from tests.masking import holds_secret
 
@@ -47,8 +48,7 @@ async def test_inbox_and_browser_screenshots(careline_stack: CarelineStack, scre
     agents.set_role(username=username, role=Role.DESIGNER)
     desk_url = f"http://127.0.0.1:{careline_stack.settings.desk_port}"
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": 1280, "height": 900})
         await sign_in(page, desk_url, username, password)
         await page.goto(f"{desk_url}/review")  # a REST reply comes after its turn is saved

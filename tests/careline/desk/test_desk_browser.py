@@ -9,10 +9,9 @@ their next message.
 from __future__ import annotations
 
 import re
-from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from careline.channels.conversation_key import customer_sender_id
 from careline.channels.webchat_tokens import issue_token, webchat_secret
@@ -20,23 +19,13 @@ from careline.db.session import get_engine
 from careline.desk.service import DeskService
 from careline.profile.service import ProfileService
 from careline.runtime.local_secrets import local_secret
+from tests.browser import browser  # noqa: F401  (the module's Chromium)
 from tests.e2e.stack import CarelineStack, careline_stack  # noqa: F401  (shared stack)
 
 pytestmark = pytest.mark.slow
 
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
 SCREENSHOT = "/tmp/desk.png"
 PACKAGE_COPY = "/tmp/handoff_context_package.json"  # a real package, kept for the docs
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _customer_page(browser: Browser, stack: CarelineStack) -> Page:

@@ -19,7 +19,8 @@ from careline.desk.schemas import Role
 from careline.desk.service import DeskService
 from careline.handoff.snapshot import snapshot_profile
 from careline.profile.service import ProfileService
-from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
+from tests.browser import OVERLAPS, launch_chromium
+from tests.careline.desk.conftest import sign_in
 from tests.careline.handoff.builders import bot, conversation, package, user
 
 pytestmark = pytest.mark.slow
@@ -39,21 +40,7 @@ def _events():
 
 async def _overlaps(page: Page, selector: str) -> list[str]:
     """Pairs of visible boxes (matching ``selector``) that intersect, by their text."""
-    return await page.evaluate("""(selector) => {
-      const boxes = [...document.querySelectorAll(selector)]
-        .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width && r.height);
-      const hits = [];
-      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-        const [a, r] = boxes[i], [b, s] = boxes[j];
-        if (a.contains(b) || b.contains(a)) continue;
-        if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 &&
-            s.top < r.bottom - 1)
-          hits.push(a.textContent.slice(0, 30) + " / " + b.textContent.slice(0, 30));
-      }
-      return hits;
-    }""", selector)
-
-
+    return await page.evaluate(OVERLAPS, [selector, "text"])
 
 
 @pytest.fixture
@@ -72,8 +59,7 @@ def priya_ticket(careline_env):
 async def test_ticket_layout_holds_and_shows_what_the_customer_meant(desk_url, priya_ticket,
                                                                      width):
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": width, "height": 900})
         await sign_in(page, desk_url)
         assert await _overlaps(page, "header > *, main > *") == []
@@ -107,8 +93,7 @@ async def test_queue_search_and_supervisor_pages_hold_too(desk_url, priya_ticket
                                                           width):
     AgentService(careline_env).set_role(username="ana", role=Role.SUPERVISOR)
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": width, "height": 900})
         await sign_in(page, desk_url)
         for path in ("/", "/tickets?q=priya", "/supervisor"):

@@ -15,7 +15,8 @@ from careline.db.session import session_scope
 from careline.desk.models import Ticket
 from careline.desk.follow_up import FollowUpService
 from careline.desk.service import DeskService
-from tests.careline.desk.conftest import CHROMIUM_ARGS, sign_in
+from tests.browser import launch_chromium
+from tests.careline.desk.conftest import sign_in
 from tests.careline.handoff.builders import package
 
 pytestmark = pytest.mark.slow
@@ -37,8 +38,7 @@ async def test_new_tickets_arrive_live_alert_the_opted_in_agent_and_breaches_cou
         conversation_id="waiting-long",
         now=datetime.now(timezone.utc) - timedelta(minutes=12)))
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         context = await browser.new_context(viewport={"width": 1280, "height": 800})
         await context.add_init_script(RECORD_NOTIFICATIONS)
         page = await context.new_page()
@@ -72,8 +72,7 @@ async def test_a_booked_call_back_shows_in_the_queue_and_is_flagged_when_due(
     offer = follow_up.callback_step(conversation_id="night", text="CALLBACK")
     follow_up.callback_step(conversation_id="night", text=offer.choices[0])
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
         await sign_in(page, desk_url)
         row = f"#queue tr[data-ticket='{ticket}']"

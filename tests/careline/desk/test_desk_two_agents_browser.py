@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Iterator
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.db.session import get_engine, session_scope
@@ -31,7 +31,7 @@ from careline.desk.agents import AgentService
 from careline.desk.satisfaction import THANKS
 from careline.desk.schemas import Role
 from careline.profile.models.crm import Customer
-from tests.careline.desk.conftest import CHROMIUM_ARGS
+from tests.browser import OVERLAPS, browser  # noqa: F401  (the module's Chromium)
 from tests.careline.desk.test_desk_browser import _customer_page, _say
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack, careline_stack, free_port  # noqa: F401
@@ -40,27 +40,6 @@ from tests.eventually import eventually
 pytestmark = pytest.mark.slow
 
 ASK = "I want to talk to a real person please"
-OVERLAPS = """(selector) => {
-  const boxes = [...document.querySelectorAll(selector)]
-    .map(e => [e, e.getBoundingClientRect()]).filter(([, r]) => r.width && r.height);
-  const hits = [];
-  for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
-    const [a, r] = boxes[i], [b, s] = boxes[j];
-    if (a.contains(b) || b.contains(a)) continue;
-    if (r.left < s.right - 1 && s.left < r.right - 1 && r.top < s.bottom - 1 &&
-        s.top < r.bottom - 1) hits.push(a.className + " / " + b.className);
-  }
-  return hits;
-}"""
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                             args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture(scope="module")
@@ -106,8 +85,8 @@ def _desk(browser: Browser, stack: CarelineStack, username: str, *, width: int) 
 
 
 def _layout_holds(page: Page, width: int) -> None:
-    assert page.evaluate(OVERLAPS, ".card, .grid > section, header > *, main > h1") == []
-    assert page.evaluate(OVERLAPS, "#profile dt, #profile dd") == []
+    assert page.evaluate(OVERLAPS, [".card, .grid > section, header > *, main > h1", "class"]) == []
+    assert page.evaluate(OVERLAPS, ["#profile dt, #profile dd", "class"]) == []
     assert page.evaluate("document.documentElement.scrollWidth") <= width
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.careline.desk.conftest import CHROMIUM_ARGS
+from tests.browser import launch_chromium
 from tests.careline.desk.conftest import sign_in as sign_in_page
 from tests.careline.desk.review_rows import client  # noqa: F401  (the fixture)
 
@@ -16,8 +16,7 @@ pytestmark = pytest.mark.slow
 async def test_a_designer_corrects_entities_in_the_page(client):  # noqa: F811
     desk_url = str(client.make_url("")).rstrip("/")
     async with async_playwright() as playwright:
-        browser = await playwright.chromium.launch(executable_path="/usr/bin/chromium",
-                                                   args=CHROMIUM_ARGS)
+        browser = await launch_chromium(playwright)
         try:
             page = await browser.new_page(viewport={"width": 1280, "height": 900})
             await sign_in_page(page, desk_url, "dee")
