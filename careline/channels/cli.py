@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     for channel, label in (("sms", "SMS"), ("whatsapp", "WhatsApp")):
         command = subparsers.add_parser(
             channel, help=f"send a signed {label} webhook as a customer and print the replies")
@@ -16,7 +16,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         command.add_argument("--media", action="append", default=[], metavar="URL",
                              help="attach a media URL (repeatable)")
         command.add_argument("--location", metavar="LAT,LON", help="share a location")
-        command.add_argument("--url", help="Careline's Rasa server (default: CARELINE_RASA_URL)")
+        command.add_argument("--url", help="where to post (default: CARELINE_PUBLIC_URL, as Twilio)")
         command.add_argument("--timeout", type=float, default=30.0,
                              help="seconds to wait for the first reply")
         command.add_argument("text", nargs="*", help="the message text")

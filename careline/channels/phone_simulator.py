@@ -10,7 +10,7 @@ import asyncio
 import secrets
 import time
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Any, Optional
 
 import aiohttp
 from twilio.request_validator import RequestValidator
@@ -56,7 +56,7 @@ class Phone:
         self.settings = _with_standin(settings)
         self.channel = channel
         self.number = number
-        self.server_url = (server_url or settings.rasa_url).rstrip("/")
+        self.server_url = (server_url or settings.public_url).rstrip("/")
         self.path = f"/webhooks/{channel}/webhook"
 
     def webhook_form(self, message: PhoneMessage) -> dict[str, str]:
@@ -82,8 +82,9 @@ class Phone:
     def signature(self, form: dict[str, str], path: Optional[str] = None) -> str:
         """What Twilio would sign: the public URL of ``path`` and the form."""
         url = self.settings.public_url.rstrip("/") + (path or self.path)
-        return RequestValidator(self.settings.twilio_auth_token.get_secret_value()
-                                ).compute_signature(url, form)
+        signature: str = RequestValidator(self.settings.twilio_auth_token.get_secret_value()
+                                          ).compute_signature(url, form)
+        return signature
 
     async def send(self, message: PhoneMessage, *,
                    signature: Optional[str] = None) -> WebhookResult:
@@ -98,7 +99,7 @@ class Phone:
                                      duplicate=reply.headers.get(DUPLICATE_HEADER) == "1",
                                      message_sid=form["MessageSid"])
 
-    async def received(self) -> list[dict]:
+    async def received(self) -> list[dict[str, Any]]:
         """Every message sent to this phone so far, oldest first (from the stand-in)."""
         client = async_twilio_client(self.settings)
         try:
@@ -112,11 +113,11 @@ class Phone:
                 for m in reversed(messages)]
 
     async def wait_for_replies(self, *, known: set[str], timeout: float,
-                               quiet: float = 2.0) -> list[dict]:
+                               quiet: float = 2.0) -> list[dict[str, Any]]:
         """New messages since ``known``: wait up to ``timeout`` for the first, then until
         ``quiet`` seconds pass without another."""
         deadline = time.monotonic() + timeout
-        new: list[dict] = []
+        new: list[dict[str, Any]] = []
         last_arrival: Optional[float] = None
         while time.monotonic() < deadline:
             fresh = [m for m in await self.received() if m["sid"] not in known]

@@ -1,42 +1,44 @@
-"""Relaying a Twilio turn from the gateway to a Rasa replica, and its replies back.
+"""Relaying a Twilio turn from the edge to Rasa, and its replies back.
 
-Under ``careline up`` the Twilio gateway (twilio_gateway.py) does the channel's work:
-signature, MessageSid claim, customer lookup, route, sends and their records. What
-is left for Rasa is the turn itself: the gateway posts it to the channel's ``/turn``
-route (through nginx, which retries a replica it cannot reach once on another),
-Rasa runs it with a :class:`TurnCollector` and answers the bot's messages, and the
-gateway sends them through the turn's :class:`~careline.channels.twilio_output.TwilioOutput`.
+The Twilio edge (twilio_gateway.py) does the channel's work: signature, MessageSid
+claim, customer lookup, route, sends and their records. What is left for Rasa is the
+turn itself: the edge posts it to the channel's ``/turn`` route (straight to the one
+Rasa under ``careline run``; through nginx, which retries a replica it cannot reach
+once on another, under ``careline up``), Rasa runs it and answers the bot's messages
+(relayed_turns.py), and the edge sends them through the turn's
+:class:`~careline.channels.twilio_output.TwilioOutput`.
 
 The route trusts what it is given (the customer the number belongs to, and what
-proved it), so it requires the Rasa API token; the gateway sends the proof its own
-signature check and lookup made (careline/channels/proven_turn.py), never metadata.
+proved it), so it requires the Rasa API token; the edge sends the proof its own
+signature check and lookup made, never metadata. Nothing here imports Rasa.
 """
 
 from __future__ import annotations
 
-import hmac
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Optional
 
 import aiohttp
 from pydantic import BaseModel, Field
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
-from careline.channels.proven_turn import current_proof
+from careline.channels.twilio_turns import PhoneTurn
 from careline.identity.channel_trust import Proof
 from careline.observability import correlation
 
-#: The path under each Twilio channel's webhooks (``/webhooks/sms/turn``).
+#: The path under each Twilio channel's webhooks (``/webhooks/sms/turn``), on Rasa.
 TURN_PATH = "/turn"
+#: The path under each channel's webhooks (``/webhooks/sms/outbound``), on the edge:
+#: Rasa's messages outside a turn (desk replies), sent by the edge.
+OUTBOUND_PATH = "/outbound"
 
 
 class RelayedTurn(BaseModel):
-    """What the gateway posts: one customer message, already checked and resolved."""
+    """What the edge posts: one customer message, already checked and resolved."""
 
     sender_id: str = Field(..., min_length=1)
     text: str
     message_id: str = Field(..., min_length=1)
-    metadata: Dict[str, Any] = Field(default_factory=dict)
-    #: What the gateway proved about the sender (see ChannelProof): the number's customer.
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    #: What the edge proved about the sender (see ChannelProof): the number's customer.
     customer_id: Optional[int] = None
     proved_by: Proof = Proof.NOTHING
 
@@ -44,36 +46,21 @@ class RelayedTurn(BaseModel):
 class TurnAnswer(BaseModel):
     """What Rasa answers: the bot's messages, as Rasa's output channels receive them."""
 
-    messages: List[Dict[str, Any]]
+    messages: list[dict[str, Any]]
 
 
-class TurnCollector(CollectingOutputChannel):
-    """Collects a relayed turn's messages under the channel's own name, so responses
-    written for ``channel: sms`` or ``whatsapp`` are chosen, and keeps each text whole
-    (Rasa's collector splits at blank lines; the gateway's output splits by length)."""
+class OutboundMessages(BaseModel):
+    """What Rasa posts the edge outside a turn: bot messages for one conversation."""
 
-    def __init__(self, kind: str) -> None:
-        super().__init__()
-        self.kind = kind
-
-    def name(self) -> Text:  # type: ignore[override]
-        return self.kind
-
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
-        await self._persist_message(self._message(recipient_id, text=text))
-
-
-def authorised(header: Optional[str], token: str) -> bool:
-    """Whether ``header`` (Authorization) carries ``token``; no token, no relay."""
-    expected = f"Bearer {token}"
-    return bool(token) and header is not None and hmac.compare_digest(header, expected)
+    recipient_id: str = Field(..., min_length=1)
+    messages: list[dict[str, Any]]
 
 
 class RasaRelay:
-    """The gateway's side: runs a turn on a Rasa replica and sends what it answers.
+    """The edge's side: runs a turn on Rasa and sends what it answers.
 
     Raises for anything but a full answer, so the caller apologises; the replies are
-    sent only after the whole turn (Rasa's own channel sends them as they come).
+    sent only after the whole turn.
     """
 
     def __init__(self, *, rasa_url: str, token: str, timeout_seconds: float) -> None:
@@ -82,13 +69,10 @@ class RasaRelay:
         self._timeout = aiohttp.ClientTimeout(total=timeout_seconds)
         self._session: Optional[aiohttp.ClientSession] = None
 
-    async def __call__(self, message: UserMessage) -> None:
-        proof = current_proof()
-        proven = proof is not None and proof.sender_id == message.sender_id
-        turn = RelayedTurn(sender_id=message.sender_id, text=message.text or "",
-                           message_id=message.message_id, metadata=message.metadata or {},
-                           customer_id=proof.customer_id if proven else None,
-                           proved_by=proof.proved_by if proven else Proof.NOTHING)
+    async def __call__(self, message: PhoneTurn) -> None:
+        turn = RelayedTurn(sender_id=message.sender_id, text=message.text,
+                           message_id=message.message_id, metadata=message.metadata,
+                           customer_id=message.customer_id, proved_by=message.proved_by)
         url = f"{self._base}/webhooks/{message.input_channel}{TURN_PATH}"
         async with self._client().post(
                 url, data=turn.json(), timeout=self._timeout,

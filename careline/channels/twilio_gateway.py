@@ -1,18 +1,16 @@
-"""The Twilio gateway: the SMS and WhatsApp channels' work, off the Rasa processes.
+"""The Twilio edge: the SMS and WhatsApp channels' work, in both stacks, off Rasa.
 
-Under ``careline up`` nginx sends Twilio's webhooks and status callbacks here.
-A webhook is checked, claimed and acknowledged as the Rasa channel would
-(twilio_turns.py), the customer looked up and the route stored; the turn is then
-relayed to a Rasa replica (turn_relay.py) and its replies sent and recorded from
-here, and messages whose turn was cut off by a dying gateway are re-driven by
-whichever gateway looks first (inbound_journal.py). A replica's event loop is left the model and the actions: measured on one
-replica, a Twilio message cost it 34–49 ms of CPU against 25–33 ms over REST
-(docs/production.md). Status callbacks (two per reply) are recorded here too::
+Twilio's webhooks and status callbacks land here, under ``careline run`` (straight on
+``CARELINE_EDGE_PORT``) and under ``careline up`` (behind nginx's public port) alike.
+A webhook is checked, claimed and acknowledged (twilio_turns.py), the customer looked
+up and the route stored; the turn is then relayed to Rasa (turn_relay.py) and its
+replies sent and recorded from here, and messages whose turn was cut off by a dying
+edge are re-driven by whichever edge looks first (inbound_journal.py). Rasa hands
+its messages outside a turn (desk replies) to ``/webhooks/{channel}/outbound``, so the
+edge is the only process that sends a conversation's messages to Twilio. It never
+imports Rasa: it stays small, and several can run behind nginx::
 
-    python -m careline.channels.twilio_gateway --port 8078 --credentials credentials.yml
-
-The channels' credentials (``from_number``, ``max_body_chars``, …) are read from
-the same credentials.yml as Rasa's, so both send alike.
+    python -m careline.channels.twilio_gateway --port 5006
 """
 
 from __future__ import annotations
@@ -20,16 +18,16 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
-import yaml
 from aiohttp import web
+from pydantic import ValidationError
 
+from careline.bearer import bearer_matches
+from careline.channels.phone_channel import PhoneChannel, phone_channels
 from careline.channels.status_callbacks import StatusWriter, answer_status
 from careline.channels.store import ChannelStore
-from careline.channels.turn_relay import RasaRelay
-from careline.channels.twilio_channel import SmsChannel, TwilioChannel, WhatsAppChannel
+from careline.channels.turn_relay import OutboundMessages, RasaRelay
 from careline.channels.twilio_turns import WebhookRequest
 from careline.channels.twilio_webhook import IDEMPOTENCY_HEADER, SIGNATURE_HEADER
 from careline.observability.aiohttp_metrics import mount
@@ -38,6 +36,7 @@ from careline.settings import Settings, get_settings
 
 WEBHOOK_PATH = "/webhooks/{channel:sms|whatsapp}/webhook"
 STATUS_PATH = "/webhooks/{channel:sms|whatsapp}/status"
+OUTBOUND_ROUTE = "/webhooks/{channel:sms|whatsapp}/outbound"
 #: A relayed turn may wait for its conversation's lock, then run actions bounded by
 #: their own timeout; nginx gives a replica 120 s and may retry once on another.
 RELAY_TIMEOUT_SECONDS = 150.0
@@ -52,7 +51,7 @@ RECOVERY = web.AppKey("recovery", list)
 
 
 async def webhook(request: web.Request) -> web.Response:
-    channel: TwilioChannel = request.app[CHANNELS][request.match_info["channel"]]
+    channel: PhoneChannel = request.app[CHANNELS][request.match_info["channel"]]
     answer = await channel.turns.accept(WebhookRequest(
         path=request.path, query_string=request.query_string,
         content_type=request.content_type, body=await request.read(),
@@ -73,20 +72,29 @@ async def status(request: web.Request) -> web.Response:
     return web.Response(status=answer.status, text=answer.text or None)
 
 
+async def outbound(request: web.Request) -> web.Response:
+    """Rasa's messages outside a turn (relayed_turns.EdgeOutput), to the conversation's
+    stored route; refusals (no route, WhatsApp window closed) are recorded, not raised."""
+    if not bearer_matches(request.headers.get("Authorization"),
+                          request.app[SETTINGS].rasa_token.get_secret_value()):
+        return web.json_response({"error": "outbound messages need the Rasa API token"},
+                                 status=401)
+    try:
+        body = OutboundMessages.parse_raw(await request.read())
+    except ValidationError as error:
+        return web.json_response({"error": str(error)}, status=400)
+    channel: PhoneChannel = request.app[CHANNELS][request.match_info["channel"]]
+    output = channel.turns.output()
+    for message in body.messages:
+        await output.send_response(body.recipient_id, message)
+    return web.json_response({"sent": len(body.messages)})
+
+
 async def health(_: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def channels_from(credentials: dict[str, Any], settings: Settings,
-                  store: ChannelStore) -> dict[str, TwilioChannel]:
-    """The SMS and WhatsApp channels as credentials.yml configures them for Rasa."""
-    return {cls.kind: cls.configured(credentials.get(f"{cls.__module__}.{cls.__name__}"),
-                                     settings=settings, store=store)
-            for cls in (SmsChannel, WhatsAppChannel)}
-
-
 def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelStore] = None,
-              credentials: Optional[dict[str, Any]] = None,
               relay: Optional[RasaRelay] = None) -> web.Application:
     """``store`` defaults to the settings' database; ``relay`` to Rasa at CARELINE_RASA_URL."""
     settings = settings or get_settings()
@@ -94,7 +102,7 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
     app = web.Application()
     app[SETTINGS] = settings
     app[WRITER] = StatusWriter(store)
-    app[CHANNELS] = channels_from(credentials or {}, settings, store)
+    app[CHANNELS] = phone_channels(settings, store)
     app[RELAY] = relay or RasaRelay(rasa_url=settings.rasa_url,
                                     token=settings.rasa_token.get_secret_value(),
                                     timeout_seconds=RELAY_TIMEOUT_SECONDS)
@@ -125,6 +133,7 @@ def build_app(settings: Optional[Settings] = None, *, store: Optional[ChannelSto
     app.on_cleanup.append(close)
     app.router.add_post(WEBHOOK_PATH, webhook)
     app.router.add_post(STATUS_PATH, status)
+    app.router.add_post(OUTBOUND_ROUTE, outbound)
     app.router.add_get("/health", health)
     mount(app, service="gateway")  # /metrics: turns, latency, refusals (observability)
     return app
@@ -136,11 +145,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m careline.channels.twilio_gateway")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, required=True)
-    parser.add_argument("--credentials", type=Path, default=Path("credentials.yml"),
-                        help="Rasa's credentials.yml, for the channels' own keys")
     args = parser.parse_args()
-    credentials = yaml.safe_load(args.credentials.read_text()) or {}
-    web.run_app(build_app(settings, credentials=credentials), host=args.host, port=args.port,
+    web.run_app(build_app(settings), host=args.host, port=args.port,
                 print=None, access_log=None)
 
 

@@ -1,4 +1,8 @@
-"""Rasa output channels for SMS and WhatsApp: split, numbered options, window, records.
+"""The edge's output to SMS and WhatsApp: split, numbered options, window, records.
+
+It takes the bot's messages as Rasa's output channels receive them (the dicts a
+relayed turn answers, careline/channels/turn_relay.py) without importing Rasa: the
+edge process stays small (docs/channels.md).
 
 Every send is recorded in ``channel_deliveries``. Outside a turn (desk replies,
 notices) each is recorded as it goes. Inside a turn (``per_turn``) the records
@@ -19,13 +23,14 @@ from __future__ import annotations
 import functools
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
-
-from rasa.core.channels.channel import OutputChannel
+from typing import Any, Optional
 
 from careline import clock
 from careline.channels.rendering import (
-    CHANNEL_LIMITS, choices_from_buttons, numbered_options, split_text,
+    CHANNEL_LIMITS,
+    choices_from_buttons,
+    numbered_options,
+    split_text,
 )
 from careline.channels.schemas import DeliveryRecord
 from careline.channels.sender import TwilioSender
@@ -36,17 +41,18 @@ from careline.profile.contacts import whatsapp_window_open
 logger = logging.getLogger(__name__)
 
 
-class TwilioOutput(OutputChannel):
+class TwilioOutput:
     """Sends a conversation's bot messages to the customer's number on one channel.
 
-    Inside a turn the number is known; outside one (Rasa's ``output_channel=latest``
-    for desk replies and notices) it comes from the conversation's stored route.
+    Inside a turn the number is known; outside one (desk replies and reminders that
+    Rasa hands the edge, careline/channels/relayed_turns.py) it comes from the
+    conversation's stored route.
     """
 
     kind = "sms"
 
     @classmethod
-    def name(cls) -> Text:
+    def name(cls) -> str:
         return cls.kind
 
     def __init__(self, *, sender: TwilioSender, store: ChannelStore,
@@ -57,7 +63,7 @@ class TwilioOutput(OutputChannel):
         self.address = address
         self.limit = limit or CHANNEL_LIMITS[self.kind]
         #: ``per_turn``: the sends not stored yet, for :meth:`flush_deliveries`.
-        self._unstored: Optional[List[DeliveryRecord]] = [] if per_turn else None
+        self._unstored: Optional[list[DeliveryRecord]] = [] if per_turn else None
 
     @property
     def sent_in_turn(self) -> int:
@@ -108,27 +114,46 @@ class TwilioOutput(OutputChannel):
             return None
         return route.address
 
-    async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        """One bot message as Rasa's ``OutputChannel.send_response`` dispatches it: words
+        (with buttons or quick replies as numbered options), then a custom payload, an
+        image, an attachment and elements, each if present."""
+        buttons = message.get("quick_replies") or message.get("buttons")
+        if buttons:
+            await self.send_text_with_buttons(recipient_id, message.get("text") or "", buttons)
+        elif message.get("text"):
+            await self.send_text_message(recipient_id, message["text"])
+        if message.get("custom"):
+            await self.send_custom_json(recipient_id, message["custom"])
+        if message.get("image"):
+            await self.send_image_url(recipient_id, message["image"])
+        if message.get("attachment"):
+            await self.send_text_message(recipient_id, f"Attachment: {message['attachment']}")
+        for element in message.get("elements") or ():
+            title = f"{element.get('title', '')} : {element.get('subtitle', '')}"
+            await self.send_text_with_buttons(recipient_id, title, element.get("buttons", []))
+
+    async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         address = await self._address_for(recipient_id)
         if address is None:
             return
         for part in split_text(text, self.limit):
             await self._send(to=address, body=part, sender_id=recipient_id)
 
-    async def send_text_with_buttons(self, recipient_id: Text, text: Text,
-                                     buttons: List[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_text_with_buttons(self, recipient_id: str, text: str,
+                                     buttons: list[dict[str, Any]], **kwargs: Any) -> None:
         choices = choices_from_buttons(buttons)
         await run_blocking(functools.partial(
             self.store.offer_choices, sender_id=recipient_id, channel=self.kind,
             choices=choices))
         await self.send_text_message(recipient_id, numbered_options(text, choices))
 
-    async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
+    async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
         address = await self._address_for(recipient_id)
         if address is not None:
             await self._send(to=address, media_url=image, sender_id=recipient_id)
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any],
+    async def send_custom_json(self, recipient_id: str, json_message: dict[str, Any],
                                **kwargs: Any) -> None:
         """``{"content_sid": …, "content_variables": {…}}`` sends an approved template."""
         address = await self._address_for(recipient_id)

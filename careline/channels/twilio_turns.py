@@ -1,12 +1,11 @@
 """One Twilio messaging webhook, from its signature to the customer's replies.
 
-Shared by the two places a webhook can land: the Rasa channel (``careline run``,
-twilio_channel.py), whose turns run in the same process, and the Twilio gateway
-(``careline up``, twilio_gateway.py), whose turns are relayed to a Rasa replica.
-Either way a webhook is checked (signature, duplicate ``MessageSid``), journalled
-(inbound_journal.py), acknowledged at once with empty TwiML, and its turn runs in a
-background task; a turn that fails gets the apology, never silence. A message whose
-process died before answering it is re-driven by :meth:`TwilioTurns.recover`.
+The Twilio edge (twilio_gateway.py) runs this for every webhook, under ``careline
+run`` and ``careline up`` alike: a webhook is checked (signature, duplicate
+``MessageSid``), journalled (inbound_journal.py), acknowledged at once with empty
+TwiML, and its turn runs in a background task, relayed to Rasa (turn_relay.py); a turn
+that fails gets the apology, never silence. A message whose process died before
+answering it is re-driven by :meth:`TwilioTurns.recover`.
 """
 
 from __future__ import annotations
@@ -16,21 +15,28 @@ import functools
 import logging
 import time
 from dataclasses import dataclass
-from typing import Any, Awaitable, Callable, Dict, Optional
-
-from rasa.core.channels.channel import UserMessage
+from typing import Any, Awaitable, Callable, Optional
 
 from careline.channels.conversation_key import CustomerKey, resolve_customer
-from careline.channels.keywords import (FOR_THE_CONVERSATION, REPLIES, Keyword, keyword_of,
-                                        record_consent)
-from careline.channels.proven_turn import run_proven
+from careline.channels.keywords import (
+    FOR_THE_CONVERSATION,
+    REPLIES,
+    Keyword,
+    keyword_of,
+    record_consent,
+)
 from careline.channels.rendering import resolve_choice
 from careline.channels.schemas import TwilioInbound
 from careline.channels.sender import TwilioSender
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import TwilioOutput
 from careline.channels.twilio_webhook import (
-    DUPLICATE_HEADER, EMPTY_TWIML, parse_form, parse_inbound, signature_matches, signed_url,
+    DUPLICATE_HEADER,
+    EMPTY_TWIML,
+    parse_form,
+    parse_inbound,
+    signature_matches,
+    signed_url,
 )
 from careline.db.session import run_blocking
 from careline.identity.channel_trust import Proof
@@ -54,9 +60,26 @@ APOLOGY = ("Sorry, something went wrong on our side while answering you. "
 #: What a valid Twilio signature proves: the sender's number (on SMS, spoofable upstream).
 NUMBER_PROOF = {"sms": Proof.SMS_NUMBER, "whatsapp": Proof.WHATSAPP_NUMBER}
 
-#: What runs a turn: Rasa's ``on_new_message`` in its process, the relay in the gateway.
-#: The message carries the turn's :class:`TwilioOutput`; replies go through it.
-RunTurn = Callable[[UserMessage], Awaitable[Any]]
+
+@dataclass(frozen=True)
+class PhoneTurn:
+    """One customer message ready to run, with what the edge proved about its sender
+    (the signature checked, the number's customer): never taken from metadata.
+    Its attributes are named as Rasa's ``UserMessage``'s."""
+
+    text: str
+    #: The turn's output: the replies go through it.
+    output_channel: TwilioOutput
+    sender_id: str
+    input_channel: str
+    message_id: str
+    metadata: dict[str, Any]
+    customer_id: Optional[int]
+    proved_by: Proof
+
+
+#: What runs a turn: the relay to Rasa (turn_relay.py), or a test's stand-in for it.
+RunTurn = Callable[[PhoneTurn], Awaitable[Any]]
 
 
 @dataclass(frozen=True)
@@ -101,7 +124,7 @@ class TwilioTurns:
         self.limit = limit
         self._concurrency = concurrency
         self._slots: Optional[asyncio.Semaphore] = None  # made in the server's loop
-        self._tasks: set[asyncio.Task] = set()
+        self._tasks: set[asyncio.Task[Any]] = set()
 
     def output(self, address: Optional[str] = None, *, per_turn: bool = False) -> TwilioOutput:
         return self.output_class(sender=self.sender, store=self.store, address=address,
@@ -242,10 +265,10 @@ class TwilioTurns:
         # answers it as out of scope, and a person sees the media in the handoff's metadata
         text = inbound.button_payload or choice or inbound.body.strip()
         # the signature checked, the number is the proof: identity never rides in metadata
-        await run_proven(run, UserMessage(
-            text, output, key.sender_id, input_channel=self.kind,
-            message_id=inbound.message_sid, metadata=_metadata(inbound, key)),
-            customer_id=key.customer_id, proved_by=proved_by)
+        await run(PhoneTurn(text=text, output_channel=output, sender_id=key.sender_id,
+                            input_channel=self.kind, message_id=inbound.message_sid,
+                            metadata=_metadata(inbound, key), customer_id=key.customer_id,
+                            proved_by=proved_by))
         if keyword is not None and not output.sent_in_turn:  # paused: the desk may answer
             await output.send_text_message(key.sender_id, REPLIES[keyword])
         return "answered"
@@ -268,9 +291,9 @@ class TwilioTurns:
             await output.send_text_message(key.sender_id, REPLIES[keyword])
 
 
-def _metadata(inbound: TwilioInbound, key: CustomerKey) -> Dict[str, Any]:
+def _metadata(inbound: TwilioInbound, key: CustomerKey) -> dict[str, Any]:
     """Facts for display (the handoff's sender, media, location), never an identity."""
-    metadata: Dict[str, Any] = {
+    metadata: dict[str, Any] = {
         "channel": inbound.channel, "address": key.address,
         "media": [{"url": m.url, "content_type": m.content_type} for m in inbound.media],
         "message_sid": inbound.message_sid,

@@ -7,7 +7,7 @@ import sys
 import time
 
 
-def register(subparsers: argparse._SubParsersAction) -> None:
+def register(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     up = subparsers.add_parser(
         "up",
         help="run N Rasa and N action servers behind nginx on PostgreSQL, Redis, RabbitMQ",
@@ -51,7 +51,7 @@ def _up(args: argparse.Namespace) -> int:
                                        LOCAL_LOCK_STORE_URL, LOCAL_TRACKER_STORE_URL, StackPlan)
     from careline.runtime.action_secret import action_secret
     from careline.runtime.model_cache import NoTrainedModel, serving_model
-    from careline.runtime.services import local_services, rasa_environment
+    from careline.runtime.services import rasa_environment, single_instance_services
     from careline.runtime.supervisor import serve_until_interrupted, stop_on_signals
     from careline.settings import get_settings
 
@@ -93,15 +93,15 @@ def _up(args: argparse.Namespace) -> int:
     )
     # The single-instance services of `make run` (Twilio stand-in, desk, handoff
     # worker), pointed at nginx's internal API port instead of one Rasa server.
-    # An unset public URL (the local Rasa port's) becomes nginx's, where webhooks arrive.
-    local_url = f"http://{settings.internal_host}:{settings.rasa_port}"
+    # An unset public URL (the local edge port's) becomes nginx's, where webhooks arrive.
+    local_url = f"http://{settings.internal_host}:{settings.edge_port}"
     public_url = plan.url if settings.public_url == local_url else settings.public_url
     # the children's data dir (the desk seeds its demo agent's password there)
     behind_nginx = settings.copy(update={"rasa_port": plan.port, "rasa_url": plan.api_url,
+                                         "edge_url": plan.api_url,
                                          "public_url": public_url, "data_dir": data_dir,
                                          "database_url": plan.database_url})
-    extra = [spec for spec in local_services(behind_nginx, plan.model)
-             if spec.name not in ("actions", "rasa")]
+    extra = single_instance_services(behind_nginx)
     base_env = {**rasa_environment(behind_nginx, plan.token), **shared_local_secrets(settings)}
     # the desk sees every agent through nginx: believe nginx's X-Forwarded-For
     if _is_address(plan.internal_host):

@@ -21,7 +21,10 @@ and the gateway call it), ``actions_port`` for the action servers.
   ``/webhooks/whatsapp/status``, …) go to the Twilio gateway, not to a replica: the
   channel's checks, lookups, sends and writes would cost the replicas' event loops,
   which also run the model. The gateway relays each turn back through this nginx to
-  a replica (``/webhooks/sms/turn``, token-protected) on the internal API port.
+  a replica (``/webhooks/sms/turn``, token-protected) on the internal API port, and a
+  replica hands the gateways its messages outside a turn (desk replies) there too
+  (``/webhooks/sms/outbound``, token-protected, ``EDGE_OUTBOUND_PATHS``), passed to
+  another gateway only if never sent.
 * What nginx passes to another replica is only what is safe to run twice. A POST
   (``proxy_next_upstream error``, without ``non_idempotent``) goes to the next one only
   when it was never sent: nginx marks a request sent as soon as it starts writing it, and
@@ -61,6 +64,8 @@ from careline.settings import Settings, reachable_host
 STICKY_PATHS = ("/socket.io/", "/webhooks/webchat/")
 #: Exactly the webhook and status routes of the SMS and WhatsApp channels.
 TWILIO_GATEWAY_PATHS = r"^/webhooks/(sms|whatsapp)/(webhook|status)$"
+#: Rasa's messages outside a turn, to the gateways on the internal API port.
+EDGE_OUTBOUND_PATHS = r"^/webhooks/(sms|whatsapp)/outbound$"
 #: Turns on the internal API port (the gateway's relayed turns, the REST channel): safe to
 #: run again on another replica, as their message ids are kept.
 TURN_PATHS = r"^/webhooks/((sms|whatsapp)/turn|rest/webhook)$"
@@ -87,7 +92,7 @@ class Edge:
 
     @classmethod
     def from_settings(cls, settings: Settings, *, desk_listen_port: Optional[int] = None
-                      ) -> "Edge":
+                      ) -> Edge:
         """The edge the settings describe, fronting the desk and incidents API they run."""
         return cls(host=settings.edge_host, tls_cert_file=settings.tls_cert_file,
                    tls_key_file=settings.tls_key_file, desk_listen_port=desk_listen_port,
@@ -122,7 +127,8 @@ class NginxLayout:
     """Ports and files of one nginx instance."""
 
     listen_port: int
-    #: Internal: Rasa's HTTP API, the REST channel and the gateway's relayed turns.
+    #: Internal: Rasa's HTTP API, the REST channel, the gateway's relayed turns and
+    #: Rasa's messages outside a turn to the gateways.
     api_port: int
     actions_port: int
     rasa_ports: tuple[int, ...]
@@ -218,6 +224,15 @@ http {{
     listen {layout.bind_host}:{layout.api_port};
     location = /nginx-health {{ return 200 "ok\\n"; }}
 {incidents}
+    # Rasa's messages outside a turn, to a gateway to send: never sent twice
+    location ~ {EDGE_OUTBOUND_PATHS} {{
+      proxy_pass http://twilio_gateway;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_set_header Host $host;
+      proxy_next_upstream error;
+      proxy_next_upstream_tries {len(layout.gateway_ports)};
+    }}
     # a turn runs again on another replica even once sent: its writes are keyed by its id
     location ~ {TURN_PATHS} {{
       proxy_set_header {REQUEST_ID_HEADER} $request_id;

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import secrets
 import shutil
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -22,6 +21,7 @@ from sqlalchemy.engine import make_url
 from careline.deploy.nginx import Edge, NginxLayout, write
 from careline.runtime.action_secret import SECRET_VARIABLE
 from careline.runtime.services import SANIC_KEEP_ALIVE_SECONDS, ServiceSpec
+from careline.runtime.topology import Topology, processes
 from careline.settings import reachable_host
 
 NGINX = "/usr/sbin/nginx"
@@ -98,6 +98,14 @@ class StackPlan:
         """Rasa's HTTP API behind nginx, for Careline's own services and operators."""
         return f"http://{self.internal_host}:{self.api_port}"
 
+    @property
+    def topology(self) -> Topology:
+        """The processes behind nginx: the same as ``careline run``'s, more of them."""
+        return Topology(model=self.model, rasa_ports=self.rasa_ports,
+                        action_ports=self.action_ports, edge_ports=self.gateway_ports,
+                        bind_host=self.bind_host, balanced=True,
+                        insight_port=self.insight_port if self.event_broker_url else None)
+
 
 #: One TensorFlow thread per replica. Careline's TensorFlow model is small (a 6-layer
 #: MiniLM on a short message), so splitting an operation across cores gains little, while
@@ -128,6 +136,8 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         "CARELINE_RASA_TOKEN": plan.token,
         # the gateway relays turns, and the desk and proactive delivery call Rasa, here
         "CARELINE_RASA_URL": plan.api_url,
+        # and Rasa hands the gateways its messages outside a turn here (nginx.py)
+        "CARELINE_EDGE_URL": plan.api_url,
         # Twilio signs the public URL: nginx's, unless ``base`` names the real one.
         "CARELINE_PUBLIC_URL": env.get("CARELINE_PUBLIC_URL", plan.url),
         "PYTHONUNBUFFERED": "1",
@@ -137,58 +147,23 @@ def environment(plan: StackPlan, base: dict[str, str]) -> dict[str, str]:
         env.setdefault(name, value)  # an operator's own setting wins
     # one JSON object a log line, for a log shipper (careline/observability/logs.py)
     env.setdefault("CARELINE_LOG_FORMAT", "json")
-    for name, value in (("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
-                        ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url),
-                        # web chat emits fan out to every replica through the lock's Redis
-                        ("CARELINE_WEBCHAT_MANAGER_URL", plan.lock_store_url)):
-        if value:
-            env[name] = value
+    chosen: tuple[tuple[str, Optional[str]], ...] = (
+        ("CARELINE_LOCK_STORE_URL", plan.lock_store_url),
+        ("CARELINE_EVENT_BROKER_URL", plan.event_broker_url),
+        # web chat emits fan out to every replica through the lock's Redis
+        ("CARELINE_WEBCHAT_MANAGER_URL", plan.lock_store_url))
+    for name, url in chosen:
+        if url:
+            env[name] = url
         else:
             env.pop(name, None)
     return env
 
 
 def services(plan: StackPlan) -> list[ServiceSpec]:
-    """Action servers, Rasa replicas, the insight consumer, the Twilio gateways, then nginx
-    (healthy once it answers itself)."""
-    python, host = sys.executable, plan.internal_host
-    specs = [
-        ServiceSpec(
-            name=f"actions-{i}",
-            # the shared secret comes from CARELINE_ACTION_SECRET (runtime/action_server.py)
-            argv=(python, "-m", "careline.runtime.action_server", "--port", str(port),
-                  "--host", plan.bind_host),
-            health_url=f"http://{host}:{port}/health",
-        )
-        for i, port in enumerate(plan.action_ports)
-    ]
-    specs += [
-        ServiceSpec(
-            name=f"rasa-{i}",
-            # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (runtime/rasa_server.py)
-            argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(plan.model),
-                  "--enable-api", "--interface", plan.bind_host, "--port", str(port),
-                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"),
-            health_url=f"http://{host}:{port}/",
-        )
-        for i, port in enumerate(plan.rasa_ports)
-    ]
-    if plan.insight_port is not None and plan.event_broker_url:
-        specs.append(ServiceSpec(
-            name="insight",
-            argv=(python, "-m", "careline.cli.main", "insight", "consume",
-                  "--port", str(plan.insight_port), "--host", plan.bind_host),
-            health_url=f"http://{host}:{plan.insight_port}/health",
-        ))
-    specs += [
-        ServiceSpec(
-            name="gateway" if plan.gateways == 1 else f"gateway-{i}",
-            argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(port),
-                  "--host", plan.bind_host, "--credentials", "credentials.yml"),
-            health_url=f"http://{host}:{port}/health",
-        )
-        for i, port in enumerate(plan.gateway_ports)
-    ]
+    """The stack's processes (careline/runtime/topology.py), then nginx (healthy once it
+    answers itself)."""
+    specs = processes(plan.topology)
     layout = NginxLayout(
         listen_port=plan.port, api_port=plan.api_port, actions_port=plan.actions_port,
         rasa_ports=plan.rasa_ports, action_ports=plan.action_ports,

@@ -1,30 +1,33 @@
 """The processes ``make run`` starts, each with a health endpoint to wait for.
 
-A feature that adds a long-running service adds its :class:`ServiceSpec` in
-:func:`local_services`.
+Rasa, the action server and the Twilio edge are those of every stack
+(careline/runtime/topology.py); a feature that adds a long-running single-instance
+service adds its :class:`ServiceSpec` in :func:`single_instance_services`, which
+``careline up`` starts too.
 
 What binds where: every process listens on ``CARELINE_BIND_HOST`` (loopback unless the
 operator names an interface) and nothing listens on every interface, which is Rasa's and
 rasa_sdk's own default. Each is told so on its command line (``--interface`` for Rasa,
 ``--host`` for the rest) or, for the desk, the handoff worker and the incidents API, by
-the same setting in its environment. Under ``make run`` the one Rasa server *is* the
-public edge: Twilio's webhooks and the web chat reach it through whatever forwards
-``CARELINE_PUBLIC_URL`` to it (a tunnel to loopback, docs/channels.md), and its HTTP
-API on the same port needs the API token. Under ``careline up`` nginx is the public
-edge instead and the replicas stay internal (careline/deploy/nginx.py). The action
+the same setting in its environment. Under ``make run`` there are two public doors:
+Twilio's webhooks go to the Twilio edge on ``CARELINE_EDGE_PORT``, which
+``CARELINE_PUBLIC_URL`` names (a tunnel forwards it there, docs/channels.md), and the
+web chat to Rasa's port, whose HTTP API needs the API token. Under ``careline up``
+nginx is the one public door instead and everything behind it stays internal
+(careline/deploy/nginx.py). The action
 server refuses every caller without the shared secret (careline/runtime/action_secret.py).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from careline.runtime.action_secret import SECRET_VARIABLE, action_secret
+from careline.runtime.topology import ServiceSpec, Topology, processes
 from careline.settings import PROJECT_ROOT, Profile, Settings
-
 
 #: Idle keep-alive of the action servers (rasa_sdk's Sanic reads ``SANIC_*`` from the
 #: environment; Rasa sets its own 120 s). Sanic's default, 5 s, also closes a *fresh*
@@ -32,14 +35,6 @@ from careline.settings import PROJECT_ROOT, Profile, Settings
 #: writes its action call late, and fails with "Cannot write to closing transport", losing
 #: the action's events. 75 s also outlasts nginx's idle upstream pool (60 s).
 SANIC_KEEP_ALIVE_SECONDS = 75
-
-
-@dataclass(frozen=True)
-class ServiceSpec:
-    name: str
-    argv: tuple[str, ...]
-    health_url: str
-    urls: tuple[str, ...] = field(default_factory=tuple)
 
 
 def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
@@ -60,6 +55,8 @@ def rasa_environment(settings: Settings, token: str) -> dict[str, str]:
         "SANIC_KEEP_ALIVE_TIMEOUT": str(SANIC_KEEP_ALIVE_SECONDS),
         "CARELINE_PUBLIC_URL": settings.public_url,
         "CARELINE_RASA_URL": settings.rasa_url,
+        "CARELINE_EDGE_URL": settings.edge_url,
+        "CARELINE_EDGE_PORT": str(settings.edge_port),
         "CARELINE_RASA_PORT": str(settings.rasa_port),
         "CARELINE_ACTIONS_PORT": str(settings.actions_port),
         "CARELINE_DESK_PORT": str(settings.desk_port),
@@ -101,37 +98,29 @@ def standin_service(settings: Settings) -> ServiceSpec:
 
 
 def local_services(settings: Settings, model: Path) -> list[ServiceSpec]:
-    """Every process of ``make run``; the production profile starts no Twilio stand-in
-    (its messages go to Twilio) and no demo agent."""
-    python, host = sys.executable, settings.internal_host
-    rasa_port = settings.rasa_port
+    """Every process of ``make run``: the single-instance services, then the stack's own
+    (careline/runtime/topology.py), one of each."""
+    host, rasa_port = settings.internal_host, settings.rasa_port
+    banner = {
+        "rasa": (f"REST webhook: POST http://{host}:{rasa_port}/webhooks/rest/webhook",
+                 f"Web chat: http://{host}:{rasa_port}/webhooks/webchat/chat",
+                 "Terminal chat: .venv/bin/careline chat"),
+        "gateway": (f"Twilio webhooks (the edge, CARELINE_PUBLIC_URL {settings.public_url}): "
+                    f"POST http://{host}:{settings.edge_port}/webhooks/sms/webhook, "
+                    f"…/whatsapp/webhook",),
+    }
+    core = [dataclasses.replace(spec, urls=banner.get(spec.name, ()))
+            for spec in processes(Topology.single(settings, model))]
+    return [*single_instance_services(settings), *core]
+
+
+def single_instance_services(settings: Settings) -> list[ServiceSpec]:
+    """What both stacks run once, beside Rasa and the edges: the Twilio stand-in (not
+    under the production profile: its messages go to Twilio), the desk (with its demo
+    agent locally), the handoff outbox worker and the incidents API."""
     local = settings.profile is Profile.LOCAL
-    return [
-        *([standin_service(settings)] if local else []),
-        ServiceSpec(
-            name="actions",
-            # the shared secret comes from CARELINE_ACTION_SECRET, out of `ps`
-            argv=(python, "-m", "careline.runtime.action_server",
-                  "--port", str(settings.actions_port), "--host", settings.bind_host),
-            health_url=f"http://{host}:{settings.actions_port}/health",
-        ),
-        ServiceSpec(
-            name="rasa",
-            # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (rasa_server.py)
-            argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model", str(model),
-                  "--enable-api", "--interface", settings.bind_host, "--port", str(rasa_port),
-                  "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-                  "--cors", "*"),
-            health_url=f"http://{host}:{rasa_port}/",
-            urls=(
-                f"REST webhook: POST http://{host}:{rasa_port}/webhooks/rest/webhook",
-                f"Web chat: http://{host}:{rasa_port}/webhooks/webchat/chat",
-                "Terminal chat: .venv/bin/careline chat",
-            ),
-        ),
-        *handoff_services(settings),
-        incidents_service(settings),
-    ]
+    return [*([standin_service(settings)] if local else []), *handoff_services(settings),
+            incidents_service(settings)]
 
 
 def handoff_services(settings: Settings) -> list[ServiceSpec]:
@@ -179,5 +168,5 @@ def incidents_service(settings: Settings) -> ServiceSpec:
     )
 
 
-__all__ = ["ServiceSpec", "local_services", "rasa_environment", "standin_service",
-           "twilio_environment", "PROJECT_ROOT"]
+__all__ = ["PROJECT_ROOT", "ServiceSpec", "local_services", "rasa_environment",
+           "single_instance_services", "standin_service", "twilio_environment"]

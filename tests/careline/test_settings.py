@@ -149,11 +149,13 @@ def test_tls_needs_both_files(environment, tmp_path):
     assert Settings().tls_key_file == tmp_path / "edge.key"
 
 
-def test_local_urls_follow_the_rasa_port(monkeypatch):
-    monkeypatch.delenv("CARELINE_PUBLIC_URL", raising=False)
-    monkeypatch.delenv("CARELINE_RASA_URL", raising=False)
-    settings = Settings(rasa_port=6005)
-    assert settings.public_url == settings.rasa_url == "http://127.0.0.1:6005"
+def test_local_urls_follow_the_rasa_and_edge_ports(monkeypatch):
+    for name in ("CARELINE_PUBLIC_URL", "CARELINE_RASA_URL", "CARELINE_EDGE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    settings = Settings(rasa_port=6005, edge_port=6006)
+    assert settings.rasa_url == "http://127.0.0.1:6005"
+    # Twilio's webhooks, and Rasa's messages outside a turn, go to the Twilio edge
+    assert settings.public_url == settings.edge_url == "http://127.0.0.1:6006"
     assert Settings(rasa_port=6005, public_url="https://bot.example.com").public_url == (
         "https://bot.example.com")
 

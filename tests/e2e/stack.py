@@ -43,6 +43,11 @@ class CarelineStack:
         return self.settings.rasa_url
 
     @property
+    def edge_url(self) -> str:
+        """Where Twilio's webhooks go: the Twilio edge (the URL Twilio signs)."""
+        return self.settings.public_url
+
+    @property
     def standin_url(self) -> str:
         return f"http://127.0.0.1:{self.settings.twilio_standin_port}"
 
@@ -73,13 +78,13 @@ class CarelineStack:
 
 def stack_settings(base: Path) -> Settings:
     # the handoff worker's own port too: its default (desk port + 1) may be another's
-    ports = {name: free_port() for name in ("rasa", "actions", "desk", "standin", "worker")}
-    rasa_url = f"http://127.0.0.1:{ports['rasa']}"
+    ports = {name: free_port()
+             for name in ("rasa", "actions", "desk", "standin", "worker", "edge")}
     return Settings(
         data_dir=base / "data", rasa_port=ports["rasa"], actions_port=ports["actions"],
         desk_port=ports["desk"], handoff_worker_port=ports["worker"],
-        twilio_standin_port=ports["standin"], rasa_url=rasa_url,
-        public_url=rasa_url, rasa_token=secrets.token_urlsafe(16),
+        twilio_standin_port=ports["standin"], edge_port=ports["edge"],
+        rasa_token=secrets.token_urlsafe(16),
         twilio_api_base_url=f"http://127.0.0.1:{ports['standin']}",
         twilio_auth_token=secrets.token_urlsafe(16), twilio_account_sid="ACe2e",
     )

@@ -46,7 +46,7 @@ def test_a_signature_for_another_url_is_refused(careline_stack: CarelineStack):
     phone = careline_stack.phone("sms", random_mobile())
     form = phone.webhook_form(PhoneMessage(text="hi"))
     wrong = phone.signature(form, path="/webhooks/whatsapp/webhook")
-    reply = requests.post(careline_stack.rasa_url + phone.path, data=form,
+    reply = requests.post(careline_stack.edge_url + phone.path, data=form,
                           headers={"X-Twilio-Signature": wrong}, timeout=10)
     assert reply.status_code == 403
 
@@ -56,7 +56,7 @@ def test_a_signed_message_is_acknowledged_with_empty_twiml_and_answered(
     number = random_mobile()
     phone = careline_stack.phone("sms", number)
     form = phone.webhook_form(PhoneMessage(text="hi"))
-    reply = requests.post(careline_stack.rasa_url + phone.path, data=form,
+    reply = requests.post(careline_stack.edge_url + phone.path, data=form,
                           headers={"X-Twilio-Signature": phone.signature(form)}, timeout=10)
     assert reply.status_code == 200
     assert reply.headers["content-type"].startswith("text/xml")
@@ -148,7 +148,7 @@ def test_fifty_concurrent_webhooks_are_all_acknowledged_and_each_answered_once(
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=300)) as session:
             async def post(phone: Phone) -> int:
                 form = phone.webhook_form(PhoneMessage(text="/greet"))
-                async with session.post(careline_stack.rasa_url + phone.path, data=form,
+                async with session.post(careline_stack.edge_url + phone.path, data=form,
                                         headers={SIGNATURE_HEADER: phone.signature(form)}) as reply:
                     await reply.read()
                     return reply.status

@@ -93,7 +93,7 @@ def test_failed_deliveries_are_recorded_from_signed_status_callbacks(careline_st
 
 
 def test_a_forged_status_callback_is_refused(careline_stack):
-    reply = requests.post(f"{careline_stack.rasa_url}/webhooks/sms/status",
+    reply = requests.post(f"{careline_stack.settings.edge_url}/webhooks/sms/status",
                           data={"MessageSid": "SMforged", "MessageStatus": "delivered"},
                           headers={"X-Twilio-Signature": "nope"}, timeout=10)
     assert reply.status_code == 403

@@ -151,7 +151,7 @@ def _stack_ports(stack: CarelineStack) -> dict[str, int]:
     return {"rasa": settings.rasa_port, "actions": settings.actions_port,
             "desk": settings.desk_port, "handoff-worker": settings.resolved_handoff_worker_port,
             "incidents": settings.resolved_incident_api_port,
-            "twilio-standin": settings.twilio_standin_port}
+            "twilio-standin": settings.twilio_standin_port, "gateway": settings.edge_port}
 
 
 def test_no_internal_service_listens_beyond_loopback(careline_stack: CarelineStack) -> None:
@@ -227,6 +227,7 @@ API_ATTACKS = [
     ("GET", "/status"), ("GET", "/version"), ("GET", "/"),
     ("POST", "/webhooks/rest/webhook"),
     ("POST", "/webhooks/sms/turn"),
+    ("POST", "/webhooks/whatsapp/outbound"),  # Rasa's messages to the gateways: internal
     ("GET", "/webhooks/webchat/../../conversations/customer-1/tracker"),
     ("GET", "/webhooks/webchat/%2e%2e/%2e%2e/status"),
     ("GET", "/socket.io/../model"),
@@ -258,3 +259,6 @@ def test_the_public_doors_and_the_internal_api_still_open(edge) -> None:
     internal = f"http://127.0.0.1:{layout.api_port}"
     assert requests.get(f"{internal}/status", timeout=10).text == "rasa"
     assert rasa.paths[-1] == "/status"
+    # Rasa hands the gateways its messages outside a turn on the internal port
+    assert requests.post(f"{internal}/webhooks/sms/outbound", timeout=10).text == "gateway"
+    assert gateway.paths[-1] == "/webhooks/sms/outbound"

@@ -9,15 +9,14 @@ from datetime import date, datetime, timezone
 from typing import AsyncIterator, Awaitable, Callable, Optional
 
 import pytest
-from rasa.core.channels.channel import UserMessage
 from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from careline.channels.keywords import REPLIES, Keyword
+from careline.channels.phone_channel import PhoneChannel
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_channel import SmsChannel, WhatsAppChannel
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.twilio_turns import APOLOGY, PhoneTurn
 from careline.db.session import session_scope
 from careline.profile.models.crm import Customer, CustomerIdentity
 from careline.settings import Settings
@@ -47,9 +46,9 @@ def _opted_out(engine: Engine, number: str) -> dict[str, bool]:
             .where(CustomerIdentity.value == number))}
 
 
-def _conversation(replies: list[str], seen: list[UserMessage]
-                  ) -> Callable[[UserMessage], Awaitable[None]]:
-    async def on_new_message(message: UserMessage) -> None:
+def _conversation(replies: list[str], seen: list[PhoneTurn]
+                  ) -> Callable[[PhoneTurn], Awaitable[None]]:
+    async def on_new_message(message: PhoneTurn) -> None:
         seen.append(message)
         for reply in replies:
             await message.output_channel.send_text_message(message.sender_id, reply)
@@ -65,9 +64,9 @@ def _inbound(channel: str, number: str, body: str, sid: str = "SMkeyword1",
 
 @pytest.fixture(params=["sms", "whatsapp"])
 async def channel(request: pytest.FixtureRequest, settings_for: Settings,
-                  store: ChannelStore) -> AsyncIterator[SmsChannel]:
-    kind = SmsChannel if request.param == "sms" else WhatsAppChannel
-    opened = kind(settings=settings_for, store=store, from_number="+15005550006")
+                  store: ChannelStore) -> AsyncIterator[PhoneChannel]:
+    opened = PhoneChannel(request.param, settings=settings_for, store=store,
+                          from_number="+15005550006")
     yield opened
     await opened.sender.close()
 
@@ -80,8 +79,8 @@ def _bodies(standin) -> list[str]:  # type: ignore[no-untyped-def]
 @pytest.mark.parametrize("word", ["STOP", "START", "HELP"])
 async def test_carrier_keywords_from_a_number_we_do_not_know_are_acknowledged(
         channel, database, standin, number, word):
-    seen: list[UserMessage] = []
-    await channel.turns.turn(_inbound(channel.name(), number, word), _conversation([], seen))
+    seen: list[PhoneTurn] = []
+    await channel.turns.turn(_inbound(channel.kind, number, word), _conversation([], seen))
     assert _bodies(standin) == [REPLIES[Keyword(word.lower())]]
     assert seen == []  # the bot never sees a carrier keyword
 
@@ -89,10 +88,10 @@ async def test_carrier_keywords_from_a_number_we_do_not_know_are_acknowledged(
 async def test_stop_then_start_from_a_customer_is_recorded_and_acknowledged(
         channel, database, standin):
     _customer(database, CUSTOMER)
-    kind = "msisdn" if channel.name() == "sms" else "whatsapp"
-    await channel.turns.turn(_inbound(channel.name(), CUSTOMER, "Stop."), _conversation([], []))
+    kind = "msisdn" if channel.kind == "sms" else "whatsapp"
+    await channel.turns.turn(_inbound(channel.kind, CUSTOMER, "Stop."), _conversation([], []))
     assert _opted_out(database, CUSTOMER)[kind] is True
-    await channel.turns.turn(_inbound(channel.name(), CUSTOMER, "start", sid="SMkeyword2"),
+    await channel.turns.turn(_inbound(channel.kind, CUSTOMER, "start", sid="SMkeyword2"),
                              _conversation([], []))
     assert _opted_out(database, CUSTOMER)[kind] is False
     assert _bodies(standin) == [REPLIES[Keyword.STOP], REPLIES[Keyword.START]]
@@ -103,7 +102,7 @@ async def test_stop_is_acknowledged_even_when_the_profile_store_fails(
     _customer(database, CUSTOMER)
     with database.begin() as connection:  # the store cannot record the opt-out
         connection.exec_driver_sql(f"DROP TABLE {CustomerIdentity.__tablename__}")
-    await channel.turns.turn(_inbound(channel.name(), CUSTOMER, "STOP"), _conversation([], []))
+    await channel.turns.turn(_inbound(channel.kind, CUSTOMER, "STOP"), _conversation([], []))
     assert _bodies(standin) == [REPLIES[Keyword.STOP]]
     assert APOLOGY not in _bodies(standin)
 
@@ -112,8 +111,8 @@ async def test_stop_is_acknowledged_even_when_the_profile_store_fails(
 async def test_callback_in_a_paused_conversation_is_acknowledged(
         channel, database, standin, number):
     _customer(database, CUSTOMER)
-    seen: list[UserMessage] = []
-    await channel.turns.turn(_inbound(channel.name(), number, "CALLBACK"),
+    seen: list[PhoneTurn] = []
+    await channel.turns.turn(_inbound(channel.kind, number, "CALLBACK"),
                              _conversation([], seen))
     assert [m.text for m in seen] == ["CALLBACK"]  # the desk reads it from the conversation
     assert _bodies(standin) == [REPLIES[Keyword.CALLBACK]]
@@ -121,7 +120,7 @@ async def test_callback_in_a_paused_conversation_is_acknowledged(
 
 async def test_callback_the_bot_answers_gets_no_second_acknowledgement(
         channel, database, standin):
-    seen: list[UserMessage] = []
-    await channel.turns.turn(_inbound(channel.name(), UNPLACED, "callback"),
+    seen: list[PhoneTurn] = []
+    await channel.turns.turn(_inbound(channel.kind, UNPLACED, "callback"),
                              _conversation(["Let me pass you to a person."], seen))
     assert _bodies(standin) == ["Let me pass you to a person."]

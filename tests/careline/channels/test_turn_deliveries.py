@@ -9,16 +9,15 @@ from pathlib import Path
 from typing import Any, AsyncIterator, Awaitable, Callable, Iterator
 
 import pytest
-from rasa.core.channels.channel import UserMessage
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 
 from careline.channels.conversation_key import customer_sender_id
+from careline.channels.phone_channel import PhoneChannel
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_channel import SmsChannel
-from careline.channels.twilio_turns import APOLOGY
 from careline.channels.twilio_output import SmsOutput
+from careline.channels.twilio_turns import APOLOGY, PhoneTurn
 from careline.settings import Settings
 
 NUMBER = "+447700900123"
@@ -57,8 +56,8 @@ def writes(backend_engine: Engine) -> Iterator[DeliveryWrites]:
 
 
 @pytest.fixture()
-async def channel(settings_for: Settings, backend_store: ChannelStore) -> AsyncIterator[SmsChannel]:
-    sms = SmsChannel(settings=settings_for, store=backend_store, from_number="+15005550006")
+async def channel(settings_for: Settings, backend_store: ChannelStore) -> AsyncIterator[PhoneChannel]:
+    sms = PhoneChannel("sms", settings=settings_for, store=backend_store, from_number="+15005550006")
     yield sms
     await sms.sender.close()
 
@@ -67,10 +66,10 @@ def _inbound(body: str = "what is my balance") -> TwilioInbound:
     return TwilioInbound(channel="sms", message_sid="SMinbound1", raw_from=NUMBER, body=body)
 
 
-def _turn(replies: list[str], *, then: Callable[[UserMessage], Awaitable[None]] | None = None,
-          seen: list[UserMessage]) -> Callable[[UserMessage], Awaitable[None]]:
+def _turn(replies: list[str], *, then: Callable[[PhoneTurn], Awaitable[None]] | None = None,
+          seen: list[PhoneTurn]) -> Callable[[PhoneTurn], Awaitable[None]]:
     """What Rasa does with the message: ``replies`` through the turn's output, then ``then``."""
-    async def on_new_message(message: UserMessage) -> None:
+    async def on_new_message(message: PhoneTurn) -> None:
         seen.append(message)
         for reply in replies:
             await message.output_channel.send_text_message(message.sender_id, reply)
@@ -86,9 +85,9 @@ def _rows(store: ChannelStore) -> list[tuple]:
 
 async def test_a_turns_replies_are_recorded_in_one_transaction_after_the_last(
         channel, backend_store, writes, standin):
-    seen: list[UserMessage] = []
+    seen: list[PhoneTurn] = []
 
-    async def nothing_recorded_yet(_: UserMessage) -> None:
+    async def nothing_recorded_yet(_: PhoneTurn) -> None:
         assert backend_store.deliveries() == []  # no write between the replies
 
     await channel.turns.turn(_inbound(), _turn(["First.", "Second."], then=nothing_recorded_yet,
@@ -105,12 +104,12 @@ async def test_a_turns_replies_are_recorded_in_one_transaction_after_the_last(
 
 async def test_a_status_callback_before_the_turns_write_keeps_its_newer_status(
         channel, backend_store, standin):
-    async def delivered_at_once(_: UserMessage) -> None:
+    async def delivered_at_once(_: PhoneTurn) -> None:
         backend_store.update_status(message_sid=standin.state.messages[0].sid,
                                     status="delivered", error_code=None, error_message=None,
                                     channel="sms", to_address=NUMBER)
 
-    seen: list[UserMessage] = []
+    seen: list[PhoneTurn] = []
     await channel.turns.turn(_inbound(), _turn(["Your balance is £12.40."], then=delivered_at_once,
                                           seen=seen))
     [record] = backend_store.deliveries()
@@ -120,10 +119,10 @@ async def test_a_status_callback_before_the_turns_write_keeps_its_newer_status(
 
 async def test_a_turn_that_fails_after_a_reply_records_it_and_the_apology(
         channel, backend_store, writes, standin):
-    async def action_server_down(_: UserMessage) -> None:
+    async def action_server_down(_: PhoneTurn) -> None:
         raise RuntimeError("action server down")
 
-    seen: list[UserMessage] = []
+    seen: list[PhoneTurn] = []
     await channel.turns.turn(_inbound(), _turn(["Looking that up."], then=action_server_down,
                                           seen=seen))
     assert [m.body for m in standin.state.messages] == ["Looking that up.", APOLOGY]
@@ -143,7 +142,7 @@ async def test_a_keyword_reply_is_recorded_with_the_turn(channel, backend_store,
 async def test_sends_outside_a_turn_are_recorded_at_once(channel, backend_store, writes,
                                                          standin):
     backend_store.remember_route(sender_id=customer_sender_id(9), channel="sms", address=NUMBER)
-    output = channel.get_output_channel()
+    output = channel.turns.output()
     await output.send_text_message(customer_sender_id(9),
                                    "An agent here: your engineer comes at 9.")
     assert writes.transactions == [1]

@@ -1,31 +1,23 @@
-"""The relay's two small contracts: only the Rasa API token opens the ``/turn`` route, and
-a relayed turn's messages are collected as the channel itself would send them."""
+"""The relay's contracts: a relayed turn's messages are collected as Rasa's own channel
+would send them, the edge relays what it proved (never the metadata), and the edge's
+process never imports Rasa."""
 
 from __future__ import annotations
 
+import json
 import socket
+import subprocess
+import sys
 from typing import Any
 
-import pytest
 from aiohttp import web
-from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
 
 from careline.channels.conversation_key import customer_sender_id
-from careline.channels.proven_turn import run_proven
-from careline.channels.turn_relay import RasaRelay, TurnAnswer, TurnCollector, authorised
+from careline.channels.relayed_turns import TurnCollector
+from careline.channels.turn_relay import RasaRelay, TurnAnswer
+from careline.channels.twilio_turns import PhoneTurn
 from careline.identity.channel_trust import Proof
-
-
-@pytest.mark.parametrize("header, token, allowed", [
-    ("Bearer s3cret", "s3cret", True),
-    ("Bearer s3cret", "other", False),
-    ("s3cret", "s3cret", False),
-    (None, "s3cret", False),
-    ("Bearer ", "", False),  # no token configured: the relay is closed
-])
-def test_only_the_api_token_opens_the_turn_route(header: str | None, token: str,
-                                                 allowed: bool) -> None:
-    assert authorised(header, token) is allowed
+from careline.settings import PROJECT_ROOT
 
 
 async def test_collected_messages_keep_each_text_whole_under_the_channels_name() -> None:
@@ -40,18 +32,27 @@ async def test_collected_messages_keep_each_text_whole_under_the_channels_name()
     assert answer.messages[1]["buttons"] == [{"title": "Pay", "payload": "/pay"}]
 
 
-async def _relayed(message: UserMessage, *, proven: UserMessage, customer_id: int | None,
-                   proved_by: Proof) -> dict[str, Any]:
-    """What the gateway posts to a replica's ``/turn`` for ``message``, run while the
-    channel's proof for ``proven`` is set."""
+class _Output:
+    """What a turn's output receives from the relay."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+
+    async def send_response(self, recipient_id: str, message: dict[str, Any]) -> None:
+        self.sent.append((recipient_id, message))
+
+
+async def _relayed(turn: PhoneTurn, answer: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the edge posts to Rasa's ``/turn`` for ``turn``, Rasa answering ``answer``."""
     posted: list[dict[str, Any]] = []
 
-    async def turn(request: web.Request) -> web.Response:
+    async def on_turn(request: web.Request) -> web.Response:
+        assert request.headers["Authorization"] == "Bearer t"
         posted.append(await request.json())
-        return web.json_response({"messages": []})
+        return web.json_response({"messages": answer})
 
     app = web.Application()
-    app.router.add_post("/webhooks/whatsapp/turn", turn)
+    app.router.add_post(f"/webhooks/{turn.input_channel}/turn", on_turn)
     runner = web.AppRunner(app)
     await runner.setup()
     with socket.socket() as sock:
@@ -59,12 +60,8 @@ async def _relayed(message: UserMessage, *, proven: UserMessage, customer_id: in
         port = sock.getsockname()[1]
     await web.TCPSite(runner, "127.0.0.1", port).start()
     relay = RasaRelay(rasa_url=f"http://127.0.0.1:{port}", token="t", timeout_seconds=10)
-
-    async def run(_: UserMessage) -> None:
-        await relay(message)
-
     try:
-        await run_proven(run, proven, customer_id=customer_id, proved_by=proved_by)
+        await relay(turn)
     finally:
         await relay.close()
         await runner.cleanup()
@@ -72,19 +69,28 @@ async def _relayed(message: UserMessage, *, proven: UserMessage, customer_id: in
     return body
 
 
-def _message(sender_id: str, **metadata: Any) -> UserMessage:
-    return UserMessage("hi", CollectingOutputChannel(), sender_id, input_channel="whatsapp",
-                       message_id="SM1", metadata=metadata)
+def _turn(output: _Output, **metadata: Any) -> PhoneTurn:
+    return PhoneTurn(text="hi", output_channel=output, sender_id="conv-1",  # type: ignore[arg-type]
+                     input_channel="whatsapp", message_id="SM1", metadata=metadata,
+                     customer_id=7, proved_by=Proof.WHATSAPP_NUMBER)
 
 
-async def test_the_gateway_relays_its_proof_not_the_metadata() -> None:
-    message = _message("conv-1", customer_id=9, verified=True)
-    body = await _relayed(message, proven=message, customer_id=7,
-                          proved_by=Proof.WHATSAPP_NUMBER)
+async def test_the_edge_relays_its_proof_not_the_metadata_and_sends_the_answer() -> None:
+    output = _Output()
+    body = await _relayed(_turn(output, customer_id=9, verified=True), [
+        {"recipient_id": "conv-1", "text": "Hello Priya"}, {"text": "Anything else?"}])
     assert (body["customer_id"], body["proved_by"]) == (7, "whatsapp_number")
+    assert body["metadata"] == {"customer_id": 9, "verified": True}  # shown, not believed
+    assert output.sent == [("conv-1", {"text": "Hello Priya"}),
+                           ("conv-1", {"text": "Anything else?"})]
 
 
-async def test_a_proof_for_another_conversation_is_relayed_as_nothing_proven() -> None:
-    body = await _relayed(_message("conv-2"), proven=_message("conv-1"), customer_id=7,
-                          proved_by=Proof.WHATSAPP_NUMBER)
-    assert (body["customer_id"], body["proved_by"]) == (None, "nothing")
+def test_the_edge_process_never_imports_rasa() -> None:
+    """The edge stays small (issue: its memory and CPU per message): its module and all
+    it imports load without Rasa, Sanic or TensorFlow."""
+    code = ("import json, sys; import careline.channels.twilio_gateway; "
+            "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules})))")
+    loaded = json.loads(subprocess.run([sys.executable, "-c", code], cwd=PROJECT_ROOT,
+                                       check=True, capture_output=True, text=True).stdout)
+    assert "careline" in loaded
+    assert not {"rasa", "sanic", "tensorflow"} & set(loaded)

@@ -1,6 +1,7 @@
 """The Twilio gateway's status callbacks on a real port and a real database: signed ones
 are recorded before they are answered, forged ones never, and bursts share transactions.
-(Its webhooks and relayed turns: tests/e2e/test_twilio_gateway_relay.py.)"""
+(Its webhooks and relayed turns: tests/e2e/test_twilio_edge.py; Rasa's messages outside a turn:
+tests/careline/channels/test_edge_outbound.py.)"""
 
 from __future__ import annotations
 

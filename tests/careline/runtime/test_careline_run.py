@@ -62,7 +62,7 @@ def _wait_for_line(process: subprocess.Popen, text: str, deadline: float) -> str
 def careline_env(tmp_path):
     env = dict(os.environ)
     ports = {name: _free_port()
-             for name in ("RASA", "ACTIONS", "DESK", "HANDOFF_WORKER", "TWILIO_STANDIN")}
+             for name in ("RASA", "ACTIONS", "DESK", "HANDOFF_WORKER", "TWILIO_STANDIN", "EDGE")}
     env.update({f"CARELINE_{name}_PORT": str(port) for name, port in ports.items()})
     env["CARELINE_DATA_DIR"] = str(tmp_path / "data")
     env["CARELINE_RASA_URL"] = f"http://127.0.0.1:{ports['RASA']}"
@@ -97,6 +97,14 @@ def test_run_answers_hi_and_stops_cleanly(careline_env):
         )
         assert chat.returncode == 0, chat.stderr
         assert "Careline:" in chat.stdout and "(no reply)" not in chat.stdout
+
+        # an SMS takes the path it takes under `careline up`: the Twilio edge relays it
+        assert f"http://127.0.0.1:{ports['EDGE']}/webhooks/sms/webhook" in banner
+        sms = subprocess.run(
+            [sys.executable, "-m", "careline.cli.main", "sms", "--from", "+447700900101",
+             "--timeout", "60", "hi"], capture_output=True, text=True, env=env, timeout=90)
+        assert sms.returncode == 0, sms.stderr
+        assert "Careline:" in sms.stdout
 
         token = (data_dir / "secrets" / "rasa-token").read_text().strip()
         status = requests.get(f"http://127.0.0.1:{ports['RASA']}/status", timeout=10)
