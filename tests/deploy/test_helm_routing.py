@@ -81,7 +81,7 @@ def test_the_desk_host_serves_the_agents_pages_and_nothing_else(
 #: Who calls whom inside the release (CARELINE_RASA_URL, CARELINE_ACTION_ENDPOINT,
 #: CARELINE_DESK_URL), and which processes the ingress controller reaches.
 CALLERS = {"rasa": {"gateway", "desk", "incidents"}, "actions": {"rasa"},
-           "desk": {"handoff-worker"}, "gateway": set(), "handoff-worker": set(),
+           "desk": {"handoff-worker"}, "gateway": {"rasa"}, "handoff-worker": set(),
            "insight-consumer": set(), "incidents": set()}
 FROM_EDGE = {"rasa", "gateway", "desk"}
 
