@@ -162,7 +162,7 @@ def incidents_service(settings: Settings) -> ServiceSpec:
               "--port", str(port)),
         health_url=f"http://{host}:{port}/health",
         urls=(f"Incidents API: POST http://{host}:{port}/incidents "
-              "(token in .careline/secrets/incident-api-token)",
+              f"(token in {settings.data_dir / 'secrets' / 'incident-api-token'})",
               "Try an outage: .venv/bin/careline incident open INC-1 --area LS6 "
               "--summary 'no mobile data'"),
     )
