@@ -22,7 +22,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 from careline.settings import Settings, reachable_host
 
@@ -65,50 +65,36 @@ class Topology:
         return reachable_host(self.bind_host)
 
     def name_of(self, kind: str, index: int, count: int) -> str:
-        """``rasa``, ``rasa-1``; a lone edge is ``gateway`` even behind nginx."""
-        return f"{kind}-{index}" if self.balanced and (kind != "gateway" or count > 1) else kind
+        """``rasa``, ``rasa-1``: behind nginx the replicas are numbered, while a lone edge
+        is ``gateway`` and the insight consumer ``insight``."""
+        numbered = kind in ("rasa", "actions") or count > 1
+        return f"{kind}-{index}" if self.balanced and numbered else kind
 
 
 def processes(topology: Topology) -> list[ServiceSpec]:
     """Action servers, Rasa replicas, the insight consumer, then the Twilio edges (each
     relays to Rasa, so it starts last)."""
-    python, host = sys.executable, topology.host
-    specs = [
-        ServiceSpec(
-            name=topology.name_of("actions", i, len(topology.action_ports)),
-            # the shared secret comes from CARELINE_ACTION_SECRET, out of `ps`
-            argv=(python, "-m", "careline.runtime.action_server", "--port", str(port),
-                  "--host", topology.bind_host),
-            health_url=f"http://{host}:{port}/health",
-        )
-        for i, port in enumerate(topology.action_ports)
-    ]
-    specs += [
-        ServiceSpec(
-            name=topology.name_of("rasa", i, len(topology.rasa_ports)),
-            # the API token comes from CARELINE_RASA_TOKEN, out of `ps` (rasa_server.py)
-            argv=(python, "-m", "careline.runtime.rasa_server", "run", "--model",
-                  str(topology.model), "--enable-api", "--interface", topology.bind_host,
-                  "--port", str(port), "--endpoints", "endpoints.yml",
-                  "--credentials", "credentials.yml", *topology.rasa_options),
-            health_url=f"http://{host}:{port}/",
-        )
-        for i, port in enumerate(topology.rasa_ports)
-    ]
+    bind = topology.bind_host
+    # the action servers' shared secret comes from CARELINE_ACTION_SECRET and Rasa's API
+    # token from CARELINE_RASA_TOKEN, out of `ps` (action_server.py, rasa_server.py)
+    specs = _each(topology, "actions", topology.action_ports, "/health", lambda port: (
+        "-m", "careline.runtime.action_server", "--port", port, "--host", bind))
+    specs += _each(topology, "rasa", topology.rasa_ports, "/", lambda port: (
+        "-m", "careline.runtime.rasa_server", "run", "--model", str(topology.model),
+        "--enable-api", "--interface", bind, "--port", port, "--endpoints", "endpoints.yml",
+        "--credentials", "credentials.yml", *topology.rasa_options))
     if topology.insight_port is not None:
-        specs.append(ServiceSpec(
-            name="insight",
-            argv=(python, "-m", "careline.cli.main", "insight", "consume",
-                  "--port", str(topology.insight_port), "--host", topology.bind_host),
-            health_url=f"http://{host}:{topology.insight_port}/health",
-        ))
-    specs += [
-        ServiceSpec(
-            name=topology.name_of("gateway", i, len(topology.edge_ports)),
-            argv=(python, "-m", "careline.channels.twilio_gateway", "--port", str(port),
-                  "--host", topology.bind_host),
-            health_url=f"http://{host}:{port}/health",
-        )
-        for i, port in enumerate(topology.edge_ports)
-    ]
+        specs += _each(topology, "insight", (topology.insight_port,), "/health", lambda port: (
+            "-m", "careline.cli.main", "insight", "consume", "--port", port, "--host", bind))
+    specs += _each(topology, "gateway", topology.edge_ports, "/health", lambda port: (
+        "-m", "careline.channels.twilio_gateway", "--port", port, "--host", bind))
     return specs
+
+
+def _each(topology: Topology, kind: str, ports: tuple[int, ...], health_path: str,
+          arguments: Callable[[str], tuple[str, ...]]) -> list[ServiceSpec]:
+    """One process of ``kind`` on each port: Python with ``arguments(port)``."""
+    return [ServiceSpec(name=topology.name_of(kind, i, len(ports)),
+                        argv=(sys.executable, *arguments(str(port))),
+                        health_url=f"http://{topology.host}:{port}{health_path}")
+            for i, port in enumerate(ports)]

@@ -48,3 +48,16 @@ def test_rasa_hands_messages_outside_a_turn_to_an_edge_in_both_stacks(tmp_path: 
     plan = _plan(tmp_path, tmp_path / "m")
     # behind nginx: its internal port, which routes /webhooks/*/outbound to the gateways
     assert environment(plan, {})["CARELINE_EDGE_URL"] == plan.api_url
+
+
+def test_replicas_behind_nginx_are_numbered_and_single_processes_keep_their_names(
+        tmp_path: Path) -> None:
+    model = tmp_path / "model.tar.gz"
+    plan = _plan(tmp_path, model)
+    with_insight = StackPlan(**{**plan.__dict__, "gateways": 1,
+                                "event_broker_url": "amqp://guest:guest@127.0.0.1:5672/",
+                                "insight_port": 18400})
+    names = [spec.name for spec in services(with_insight)]
+    assert names[:-1] == ["actions-0", "actions-1", "rasa-0", "rasa-1", "insight", "gateway"]
+    assert [spec.name for spec in local_services(Settings(data_dir=tmp_path), model)][-3:] == [
+        "actions", "rasa", "gateway"]
