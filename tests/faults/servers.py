@@ -27,13 +27,23 @@ from careline.deploy.stack import nginx_binary
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
 
+#: Every port free_port has handed out in this test session: nothing holds them open until
+#: their server starts, so without this a later call (the stand-in's port, picked after the
+#: plan's) could be handed ``p+1`` of an earlier span, which is free until that replica starts.
+_HANDED_OUT: set[int] = set()
+
+
 def free_port(span: int = 1) -> int:
-    """A port ``p`` such that ``p … p+span-1`` are all free right now."""
+    """A port ``p`` such that ``p … p+span-1`` are all free right now and none was handed
+    out before in this session."""
     while True:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             base = probe.getsockname()[1]
-        if base + span < 65000 and all(_is_free(base + i) for i in range(span)):
+        ports = range(base, base + span)
+        if (base + span < 65000 and _HANDED_OUT.isdisjoint(ports)
+                and all(_is_free(port) for port in ports)):
+            _HANDED_OUT.update(ports)
             return base
 
 
