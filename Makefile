@@ -52,7 +52,7 @@ lint: install
 	nice -n 5 $(VENV)/bin/mypy
 
 # quality-check also runs the Rasa test stories (reports/stories/) and fails below the floor.
-test: validate model pytest quality-check audit
+test: lint validate model pytest quality-check audit
 	@echo "make test: all checks passed"
 
 bench: install model
