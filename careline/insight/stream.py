@@ -16,6 +16,7 @@ each message acknowledged after its batch is committed.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from dataclasses import dataclass
@@ -32,6 +33,11 @@ if TYPE_CHECKING:  # aio_pika is imported lazily, when the consumer connects
 
 logger = logging.getLogger(__name__)
 RASA_EXCHANGE = "rasa-exchange"
+#: How long a stopping consumer waits for its connection to close. aiormq can leave a
+#: channel's lock held when a cancellation lands in the middle of an RPC (the basic_get the
+#: consumer polls with), and closing then waits for ever; past this the connection is left
+#: to the broker, which requeues what was not acknowledged.
+CLOSE_TIMEOUT_SECONDS = 5.0
 
 
 @dataclass(frozen=True)
@@ -188,4 +194,5 @@ class PikaEventConsumer:
                 self.consumed += len(pending)
         finally:
             self.connected = False
-            await connection.close()
+            with contextlib.suppress(asyncio.TimeoutError):
+                await asyncio.wait_for(connection.close(), timeout=CLOSE_TIMEOUT_SECONDS)
