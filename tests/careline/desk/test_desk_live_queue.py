@@ -70,7 +70,9 @@ async def test_a_booked_call_back_shows_in_the_queue_and_is_flagged_when_due(
     desk.record_event(conversation_id="night", speaker="customer", text="CALLBACK",
                       at=built.created_at + timedelta(seconds=1), source_key="night:1")
     offer = follow_up.callback_step(conversation_id="night", text="CALLBACK")
-    follow_up.callback_step(conversation_id="night", text=offer.choices[0])
+    # the last slot offered: the first is now + 1 h rounded down to the hour (offered at
+    # 13:57, 14:00), which the queue already flags as due (5 minutes ahead)
+    follow_up.callback_step(conversation_id="night", text=offer.choices[-1])
     async with async_playwright() as playwright:
         browser = await launch_chromium(playwright)
         page = await browser.new_page(viewport={"width": 1280, "height": 800})
