@@ -4,9 +4,11 @@ Both the Rasa channel's ``/status`` route (``careline run``) and the Twilio gate
 (``careline up``, see twilio_gateway.py) hand a callback's path, body and signature to
 :func:`answer_status`. Writes are group-committed: one writer task per
 :class:`StatusWriter` takes every callback queued while the previous transaction ran
-and writes them in one, so a burst of callbacks costs a few commits, not one each,
-and an idle writer starts at once. A callback is answered only after its write
-committed, so Twilio's 2xx means it is recorded.
+and writes them in one, so a burst of callbacks costs a few commits, not one each.
+A woken writer lingers :data:`LINGER_SECONDS` for the callbacks of the same replies
+(Twilio sends two or more per message, moments apart) before it writes: Twilio waits
+that much longer for its answer, the edge commits less often. A callback is answered
+only after its write committed, so Twilio's 2xx means it is recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +28,9 @@ from careline.observability.redact import mask_phone
 
 logger = logging.getLogger(__name__)
 
+#: How long a woken writer gathers callbacks before writing them in one transaction.
+LINGER_SECONDS = 0.02
+
 
 @dataclass(frozen=True)
 class StatusAnswer:
@@ -44,8 +49,10 @@ UNAVAILABLE = StatusAnswer(503, "temporarily unavailable")
 class StatusWriter:
     """Writes status callbacks in as few transactions as the database's pace allows."""
 
-    def __init__(self, store: Optional[ChannelStore] = None) -> None:
+    def __init__(self, store: Optional[ChannelStore] = None, *,
+                 linger_seconds: float = LINGER_SECONDS) -> None:
         self.store = store or ChannelStore()
+        self.linger_seconds = linger_seconds
         self._queued: list[tuple[StatusUpdate, asyncio.Future[None]]] = []
         self._wake: Optional[asyncio.Event] = None  # made in the server's loop
         self._writer: Optional[asyncio.Task[None]] = None
@@ -70,6 +77,7 @@ class StatusWriter:
     async def _drain(self, wake: asyncio.Event) -> None:
         while True:
             await wake.wait()
+            await asyncio.sleep(self.linger_seconds)
             wake.clear()
             batch, self._queued = self._queued, []
             if batch:

@@ -49,11 +49,6 @@ class ChannelStore:
                 session=session, message_sid=message_sid,
                 lease_until=clock.now() + timedelta(seconds=lease_seconds))
 
-    def mark_answered(self, *, message_sid: str) -> bool:
-        with session_scope(self._engine) as session:
-            return repository.mark_answered(session=session, message_sid=message_sid,
-                                            at=clock.now())
-
     def take_stale(self, *, channel: str, lease_seconds: float,
                    limit: int) -> list[JournalEntry]:
         """Received messages of ``channel`` whose lease ran out, now leased to the caller."""
@@ -130,11 +125,19 @@ class ChannelStore:
         self.record_deliveries([record])
         return record
 
-    def record_deliveries(self, records: Sequence[DeliveryRecord]) -> None:
+    def record_deliveries(self, records: Sequence[DeliveryRecord], *,
+                          answered: Optional[str] = None) -> bool:
         """Record sends in one transaction (a turn's replies, a batch of notices); as
-        for one, a status callback that raced ahead keeps its (newer) status."""
+        for one, a status callback that raced ahead keeps its (newer) status.
+
+        ``answered``: the MessageSid whose turn these replies end, marked answered in the
+        same transaction (one commit per turn's end, not two); whether it was.
+        """
+        now = clock.now()
         with session_scope(self._engine) as session:
-            repository.record_sends(session=session, records=records, at=clock.now())
+            repository.record_sends(session=session, records=records, at=now)
+            return answered is not None and repository.mark_answered(
+                session=session, message_sid=answered, at=now)
 
     def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
                       error_message: Optional[str], channel: str, to_address: str) -> bool:

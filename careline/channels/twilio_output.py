@@ -74,20 +74,25 @@ class TwilioOutput:
         if self._unstored is not None and not record.stored:
             self._unstored.append(record)
 
-    async def flush_deliveries(self) -> None:
-        """End the turn: store its deliveries in one transaction. Later sends through this
-        output (a reminder Rasa scheduled with it) are recorded at once. A failure is
-        logged with the MessageSids, not raised: the customer has had the replies."""
+    async def flush_deliveries(self, *, answered: Optional[str] = None) -> None:
+        """End the turn: store its deliveries, and mark the message ``answered`` (its
+        MessageSid) answered, in one transaction. Later sends through this output (a
+        reminder Rasa scheduled with it) are recorded at once. A failure is logged with
+        the MessageSids, not raised: the customer has had the replies, and a message not
+        marked answered is re-driven after its lease (answered twice, never lost)."""
         records, self._unstored = self._unstored or [], None
-        if not records:
+        if not records and answered is None:
             return
         try:
-            await run_blocking(functools.partial(self.store.record_deliveries, records))
+            await run_blocking(functools.partial(self.store.record_deliveries, records,
+                                                 answered=answered))
         except Exception:  # noqa: BLE001 - never into the customer's path
-            logger.exception("%s: %d deliveries not recorded (MessageSids %s); status "
+            logger.exception("%s: %d deliveries not recorded (MessageSids %s)%s; status "
                              "callbacks record those sent, without their conversation",
                              self.kind, len(records),
-                             ", ".join(r.message_sid or "(not sent)" for r in records))
+                             ", ".join(r.message_sid or "(not sent)" for r in records),
+                             f", {answered} not marked answered: it will be re-driven"
+                             if answered else "")
 
     async def _send(self, **fields: Any) -> None:
         self._keep(await self.sender.send(record=self._unstored is None, **fields))

@@ -228,27 +228,29 @@ class TwilioTurns:
 
     async def turn(self, inbound: TwilioInbound, run: RunTurn,
                    proved_by: Optional[Proof] = None) -> None:
-        """Route, keywords, a numbered choice, then the turn; its deliveries stored at the
-        end, then the message marked answered (not when the turn is cancelled)."""
-        started, outcome = time.perf_counter(), "answered"
+        """Route, keywords, a numbered choice, then the turn; at its end its deliveries
+        stored and the message marked answered in one write (not marked when the turn is
+        cancelled: it is re-driven)."""
+        started, outcome, answered = time.perf_counter(), "answered", False
         key = await resolve_customer(self.kind, inbound.raw_from)
         output = self.output(key.address, per_turn=True)
         try:
-            outcome = await self._answer(inbound, key, output, run,
-                                         proved_by or NUMBER_PROOF[self.kind])
-        except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
-            logger.exception("%s turn for %s failed", self.kind, key.sender_id)
-            outcome = "apologised"
-            await output.send_text_message(key.sender_id, APOLOGY)
-        finally:  # the turn's deliveries in one write, after its last reply (twilio_output)
-            await output.flush_deliveries()
+            try:
+                outcome = await self._answer(inbound, key, output, run,
+                                             proved_by or NUMBER_PROOF[self.kind])
+            except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
+                logger.exception("%s turn for %s failed", self.kind, key.sender_id)
+                outcome = "apologised"
+                await output.send_text_message(key.sender_id, APOLOGY)
+            answered = True
+        finally:  # one write, after the turn's last reply (twilio_output)
+            await output.flush_deliveries(answered=inbound.message_sid if answered else None)
             seconds = time.perf_counter() - started
             metrics.TWILIO_TURNS.labels(self.kind, outcome).inc()
             metrics.TWILIO_TURN_SECONDS.labels(self.kind).observe(seconds)
             logger.info("%s turn %s in %.0f ms", self.kind, outcome, seconds * 1000,
                         extra={"twilio_turn": {"channel": self.kind, "outcome": outcome,
                                                "latency_ms": round(seconds * 1000)}})
-        await self._mark_answered(inbound.message_sid)
 
     async def _answer(self, inbound: TwilioInbound, key: CustomerKey, output: TwilioOutput,
                       run: RunTurn, proved_by: Proof) -> str:
@@ -272,16 +274,6 @@ class TwilioTurns:
         if keyword is not None and not output.sent_in_turn:  # paused: the desk may answer
             await output.send_text_message(key.sender_id, REPLIES[keyword])
         return "answered"
-
-    async def _mark_answered(self, message_sid: str) -> None:
-        """After the replies were handed to the sender. A failure is logged: the message
-        stays received and is re-driven after its lease, so it may be answered twice."""
-        try:
-            await run_blocking(functools.partial(self.store.mark_answered,
-                                                 message_sid=message_sid))
-        except Exception:  # noqa: BLE001 - the customer has had the replies
-            logger.exception("%s %s: answered but not marked so; it will be re-driven",
-                             self.kind, message_sid)
 
     async def _honour_keyword(self, keyword: Keyword, inbound: TwilioInbound, key: CustomerKey,
                               output: TwilioOutput) -> None:

@@ -25,11 +25,13 @@ NUMBER = "+447700900123"
 
 class DeliveryWrites:
     """For each committed transaction on ``engine`` that wrote channel_deliveries, how
-    many rows it wrote."""
+    many rows it wrote (``transactions``) and whether it marked a message answered."""
 
     def __init__(self, engine: Engine) -> None:
         self.transactions: list[int] = []
+        self.marked_answered: list[bool] = []
         self._pending: dict[int, int] = defaultdict(int)
+        self._answering: set[int] = set()
         self._engine = engine
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "commit", self._commit)
@@ -38,10 +40,15 @@ class DeliveryWrites:
                    _context: Any, executemany: bool) -> None:
         if "INSERT INTO channel_deliveries" in statement:
             self._pending[id(conn)] += len(parameters) if executemany else 1
+        if "SET state = 'answered'" in statement:
+            self._answering.add(id(conn))
 
     def _commit(self, conn: Any) -> None:
+        answering = id(conn) in self._answering
+        self._answering.discard(id(conn))
         if self._pending.get(id(conn)):
             self.transactions.append(self._pending.pop(id(conn)))
+            self.marked_answered.append(answering)
 
     def close(self) -> None:
         event.remove(self._engine, "before_cursor_execute", self._statement)
@@ -100,6 +107,16 @@ async def test_a_turns_replies_are_recorded_in_one_transaction_after_the_last(
     # a send after the turn (a reminder Rasa scheduled with its output) is recorded at once
     await message.output_channel.send_text_message(message.sender_id, "Reminder.")
     assert len(backend_store.deliveries()) == 3 and writes.transactions == [2, 1]
+
+
+async def test_a_turns_end_records_its_replies_and_marks_it_answered_in_one_commit(
+        channel, backend_store, writes, standin):
+    assert backend_store.claim_inbound(inbound=_inbound(), proved_by="sms_number",
+                                       lease_seconds=60)
+    await channel.turns.turn(_inbound(), _turn(["First.", "Second."], seen=[]))
+    assert (writes.transactions, writes.marked_answered) == ([2], [True])
+    state = backend_store.inbound_state(message_sid="SMinbound1")
+    assert state is not None and (state.state, state.holds_message) == ("answered", False)
 
 
 async def test_a_status_callback_before_the_turns_write_keeps_its_newer_status(

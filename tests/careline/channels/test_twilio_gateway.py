@@ -18,8 +18,10 @@ from sqlalchemy import event
 from sqlalchemy.engine import Engine
 from twilio.request_validator import RequestValidator
 
-from careline.channels.twilio_gateway import build_app
+from careline.channels.schemas import StatusUpdate
+from careline.channels.status_callbacks import StatusWriter
 from careline.channels.store import ChannelStore
+from careline.channels.twilio_gateway import build_app
 from careline.observability.redact import mask_phone
 from careline.settings import Settings
 from tests.conftest import TestDatabase
@@ -187,3 +189,31 @@ async def test_an_unwritable_callback_fails_alone_and_its_neighbours_are_recorde
         assert statuses == [204] * len(good) + [503]
         assert {receipts.status(c["MessageSid"]) for c in good} == {"delivered"}
         assert receipts.status(bad["MessageSid"]) is None
+
+
+async def test_a_callback_arriving_while_the_writer_lingers_shares_its_transaction(
+        database: Engine) -> None:
+    """Twilio's sent and delivered for one reply come moments apart, not at once."""
+    commits: list[int] = []
+
+    def counted(_connection: object) -> None:
+        commits.append(1)
+
+    event.listen(database, "commit", counted)
+    writer = StatusWriter(ChannelStore(database), linger_seconds=0.5)
+    sids = [_sid(), _sid()]
+    try:
+        first = asyncio.ensure_future(writer.record(_update(sids[0])))
+        await asyncio.sleep(0.05)  # the writer is awake and lingering, nothing written yet
+        assert not first.done()
+        await asyncio.gather(first, writer.record(_update(sids[1])))
+    finally:
+        await writer.close()
+        event.remove(database, "commit", counted)
+    assert len(commits) == 1
+    assert {d.message_sid for d in ChannelStore(database).deliveries()} == set(sids)
+
+
+def _update(sid: str) -> StatusUpdate:
+    return StatusUpdate(message_sid=sid, status="delivered", error_code=None,
+                        error_message=None, channel="sms", to_address="+447700900123")
