@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import logging
 from dataclasses import dataclass
 from typing import Optional
 
-from careline.db.session import run_blocking
 from careline.observability.redact import mask_phone
 from careline.settings import Settings, get_settings
 
@@ -42,12 +40,14 @@ def conversation_secret(settings: Optional[Settings] = None) -> str:
     return (settings or get_settings()).secret("conversation_secret")
 
 
-async def resolve_customer(channel: str, raw_address: str) -> CustomerKey:
+def customer_key(channel: str, raw_address: str, *, look_up: bool = True) -> CustomerKey:
     """Normalise ``raw_address`` (E.164, ``whatsapp:`` stripped) and find its customer.
 
-    Unknown numbers are keyed by their E.164 form, so SMS and WhatsApp from one
-    number still share a conversation; if the profile store is down the turn
-    goes on under that key rather than leaving the customer without an answer.
+    Blocking: the edge runs it in the thread that also stores the route. Unknown numbers
+    are keyed by their E.164 form, so SMS and WhatsApp from one number still share a
+    conversation; if the profile store is down (or ``look_up`` is False: it did not
+    answer in time) the turn goes on under that key rather than leaving the customer
+    without an answer.
     """
     from careline.profile.errors import InvalidIdentity
     from careline.profile.phone import normalise_msisdn
@@ -61,14 +61,16 @@ async def resolve_customer(channel: str, raw_address: str) -> CustomerKey:
                        mask_phone(address), error)
         return CustomerKey(sender_id=f"{channel}-{address}"[:64], address=address,
                            customer_id=None)
+    unavailable = CustomerKey(sender_id=address, address=address, customer_id=None,
+                              profile_unavailable=True)
+    if not look_up:
+        return unavailable
     try:
-        ref = await run_blocking(functools.partial(
-            ProfileService().find_customer, channel=channel, address=address))
+        ref = ProfileService().find_customer(channel=channel, address=address)
     except Exception:  # noqa: BLE001 - a down profile store must not silence the channel
         logger.exception("profile lookup for %s failed; answering without the profile",
                          mask_phone(address))
-        return CustomerKey(sender_id=address, address=address, customer_id=None,
-                           profile_unavailable=True)
+        return unavailable
     if ref is None:
         return CustomerKey(sender_id=address, address=address, customer_id=None)
     return CustomerKey(sender_id=customer_sender_id(ref.customer_id), address=address,

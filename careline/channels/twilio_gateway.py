@@ -20,7 +20,7 @@ import asyncio
 import contextlib
 from typing import Optional
 
-from aiohttp import web
+from aiohttp import hdrs, web
 from pydantic import ValidationError
 
 from careline.bearer import bearer_matches
@@ -54,7 +54,7 @@ async def webhook(request: web.Request) -> web.Response:
     channel: PhoneChannel = request.app[CHANNELS][request.match_info["channel"]]
     answer = await channel.turns.accept(WebhookRequest(
         path=request.path, query_string=request.query_string,
-        content_type=request.content_type, body=await request.read(),
+        content_type=request.headers.get(hdrs.CONTENT_TYPE, ""), body=await request.read(),
         signature=request.headers.get(SIGNATURE_HEADER),
         idempotency_token=request.headers.get(IDEMPOTENCY_HEADER)), request.app[RELAY])
     return web.Response(status=answer.status, text=answer.text,
@@ -65,7 +65,7 @@ async def status(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     answer = await answer_status(
         channel=request.match_info["channel"], path=request.path,
-        query_string=request.query_string, content_type=request.content_type,
+        query_string=request.query_string, content_type=request.headers.get(hdrs.CONTENT_TYPE, ""),
         body=await request.read(), signature=request.headers.get(SIGNATURE_HEADER),
         public_base=settings.public_url,
         auth_token=settings.twilio_auth_token.get_secret_value(), writer=request.app[WRITER])

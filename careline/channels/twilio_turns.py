@@ -17,7 +17,7 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
-from careline.channels.conversation_key import CustomerKey, resolve_customer
+from careline.channels.conversation_key import CustomerKey, customer_key
 from careline.channels.keywords import (
     FOR_THE_CONVERSATION,
     REPLIES,
@@ -26,7 +26,7 @@ from careline.channels.keywords import (
     record_consent,
 )
 from careline.channels.rendering import resolve_choice
-from careline.channels.schemas import TwilioInbound
+from careline.channels.schemas import Route, TwilioInbound
 from careline.channels.sender import TwilioSender
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import TwilioOutput
@@ -76,6 +76,17 @@ class PhoneTurn:
     metadata: dict[str, Any]
     customer_id: Optional[int]
     proved_by: Proof
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """Who wrote (their number's customer) and their route as it was before this message,
+    found and stored in one trip to the database's thread."""
+
+    key: CustomerKey
+    previous: Optional[Route]
+    #: False when the route could not be stored: the turn apologises.
+    route_stored: bool = True
 
 
 #: What runs a turn: the relay to Rasa (turn_relay.py), or a test's stand-in for it.
@@ -232,11 +243,12 @@ class TwilioTurns:
         stored and the message marked answered in one write (not marked when the turn is
         cancelled: it is re-driven)."""
         started, outcome, answered = time.perf_counter(), "answered", False
-        key = await resolve_customer(self.kind, inbound.raw_from)
+        arrival = await self._arrival(inbound)
+        key = arrival.key
         output = self.output(key.address, per_turn=True)
         try:
             try:
-                outcome = await self._answer(inbound, key, output, run,
+                outcome = await self._answer(inbound, arrival, output, run,
                                              proved_by or NUMBER_PROOF[self.kind])
             except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
                 logger.exception("%s turn for %s failed", self.kind, key.sender_id)
@@ -252,12 +264,34 @@ class TwilioTurns:
                         extra={"twilio_turn": {"channel": self.kind, "outcome": outcome,
                                                "latency_ms": round(seconds * 1000)}})
 
-    async def _answer(self, inbound: TwilioInbound, key: CustomerKey, output: TwilioOutput,
+    async def _arrival(self, inbound: TwilioInbound) -> Arrival:
+        """The customer looked up and the route stored, in one thread hop (each costs the
+        event loop a handoff); a database that does not answer in time leaves the turn
+        without either, and it apologises."""
+        try:
+            return await run_blocking(functools.partial(self._arrive, inbound))
+        except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
+            logger.exception("%s %s: customer and route not found in time", self.kind,
+                             inbound.message_sid)
+            return Arrival(key=customer_key(self.kind, inbound.raw_from, look_up=False),
+                           previous=None, route_stored=False)
+
+    def _arrive(self, inbound: TwilioInbound) -> Arrival:
+        key = customer_key(self.kind, inbound.raw_from)
+        try:
+            previous = self.store.remember_route(sender_id=key.sender_id, channel=self.kind,
+                                                 address=key.address)
+        except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
+            logger.exception("%s %s: route not stored", self.kind, inbound.message_sid)
+            return Arrival(key=key, previous=None, route_stored=False)
+        return Arrival(key=key, previous=previous)
+
+    async def _answer(self, inbound: TwilioInbound, arrival: Arrival, output: TwilioOutput,
                       run: RunTurn, proved_by: Proof) -> str:
         """The turn's work, its replies handed to ``output``; the outcome's label."""
-        previous = await run_blocking(functools.partial(
-            self.store.remember_route, sender_id=key.sender_id, channel=self.kind,
-            address=key.address))
+        if not arrival.route_stored:
+            raise RuntimeError("the conversation's route could not be stored")
+        key, previous = arrival.key, arrival.previous
         keyword = keyword_of(inbound.body, inbound.opt_out_type)
         if keyword is not None and keyword not in FOR_THE_CONVERSATION:
             await self._honour_keyword(keyword, inbound, key, output)

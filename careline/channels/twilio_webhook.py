@@ -36,8 +36,9 @@ class Form(dict):  # type: ignore[type-arg]
 
 def parse_form(content_type: str, body: bytes) -> Form:
     """The posted parameters, empty ones kept: Twilio signs ``Body=`` of a media-only
-    message too, and the frameworks' form parsers drop it."""
-    if content_type.split(";")[0].strip() != "application/x-www-form-urlencoded":
+    message too, and the frameworks' form parsers drop it. ``content_type`` is the
+    header as sent (aiohttp's parsed ``content_type`` costs an email-parser run)."""
+    if content_type.split(";")[0].strip().lower() != "application/x-www-form-urlencoded":
         return Form()
     try:
         return Form(parse_qs(body.decode("utf-8"), keep_blank_values=True))

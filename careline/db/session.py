@@ -11,6 +11,7 @@ import contextvars
 import functools
 import logging
 import threading
+import weakref
 from contextlib import contextmanager
 from typing import Any, Callable, ContextManager, Iterator, Optional, TypeVar
 
@@ -87,8 +88,24 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyp
     cursor.close()
 
 
+#: One sessionmaker per engine, for the engine's life.
+_FACTORIES: weakref.WeakKeyDictionary[Engine, sessionmaker] = weakref.WeakKeyDictionary()
+_FACTORIES_LOCK = threading.Lock()
+
+
 def session_factory(engine: Optional[Engine] = None) -> sessionmaker:
-    return sessionmaker(bind=engine or get_engine(), future=True, expire_on_commit=False)
+    """The sessionmaker of ``engine`` (default: the settings' database), made once.
+
+    Every ``sessionmaker`` defines a Session subclass, whose event dispatch SQLAlchemy
+    builds on its first session: one per call cost the Twilio edge a twelfth of its CPU.
+    """
+    bound = engine or get_engine()
+    with _FACTORIES_LOCK:
+        factory = _FACTORIES.get(bound)
+        if factory is None:
+            factory = _FACTORIES[bound] = sessionmaker(bind=bound, future=True,
+                                                      expire_on_commit=False)
+        return factory
 
 
 @contextmanager

@@ -124,3 +124,15 @@ async def test_callback_the_bot_answers_gets_no_second_acknowledgement(
     await channel.turns.turn(_inbound(channel.kind, UNPLACED, "callback"),
                              _conversation(["Let me pass you to a person."], seen))
     assert _bodies(standin) == ["Let me pass you to a person."]
+
+
+async def test_a_message_whose_route_cannot_be_stored_gets_the_apology(
+        channel, database, standin):
+    """The customer is looked up and the route stored in one trip to the database's
+    thread: a failed route still leaves the customer an answer, and no turn without it."""
+    with database.begin() as connection:
+        connection.exec_driver_sql("DROP TABLE channel_routes")
+    seen: list[PhoneTurn] = []
+    await channel.turns.turn(_inbound(channel.kind, CUSTOMER, "what do I owe"),
+                             _conversation(["Your balance is £60.00."], seen))
+    assert seen == [] and _bodies(standin) == [APOLOGY]

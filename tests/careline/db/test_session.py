@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from careline.db.session import get_engine, get_read_engine
+from careline.db.session import get_engine, get_read_engine, session_factory, session_scope
 
 
 def test_every_pooled_sqlite_connection_is_wal_normal_with_foreign_keys(tmp_path: Path) -> None:
@@ -48,4 +48,21 @@ def test_sqlite_reads_share_the_one_engine(tmp_path: Path) -> None:
         assert get_read_engine(url) is get_engine(url)
     finally:
         get_engine(url).dispose()
+        get_engine.cache_clear()
+
+
+def test_an_engine_has_one_session_class_for_its_life(tmp_path: Path) -> None:
+    """A sessionmaker per call made SQLAlchemy build a Session subclass's event dispatch
+    for every transaction."""
+    engine = get_engine(f"sqlite:///{tmp_path / 'one.db'}")
+    other = get_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    try:
+        assert session_factory(engine) is session_factory(engine)
+        assert session_factory(other) is not session_factory(engine)
+        with session_scope(engine) as first, session_scope(engine) as second:
+            assert type(first) is type(second) and first is not second
+            assert first.bind is engine
+    finally:
+        engine.dispose()
+        other.dispose()
         get_engine.cache_clear()
