@@ -8,9 +8,9 @@ the Twilio gateway (aiohttp).
 from __future__ import annotations
 
 from typing import Any, Mapping, Optional
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
-from twilio.request_validator import RequestValidator
+from twilio.request_validator import RequestValidator, add_port, compare, remove_port
 
 from careline.channels.schemas import Location, Media, TwilioInbound
 
@@ -54,10 +54,16 @@ def signed_url(public_base: str, path: str, query_string: str = "") -> str:
 
 def signature_matches(*, url: str, form: Form, signature: Optional[str],
                       auth_token: str) -> bool:
-    """Whether ``signature`` (the X-Twilio-Signature header) signs ``url`` and ``form``."""
+    """Whether ``signature`` (the X-Twilio-Signature header) signs ``url`` and ``form``.
+
+    As ``RequestValidator.validate`` for a form: the URL without its default port, then
+    with it (Twilio signs either); the second is computed only when the first fails.
+    """
     if not signature:
         return False
-    return bool(RequestValidator(auth_token).validate(url, form, signature))
+    validator, parsed = RequestValidator(auth_token), urlparse(url)
+    return any(compare(validator.compute_signature(candidate, form), signature)
+               for candidate in (remove_port(parsed), add_port(parsed)))
 
 
 def _first(form: Mapping[str, Any], name: str) -> Optional[str]:
