@@ -37,11 +37,15 @@ and the gateway call it), ``actions_port`` for the action servers.
   (the desk's events, ``trigger_intent``) is not retried once sent. GETs are retried on
   any connection error.
 * Twilio's webhooks go to any of the gateways (``gateway_count`` consecutive ports from
-  ``gateway_port``; they keep no state, claims and routes are in the database). One that
-  cannot be connected to is passed to the next (``proxy_next_upstream error``: only
-  before the request was sent, never on a timeout), so a killed gateway costs Twilio
-  no refusal. Connections to the gateways are not kept alive: a kept one to a gateway
-  that has just died fails only after the webhook was sent.
+  ``gateway_port``; they keep no state, claims and routes are in the database) over
+  kept-alive connections (a fresh one per request cost a gateway half a millisecond of
+  CPU each, three or four times per message). A webhook or status callback that fails
+  on one, even once sent, is passed to the next (``error non_idempotent``, never on a
+  timeout), so a killed gateway costs Twilio no refusal: a webhook the first had
+  claimed is answered as a duplicate and its turn re-driven from the journal, and a
+  status callback is an ordered upsert. Rasa's messages outside a turn, which send an
+  SMS, use fresh connections (``twilio_gateway_outbound``): refused before they are
+  sent, they go to the next gateway, and once sent never again.
 
 The edge (:class:`Edge`): the public port listens on ``CARELINE_EDGE_HOST`` (loopback
 unless the operator names an address, e.g. ``0.0.0.0``) and terminates TLS when
@@ -192,9 +196,14 @@ http {{
     ip_hash;
 {rasa}
   }}
-  # no kept-alive connections: one to a gateway that just died fails only once the
-  # webhook is sent, which must not be retried; a fresh connect is refused, and retried
+  # webhooks and status callbacks: kept alive, as their retries are answered once
   upstream twilio_gateway {{
+{gateways}
+    keepalive 32;
+    keepalive_timeout {UPSTREAM_KEEPALIVE_SECONDS}s;
+  }}
+  # messages outside a turn: a fresh connect is refused before the message is sent
+  upstream twilio_gateway_outbound {{
 {gateways}
   }}
   upstream actions {{
@@ -213,8 +222,8 @@ http {{
       proxy_set_header Connection "";
       proxy_set_header Host $host;
       proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-      # a POST goes to the next gateway only if it was never sent (connection refused)
-      proxy_next_upstream error;
+      # even once sent: a MessageSid claimed by the failed gateway is a duplicate here
+      proxy_next_upstream error non_idempotent;
       proxy_next_upstream_tries {len(layout.gateway_ports)};
     }}
     # Rasa's HTTP API, the REST channel and relayed turns: internal only (api_port).
@@ -226,7 +235,7 @@ http {{
 {incidents}
     # Rasa's messages outside a turn, to a gateway to send: never sent twice
     location ~ {EDGE_OUTBOUND_PATHS} {{
-      proxy_pass http://twilio_gateway;
+      proxy_pass http://twilio_gateway_outbound;
       proxy_http_version 1.1;
       proxy_set_header Connection "";
       proxy_set_header Host $host;

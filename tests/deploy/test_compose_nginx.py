@@ -12,7 +12,14 @@ from urllib.parse import urlparse
 
 import pytest
 
-from careline.deploy.nginx import STICKY_PATHS, TWILIO_GATEWAY_PATHS, Edge, NginxLayout, render
+from careline.deploy.nginx import (
+    EDGE_OUTBOUND_PATHS,
+    STICKY_PATHS,
+    TWILIO_GATEWAY_PATHS,
+    Edge,
+    NginxLayout,
+    render,
+)
 from careline.settings import PROJECT_ROOT
 from tests.deploy.compose_file import careline_services, nginx_ports, port_of, resolved
 
@@ -108,7 +115,8 @@ def test_nginx_upstreams_are_the_services_on_their_ports(
     services = careline_services(resolved)
     upstreams = nginx_upstreams(nginx_conf)
     expected = {"rasa": "rasa", "rasa_sticky": "rasa", "twilio_gateway": "gateway",
-                "actions": "actions", "desk": "desk", "incidents": "incidents"}
+                "twilio_gateway_outbound": "gateway", "actions": "actions", "desk": "desk",
+                "incidents": "incidents"}
     assert set(upstreams) == set(expected)
     for upstream, service in expected.items():
         assert upstreams[upstream] == [f"{service}:{port_of(services[service]['command'])}"]
@@ -137,7 +145,18 @@ def test_nginx_accepts_the_configuration(nginx_conf: str, tmp_path: Path) -> Non
     assert result.returncode == 0, result.stderr
 
 
-def test_a_webhook_passes_to_another_gateway_only_if_never_sent(nginx_conf: str) -> None:
-    """As careline/deploy/nginx.py renders it: never on a timeout, never once sent."""
-    webhook = nginx_conf.split("location ~ ^/webhooks/(sms|whatsapp)", 1)[1].split("}", 1)[0]
-    assert "proxy_next_upstream error;" in webhook
+def test_webhooks_pass_to_another_gateway_on_an_error_and_outbound_only_if_never_sent(
+        nginx_conf: str) -> None:
+    """As careline/deploy/nginx.py renders it: never on a timeout; a webhook or callback
+    even once sent (kept-alive connections; answered once), a desk reply only if not."""
+    def location(path: str) -> str:
+        return nginx_conf.split(f"location ~ {path} {{", 1)[1].split("}", 1)[0]
+
+    webhook, outbound = location(TWILIO_GATEWAY_PATHS), location(EDGE_OUTBOUND_PATHS)
+    assert "proxy_pass http://twilio_gateway;" in webhook
+    assert "proxy_next_upstream error non_idempotent;" in webhook
+    assert "proxy_pass http://twilio_gateway_outbound;" in outbound
+    assert "proxy_next_upstream error;" in outbound
+    upstreams = dict(re.findall(r"upstream\s+(\w+)\s*\{(.*?)\}", nginx_conf, re.S))
+    assert "keepalive 32;" in upstreams["twilio_gateway"]
+    assert "keepalive" not in upstreams["twilio_gateway_outbound"]

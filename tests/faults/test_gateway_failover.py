@@ -1,6 +1,7 @@
-"""Two Twilio gateways behind a real nginx: a webhook goes to the next gateway only when
-the first could not be connected to, never once it was sent (a POST is not idempotent:
-Twilio's message must not be processed twice)."""
+"""Two Twilio gateways behind a real nginx. A webhook or status callback goes to the next
+gateway when the first cannot be connected to or fails after receiving it (the MessageSid
+claim answers a webhook the first had claimed as a duplicate, and its turn is re-driven
+from the journal); Rasa's messages outside a turn, which send an SMS, only when never sent."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from careline.deploy.nginx import NginxLayout
 from .servers import Upstream, free_port, running_nginx
 
 WEBHOOK = "/webhooks/sms/webhook"
+OUTBOUND = "/webhooks/sms/outbound"
 
 
 def _nginx(tmp_path: Path, gateway_port: int) -> Iterator[NginxLayout]:
@@ -27,8 +29,9 @@ def _nginx(tmp_path: Path, gateway_port: int) -> Iterator[NginxLayout]:
         yield layout
 
 
-def _post(layout: NginxLayout) -> int:
-    request = urllib.request.Request(f"http://127.0.0.1:{layout.listen_port}{WEBHOOK}",
+def _post(layout: NginxLayout, path: str = WEBHOOK) -> int:
+    port = layout.api_port if path == OUTBOUND else layout.listen_port
+    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}",
                                      data=b"Body=hello", method="POST")
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
@@ -53,14 +56,28 @@ def test_a_dead_gateway_costs_no_refusal(tmp_path: Path, ports: int) -> None:
         live.server_close()
 
 
-def test_a_webhook_already_sent_is_never_sent_to_another_gateway(
+def test_a_webhook_sent_to_a_gateway_that_died_with_it_goes_to_the_next(
         tmp_path: Path, ports: int) -> None:
     first, second = Upstream(ports, hangs_up=True), Upstream(ports + 1)
     try:
         for layout in _nginx(tmp_path, ports):
-            statuses = sorted(_post(layout) for _ in range(2))  # one to each gateway
+            statuses = [_post(layout) for _ in range(2)]
+        assert statuses == [200, 200]
+        assert (len(first.received), len(second.received)) == (1, 2)
+    finally:
+        for gateway in (first, second):
+            gateway.shutdown()
+            gateway.server_close()
+
+
+def test_a_desk_reply_already_sent_is_never_sent_to_another_gateway(
+        tmp_path: Path, ports: int) -> None:
+    first, second = Upstream(ports, hangs_up=True), Upstream(ports + 1)
+    try:
+        for layout in _nginx(tmp_path, ports):
+            statuses = sorted(_post(layout, OUTBOUND) for _ in range(2))  # one to each
         assert statuses == [200, 502]
-        assert (len(first.received), len(second.received)) == (1, 1)  # the failed one was not retried
+        assert (len(first.received), len(second.received)) == (1, 1)  # not retried
     finally:
         for gateway in (first, second):
             gateway.shutdown()

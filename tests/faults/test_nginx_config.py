@@ -6,7 +6,13 @@ import re
 import subprocess
 from pathlib import Path
 
-from careline.deploy.nginx import TWILIO_GATEWAY_PATHS, NginxLayout, render, write
+from careline.deploy.nginx import (
+    EDGE_OUTBOUND_PATHS,
+    TWILIO_GATEWAY_PATHS,
+    NginxLayout,
+    render,
+    write,
+)
 from careline.deploy.stack import nginx_binary
 
 
@@ -39,15 +45,22 @@ def test_nginx_accepts_the_generated_configuration(tmp_path: Path) -> None:
     assert "server 127.0.0.1:18078 max_fails=1" in gateways
 
 
-def test_webhooks_pass_to_the_next_gateway_only_when_never_sent(tmp_path: Path) -> None:
+def test_webhooks_pass_to_the_next_gateway_on_an_error_and_desk_replies_only_if_never_sent(
+        tmp_path: Path) -> None:
     text = render(_layout(tmp_path, gateway_count=2))
-    gateways = text.split("upstream twilio_gateway {", 1)[1].split("}", 1)[0]
-    assert re.findall(r"server (\S+) ", gateways) == ["127.0.0.1:18078", "127.0.0.1:18079"]
+    for upstream in ("twilio_gateway", "twilio_gateway_outbound"):
+        servers = text.split(f"upstream {upstream} {{", 1)[1].split("}", 1)[0]
+        assert re.findall(r"server (\S+) ", servers) == ["127.0.0.1:18078", "127.0.0.1:18079"]
+        # kept alive only where a request sent to a gateway that died may be sent again
+        assert ("keepalive 32;" in servers) is (upstream == "twilio_gateway")
     webhook = text.split(f"location ~ {TWILIO_GATEWAY_PATHS} {{", 1)[1].split("}", 1)[0]
-    # never on a timeout, never a POST already sent (non_idempotent)
-    assert "proxy_next_upstream error;" in webhook
+    # never on a timeout; once sent too: the MessageSid claim answers a retry as a duplicate
+    assert "proxy_pass http://twilio_gateway;" in webhook
+    assert "proxy_next_upstream error non_idempotent;" in webhook
     assert "proxy_next_upstream_tries 2;" in webhook
-    assert "keepalive" not in gateways  # a kept connection to a dead gateway fails after sending
+    outbound = text.split(f"location ~ {EDGE_OUTBOUND_PATHS} {{", 1)[1].split("}", 1)[0]
+    assert "proxy_pass http://twilio_gateway_outbound;" in outbound
+    assert "proxy_next_upstream error;" in outbound  # a desk reply sent is never sent again
 
 
 def test_twilio_webhooks_and_callbacks_go_to_the_gateway_and_relayed_turns_to_rasa() -> None:
