@@ -56,29 +56,29 @@ def test_a_dead_gateway_costs_no_refusal(tmp_path: Path, ports: int) -> None:
         live.server_close()
 
 
+@pytest.fixture
+def hanging_first(ports: int) -> Iterator[tuple[Upstream, Upstream]]:
+    """Two gateways; the first reads each request and hangs up (it died with it)."""
+    gateways = Upstream(ports, hangs_up=True), Upstream(ports + 1)
+    yield gateways
+    for gateway in gateways:
+        gateway.shutdown()
+        gateway.server_close()
+
+
 def test_a_webhook_sent_to_a_gateway_that_died_with_it_goes_to_the_next(
-        tmp_path: Path, ports: int) -> None:
-    first, second = Upstream(ports, hangs_up=True), Upstream(ports + 1)
-    try:
-        for layout in _nginx(tmp_path, ports):
-            statuses = [_post(layout) for _ in range(2)]
-        assert statuses == [200, 200]
-        assert (len(first.received), len(second.received)) == (1, 2)
-    finally:
-        for gateway in (first, second):
-            gateway.shutdown()
-            gateway.server_close()
+        tmp_path: Path, ports: int, hanging_first: tuple[Upstream, Upstream]) -> None:
+    first, second = hanging_first
+    for layout in _nginx(tmp_path, ports):
+        statuses = [_post(layout) for _ in range(2)]
+    assert statuses == [200, 200]
+    assert (len(first.received), len(second.received)) == (1, 2)
 
 
 def test_a_desk_reply_already_sent_is_never_sent_to_another_gateway(
-        tmp_path: Path, ports: int) -> None:
-    first, second = Upstream(ports, hangs_up=True), Upstream(ports + 1)
-    try:
-        for layout in _nginx(tmp_path, ports):
-            statuses = sorted(_post(layout, OUTBOUND) for _ in range(2))  # one to each
-        assert statuses == [200, 502]
-        assert (len(first.received), len(second.received)) == (1, 1)  # not retried
-    finally:
-        for gateway in (first, second):
-            gateway.shutdown()
-            gateway.server_close()
+        tmp_path: Path, ports: int, hanging_first: tuple[Upstream, Upstream]) -> None:
+    first, second = hanging_first
+    for layout in _nginx(tmp_path, ports):
+        statuses = sorted(_post(layout, OUTBOUND) for _ in range(2))  # one to each
+    assert statuses == [200, 502]
+    assert (len(first.received), len(second.received)) == (1, 1)  # not retried
