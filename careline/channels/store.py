@@ -126,18 +126,18 @@ class ChannelStore:
         return record
 
     def record_deliveries(self, records: Sequence[DeliveryRecord], *,
-                          answered: Optional[str] = None) -> bool:
+                          answered: Optional[str] = None) -> None:
         """Record sends in one transaction (a turn's replies, a batch of notices); as
         for one, a status callback that raced ahead keeps its (newer) status.
 
         ``answered``: the MessageSid whose turn these replies end, marked answered in the
-        same transaction (one commit per turn's end, not two); whether it was.
+        same transaction (one commit per turn's end, not two).
         """
         now = clock.now()
         with session_scope(self._engine) as session:
             repository.record_sends(session=session, records=records, at=now)
-            return answered is not None and repository.mark_answered(
-                session=session, message_sid=answered, at=now)
+            if answered is not None:
+                repository.mark_answered(session=session, message_sid=answered, at=now)
 
     def update_status(self, *, message_sid: str, status: str, error_code: Optional[str],
                       error_message: Optional[str], channel: str, to_address: str) -> bool:
