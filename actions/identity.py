@@ -30,14 +30,14 @@ from rasa_sdk.events import ActiveLoop, EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
-from actions.customer import apologise, hand_off
+from actions.customer import apologise, hand_off, write_key
 from actions.fault_cases import one_step_sign_in
 from actions.forms import InterruptibleForm
 from actions.parsing import account_number, digits
 from careline.handoff.policy import get_policy
 from careline.identity.channel_trust import Proof, second_factor_slots, verified_slots
 from careline.identity.otp import DEFAULT_MAX_ATTEMPTS as CODE_TRIES
-from careline.identity.schemas import CodeCheck, CodeOutcome, PinCheck
+from careline.identity.schemas import CodeOutcome, PinCheck
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
 
 logger = logging.getLogger(__name__)
@@ -147,7 +147,9 @@ class ValidateVerificationForm(InterruptibleForm):
         if claimed is None:
             return wrong_try(dispatcher, tracker)
         try:
-            check, how = await check_code_or_pin(int(claimed), str(value))
+            check, how = await identity_service().check_sign_in(
+                customer_id=int(claimed), answer=str(value),
+                turn_key=write_key(tracker, "sign_in_check"))
         except Exception:
             logger.exception("code check failed")
             dispatcher.utter_message(response="utter_service_trouble")
@@ -161,11 +163,6 @@ class ValidateVerificationForm(InterruptibleForm):
         code_tries = CODE_TRIES - check.attempts_left if check.outcome is CodeOutcome.WRONG else 0
         return wrong_try(dispatcher, tracker, code_tries=code_tries,
                          response=wrong_answer_response(how, pin_offered=pin_offered(tracker)))
-
-
-async def check_code_or_pin(customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
-    """The code texted, or the PIN (see :meth:`IdentityService.check_sign_in`)."""
-    return await identity_service().check_sign_in(customer_id=customer_id, answer=answer)
 
 
 def mobile_number(text: str) -> Optional[str]:
@@ -235,15 +232,17 @@ class SecondFactorForm(InterruptibleForm):
         if customer_id is None or not tracker.get_slot("verified"):
             return {"security_code": None, "verification_attempts": max_attempts()}
         answer = digits(str(value))
-        service = identity_service()
+        service, turn = identity_service(), write_key(tracker, "second_factor_check")
         try:
             if tracker.get_slot("second_factor_method") == "code":
                 check = await service.check_code(customer_id=int(customer_id),
-                                                 purpose=SECOND_FACTOR, code=answer)
+                                                 purpose=SECOND_FACTOR, code=answer,
+                                                 turn_key=turn)
                 passed, lockout, spent = check.accepted, check.lockout, check.outcome not in (
                     CodeOutcome.ACCEPTED, CodeOutcome.WRONG)
             else:
-                pin = await service.check_pin(customer_id=int(customer_id), pin=answer) \
+                pin = await service.check_pin(customer_id=int(customer_id), pin=answer,
+                                              turn_key=turn) \
                     if answer else PinCheck(accepted=False)
                 passed, lockout, spent = pin.accepted, pin.lockout, False
         except Exception:

@@ -17,19 +17,21 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
-from typing import Optional
+from typing import Awaitable, Callable, Optional, TypeVar
 
 from careline.db.session import run_blocking
 from careline.identity.lockout import FailedCheckLockout
 from careline.identity.channel_trust import Proof
 from careline.identity.otp import DEFAULT_MAX_ATTEMPTS, OneTimeCodeService
 from careline.identity.schemas import ClaimedTry, CodeCheck, CodeOutcome, Lockout, PinCheck
+from careline.identity.turn_results import TurnResults
 from careline.observability.redact import mask_account
 from careline.profile.errors import CustomerNotFound, InvalidIdentity
 from careline.profile.schemas import CustomerRef, IdentityKind, UnifiedProfile
 from careline.profile.service import ProfileService
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 SIGN_IN = "sign_in"
 SECOND_FACTOR = "second_factor"
@@ -54,10 +56,12 @@ class IdentityService:
 
     def __init__(self, profiles: Optional[ProfileService] = None,
                  codes: Optional[OneTimeCodeService] = None,
-                 lockout: Optional[FailedCheckLockout] = None) -> None:
+                 lockout: Optional[FailedCheckLockout] = None,
+                 results: Optional[TurnResults] = None) -> None:
         self._profiles = profiles or ProfileService()
         self._codes = codes or OneTimeCodeService()
         self._lockout = lockout or FailedCheckLockout()
+        self._results = results or TurnResults()
 
     async def find_account(self, *, account_number: str) -> Optional[CustomerRef]:
         """By account number, or by mobile number (all digits, as pay-as-you-go customers
@@ -137,8 +141,15 @@ class IdentityService:
         if not delivery.sent and delivery.lockout is None:
             logger.info("code for customer %s not sent", customer_id)
 
-    async def check_code(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:
-        """Check a code unless locked out; a wrong guess counts towards the lockout."""
+    async def check_code(self, *, customer_id: int, purpose: str, code: str,
+                         turn_key: Optional[str] = None) -> CodeCheck:
+        """Check a code unless locked out; a wrong guess counts towards the lockout. With
+        ``turn_key``, a retry of the turn gets the first run's result (:meth:`_once`)."""
+        return await self._once(turn_key, f"code_check:{purpose}", customer_id, CodeCheck,
+                                lambda: self._check_code(customer_id=customer_id,
+                                                         purpose=purpose, code=code))
+
+    async def _check_code(self, *, customer_id: int, purpose: str, code: str) -> CodeCheck:
         claimed = await self._claim(customer_id=customer_id, purpose=purpose)
         if claimed.refused_by is not None:
             return CodeCheck(CodeOutcome.LOCKED_OUT, 0, claimed.refused_by)
@@ -153,8 +164,14 @@ class IdentityService:
             return CodeCheck(CodeOutcome.LOCKED_OUT, 0, claimed.lock_if_wrong)
         return check
 
-    async def check_pin(self, *, customer_id: int, pin: str) -> PinCheck:
-        """Check the PIN (a second factor) unless locked out; a wrong one counts towards it."""
+    async def check_pin(self, *, customer_id: int, pin: str,
+                        turn_key: Optional[str] = None) -> PinCheck:
+        """Check the PIN (a second factor) unless locked out; a wrong one counts towards it.
+        With ``turn_key``, a retry of the turn gets the first run's result."""
+        return await self._once(turn_key, "pin_check", customer_id, PinCheck,
+                                lambda: self._check_pin(customer_id=customer_id, pin=pin))
+
+    async def _check_pin(self, *, customer_id: int, pin: str) -> PinCheck:
         claimed = await self._claim(customer_id=customer_id, purpose=SECOND_FACTOR)
         if claimed.refused_by is not None:
             return PinCheck(accepted=False, lockout=claimed.refused_by)
@@ -166,17 +183,20 @@ class IdentityService:
             await self._warn(claimed.lock_if_wrong, "too many failed checks: locked out")
         return PinCheck(accepted=False, lockout=claimed.lock_if_wrong)
 
-    async def check_sign_in(self, *, customer_id: int, answer: str) -> tuple[CodeCheck, Proof]:
+    async def check_sign_in(self, *, customer_id: int, answer: str,
+                            turn_key: Optional[str] = None) -> tuple[CodeCheck, Proof]:
         """A sign-in answer: four digits are the PIN (when the customer has one), anything
         else the texted code. A wrong PIN counts towards the PIN's lockout and comes back
         as an ordinary wrong answer with every try left: the caller counts the attempt's
         tries, so a wrong PIN and a wrong code are answered alike."""
         answer_digits = "".join(ch for ch in answer if ch.isdigit())
         if len(answer_digits) == PIN_DIGITS and await self.has_pin(customer_id=customer_id):
-            pin = await self.check_pin(customer_id=customer_id, pin=answer_digits)
+            pin = await self.check_pin(customer_id=customer_id, pin=answer_digits,
+                                       turn_key=turn_key)
             outcome = CodeOutcome.ACCEPTED if pin.accepted else CodeOutcome.WRONG
             return CodeCheck(outcome, DEFAULT_MAX_ATTEMPTS), Proof.PIN
-        check = await self.check_code(customer_id=customer_id, purpose=SIGN_IN, code=answer)
+        check = await self.check_code(customer_id=customer_id, purpose=SIGN_IN, code=answer,
+                                      turn_key=turn_key)
         return check, Proof.ONE_TIME_CODE
 
     async def lockout(self, *, customer_id: int, purpose: str) -> Optional[Lockout]:
@@ -186,6 +206,23 @@ class IdentityService:
         if lockout is not None:
             await self._warn(lockout, "still locked out, nothing sent or checked")
         return lockout
+
+    async def _once(self, turn_key: Optional[str], kind: str, customer_id: int,
+                    result_type: type[T], check: Callable[[], Awaitable[T]]) -> T:
+        """``check()`` once per turn (:mod:`careline.identity.turn_results`). Runs of one
+        turn hold the conversation's lock in turn, so they never check side by side."""
+        if turn_key is None:
+            return await check()
+        kept = await run_blocking(functools.partial(
+            self._results.recall, key=turn_key, kind=kind, customer_id=customer_id,
+            result_type=result_type))
+        if kept is not None:
+            logger.info("%s for customer %s: this turn's earlier result", kind, customer_id)
+            return kept
+        result = await check()
+        await run_blocking(functools.partial(self._results.keep, key=turn_key, kind=kind,
+                                             customer_id=customer_id, result=result))
+        return result
 
     async def _passed(self, *, customer_id: int, purpose: str) -> None:
         await run_blocking(functools.partial(

@@ -6,6 +6,8 @@ account write a turn makes carries a key from the conversation, the turn's user 
 the kind of write; the first call with a key makes the write and stores its result under
 the key in the same transaction, and every later call gets that result back (the same case
 number, the same arrangement), so the bot answers the same and nothing changes twice.
+A PIN or code check keeps its result under its turn's key too (:func:`keep`, :func:`recall`,
+used by :mod:`careline.identity.turn_results`).
 """
 
 from __future__ import annotations
@@ -53,8 +55,29 @@ def once(*, session: Session, key: Optional[str], kind: str, customer_id: Option
         engagement.store_write_result(session=session, key=key,
                                       result=json.dumps(to_jsonable(result)))
         return result
+    stored = recall(session=session, key=key, kind=kind, customer_id=customer_id,
+                    result_type=result_type)
+    if stored is None:
+        raise InvalidRequest(f"the key {key!r} belongs to another write")
+    return stored
+
+
+def recall(*, session: Session, key: str, kind: str, customer_id: Optional[int],
+           result_type: type[T]) -> Optional[T]:
+    """The result an earlier run of the turn kept under ``key``; None when it kept none."""
     stored = engagement.get_write(session=session, key=key)
-    if stored is None or stored.kind != kind or stored.customer_id != customer_id \
-            or stored.result is None:
+    if stored is None or stored.result is None:
+        return None
+    if stored.kind != kind or stored.customer_id != customer_id:
         raise InvalidRequest(f"the key {key!r} belongs to another write")
     return cast("T", from_jsonable(result_type, json.loads(stored.result)))
+
+
+def keep(*, session: Session, key: str, kind: str, customer_id: Optional[int], result: Any,
+         at: datetime) -> None:
+    """Keep ``result`` under ``key`` for a retry of the turn (:func:`recall`); a result an
+    earlier run already kept stays as it is."""
+    if engagement.claim_write(session=session, key=key, kind=kind, customer_id=customer_id,
+                              at=at):
+        engagement.store_write_result(session=session, key=key,
+                                      result=json.dumps(to_jsonable(result)))

@@ -7,15 +7,17 @@ import asyncio
 from dataclasses import replace
 
 from rasa_sdk import Action
+from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy import func, select
 
-from actions.arrangements import ActionCreateArrangement
+from actions.arrangements import ActionCreateArrangement, ValidateArrangementForm
 from actions.disputes import ActionOpenDispute
 from actions.outage import ActionFixedAfterTroubleshooting, ActionReportFault
 from actions.plans import ActionChangePlan
 from actions.roaming import ActionAddRoamingPass
 from careline import clock
 from careline.db.session import get_engine, session_scope
+from careline.identity.models import FailedCheck
 from careline.profile import models
 from tests.actions.conftest import Conversation, Turn, run, verified
 
@@ -120,3 +122,20 @@ async def test_the_same_turn_at_once_on_sqlite_opens_one_case(demo, careline_db)
     turns = await asyncio.gather(*(run(ActionReportFault(), turn) for _ in range(4)))
     assert len({t.kwargs("utter_fault_reported")["reference"] for t in turns}) == 1
     assert count(careline_db, models.Case, *faults) == before + 1
+
+
+async def test_a_retried_wrong_pin_is_one_failed_guess_and_is_answered_the_same(
+        demo, careline_db):
+    """Counted twice, a retried wrong PIN would bring the customer's lockout a guess closer."""
+    form, gareth = ValidateArrangementForm(), demo["Gareth"]
+    turn = Conversation(slots=verified(gareth, "sms", second_factor_method="pin"),
+                        message_id="SM-pin-1")
+    first = await form.validate_security_code("1111", CollectingDispatcher(), turn.tracker(), {})
+    again = await form.validate_security_code("1111", CollectingDispatcher(), turn.tracker(), {})
+    assert again == first and first.get("second_factor") is None
+    failures = (FailedCheck.customer_id == gareth,)
+    assert count(careline_db, FailedCheck, *failures) == 1
+    assert keys(careline_db, "pin_check") == 1
+    await form.validate_security_code(
+        "1111", CollectingDispatcher(), replace(turn, message_id="SM-pin-2").tracker(), {})
+    assert count(careline_db, FailedCheck, *failures) == 2  # the next turn is a new guess

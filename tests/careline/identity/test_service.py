@@ -15,6 +15,7 @@ from careline.identity.models import OneTimeCode
 from careline.identity.otp import OneTimeCodeService
 from careline.identity.schemas import CodeOutcome
 from careline.identity.service import SECOND_FACTOR, SIGN_IN, IdentityService
+from careline.identity.turn_results import TurnResults
 from careline.profile.service import ProfileService
 from tests.conftest import SEEDED_AT, TestDatabase
 
@@ -42,7 +43,8 @@ class World:
         self.service = IdentityService(
             profiles=profiles, codes=self.codes,
             lockout=FailedCheckLockout(sessions=sessions, clock=self.clock, max_failures=5,
-                                       window=WINDOW))
+                                       window=WINDOW),
+            results=TurnResults(sessions=sessions, clock=self.clock))
         ref = profiles.find_customer_by_account(account_number=GARETH_ACCOUNT)
         assert ref is not None
         self.gareth = ref.customer_id
@@ -145,3 +147,23 @@ async def test_a_right_code_clears_the_count_and_no_code_or_expiry_is_no_guess(w
     wrong = [await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
                                       code=other(issued.code)) for _ in range(3)]
     assert CodeOutcome.LOCKED_OUT not in [check.outcome for check in wrong]
+
+
+async def test_a_retried_turn_gets_its_first_check_back_and_counts_no_second_guess(world):
+    """The first run of a turn used the code up; its retry must still hear "accepted"."""
+    service, codes = world.service, world.codes
+    issued = codes.issue(customer_id=world.gareth, purpose=SIGN_IN, sent_to=PHONE)
+    wrong = [await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
+                                      code=other(issued.code), turn_key="turn-1")
+             for _ in range(3)]
+    assert wrong == [wrong[0]] * 3 and wrong[0].outcome is CodeOutcome.WRONG
+    right = [await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
+                                      code=issued.code, turn_key="turn-2") for _ in range(2)]
+    assert [check.outcome for check in right] == [CodeOutcome.ACCEPTED] * 2
+    unkeyed = await service.check_code(customer_id=world.gareth, purpose=SIGN_IN,
+                                       code=issued.code)
+    assert unkeyed.outcome is not CodeOutcome.ACCEPTED  # the code itself is used up
+    pins = [await service.check_sign_in(customer_id=world.gareth, answer="1111",
+                                        turn_key="turn-3") for _ in range(5)]
+    assert pins == [pins[0]] * 5  # five runs of one turn: one wrong PIN, no lock
+    assert await service.lockout(customer_id=world.gareth, purpose=SECOND_FACTOR) is None
