@@ -107,6 +107,11 @@ class ValidateArrangementForm(SecondFactorForm):
             return {"arrangement_kind": None}
         eligibility = await self._eligibility(tracker)
         deferral = deferral_option(eligibility)
+        wanted = count(value)
+        if kind == "instalments" and wanted is not None \
+                and instalment_option(eligibility, wanted) is not None:
+            # "3 instalments please": asking "how many payments?" next would ignore the 3
+            return {"arrangement_kind": kind, "instalments": str(wanted)}
         if kind == "instalments" and most_instalments(eligibility) >= 2:
             dispatcher.utter_message(response="utter_arrangement_instalment_limits",
                                      amount_due=money(eligibility.amount_due),

@@ -88,6 +88,23 @@ async def test_instalments_outside_the_policy_are_refused(demo):
     assert accepted == {"instalments": "3"}
 
 
+async def test_a_number_of_payments_said_with_the_choice_is_taken_at_once(demo):
+    """"3 instalments please" answers both questions; a number outside the policy (or the
+    amount owed, "split my £60") leaves "how many payments?" to be asked."""
+    form = ValidateArrangementForm()
+    from rasa_sdk.executor import CollectingDispatcher
+
+    tracker = Conversation(slots=verified(demo["Gareth"], second_factor=True)).tracker()
+    dispatcher = CollectingDispatcher()
+    both = await form.validate_arrangement_kind("3 instalments please", dispatcher, tracker, {})
+    assert both == {"arrangement_kind": "instalments", "instalments": "3"}
+    assert dispatcher.messages == []
+    for said in ("split my £60", "split it into 12", "split it"):
+        kind_only = await form.validate_arrangement_kind(said, dispatcher, tracker, {})
+        assert kind_only == {"arrangement_kind": "instalments"}, said
+        assert dispatcher.messages[-1]["response"] == "utter_arrangement_instalment_limits"
+
+
 async def test_dates_beyond_the_deferral_limit_are_refused(demo):
     form = ValidateArrangementForm()
     from rasa_sdk.executor import CollectingDispatcher
