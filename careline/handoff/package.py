@@ -59,10 +59,11 @@ def build_context_package(request: HandoffRequest, policy: HandoffPolicy) -> Con
     mood = score_conversation(list(record.customer_messages))
     sentiment = Sentiment(score=mood.score, label=mood.label, cues=mood.cues)
     segment = request.customer.segment if request.customer else None
+    days = policy.priority.recent_contact_days
+    history = ContactLoad.of(request.customer, now=request.now, days=days)
     priority = compute_priority(weights=policy.priority, segment=segment,
                                 sentiment=mood.score, reason=request.decision.reason,
-                                history=ContactLoad.of(request.customer, now=request.now,
-                                                       days=policy.priority.recent_contact_days))
+                                history=history)
     key = idempotency_key(request.conversation_id, request.events)
     return ContextPackage(
         handoff_id=uuid.uuid5(_HANDOFF_NAMESPACE, key),
@@ -76,7 +77,7 @@ def build_context_package(request: HandoffRequest, policy: HandoffPolicy) -> Con
         reason=request.decision.reason,
         reason_detail=request.decision.detail,
         sentiment=sentiment,
-        summary=summarise(request, record, sentiment),
+        summary=summarise(request, record, sentiment, history=history, days=days),
         priority=priority,
         service=ServiceInfo(
             open_now=request.window.open_now,
@@ -89,8 +90,10 @@ def build_context_package(request: HandoffRequest, policy: HandoffPolicy) -> Con
     )
 
 
-def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Sentiment) -> str:
-    """One paragraph that lets an agent start without scrolling the transcript."""
+def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Sentiment, *,
+              history: ContactLoad, days: int) -> str:
+    """One paragraph that lets an agent start without scrolling the transcript; a customer
+    chasing us again is said outright, so the agent opens with that, not with questions."""
     customer = request.customer
     if customer:
         verified = "verified" if customer.verified else "not verified"
@@ -98,8 +101,9 @@ def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Se
                f"{verified})")
     else:
         who = "An unidentified customer"
-    sentences = [f"{who} on {request.channel} was handed over because "
-                 f"{REASON_LABELS[request.decision.reason]} ({request.decision.detail})."]
+    reason, detail = REASON_LABELS[request.decision.reason], request.decision.detail
+    because = reason if detail in ("", reason) else f"{reason} ({detail})"
+    sentences = [f"{who} on {request.channel} was handed over because {because}."]
     intents = Counter(t.intent for t in record.understanding
                       if t.intent and t.intent not in _NOT_TOPICS)
     if intents:
@@ -117,6 +121,8 @@ def summarise(request: HandoffRequest, record: ConversationRecord, sentiment: Se
                          f"(\"{vulnerability.phrase}\"): offer support.")
     if customer:
         facts = []
+        if history.recent_contacts:
+            facts.append(f"{history.recent_contacts} earlier contact(s) in the last {days} days")
         if customer.overdue_amount:
             facts.append(f"{customer.overdue_amount} {customer.currency} overdue")
         elif customer.amount_due:

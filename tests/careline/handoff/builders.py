@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 from careline.handoff.package import HandoffRequest, build_context_package
 from careline.handoff.policy import HandoffPolicy, load_policy
 from careline.handoff.reasons import HandoffReason
-from careline.handoff.schemas import ContextPackage, CustomerSnapshot
+from careline.handoff.schemas import ContextPackage, CustomerSnapshot, InteractionSnapshot
 from careline.handoff.service_hours import ServiceWindow
 from careline.handoff.triggers import TriggerDecision
 
@@ -105,22 +105,26 @@ def conversation(start: float = 1_790_000_000.0) -> tuple[dict[str, Any], ...]:
     )
 
 
-def decision(reason: HandoffReason = HandoffReason.REQUESTED) -> TriggerDecision:
-    return TriggerDecision(reason, f"test {reason.value}")
+def decision(reason: HandoffReason = HandoffReason.REQUESTED,
+             detail: Optional[str] = None) -> TriggerDecision:
+    return TriggerDecision(reason, f"test {reason.value}" if detail is None else detail)
 
 
 def package(*, conversation_id: str = "conv-1", segment: Optional[str] = "postpaid",
             reason: HandoffReason = HandoffReason.REQUESTED,
             events: tuple[dict[str, Any], ...] = (), now: Optional[datetime] = None,
-            policy: Optional[HandoffPolicy] = None, open_now: bool = True) -> ContextPackage:
+            policy: Optional[HandoffPolicy] = None, open_now: bool = True,
+            detail: Optional[str] = None,
+            interactions: tuple[InteractionSnapshot, ...] = ()) -> ContextPackage:
     events = events or conversation()
     customer = None
     if segment is not None:
         customer = CustomerSnapshot(customer_id=7, account_number="CL1", full_name="Test Person",
-                                    segment=segment, verified=True)
+                                    segment=segment, verified=True,
+                                    recent_interactions=interactions)
     request = HandoffRequest(
         conversation_id=conversation_id, channel="webchat", sender="test.person",
-        events=events, decision=decision(reason), customer=customer, profile_note=None,
+        events=events, decision=decision(reason, detail), customer=customer, profile_note=None,
         window=ServiceWindow(open_now=open_now, next_opening=None),
         expected_wait_minutes=4 if open_now else None,
         now=now or datetime.now(timezone.utc))

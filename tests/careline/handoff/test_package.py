@@ -1,5 +1,8 @@
+from datetime import datetime, timedelta, timezone
+
 from careline.handoff.package import idempotency_key
-from careline.handoff.reasons import HandoffReason
+from careline.handoff.reasons import REASON_LABELS, HandoffReason
+from careline.handoff.schemas import InteractionSnapshot
 from careline.handoff.transcript import consecutive_fallbacks, read_conversation
 from tests.careline.handoff.builders import bot, conversation, package, slot, user
 from tests.masking import holds_secret
@@ -31,6 +34,20 @@ def test_summary_tells_the_agent_who_why_what_and_mood():
     assert "ask_bill_increase" not in built.summary, "intent names are the bot's words"
     assert "never abroad" in built.summary
     assert built.sentiment.score < 0 and built.sentiment.label in built.summary
+
+
+def test_a_repeat_contact_is_said_outright_and_the_reason_once():
+    now = datetime(2026, 12, 7, 12, 0, tzinfo=timezone.utc)
+    earlier = tuple(InteractionSnapshot(occurred_at=now - timedelta(days=days), channel="sms",
+                                        summary="no signal at home", outcome="handed_off")
+                    for days in (1, 3, 5, 20))
+    built = package(reason=HandoffReason.FRUSTRATION, now=now, interactions=earlier,
+                    detail=REASON_LABELS[HandoffReason.FRUSTRATION])
+    assert "was handed over because customer is frustrated. " in built.summary
+    assert "3 earlier contact(s) in the last 7 days" in built.summary  # not the 20-day-old one
+    first_time = package(reason=HandoffReason.FRUSTRATION, now=now, interactions=earlier[3:])
+    assert "earlier contact" not in first_time.summary
+    assert "customer is frustrated (test frustration)" in first_time.summary
 
 
 def test_an_unidentified_customer_still_gets_a_package():
