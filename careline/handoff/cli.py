@@ -27,6 +27,8 @@ def schema_text() -> str:
 
 
 def _worker(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
     from aiohttp import web
 
     from careline.handoff.outbox import OutboxService
@@ -40,6 +42,7 @@ def _worker(args: argparse.Namespace) -> int:
                           token=settings.secret("desk_api_token"),
                           max_backoff=settings.handoff_retry_max_seconds,
                           max_tries=settings.poison_max_tries)
-    web.run_app(build_worker_app(worker), host=settings.bind_host,
+    app = build_worker_app(worker, keep_keys=timedelta(days=settings.keys_retention_days))
+    web.run_app(app, host=settings.bind_host,
                 port=args.port or settings.resolved_handoff_worker_port, print=None)
     return 0

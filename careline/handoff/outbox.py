@@ -16,8 +16,11 @@ from careline.settings import get_settings
 from careline.handoff import repository
 from careline.handoff.models import OutboxEntry
 from careline.handoff.schemas import ContextPackage
+from careline.poison import repository as poison_tries
 
 BASE_BACKOFF_SECONDS = 1.0
+#: The consumer name the worker's tries and parked handoffs go by (careline.poison).
+CONSUMER = "handoff-outbox"
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,21 @@ class OutboxService:
             entry = repository.get_entry(session=session, entry_id=entry_id)
             if entry is not None and entry.status == "pending":
                 entry.status = "parked"
+
+    def replay_parked(self, *, now: Optional[datetime] = None) -> list[OutboxItem]:
+        """Hand every parked handoff back to the worker, due now with no attempts, and forget
+        its tries (careline.poison), in one transaction: a handoff due again with its old
+        tries would be parked again on its first failure. A row another replay took first
+        is left to that one."""
+        now = now or clock.now()
+        with session_scope(self._engine) as session:
+            replayed = []
+            for entry in repository.entries_with_status(session=session, statuses=("parked",)):
+                if repository.unpark_entry(session=session, entry_id=entry.id, now=now):
+                    poison_tries.delete_try(session=session, consumer=CONSUMER,
+                                            message_key=entry.idempotency_key)
+                    replayed.append(_item(entry))
+            return replayed
 
     def undelivered(self) -> list[OutboxItem]:
         """Handoffs the desk has not acknowledged yet (pending, rejected or parked)."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Optional, cast
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from careline.handoff.models import OutboxEntry
@@ -40,3 +40,13 @@ def entries_with_status(*, session: Session, statuses: tuple[str, ...]) -> list[
 
 def get_entry(*, session: Session, entry_id: int) -> Optional[OutboxEntry]:
     return cast("OutboxEntry | None", session.get(OutboxEntry, entry_id))
+
+
+def unpark_entry(*, session: Session, entry_id: int, now: datetime) -> bool:
+    """Make a parked entry due at ``now`` with no attempts; False when it is no longer
+    parked (another replay took it). One conditional UPDATE, so two replays at once
+    cannot both take it, and the loaded entry is updated with it."""
+    return bool(session.execute(
+        update(OutboxEntry).where(OutboxEntry.id == entry_id, OutboxEntry.status == "parked")
+        .values(status="pending", attempts=0, next_attempt_at=now)
+        .execution_options(synchronize_session="evaluate")).rowcount == 1)

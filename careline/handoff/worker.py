@@ -13,13 +13,15 @@ import asyncio
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Optional
 
 import aiohttp
 from aiohttp import web
 
+from careline.db.retention import prune_forever
 from careline.db.session import run_blocking
-from careline.handoff.outbox import OutboxItem, OutboxService
+from careline.handoff.outbox import CONSUMER, OutboxItem, OutboxService
 from careline.observability.aiohttp_metrics import mount
 from careline.observability.metrics import HANDOFFS_DELIVERED
 from careline.observability.probes import outbox_probe
@@ -28,8 +30,6 @@ from careline.poison.rules import is_outage
 
 logger = logging.getLogger(__name__)
 RETRYABLE_CLIENT_ERRORS = frozenset({408, 409, 425, 429})
-#: The consumer name the worker's tries and parked handoffs go by (careline.poison).
-CONSUMER = "handoff-outbox"
 
 
 class DeskFailed(Exception):
@@ -127,8 +127,11 @@ class OutboxWorker:
         return False
 
 
-def build_worker_app(worker: OutboxWorker, *, interval: float = 0.3) -> web.Application:
-    """The worker as a tiny service: the delivery loop plus /health for the supervisor."""
+def build_worker_app(worker: OutboxWorker, *, keep_keys: timedelta,
+                     interval: float = 0.3) -> web.Application:
+    """The worker as a tiny service: the delivery loop plus /health for the supervisor, and
+    the pruning of keys older than ``keep_keys`` (careline/db/retention.py): the worker is
+    the one process that runs once, with Careline's database, in every stack."""
     app = web.Application()
 
     async def health(_: web.Request) -> web.Response:
@@ -137,11 +140,14 @@ def build_worker_app(worker: OutboxWorker, *, interval: float = 0.3) -> web.Appl
 
     async def start_loop(app: web.Application) -> None:
         app["loop_task"] = asyncio.create_task(worker.run_forever(interval=interval))
+        app["prune_task"] = asyncio.create_task(
+            prune_forever(engine=worker.outbox.engine, keep=keep_keys))
 
     async def stop_loop(app: web.Application) -> None:
-        task: Optional[asyncio.Task[None]] = app.get("loop_task")
-        if task:
-            task.cancel()
+        for name in ("loop_task", "prune_task"):
+            task: Optional[asyncio.Task[None]] = app.get(name)
+            if task:
+                task.cancel()
 
     app.router.add_get("/health", health)
     mount(app, service="handoff-worker", probes=[outbox_probe(worker.outbox)])

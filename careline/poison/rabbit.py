@@ -20,14 +20,20 @@ from typing import TYPE_CHECKING, Any
 
 from careline.observability.redact import redact
 from careline.poison.rules import describe, is_outage, parked
-from careline.poison.schemas import ParkedItem
+from careline.poison.schemas import ParkedItem, Replayed
 
 if TYPE_CHECKING:  # aio_pika is imported lazily, as by the consumers themselves
     from aio_pika.abc import AbstractChannel, AbstractIncomingMessage
 
 TRIES_HEADER = "x-careline-tries"
+#: What parking adds to a message (its tries, who parked it and why); a replay removes them.
+PARKING_HEADERS = frozenset({TRIES_HEADER, "x-careline-consumer", "x-careline-error"})
 #: Seconds a message failed by an outage waits before it is put back.
 OUTAGE_PAUSE_SECONDS = 1.0
+
+
+class QueueGone(RuntimeError):
+    """A parking queue's own queue does not exist, so its messages cannot be replayed."""
 
 
 def parked_queue(queue: str) -> str:
@@ -99,6 +105,48 @@ async def peek_parked(url: str, queue: str, *, limit: int) -> list[ParkedItem]:
                 place=parked_queue(queue), key=_describe_body(incoming.body),
                 tries=_tries(headers), error=str(headers.get("x-careline-error", ""))))
         return found
+    finally:
+        await connection.close()
+
+
+async def replay_parked(url: str, queue: str, *, consumer: str) -> list[Replayed]:
+    """Move the messages parked from ``queue`` back to its tail with their tries forgotten:
+    the same body, content type and message id, persistent, without the headers parking
+    added. Each is acknowledged off the parking queue only once the broker confirmed its
+    publish, so a crash in between delivers a message twice, never loses it. Only what was
+    parked when it started is moved: a message parked again meanwhile waits for the next
+    replay. A message the broker cannot route (``queue`` is gone) stays parked:
+    :class:`QueueGone`."""
+    import aio_pika
+    from aiormq.exceptions import PublishError
+
+    connection = await aio_pika.connect(url)
+    try:
+        # confirmed publishes that raise when unroutable, instead of vanishing
+        channel = await connection.channel(publisher_confirms=True, on_return_raises=True)
+        parking = await channel.declare_queue(parked_queue(queue), durable=True)
+        waiting = parking.declaration_result.message_count or 0
+        moved: list[Replayed] = []
+        for _ in range(waiting):
+            incoming = await parking.get(fail=False, no_ack=False)
+            if incoming is None:
+                break
+            headers = {name: value for name, value in (incoming.headers or {}).items()
+                       if name not in PARKING_HEADERS}
+            try:
+                await channel.default_exchange.publish(
+                    aio_pika.Message(incoming.body, headers=headers,
+                                     content_type=incoming.content_type,
+                                     message_id=incoming.message_id,
+                                     delivery_mode=aio_pika.DeliveryMode.PERSISTENT),
+                    routing_key=queue, mandatory=True)
+            except PublishError as error:  # unacknowledged: it goes back to the parking queue
+                raise QueueGone(f"no queue {queue} to replay {parked_queue(queue)} to; its "
+                                f"messages stay parked (its consumer declares it)") from error
+            await incoming.ack()
+            moved.append(Replayed(consumer=consumer, place=parked_queue(queue),
+                                  key=_describe_body(incoming.body), to=queue))
+        return moved
     finally:
         await connection.close()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional, cast
 
 from sqlalchemy import delete, select
@@ -29,3 +30,12 @@ def parked_tries(*, session: Session) -> list[PoisonTry]:
     return list(session.execute(
         select(PoisonTry).where(PoisonTry.parked_at.is_not(None))
         .order_by(PoisonTry.parked_at)).scalars())
+
+
+def delete_unparked_before(*, session: Session, before: datetime) -> int:
+    """Delete the tries of messages never parked and last tried before ``before``; how many
+    went. Such a message got through (the SQL broker sources never forget its tries) or
+    stopped failing long ago: its count no longer says anything. Parked rows stay, listed
+    by ``careline parked``."""
+    return int(session.execute(delete(PoisonTry).where(
+        PoisonTry.parked_at.is_(None), PoisonTry.updated_at < before)).rowcount)

@@ -21,3 +21,23 @@ class ParkedItem:
 class TryOutcome:
     tries: int
     parked: bool
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """A parked message handed back to its consumer (``careline parked --replay``)."""
+
+    consumer: str
+    place: str  # where it was parked
+    key: str
+    to: str  # where its consumer takes it again: a RabbitMQ queue, an outbox status
+
+
+@dataclass(frozen=True)
+class Left:
+    """A parked message a replay leaves where it is, and why."""
+
+    consumer: str
+    place: str
+    key: str
+    why: str

@@ -38,6 +38,9 @@ _CLAIM_WRITE = text("""
 _WRITE = select(_writes).where(_writes.c.idempotency_key == bindparam("key"))
 _STORE_RESULT = (_writes.update().where(_writes.c.idempotency_key == bindparam("key"))
                  .values(result=bindparam("result")))
+_DELETE_OLD_WRITES = _writes.delete().where(_writes.c.idempotency_key.in_(
+    select(_writes.c.idempotency_key).where(_writes.c.created_at < bindparam("before"))
+    .limit(bindparam("limit"))))
 
 
 def recent_interactions(*, session: Session, customer_id: int, limit: int,
@@ -83,3 +86,10 @@ def get_write(*, session: Session, key: str) -> Optional[Row]:
 
 def store_write_result(*, session: Session, key: str, result: str) -> None:
     session.execute(_STORE_RESULT, {"key": key, "result": result})
+
+
+def delete_writes_before(*, session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` keys of account writes made before ``before``; how many went.
+    A retried turn comes within minutes, so an old key can no longer meet its retry; the
+    limit keeps one transaction short on a table that was never pruned."""
+    return int(session.execute(_DELETE_OLD_WRITES, {"before": before, "limit": limit}).rowcount)
