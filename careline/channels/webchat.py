@@ -8,7 +8,8 @@ socket session; a client naming any other session is refused and disconnected.
 An anonymous visitor signs in through the page's sign-in step
 (``careline.webchat.sign_in``: ``POST …/sign-in/start`` and ``…/sign-in/check``); the
 grant it returns, presented on the socket as ``sign_in``, binds that socket to the
-customer's conversation and gives the tab a signed customer token for reconnects.
+customer's conversation and gives the tab a signed customer token for reconnects. A
+question the bot held back for sign-in is then answered there (``careline.webchat.resume``).
 
 A verified customer's live connection is recorded (``careline.webchat.presence``)
 so proactive outage notices reach them in the open chat instead of by SMS. Every
@@ -42,6 +43,7 @@ from careline.settings import get_settings
 from careline.webchat.fanout import Fanout, build_fanout
 from careline.webchat.page import page_response, static_response
 from careline.webchat.presence import HEARTBEAT, PresenceStore
+from careline.webchat.resume import waiting_question
 from careline.webchat.rooms import ROOM_HEARTBEAT, CustomerOffline, LiveRooms
 from careline.webchat.sign_in import SignInRefused, WebSignIn
 
@@ -108,6 +110,8 @@ class WebChatChannel(InputChannel):
         self._live: dict[str, _Connection] = {}
         self._heartbeat: Optional[asyncio.Task[None]] = None
         self._sign_in: Optional[WebSignIn] = None
+        #: The Sanic app serving the channel, once started (its ``ctx.agent``).
+        self._app: Any = None
 
     @property
     def sign_in(self) -> WebSignIn:
@@ -138,6 +142,10 @@ class WebChatChannel(InputChannel):
         async def close_rooms(*_: Any) -> None:
             await self.fanout.rooms.close()
         hooks.listener(close_rooms, "before_server_stop")
+
+        async def remember_app(app: Any, *_: Any) -> None:
+            self._app = app  # its agent's tracker store, read when a visitor signs in
+        hooks.listener(remember_app, "after_server_start")
 
         async def health(_: Request) -> HTTPResponse:
             return response.json({"status": "ok", "channel": "webchat"})
@@ -185,6 +193,9 @@ class WebChatChannel(InputChannel):
                 await sio.emit("sign_in_refused", {"reason": "sign-in not accepted"}, room=sid)
                 return
             await self._bind(sid, identity, customer_id)
+            question = await self._waiting_question(identity.sender_id)
+            if question is not None:
+                await turn((await sio.get_session(sid))["identity"], question)
         sio.on("sign_in", sign_in)
 
         async def connect(sid: str, environ: dict[str, Any], auth: Optional[dict[str, Any]] = None) -> bool:
@@ -235,6 +246,10 @@ class WebChatChannel(InputChannel):
                 return
             # a blank message still runs a turn: the Agent hook (rasa_integration.guard) answers
             # it with a short prompt, as on SMS and WhatsApp, instead of leaving silence
+            await turn(identity, text)
+        sio.on(USER_EVENT, user_uttered)
+
+        async def turn(identity: WebIdentity, text: str) -> None:
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
             known = identity.customer_id is not None and not identity.anonymous
             try:  # the token's signature checked on connect is the proof
@@ -245,9 +260,20 @@ class WebChatChannel(InputChannel):
                     proved_by=Proof.WEB_TOKEN if known else Proof.NOTHING)
             finally:
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
-        sio.on(USER_EVENT, user_uttered)
 
         return hooks
+
+    async def _waiting_question(self, sender_id: str) -> Optional[str]:
+        """The question the visitor's anonymous conversation holds for sign-in
+        (:mod:`careline.webchat.resume`); None when there is none or it cannot be read."""
+        agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
+        if agent is None or agent.tracker_store is None:
+            return None
+        try:
+            return waiting_question(await agent.tracker_store.retrieve(sender_id))
+        except Exception:  # noqa: BLE001 - logged; the customer can still ask again
+            logger.exception("web chat: the question asked before sign-in could not be read")
+            return None
 
     async def _bind(self, sid: str, anonymous: WebIdentity, customer_id: int) -> None:
         """Move the socket from its anonymous room to the customer's conversation, and give

@@ -1,6 +1,6 @@
-"""The web chat page's sign-in step in headless Chromium (Debian's build): Emma names her
-web account, types the code the stand-in recorded, and the chat then answers from her
-account. The screenshot goes to docs/images/ only with CARELINE_UPDATE_SCREENSHOTS=1."""
+"""The web chat page's sign-in step in headless Chromium (Debian's build): Emma asks for
+her balance, names her web account, types the code the stand-in recorded, and the chat then
+answers the question from her account without her asking it again. The screenshot goes to docs/images/ only with CARELINE_UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
@@ -49,6 +49,10 @@ def test_the_page_signs_a_visitor_in_and_the_chat_knows_her(
         page.goto(f"{careline_stack.rasa_url}/webhooks/webchat/chat")
         expect(page.locator("#status")).to_have_text("Connected", timeout=30_000)
         expect(page.locator("#sign-in")).to_be_visible()
+        page.fill("#message", "what's my balance")
+        page.press("#message", "Enter")
+        asked = page.locator(".msg--bot", has_text="account number")
+        expect(asked).to_be_visible(timeout=60_000)  # held back until she signs in
         known = {m["sid"] for m in careline_stack.standin_messages(EMMA_SMS)}
         page.fill("#sign-in-who", EMMA_WEB)
         page.click("#sign-in-start button")
@@ -57,10 +61,10 @@ def test_the_page_signs_a_visitor_in_and_the_chat_knows_her(
         page.click("#sign-in-check button")
         expect(page.locator("#status")).to_have_text("Signed in", timeout=30_000)
         expect(page.locator("#sign-in")).to_be_hidden()
-        page.fill("#message", "what's my balance")
-        page.press("#message", "Enter")
+        # the question she asked before signing in is answered without asking it again
         answer = page.locator(".msg--bot", has_text=re.compile("You owe|all paid up"))
-        expect(answer).to_be_visible(timeout=60_000)  # her own account, not a sign-in question
+        expect(answer).to_be_visible(timeout=60_000)
+        expect(page.locator(".msg--user")).to_have_count(1)
         page.screenshot(path=str(screenshots / "webchat-sign-in.png"))
         page.reload()  # the tab stays signed in: its customer token was kept
         expect(page.locator("#status")).to_have_text("Connected", timeout=30_000)
