@@ -22,6 +22,7 @@ from __future__ import annotations
 import functools
 import json
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Mapping, Optional, Sequence
 
 from sqlalchemy.engine import Engine
@@ -155,6 +156,13 @@ class Outbound:
         failed = [r for r in records if r.failed]
         return OutboundResult(sent=not failed, deliveries=tuple(records),
                               reason=failed[0].error_message if failed else None)
+
+    async def find_sent(self, *, channel: str, address: str, text: str,
+                        since: datetime) -> Optional[str]:
+        """The SID of ``text`` (its first part) already sent to ``address`` on ``channel``
+        at ``since`` or later, by Twilio's own list; None if Twilio has no such message."""
+        first = split_text(text, CHANNEL_LIMITS[channel])[0]
+        return await self.sender(channel).find_sent(to=address, body=first, since=since)
 
     @staticmethod
     def _check(channel: str, text: Optional[str], template: Optional[Template]) -> None:

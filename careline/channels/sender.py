@@ -7,6 +7,7 @@ import dataclasses
 import functools
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Optional
 
 import aiohttp
@@ -115,6 +116,24 @@ class TwilioSender:
                                     sender_id=sender_id, error_code=code,
                                     error_message=str(error)[:500])
         return dataclasses.replace(failed, retryable=error is not None and _retryable(error))
+
+    async def find_sent(self, *, to: str, body: str, since: datetime) -> Optional[str]:
+        """The SID of a message with ``body`` that Twilio accepted for ``to`` at ``since`` or
+        later, or None: how a send whose answer a crash lost is told apart from one never made.
+
+        Twilio lists a number's messages newest first with whole-second times, so the walk
+        stops at the first one older than ``since``'s second.
+        """
+        floor = since.replace(microsecond=0)
+        found: Optional[str] = None
+        messages = await self._client().messages.stream_async(
+            to=twilio_address(self.identity.channel, to), page_size=50)
+        async for message in messages:
+            if message.date_created is not None and message.date_created < floor:
+                break
+            if message.body == body:
+                found = message.sid  # the oldest match: the first send
+        return found
 
     async def refuse(self, *, to: str, reason: str, sender_id: Optional[str] = None,
                      record: bool = True) -> DeliveryRecord:

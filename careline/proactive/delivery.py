@@ -15,7 +15,8 @@ Two small pieces keep the service testable on its own:
 
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from datetime import datetime
+from typing import Optional, Protocol, Sequence
 
 from careline.proactive.schemas import DeliveryReceipt, PlannedNotice
 
@@ -38,12 +39,20 @@ class DeliveryError(Exception):
         self.transient = transient
 
 
+class OutcomeUnknown(Exception):
+    """The channel cannot tell whether a notice reached the customer."""
+
+
 class NoticeChannel(Protocol):
     async def prepare(self, notices: Sequence[PlannedNotice]) -> None:
         """Look up in bulk what delivering this batch needs (called before its deliveries)."""
 
     async def deliver(self, notice: PlannedNotice) -> DeliveryReceipt:
         """Send one notice; raise :class:`DeliveryError` if it was not accepted."""
+
+    async def find_sent(self, notice: PlannedNotice, *, since: datetime) -> Optional[str]:
+        """The provider's id of ``notice`` if it was already sent (at ``since`` or later),
+        None if it was not; raises :class:`OutcomeUnknown` when the channel cannot tell."""
 
     async def flush(self) -> None:
         """Store what the batch's deliveries left to record (called after each batch)."""

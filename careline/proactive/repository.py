@@ -148,6 +148,31 @@ def claim_for_sending(*, session: Session, incident_id: str, version: int, limit
     return won
 
 
+def stranded(*, session: Session) -> list[Notification]:
+    """Notices left ``sending``: handed to the channel by a process that stopped before
+    it recorded their outcome (careline/proactive/recovery.py)."""
+    query = (select(Notification).where(Notification.status == "sending")
+             .order_by(Notification.rank, Notification.id))
+    return list(session.execute(query).scalars())
+
+
+def release_claim(*, session: Session, notification_id: int) -> None:
+    """A ``sending`` notice the channel never accepted: ``pending`` again, to be sent."""
+    session.execute(update(Notification).where(Notification.id == notification_id,
+                                               Notification.status == "sending")
+                    .values(status="pending"))
+
+
+def unfinished_versions(*, session: Session) -> list[tuple[str, int]]:
+    """Updates with notices still ``pending`` or still ``processing`` themselves."""
+    pending = select(Notification.incident_id, Notification.version).where(
+        Notification.status == "pending")
+    processing = select(HandledUpdate.incident_id, HandledUpdate.version).where(
+        HandledUpdate.state == "processing")
+    return sorted({(incident_id, version) for incident_id, version
+                   in [*session.execute(pending), *session.execute(processing)]})
+
+
 def mark_parked(*, session: Session, notification_id: int, error: str) -> None:
     """A row that cannot be read back as a notice: never sent, listed by ``careline parked``."""
     session.execute(update(Notification).where(Notification.id == notification_id)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Optional, Sequence
 
 from careline.channels.outbound import Contacts, Outbound, OutboundRefused, Template
 from careline.channels.store import ChannelStore
-from careline.proactive.delivery import NOTICE_INTENT, DeliveryError, notice_entities
+from careline.proactive.delivery import (NOTICE_INTENT, DeliveryError, OutcomeUnknown,
+                                         notice_entities)
 from careline.proactive.schemas import DeliveryMode, DeliveryReceipt, PlannedNotice
 from careline.rasa_client import RasaClient, RasaError
 from careline.settings import Settings
@@ -73,6 +75,18 @@ class TwilioAndRasaChannel:
             raise DeliveryError(result.reason or "not sent", transient=any(
                 delivery.retryable for delivery in result.deliveries))
         return DeliveryReceipt(provider_id=",".join(sids)[:64])
+
+    async def find_sent(self, notice: PlannedNotice, *, since: datetime) -> Optional[str]:
+        """Whether Twilio accepted this SMS or WhatsApp text since ``since`` (its SID).
+
+        A template's words are Twilio's, not ours, to match on, and a web chat notice
+        leaves no receipt, so for those the outcome is unknown.
+        """
+        if notice.mode in (DeliveryMode.WEBCHAT, DeliveryMode.WHATSAPP_TEMPLATE):
+            raise OutcomeUnknown(f"a {notice.mode.value} notice cannot be looked up")
+        return await self._outbound.find_sent(channel=notice.mode.channel,
+                                              address=notice.address, text=notice.text,
+                                              since=since)
 
     async def flush(self) -> None:
         """Store the batch's deliveries in the channel layer's log, in one transaction."""

@@ -36,6 +36,7 @@ from careline.proactive import audience, incidents, repository
 from careline.proactive.delivery import DeliveryError, NoticeChannel
 from careline.proactive.planner import PlanContext, plan_notices
 from careline.proactive.policy import ContactPolicy
+from careline.proactive.recovery import Settled, settle_stranded, unfinished
 from careline.proactive.retries import TRANSIENT, NoticeRetry
 from careline.proactive.schemas import (DeliveryMode, IncidentUpdate, NotifyResult,
                                         PlannedNotice, Suppression)
@@ -104,8 +105,8 @@ class OutageCare:
 
     async def accept(self, update: IncidentUpdate) -> Acceptance:
         """Record and plan the update (quick, bounded); raises VersionConflict/UnknownArea."""
-        before = await run_blocking(functools.partial(self._sent_count, update),
-                                    timeout=PLAN_TIMEOUT)
+        before = (await run_blocking(functools.partial(self._counts, update),
+                                     timeout=PLAN_TIMEOUT)).get("sent", 0)
         prepared = await run_blocking(functools.partial(self._prepare, update),
                                       timeout=PLAN_TIMEOUT)
         return Acceptance(update=update, duplicate=prepared.duplicate, stale=prepared.stale,
@@ -117,7 +118,8 @@ class OutageCare:
         sent = failed = 0
         if not accepted.stale:
             sent, failed = await self._deliver(update.incident_id, update.version)
-            await run_blocking(functools.partial(self._finish, update))
+            await run_blocking(functools.partial(self._finish, update.incident_id,
+                                                 update.version))
             if self._rasa is not None:
                 await self.record_in_trackers()
         counts = await run_blocking(functools.partial(self._counts, update))
@@ -278,10 +280,10 @@ class OutageCare:
                                            error=error or "refused", now=now,
                                            retry=self._options.retry if transient else None)
 
-    def _finish(self, update: IncidentUpdate) -> None:
+    def _finish(self, incident_id: str, version: int) -> None:
         with session_scope(self._engine) as session:
-            repository.finish_handled_update(session=session, incident_id=update.incident_id,
-                                             version=update.version, state="done",
+            repository.finish_handled_update(session=session, incident_id=incident_id,
+                                             version=version, state="done",
                                              finished_at=self._clock())
 
     def _counts(self, update: IncidentUpdate) -> dict[str, int]:
@@ -304,8 +306,20 @@ class OutageCare:
         with session_scope(self._engine) as session:
             return repository.status_counts(session=session, incident_id=incident_id)
 
-    def _sent_count(self, update: IncidentUpdate) -> int:
-        return self._counts(update).get("sent", 0)
+    async def settle(self) -> Settled:
+        """Record what became of notices a stopped sender left ``sending``
+        (careline/proactive/recovery.py); run at start, before anything is sent."""
+        return await settle_stranded(self._channel, self._engine, now=self._clock())
+
+    async def resume(self) -> int:
+        """Send what is still ``pending`` (a stopped sender's, once :meth:`settle` put it
+        back) and mark those updates done; returns how many were sent."""
+        sent = 0
+        for incident_id, version in await run_blocking(functools.partial(unfinished,
+                                                                         self._engine)):
+            sent += (await self._deliver(incident_id, version))[0]
+            await run_blocking(functools.partial(self._finish, incident_id, version))
+        return sent
 
     async def retry_failed(self) -> int:
         """Send again the notices refused for a passing reason whose retry is due (see

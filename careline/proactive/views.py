@@ -7,9 +7,10 @@ go out in the background: ``202`` for a new update, ``200`` with
 ``"duplicate": true`` for one already received (nothing is sent twice),
 ``409`` for a reused version with different content, ``422`` for a body or
 area that cannot be used, ``401`` without the token.
-``GET /incidents/{id}`` reports what was sent and skipped. Every 30 s the
-server sends notices held back by quiet hours once they end, and enters sent
-notices into Rasa conversations that were not reachable before.
+``GET /incidents/{id}`` reports what was sent and skipped. On start the server
+finishes the notices a killed predecessor left (careline/proactive/recovery.py).
+Every 30 s it sends notices held back by quiet hours once they end, and enters
+sent notices into Rasa conversations that were not reachable before.
 """
 
 from __future__ import annotations
@@ -96,10 +97,11 @@ async def health(_request: web.Request) -> web.Response:
 
 def build_app(care: OutageCare, *, token: str,
               tracker_sync_seconds: Optional[float] = TRACKER_SYNC_SECONDS) -> web.Application:
-    """The incidents API; every so often it also sends notices held by quiet hours whose
-    morning has come, sends again notices refused for a passing reason (Twilio or Rasa
-    away, also those of `careline incident open`) and retries entering sent notices into
-    Rasa."""
+    """The incidents API; on start it finishes what a killed sender left (settles its
+    ``sending`` notices, sends its ``pending`` ones: careline/proactive/recovery.py); every
+    so often it also sends notices held by quiet hours whose morning has come, sends again
+    notices refused for a passing reason (Twilio or Rasa away, also those of `careline
+    incident open`) and retries entering sent notices into Rasa."""
     app = web.Application(client_max_size=256 * 1024)
     app[CARE] = care
     app[TOKEN] = token
@@ -110,6 +112,10 @@ def build_app(care: OutageCare, *, token: str,
     mount(app, service="incidents", probes=[notices_probe(care.engine)])
 
     async def sync_trackers(app: web.Application) -> None:
+        try:
+            await app[CARE].resume()
+        except Exception:  # noqa: BLE001 - what is left is sent by the next start
+            logger.exception("sending the notices a stopped sender left failed")
         while True:
             await asyncio.sleep(tracker_sync_seconds or 0)
             try:
@@ -121,6 +127,10 @@ def build_app(care: OutageCare, *, token: str,
 
     async def start(app: web.Application) -> None:
         if tracker_sync_seconds:
+            try:  # before the first request: nothing is being sent yet
+                await app[CARE].settle()
+            except Exception:  # noqa: BLE001 - they stay ``sending`` until the next start
+                logger.exception("settling the notices a stopped sender left failed")
             app[TASKS].add(asyncio.create_task(sync_trackers(app)))
 
     async def stop(app: web.Application) -> None:
