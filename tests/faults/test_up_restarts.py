@@ -1,11 +1,14 @@
 """`careline up --replicas 2` under the production profile keeps itself running.
 
 A Rasa replica, an action server and one of the two Twilio gateways are SIGKILLed in
-turn while customers talk over SMS (signed Twilio webhooks through nginx) and REST; each
-is restarted by the supervisor, answers its health check again, and every message sent
-gets its answer; with a gateway down nginx passes the webhooks to the other, so Twilio
-is never refused. The insight consumer drains the queue Rasa publishes to. Tests run in
-file order on one stack (see up_stack.py).
+turn while customers talk over SMS and WhatsApp (signed Twilio webhooks through nginx)
+and REST; each is restarted by the supervisor, answers its health check again, and every
+message sent gets its answer; with a gateway down nginx passes the webhooks to the other,
+so Twilio is never refused. The handoff worker is SIGKILLed while customers ask for a
+person, and the notice sender (the incidents API) halfway through an outage's notices:
+each handoff reaches the desk once and each customer gets one notice. The insight
+consumer drains the queue Rasa publishes to. Tests run in file order on one stack (see
+up_stack.py).
 """
 
 from __future__ import annotations
@@ -15,31 +18,37 @@ import re
 import socket
 import time
 import uuid
+from collections import Counter
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator, Optional
 
 import aio_pika
 import aiohttp
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
-from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
 from careline.deploy.stack import LOCAL_EVENT_BROKER_URL
-from tests.e2e.customers import random_mobile
 
+from .records import (database, notice_statuses, outbox_since, seed_area, texts_to,
+                      tickets_by_conversation)
+from .traffic import Exchange, lost, phones, rest_senders, say, talking, texting
 from .up_stack import UpStack, answers, run_up, wait_until
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(2400)]
 
 #: What each customer says in a round: greetings and the actions behind them.
 TEXTS = ["hello", "what can you do", "is there an outage near me", "thanks, bye"]
-#: Children that must come back; each is killed once, in this order.
+#: What a customer says to be handed to a person.
+ASKING_FOR_A_PERSON = ["hello", "I want to talk to a real person please"]
+#: Children killed under conversations, once each, in this order.
 KILLED = ["rasa-1", "actions-0", "gateway-0"]
+#: Children that must come back: those and the background workers killed mid-work.
+RESTARTED = (*KILLED, "handoff-worker", "incidents")
 #: Every supervised child of the stack.
 CHILDREN = ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway-0", "gateway-1", "insight")
-
-Exchange = tuple[str, str, int, list[str]]  # who, what, HTTP status, the replies
+#: Customers of one outage: at Twilio's 10 sends a second, three seconds of sending.
+NOTICE_CUSTOMERS = 30
 
 
 @pytest.fixture(scope="module")
@@ -47,69 +56,12 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpStack]:
     yield from run_up(tmp_path_factory.mktemp("up"))
 
 
-async def _say(session: aiohttp.ClientSession, up: UpStack, sender: str,
-               message: str) -> Exchange:
-    async with session.post(f"{up.api_url}/webhooks/rest/webhook",
-                            json={"sender": sender, "message": message},
-                            headers={"Authorization": f"Bearer {up.rest_token}"},
-                            timeout=aiohttp.ClientTimeout(total=180)) as reply:
-        body = await reply.json(content_type=None) if reply.status == 200 else []
-        return sender, message, reply.status, [m.get("text", "") for m in body]
-
-
-async def _talking(up: UpStack, senders: list[str]) -> list[Exchange]:
-    """Each REST customer says each text in turn; all customers at once."""
-    results: list[Exchange] = []
-    async with aiohttp.ClientSession() as session:
-        async def one(sender: str) -> None:
-            for message in TEXTS:
-                results.append(await _say(session, up, sender, message))
-                await asyncio.sleep(0.3)
-        await asyncio.gather(*(one(sender) for sender in senders))
-    return results
-
-
-async def _texting(phones: list[Phone], refused: list[int]) -> list[Exchange]:
-    """Each phone texts each text and waits for its replies; all phones at once.
-
-    A webhook answered 5xx (the gateway is down: nginx says 502) is sent again with the
-    same MessageSid, as Twilio does when the webhook's retry settings ask for it; each
-    such answer is noted in ``refused``.
-    """
-    results: list[Exchange] = []
-
-    async def one(phone: Phone) -> None:
-        known: set[str] = set()
-        for message in TEXTS:
-            sid = "SM" + uuid.uuid4().hex
-            deadline = time.monotonic() + 300
-            status = (await phone.send(PhoneMessage(text=message, message_sid=sid))).status
-            while status >= 500 and time.monotonic() < deadline:
-                refused.append(status)
-                await asyncio.sleep(1.0)
-                status = (await phone.send(PhoneMessage(text=message, message_sid=sid))).status
-            replies = await phone.wait_for_replies(known=known, timeout=180, quiet=1.5)
-            known |= {m["sid"] for m in replies}
-            results.append((phone.number, message, status, [m["body"] for m in replies]))
-
-    await asyncio.gather(*(one(phone) for phone in phones))
-    return results
-
-
-def _lost(exchanges: list[Exchange]) -> list[Exchange]:
-    """Messages without their answer: refused, unanswered, or only apologised for."""
-    return [e for e in exchanges
-            if e[2] != 200 or not [reply for reply in e[3] if reply and reply != APOLOGY]]
-
-
 async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bool = False,
                          refused: list[int] | None = None) -> tuple[list[Exchange], int]:
-    """Four REST customers and three SMS customers talk; ``kill`` dies one second in (or,
-    with ``kill_first``, before the first text). Returns the exchanges and the killed pid;
-    webhooks answered 5xx go to ``refused``."""
-    senders = [f"up-{uuid.uuid4().hex[:8]}" for _ in range(4)]
-    phones = [Phone(settings=up.twilio, channel="sms", number=random_mobile())
-              for _ in range(3)]
+    """Four REST customers, two SMS and two WhatsApp customers talk; ``kill`` dies one
+    second in (or, with ``kill_first``, before the first text). Returns the exchanges and
+    the killed pid; webhooks answered 5xx go to ``refused``."""
+    senders, texters = rest_senders(4), phones(up, sms=2, whatsapp=2)
     first = up.kill(kill) if kill and kill_first else 0
     if first:  # the texts meet it down, not dying (a webhook in a dying process's accept
         # queue is reset after it was sent: nginx must not retry that, Twilio may)
@@ -121,8 +73,8 @@ async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bo
         return up.kill(kill) if kill and not kill_first else first
 
     rest, sms, pid = await asyncio.gather(
-        _talking(up, senders), _texting(phones, [] if refused is None else refused),
-        kill_soon())
+        talking(up, senders, TEXTS),
+        texting(texters, TEXTS, [] if refused is None else refused), kill_soon())
     return rest + sms, pid
 
 
@@ -149,13 +101,28 @@ async def _queue_depth(name: str) -> int:
 
 
 def _contact_rows(up: UpStack, sender_id: str) -> int:
-    engine = create_engine(up.env["CARELINE_DATABASE_URL"], future=True)
-    try:
-        with engine.connect() as connection:
-            return connection.execute(text("SELECT count(*) FROM insight_contacts "
-                                           "WHERE sender_id = :s"), {"s": sender_id}).scalar()
-    finally:
-        engine.dispose()
+    with database(up) as db:
+        return db.execute(text("SELECT count(*) FROM insight_contacts "
+                               "WHERE sender_id = :s"), {"s": sender_id}).scalar()
+
+
+async def _kill_when(up: UpStack, name: str, ready: Callable[[], bool]) -> int:
+    """SIGKILL ``name`` as soon as ``ready()`` (polled off the loop); its pid."""
+    deadline = time.monotonic() + 300
+    while time.monotonic() < deadline:
+        if await asyncio.to_thread(ready):
+            return up.kill(name)
+        await asyncio.sleep(0.1)
+    raise AssertionError(f"never the moment to kill {name}\n{up.said()[-4000:]}")
+
+
+def _came_back(up: UpStack, name: str, killed: int) -> None:
+    """The supervisor said it restarted ``name`` once, and the new one is healthy."""
+    wait_until(lambda: _restarted(up, name, killed), f"{name} restarted and healthy",
+               within=900, stack=up)
+    assert f"{name} killed by SIGKILL; restarting in 1s (failure 1 in a row)" in up.said()
+    assert f"{name} restarted (restart 1" in up.said()
+    assert "supervisor: killed by SIGKILL" in up.log(name)
 
 
 def test_the_stack_runs_the_production_profile_and_says_so(up: UpStack) -> None:
@@ -170,10 +137,10 @@ def test_the_insight_consumer_drains_the_events_queue(up: UpStack) -> None:
 
     async def converse() -> list[Exchange]:
         async with aiohttp.ClientSession() as session:
-            return [await _say(session, up, sender, message)
+            return [await say(session, up, sender, message)
                     for message in ("hello", "what can you do")]
 
-    assert _lost(asyncio.run(converse())) == []
+    assert lost(asyncio.run(converse())) == []
     # the turns' events reach the analytics store through the queue Rasa publishes to ...
     wait_until(lambda: _contact_rows(up, f"rest:{sender}") == 1,
                "the conversation in insight_contacts", within=120, stack=up)
@@ -190,16 +157,12 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
     gateway = name.startswith("gateway")
     exchanges, killed = await _conversations(up, kill=name, kill_first=gateway,
                                              refused=refused)
-    assert len(exchanges) == 7 * len(TEXTS)
-    assert _lost(exchanges) == [], f"{name} killed: unanswered {_lost(exchanges)}"
+    assert len(exchanges) == 8 * len(TEXTS)
+    assert lost(exchanges) == [], f"{name} killed: unanswered {lost(exchanges)}"
     if gateway:  # killed before the first text (restart >= 1 s later): the other took them
         assert refused == [], refused
 
-    wait_until(lambda: _restarted(up, name, killed), f"{name} restarted and healthy",
-               within=900, stack=up)
-    assert f"{name} killed by SIGKILL; restarting in 1s (failure 1 in a row)" in up.said()
-    assert f"{name} restarted (restart 1" in up.said()
-    assert "supervisor: killed by SIGKILL" in up.log(name)
+    _came_back(up, name, killed)
     if name.startswith("rasa"):  # the restarted replica itself serves turns again
         replica = f"http://127.0.0.1:{up.port_of(name)}/webhooks/rest/webhook"
         async with aiohttp.ClientSession() as session:
@@ -210,7 +173,75 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
                 assert reply.status == 200 and await reply.json()
 
     after, _ = await _conversations(up)
-    assert _lost(after) == [], f"after {name}'s restart: unanswered {_lost(after)}"
+    assert lost(after) == [], f"after {name}'s restart: unanswered {lost(after)}"
+
+
+async def test_the_handoff_worker_killed_mid_delivery_hands_each_customer_over_once(
+        up: UpStack) -> None:
+    since = datetime.now(timezone.utc)
+    senders, texters = rest_senders(3), phones(up, sms=3, whatsapp=2)
+    customers = len(senders) + len(texters)
+
+    def statuses() -> Counter[str]:
+        return Counter(status for _, status in outbox_since(up, since).values())
+
+    async def kill_mid_delivery() -> tuple[int, Counter[str]]:
+        """Killed once some handoffs are at the desk and others still to deliver."""
+        pid = await _kill_when(up, "handoff-worker",
+                               lambda: 0 < statuses()["delivered"] < customers)
+        return pid, await asyncio.to_thread(statuses)  # what the dead worker delivered
+
+    # customers ask one by one, so handoffs keep coming while the worker is down
+    rest, texts, (killed, at_kill) = await asyncio.gather(
+        talking(up, senders, ASKING_FOR_A_PERSON, stagger=1.0),
+        texting(texters, ASKING_FOR_A_PERSON, [], stagger=1.0, start=0.5),
+        kill_mid_delivery())
+    assert lost(rest + texts) == [], f"unanswered {lost(rest + texts)}"
+    _came_back(up, "handoff-worker", killed)
+
+    def all_delivered() -> Optional[dict[str, tuple[str, str]]]:
+        handoffs = outbox_since(up, since)
+        done = len(handoffs) >= customers and all(s == "delivered" for _, s in handoffs.values())
+        return handoffs if done else None
+
+    handoffs = wait_until(all_delivered, f"{customers} handoffs delivered", within=300,
+                          stack=up)
+    conversations = Counter(conversation for conversation, _ in handoffs.values())
+    tickets = tickets_by_conversation(up, list(handoffs))
+    print(f"handoffs: {customers} customers, {at_kill['delivered']} delivered before the "
+          f"kill, {sum(tickets.values())} tickets, {len(tickets)} conversations")
+    assert at_kill["delivered"] < customers  # the restarted worker delivered the rest
+    assert len(conversations) == customers and set(conversations.values()) == {1}
+    assert {f"rest:{sender}" for sender in senders} <= set(conversations)
+    assert tickets == conversations  # every handoff at the desk, none twice
+
+
+async def test_the_notice_sender_killed_mid_batch_sends_each_notice_once(up: UpStack) -> None:
+    area, numbers = seed_area(up, NOTICE_CUSTOMERS)
+    incident = f"FLT-{uuid.uuid4().hex[:8]}"
+    async with aiohttp.ClientSession() as session:
+        async with session.post(
+                f"{up.api_url}/incidents",
+                headers={"Authorization": f"Bearer {up.env['CARELINE_INCIDENT_API_TOKEN']}"},
+                json={"incident_id": incident, "version": 1, "action": "open",
+                      "areas": [area], "summary": "no mobile data",
+                      "service_critical": True},  # never held back by quiet hours
+                timeout=aiohttp.ClientTimeout(total=60)) as reply:
+            assert reply.status == 202, await reply.text()
+
+    def sending() -> bool:  # a few notices out, most still to go
+        return 3 <= sum(texts_to(up, numbers).values()) < NOTICE_CUSTOMERS
+
+    killed = await _kill_when(up, "incidents", sending)
+    at_kill = sum(texts_to(up, numbers).values())
+    _came_back(up, "incidents", killed)
+    wait_until(lambda: notice_statuses(up, incident) == {"sent": NOTICE_CUSTOMERS},
+               "every notice recorded as sent", within=300, stack=up)
+    received = texts_to(up, numbers)
+    print(f"notices: {NOTICE_CUSTOMERS} customers, {at_kill} sent before the kill, "
+          f"{sum(received.values())} sent in all, {len(received)} customers reached")
+    assert 0 < at_kill < NOTICE_CUSTOMERS
+    assert received == Counter({number: 1 for number in numbers})  # none lost, none twice
 
 
 def test_only_the_killed_children_were_restarted(up: UpStack) -> None:
@@ -218,5 +249,5 @@ def test_only_the_killed_children_were_restarted(up: UpStack) -> None:
     print("\n".join(line for line in said.splitlines() if "careline.supervisor" in line))
     for name in (*CHILDREN, "desk", "handoff-worker", "incidents", "nginx"):
         restarts = len(re.findall(rf"(?<![\w-]){name} restarted \(restart ", said))
-        assert restarts == (1 if name in KILLED else 0), (name, restarts)
+        assert restarts == (1 if name in RESTARTED else 0), (name, restarts)
     assert up.process.poll() is None  # the stack itself never stopped

@@ -64,7 +64,10 @@ class UpStack:
         return self.env["CARELINE_EVENT_QUEUE"]
 
     def port_of(self, name: str) -> int:
-        """The port a supervised child was started with (``rasa-1``, ``actions-0``, …)."""
+        """The port a supervised child was started with (``rasa-1``, ``actions-0``,
+        ``handoff-worker``, ``incidents``, …)."""
+        if name == "handoff-worker":
+            return self.ports["worker"]
         kind, _, index = name.partition("-")
         if kind == "rasa":
             return self.rasa_ports[int(index)]
