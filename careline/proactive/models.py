@@ -34,8 +34,9 @@ class HandledUpdate(Base):
 class Notification(Base):
     """One customer's notice for one incident version, sent or skipped, and why.
 
-    ``status``: ``pending`` (claimed), ``sending`` (handed to the channel; never
-    retried, so a crash mid-send cannot send twice), ``sent``, ``failed`` (the
+    ``status``: ``pending`` (claimed), ``sending`` (handed to the channel; a process
+    never sends it again, and one a killed sender left is looked up at the channel when
+    the incidents API starts: careline/proactive/recovery.py), ``sent``, ``failed`` (the
     channel refused it; a retry may try again), ``unknown`` (the channel broke
     mid-way; never resent automatically), ``parked`` (the row could not be read back as
     a notice; careline/poison) or ``skipped`` (policy).

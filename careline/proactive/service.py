@@ -5,8 +5,8 @@
 2. Write the incident into the network silo and plan the notices; the plan,
    every notice claimed as ``pending``, is committed with the update record.
 3. Deliver in segment order (VIP first), concurrently within a segment; each
-   batch is marked ``sending`` before it goes, so a crash can lose a notice's
-   outcome but never send it twice.
+   batch is marked ``sending`` before it goes, so no process sends a notice twice
+   (what a killed one left is settled on the next start: :meth:`OutageCare.settle`).
 4. Put each sent notice into the customer's Rasa conversation.
 """
 
