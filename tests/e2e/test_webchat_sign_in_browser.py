@@ -1,6 +1,7 @@
 """The web chat page's sign-in step in headless Chromium (Debian's build): Emma asks for
 her balance, names her web account, types the code the stand-in recorded, and the chat then
-answers the question from her account without her asking it again. The screenshot goes to docs/images/ only with CARELINE_UPDATE_SCREENSHOTS=1."""
+answers the question from her account without her asking it again. The screenshot goes to
+docs/images/ only with CARELINE_UPDATE_SCREENSHOTS=1."""
 
 from __future__ import annotations
 
