@@ -56,6 +56,17 @@ def find_plan(text: str, plans: tuple[PlanInfo, ...]) -> Optional[PlanInfo]:
     return min(starts, key=lambda p: len(p.name)) if starts else None
 
 
+#: "What's the cheapest one?" and "which has the most data?" after the list: one plan each.
+CHEAPEST = re.compile(r"\b(cheapest|lowest price)\b")
+MOST_DATA = re.compile(r"\b(biggest|largest|most data|most gigs)\b")
+
+
+def _data_then_cheapness(plan: PlanInfo) -> tuple[float, Decimal]:
+    """Unlimited data first; between equals, the cheaper plan."""
+    data = float("inf") if plan.data_gb is None else float(plan.data_gb)
+    return data, -gross(plan)
+
+
 def available(plans: tuple[PlanInfo, ...], current: Optional[PlanInfo] = None) -> tuple[PlanInfo, ...]:
     """Plans on sale of the same payment type as the current one."""
     return tuple(p for p in plans if p.available
@@ -112,9 +123,16 @@ class ActionListPlans(Action):
         named = [p for p in (find_plan(str(e.get("value")), plans)
                              for e in tracker.latest_message.get("entities") or []
                              if e.get("entity") == "plan") if p]
-        if len(named) >= 2:
+        text = str(tracker.latest_message.get("text") or "").lower()
+        if named:  # one plan asked about is described alone, two or three side by side
             dispatcher.utter_message(response="utter_plans_compared",
                                      comparison=" vs ".join(describe(p) for p in named[:3]) + ".")
+        elif CHEAPEST.search(text):
+            dispatcher.utter_message(response="utter_cheapest_plan",
+                                     plan=describe(min(plans, key=gross)))
+        elif MOST_DATA.search(text):
+            dispatcher.utter_message(response="utter_biggest_plan",
+                                     plan=describe(max(plans, key=_data_then_cheapness)))
         else:
             dispatcher.utter_message(response="utter_plans",
                                      plans="; ".join(describe(p) for p in plans) + ".")

@@ -27,6 +27,28 @@ async def test_plans_compared_without_an_account(careline_db):
     assert "Unlimited" in comparison and "Plus 25GB" in comparison
 
 
+async def test_one_plan_asked_about_the_cheapest_and_the_biggest_are_one_plan_each(careline_db):
+    """After the list, "what's the cheapest one?" is answered, not the list again; the
+    figures are the catalogue's own."""
+    plans = [p for p in ProfileService().list_plans() if p.available]
+    one = await run(ActionListPlans(), Conversation(
+        intent="compare_plans", text="tell me about plus 25gb",
+        entities=[{"entity": "plan", "value": "plus 25gb"}]))
+    assert one.kwargs("utter_plans_compared")["comparison"].startswith("Plus 25GB £")
+    assert "Unlimited" not in one.kwargs("utter_plans_compared")["comparison"]
+    cheapest = await run(ActionListPlans(), Conversation(intent="compare_plans",
+                                                         text="what's the cheapest one"))
+    lowest = min(plans, key=lambda p: p.monthly_price)
+    assert cheapest.kwargs("utter_cheapest_plan")["plan"].startswith(f"{lowest.name} £")
+    biggest = await run(ActionListPlans(), Conversation(intent="compare_plans",
+                                                        text="which one has the most data"))
+    unlimited = min((p for p in plans if p.data_gb is None), key=lambda p: p.monthly_price)
+    assert biggest.kwargs("utter_biggest_plan")["plan"].startswith(f"{unlimited.name} £")
+    listed = await run(ActionListPlans(), Conversation(intent="compare_plans",
+                                                       text="what plans do you have"))
+    assert listed.responses == ["utter_plans"]
+
+
 async def test_an_empty_catalogue_gets_an_apology_and_a_person_not_an_empty_list(careline_db):
     with session_scope() as session:
         session.execute(update(Plan).values(available=False))
