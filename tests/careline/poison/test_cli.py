@@ -36,8 +36,9 @@ async def desk_queue():
     await connection.close()
 
 
-def careline_parked(env: dict[str, str]) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "careline.cli.main", "parked", "--json"],
+def careline(env: dict[str, str], *args: str) -> list[dict]:
+    """``careline parked [args] --json``, as an operator runs it; one object per line."""
+    done = subprocess.run([sys.executable, "-m", "careline.cli.main", "parked", *args, "--json"],
                           cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
                           timeout=120, check=True)
     return [json.loads(line) for line in done.stdout.splitlines()]
@@ -66,20 +67,13 @@ async def test_parked_lists_the_ledger_and_the_parking_queues_and_keeps_them(
            "CARELINE_EVENT_BROKER_URL": AMQP, "CARELINE_DESK_EVENT_QUEUE": queue,
            "CARELINE_INSIGHT_EVENT_QUEUE": f"{queue}-insight"}
 
-    first = careline_parked(env)
-    assert careline_parked(env) == first  # listing takes nothing off the parking queue
+    first = careline(env)
+    assert careline(env) == first  # listing takes nothing off the parking queue
     assert [(i["consumer"], i["place"], i["tries"], i["error"]) for i in first] == [
         ("handoff-outbox", "poison_tries", 1, "KeyError: 'reason'"),
         ("desk", parked_queue(queue), 5, "ValueError: bad")]
     assert first[0]["key"] == "k-1"
     assert not holds_secret(json.dumps(first), "2468") and "900101" not in json.dumps(first)
-
-
-def careline(env: dict[str, str], *args: str) -> list[dict]:
-    done = subprocess.run([sys.executable, "-m", "careline.cli.main", "parked", *args, "--json"],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True,
-                          timeout=120, check=True)
-    return [json.loads(line) for line in done.stdout.splitlines()]
 
 
 async def test_replay_moves_what_can_go_back_says_why_the_rest_stays_and_only_once(
@@ -123,4 +117,4 @@ async def test_replay_moves_what_can_go_back_says_why_the_rest_stays_and_only_on
     assert second == [left]
     assert json.loads(back.body)["sender_id"] == "+447700900101"
     assert outbox.get(idempotency_key=handoff.idempotency_key).status == "pending"
-    assert [(i["consumer"], i["key"]) for i in careline_parked(env)] == [("notices", "notice 7")]
+    assert [(i["consumer"], i["key"]) for i in careline(env)] == [("notices", "notice 7")]
