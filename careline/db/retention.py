@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 from careline import clock
 from careline.db.session import run_blocking, session_scope
 from careline.poison import repository as poison_tries
-from careline.profile.repositories import engagement
+from careline.profile import idempotency
 
 logger = logging.getLogger(__name__)
 #: Keys deleted per transaction, so pruning a table that was never pruned holds no lock long.
@@ -51,7 +51,7 @@ def prune(*, engine: Optional[Engine] = None, keep: timedelta,
     writes = 0
     while True:
         with session_scope(engine) as session:
-            step = engagement.delete_writes_before(session=session, before=before, limit=batch)
+            step = idempotency.forget_before(session=session, before=before, limit=batch)
         writes += step
         if step < batch:
             break

@@ -81,3 +81,9 @@ def keep(*, session: Session, key: str, kind: str, customer_id: Optional[int], r
                               at=at):
         engagement.store_write_result(session=session, key=key,
                                       result=json.dumps(to_jsonable(result)))
+
+
+def forget_before(*, session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` keys made before ``before`` (a retry comes within minutes, so
+    old keys only take space: careline.db.retention); how many went."""
+    return engagement.delete_writes_before(session=session, before=before, limit=limit)
