@@ -139,6 +139,21 @@ def _temporary_postgres(prefix: str) -> Iterator[TestDatabase]:
         admin.dispose()
 
 
+@contextmanager
+def database_of_its_own(backend: str, directory: Path, prefix: str) -> Iterator[TestDatabase]:
+    """A migrated, empty database for tests whose writes commit (so they cannot share a
+    rolled-back one): a SQLite file in ``directory`` or a throwaway PostgreSQL database."""
+    if backend == "sqlite":
+        database = _migrated_sqlite(directory)
+        try:
+            yield database
+        finally:
+            database.engine.dispose()
+    else:
+        with _temporary_postgres(prefix) as database:
+            yield database
+
+
 def _seed(database: TestDatabase) -> None:
     from careline.profile.seed.runner import seed_database
 

@@ -28,7 +28,7 @@ from careline.profile.service import ProfileService
 from careline.proactive.policy import ContactPolicy, in_quiet_hours
 from careline.settings import reset_settings
 from tests.careline.profile.bills import unpaid_bills
-from tests.conftest import TestDatabase, _migrated_sqlite, _temporary_postgres
+from tests.conftest import TestDatabase, database_of_its_own
 
 UTC = timezone.utc
 
@@ -84,13 +84,8 @@ def london(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[TestDatabase]:  # type: ignore[no-untyped-def]
     """A migrated database with no rows yet, of each backend in turn."""
-    if request.param == "sqlite":
-        database = _migrated_sqlite(tmp_path)
+    with database_of_its_own(request.param, tmp_path, "careline_clock") as database:
         yield database
-        database.engine.dispose()
-    else:
-        with _temporary_postgres("careline_clock") as database:
-            yield database
 
 
 @pytest.mark.parametrize("name", MOMENTS)

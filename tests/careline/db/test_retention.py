@@ -17,7 +17,7 @@ from careline.db.retention import Pruned, prune, prune_forever
 from careline.db.session import session_scope
 from careline.poison.ledger import PoisonLedger
 from careline.profile.repositories import engagement
-from tests.conftest import TestDatabase, _migrated_sqlite, _temporary_postgres
+from tests.conftest import TestDatabase, database_of_its_own
 from tests.eventually import eventually_async
 
 WRITTEN = datetime(2026, 3, 2, 9, 0, tzinfo=timezone.utc)
@@ -27,13 +27,8 @@ KEEP = timedelta(days=7)
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def database(request: pytest.FixtureRequest, tmp_path) -> Iterator[TestDatabase]:
     """A database of its own: pruning commits, so it cannot share a rolled-back one."""
-    if request.param == "sqlite":
-        database = _migrated_sqlite(tmp_path)
+    with database_of_its_own(request.param, tmp_path, "careline_retention") as database:
         yield database
-        database.engine.dispose()
-    else:
-        with _temporary_postgres("careline_retention") as database:
-            yield database
 
 
 def write_keys(database: TestDatabase, *keys: str) -> None:
