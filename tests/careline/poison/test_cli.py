@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import uuid
+from pathlib import Path
 
 import aio_pika
 import pytest
@@ -36,6 +37,16 @@ async def desk_queue():
     await connection.close()
 
 
+def operator_env(directory: Path, queue: str) -> tuple[str, dict[str, str]]:
+    """A migrated SQLite database of the test's own, and the environment an operator's
+    ``careline parked`` runs with against it and the test's queues."""
+    url = f"sqlite:///{directory / 'careline.db'}"
+    upgrade(url)
+    return url, {**os.environ, "CARELINE_DATABASE_URL": url, "CARELINE_DATA_DIR": str(directory),
+                 "CARELINE_EVENT_BROKER_URL": AMQP, "CARELINE_DESK_EVENT_QUEUE": queue,
+                 "CARELINE_INSIGHT_EVENT_QUEUE": f"{queue}-insight"}
+
+
 def careline(env: dict[str, str], *args: str) -> list[dict]:
     """``careline parked [args] --json``, as an operator runs it; one object per line."""
     done = subprocess.run([sys.executable, "-m", "careline.cli.main", "parked", *args, "--json"],
@@ -47,8 +58,7 @@ def careline(env: dict[str, str], *args: str) -> list[dict]:
 async def test_parked_lists_the_ledger_and_the_parking_queues_and_keeps_them(
         desk_queue, tmp_path):
     queue, channel = desk_queue
-    url = f"sqlite:///{tmp_path / 'careline.db'}"
-    upgrade(url)
+    url, env = operator_env(tmp_path, queue)
     engine = create_engine(url, future=True)
     PoisonLedger(engine).failed(consumer="handoff-outbox", key="k-1",
                                 error=KeyError("reason"), max_tries=1)
@@ -63,9 +73,6 @@ async def test_parked_lists_the_ledger_and_the_parking_queues_and_keeps_them(
                                              "x-careline-consumer": "desk",
                                              "x-careline-error": "ValueError: bad"}),
         routing_key=parking.name)
-    env = {**os.environ, "CARELINE_DATABASE_URL": url, "CARELINE_DATA_DIR": str(tmp_path),
-           "CARELINE_EVENT_BROKER_URL": AMQP, "CARELINE_DESK_EVENT_QUEUE": queue,
-           "CARELINE_INSIGHT_EVENT_QUEUE": f"{queue}-insight"}
 
     first = careline(env)
     assert careline(env) == first  # listing takes nothing off the parking queue
@@ -79,8 +86,7 @@ async def test_parked_lists_the_ledger_and_the_parking_queues_and_keeps_them(
 async def test_replay_moves_what_can_go_back_says_why_the_rest_stays_and_only_once(
         desk_queue, tmp_path):
     queue, channel = desk_queue
-    url = f"sqlite:///{tmp_path / 'careline.db'}"
-    upgrade(url)
+    url, env = operator_env(tmp_path, queue)
     engine = create_engine(url, future=True)
     outbox = OutboxService(engine)
     handoff, _ = outbox.enqueue(package=package(conversation_id="parked-handoff"))
@@ -95,9 +101,6 @@ async def test_replay_moves_what_can_go_back_says_why_the_rest_stays_and_only_on
         b'{"sender_id": "+447700900101", "event": "user", "timestamp": 1.5}',
         headers={"x-careline-tries": 5, "x-careline-consumer": "desk"}),
         routing_key=parking.name)
-    env = {**os.environ, "CARELINE_DATABASE_URL": url, "CARELINE_DATA_DIR": str(tmp_path),
-           "CARELINE_EVENT_BROKER_URL": AMQP, "CARELINE_DESK_EVENT_QUEUE": queue,
-           "CARELINE_INSIGHT_EVENT_QUEUE": f"{queue}-insight"}
     left = {"outcome": "left", "consumer": "notices", "place": "poison_tries",
             "key": "notice 7", "why": WHY_LEFT["notices"]}
     try:
