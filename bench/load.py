@@ -51,7 +51,7 @@ from bench.load_figures import (PhaseResult, TargetFigures, load_average, report
                                  report_phase)
 from bench.processes import cpu_ms_per_message, cpu_seconds, rss_mb
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.channels.twilio_client import twilio_address
 from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY
 from careline.runtime.supervisor import Supervisor

@@ -17,7 +17,9 @@ import time
 from dataclasses import dataclass
 from typing import Any, Awaitable, Callable, Optional
 
+from careline.channels.apology import APOLOGY
 from careline.channels.conversation_key import CustomerKey, customer_key
+from careline.channels.journal_lease import RENEWALS_PER_LEASE, lease_held
 from careline.channels.keywords import (
     FOR_THE_CONVERSATION,
     REPLIES,
@@ -51,11 +53,7 @@ logger = logging.getLogger(__name__)
 MAX_CONCURRENT_TURNS = 8
 #: Recording a MessageSid may wait this long (Twilio gives up on a webhook after 15 s).
 CLAIM_TIMEOUT_SECONDS = 10.0
-#: A running turn renews its journal lease this many times per lease.
-RENEWALS_PER_LEASE = 3
 
-APOLOGY = ("Sorry, something went wrong on our side while answering you. "
-           "Please try again in a few minutes.")
 
 #: What a valid Twilio signature proves: the sender's number (on SMS, spoofable upstream).
 NUMBER_PROOF = {"sms": Proof.SMS_NUMBER, "whatsapp": Proof.WHATSAPP_NUMBER}
@@ -219,23 +217,10 @@ class TwilioTurns:
                       proved_by: Optional[Proof]) -> None:
         if self._slots is None:
             self._slots = asyncio.Semaphore(self._concurrency)
-        lease = asyncio.create_task(self._hold_lease(inbound.message_sid))
-        try:  # held while the turn waits for a slot too: it is not stale, only queued
-            async with self._slots:
-                await self.turn(inbound, run, proved_by)
-        finally:
-            lease.cancel()
-
-    async def _hold_lease(self, message_sid: str) -> None:
-        while True:
-            await asyncio.sleep(self._lease / RENEWALS_PER_LEASE)
-            try:
-                await run_blocking(functools.partial(
-                    self.store.renew_inbound, message_sid=message_sid,
-                    lease_seconds=self._lease))
-            except Exception:  # noqa: BLE001 - the next renewal may pass; at worst re-driven
-                logger.warning("%s %s: could not renew the journal lease", self.kind,
-                               message_sid, exc_info=True)
+        # held while the turn waits for a slot too: it is not stale, only queued
+        async with lease_held(self.store, message_sid=inbound.message_sid,
+                              lease_seconds=self._lease), self._slots:
+            await self.turn(inbound, run, proved_by)
 
     async def turn(self, inbound: TwilioInbound, run: RunTurn,
                    proved_by: Optional[Proof] = None) -> None:

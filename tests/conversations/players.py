@@ -15,7 +15,7 @@ from typing import Any, Optional, Protocol
 from socketio import packet as socketio_packet
 
 from careline.channels.phone_simulator import PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.channels.webchat_tokens import issue_token, webchat_secret
 from tests.e2e.stack import CarelineStack
 from tests.e2e.test_webchat import WebClient

@@ -19,7 +19,7 @@ from actions.formatting import day, money
 from careline import clock
 from careline.channels.keywords import REPLIES, Keyword
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.db.session import get_engine, session_scope
 from careline.profile import models
 from careline.settings import get_settings

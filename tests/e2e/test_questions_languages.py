@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.profile import models
 from tests.e2e.customers import add_customer, random_mobile
 from tests.e2e.stack import CarelineStack

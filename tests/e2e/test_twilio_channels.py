@@ -12,7 +12,7 @@ import requests
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.channels.twilio_webhook import SIGNATURE_HEADER
 from careline.db.session import get_engine
 from tests.e2e.customers import add_customer, random_mobile

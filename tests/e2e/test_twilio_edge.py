@@ -15,7 +15,7 @@ from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.store import ChannelStore
 from careline.channels.turn_relay import RasaRelay
 from careline.channels.twilio_gateway import build_app
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.db.session import get_engine
 from careline.settings import Settings
 from tests.e2e.customers import random_mobile

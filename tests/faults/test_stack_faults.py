@@ -19,7 +19,7 @@ from sqlalchemy import create_engine
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.observability.redact import redact
 from careline.rasa_integration.errors import TRY_AGAIN_SHORTLY
 from tests.e2e.customers import random_mobile

@@ -24,7 +24,7 @@ import requests
 
 from careline.channels.phone_simulator import PhoneMessage
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from careline.db.session import get_engine
 from careline.deploy.nginx import NginxLayout, write
 from careline.deploy.stack import nginx_binary

@@ -16,7 +16,8 @@ from careline.channels.keywords import REPLIES, Keyword
 from careline.channels.phone_channel import PhoneChannel
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
-from careline.channels.twilio_turns import APOLOGY, PhoneTurn
+from careline.channels.apology import APOLOGY
+from careline.channels.twilio_turns import PhoneTurn
 from careline.db.session import session_scope
 from careline.profile.models.crm import Customer, CustomerIdentity
 from careline.settings import Settings

@@ -17,7 +17,8 @@ from careline.channels.phone_channel import PhoneChannel
 from careline.channels.schemas import TwilioInbound
 from careline.channels.store import ChannelStore
 from careline.channels.twilio_output import SmsOutput
-from careline.channels.twilio_turns import APOLOGY, PhoneTurn
+from careline.channels.apology import APOLOGY
+from careline.channels.twilio_turns import PhoneTurn
 from careline.settings import Settings
 
 NUMBER = "+447700900123"
