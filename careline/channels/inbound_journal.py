@@ -12,6 +12,10 @@ either. A row still
 acknowledgement: any process serving the channel takes it over with a conditional
 UPDATE (repository.take_stale) and runs the turn again, so it is answered once.
 
+The web chat journals the same way with no message kept: its widget holds each
+message until told it was answered and sends it again after a reconnect, so the
+message that arrives again takes a stale row over itself (:class:`Claim`).
+
 The window left: a process killed after sending the replies but before the answered
 mark commits re-drives a turn that had answered (the customer hears it twice).
 """
@@ -24,6 +28,7 @@ import hmac
 import json
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from enum import Enum
 from typing import Optional
 
 from cryptography.fernet import Fernet
@@ -32,6 +37,19 @@ from careline.channels.conversation_key import conversation_secret
 from careline.channels.schemas import Location, Media, TwilioInbound
 
 RECEIVED, ANSWERED = "received", "answered"
+
+
+class Claim(str, Enum):
+    """What a message sent again until answered finds in the journal."""
+
+    #: Seen for the first time: run its turn.
+    CLAIMED = "claimed"
+    #: Seen before by a process that died before answering it: run its turn here.
+    TAKEN_OVER = "taken_over"
+    #: Its turn runs in a live process, which says when it has answered.
+    RUNNING = "running"
+    #: Answered already: say so, run nothing.
+    ANSWERED = "answered"
 
 
 @dataclass(frozen=True)

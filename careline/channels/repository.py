@@ -19,6 +19,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import TextClause
 
+from careline.channels.inbound_journal import RECEIVED, Claim
 from careline.channels.models import ConversationRoute, Delivery, InboundMessage
 from careline.channels.schemas import STATUS_ORDER, DeliveryRecord
 
@@ -49,6 +50,10 @@ _ANSWERED = _sql("""
     UPDATE channel_inbound_messages SET state = 'answered', answered_at = :at,
         lease_until = NULL, sender_address = NULL, message = NULL
     WHERE message_sid = :message_sid AND state = 'received'""", "at")
+_TAKE_OVER = _sql("""
+    UPDATE channel_inbound_messages SET lease_until = :lease_until, redrives = redrives + 1
+    WHERE message_sid = :message_sid AND state = 'received' AND lease_until < :now""",
+    "lease_until", "now")
 _COUNT_RETRY = text("""
     UPDATE channel_inbound_messages SET duplicates = duplicates + 1
     WHERE message_sid = :message_sid""")
@@ -90,8 +95,8 @@ def get_inbound(*, session: Session, message_sid: str) -> Optional[InboundMessag
 
 def claim_inbound(*, session: Session, message_sid: str, channel: str,
                   idempotency_token: Optional[str], received_at: datetime,
-                  lease_until: datetime, sender_address: str, proved_by: str,
-                  message: str) -> bool:
+                  lease_until: datetime, sender_address: Optional[str], proved_by: str,
+                  message: Optional[str]) -> bool:
     """Insert the MessageSid if new, journalled as received (True); else count the
     retry (False)."""
     claimed = session.execute(_CLAIM, {
@@ -102,6 +107,22 @@ def claim_inbound(*, session: Session, message_sid: str, channel: str,
     if not claimed:
         session.execute(_COUNT_RETRY, {"message_sid": message_sid})
     return bool(claimed)
+
+
+def claim_or_take_over(*, session: Session, message_sid: str, channel: str, now: datetime,
+                       lease_until: datetime, proved_by: str) -> Claim:
+    """Claim a message its client sends again until answered (nothing of it journalled:
+    the client keeps it); a received row whose lease ran out is taken over, by one
+    caller only (the conditional UPDATE)."""
+    if claim_inbound(session=session, message_sid=message_sid, channel=channel,
+                     idempotency_token=None, received_at=now, lease_until=lease_until,
+                     sender_address=None, proved_by=proved_by, message=None):
+        return Claim.CLAIMED
+    if session.execute(_TAKE_OVER, {"message_sid": message_sid, "now": now,
+                                    "lease_until": lease_until}).rowcount == 1:
+        return Claim.TAKEN_OVER
+    row = get_inbound(session=session, message_sid=message_sid)
+    return Claim.RUNNING if row is not None and row.state == RECEIVED else Claim.ANSWERED
 
 
 def renew_inbound(*, session: Session, message_sid: str, lease_until: datetime) -> bool:

@@ -14,8 +14,8 @@ from sqlalchemy.engine import Engine, Row
 
 from careline import clock
 from careline.channels import repository
-from careline.channels.inbound_journal import (JournalEntry, JournalState, inbound_from,
-                                               sealed_message)
+from careline.channels.inbound_journal import (Claim, JournalEntry, JournalState,
+                                               inbound_from, sealed_message)
 from careline.channels.models import ConversationRoute, Delivery
 from careline.channels.schemas import Choice, DeliveryRecord, Route, StatusUpdate, TwilioInbound
 from careline.db.session import session_scope
@@ -42,6 +42,22 @@ class ChannelStore:
                 lease_until=now + timedelta(seconds=lease_seconds),
                 sender_address=inbound.raw_from, proved_by=proved_by,
                 message=sealed_message(inbound))
+
+    def claim_resent(self, *, channel: str, message_sid: str, proved_by: str,
+                     lease_seconds: float) -> Claim:
+        """Claim a message its client sends until told it was answered (web chat), or
+        take it over from a process that died running it."""
+        now = clock.now()
+        with session_scope(self._engine) as session:
+            return repository.claim_or_take_over(
+                session=session, message_sid=message_sid, channel=channel, now=now,
+                lease_until=now + timedelta(seconds=lease_seconds), proved_by=proved_by)
+
+    def mark_answered(self, *, message_sid: str) -> bool:
+        """Received → answered (a turn with no deliveries to record alongside)."""
+        with session_scope(self._engine) as session:
+            return repository.mark_answered(session=session, message_sid=message_sid,
+                                            at=clock.now())
 
     def renew_inbound(self, *, message_sid: str, lease_seconds: float) -> bool:
         with session_scope(self._engine) as session:

@@ -34,6 +34,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 from socketio import AsyncServer
 
+from careline.channels.apology import APOLOGY
 from careline.channels.proven_turn import run_proven
 from careline.channels.webchat_tokens import (WebIdentity, issue_anonymous, issue_token,
                                               verify_token)
@@ -41,20 +42,19 @@ from careline.db.session import run_blocking
 from careline.identity.channel_trust import Proof
 from careline.settings import get_settings
 from careline.webchat.fanout import Fanout, build_fanout
+from careline.webchat.journal import DONE_EVENT, WebChatJournal, valid_message_id
 from careline.webchat.page import page_response, static_response
 from careline.webchat.presence import HEARTBEAT, PresenceStore
 from careline.webchat.resume import waiting_question
 from careline.webchat.rooms import ROOM_HEARTBEAT, CustomerOffline, LiveRooms
-from careline.webchat.sign_in import SignInRefused, WebSignIn
+from careline.webchat.sign_in import WebSignIn
+from careline.webchat.sign_in_views import add_sign_in_routes
 
 logger = logging.getLogger(__name__)
 
 USER_EVENT, BOT_EVENT = "user_uttered", "bot_uttered"
 #: How long a tab stays signed in after the sign-in step (its token, kept for reconnects).
 SIGNED_IN_TTL_SECONDS = 3600
-CODE_SENT = ("If that's one of our customers, we've texted a 6-digit code to the number on "
-             "file. Enter it here, or your 4-digit PIN.")
-NO_MATCH = "That code or PIN doesn't match."
 
 
 class WebChatOutput(SocketIOOutput):
@@ -100,11 +100,13 @@ class WebChatChannel(InputChannel):
     def __init__(self, *, socketio_path: str = "/socket.io",
                  cors_allowed_origins: Any = (),
                  presence: Optional[PresenceStore] = None,
-                 fanout: Optional[Fanout] = None) -> None:
+                 fanout: Optional[Fanout] = None,
+                 journal: Optional[WebChatJournal] = None) -> None:
         self.socketio_path = socketio_path
         self.cors_allowed_origins = list(cors_allowed_origins or [])
         self.sio: Optional[AsyncServer] = None
         self.presence = presence or PresenceStore()
+        self.journal = journal or WebChatJournal()
         self._fanout = fanout
         #: This process's live connections, anonymous ones included.
         self._live: dict[str, _Connection] = {}
@@ -159,23 +161,7 @@ class WebChatChannel(InputChannel):
             return static_response(name)
         hooks.add_route(static, "/static/<name:path>", methods=["GET"])
 
-        async def sign_in_start(request: Request) -> HTTPResponse:
-            body = _json_body(request)
-            return await _answer(self.sign_in.start(
-                session_token=body.get("session_token"), who=body.get("who")),
-                lambda challenge: response.json(
-                    {"challenge": challenge, "message": CODE_SENT}))
-        hooks.add_route(sign_in_start, "/sign-in/start", methods=["POST"])
-
-        async def sign_in_check(request: Request) -> HTTPResponse:
-            body = _json_body(request)
-            return await _answer(self.sign_in.check(
-                session_token=body.get("session_token"), challenge=body.get("challenge"),
-                answer=body.get("answer")),
-                lambda checked: response.json({"grant": checked.grant}) if checked.grant
-                else response.json({"error": NO_MATCH, "tries_left": checked.tries_left},
-                                   status=401))
-        hooks.add_route(sign_in_check, "/sign-in/check", methods=["POST"])
+        add_sign_in_routes(hooks, lambda: self.sign_in)
 
         async def sign_in(sid: str, data: Optional[dict[str, Any]] = None) -> None:
             session = await sio.get_session(sid)
@@ -246,18 +232,35 @@ class WebChatChannel(InputChannel):
                 return
             # a blank message still runs a turn: the Agent hook (rasa_integration.guard) answers
             # it with a short prompt, as on SMS and WhatsApp, instead of leaving silence
-            await turn(identity, text)
+            message_id = data.get("message_id")
+            if message_id is None:  # a client that does not send again: not journalled
+                await turn(identity, text)
+                return
+            if not valid_message_id(message_id):
+                await sio.emit("message_refused", {"reason": "invalid message_id"}, room=sid)
+                return
+            if await self.journal.answer_once(
+                    sender_id=identity.sender_id, message_id=message_id,
+                    proved_by=_proof(identity),
+                    run=lambda key: turn(identity, text, message_id=key)):
+                await sio.emit(DONE_EVENT, {"message_id": message_id},
+                               room=identity.sender_id)
         sio.on(USER_EVENT, user_uttered)
 
-        async def turn(identity: WebIdentity, text: str) -> None:
+        async def turn(identity: WebIdentity, text: str,
+                       message_id: Optional[str] = None) -> None:
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
             known = identity.customer_id is not None and not identity.anonymous
+            output = WebChatOutput(sio, BOT_EVENT)
             try:  # the token's signature checked on connect is the proof
                 await run_proven(on_new_message, UserMessage(
-                    text, WebChatOutput(sio, BOT_EVENT), identity.sender_id,
-                    input_channel=self.name(), metadata=_metadata(identity)),
+                    text, output, identity.sender_id, input_channel=self.name(),
+                    message_id=message_id, metadata=_metadata(identity)),
                     customer_id=identity.customer_id if known else None,
-                    proved_by=Proof.WEB_TOKEN if known else Proof.NOTHING)
+                    proved_by=_proof(identity))
+            except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
+                logger.exception("web chat turn for %s failed", identity.sender_id)
+                await output.send_text_message(identity.sender_id, APOLOGY)
             finally:
                 await sio.emit("bot_typing", {"typing": False}, room=identity.sender_id)
 
@@ -359,24 +362,10 @@ class WebChatChannel(InputChannel):
         return False
 
 
-def _json_body(request: Request) -> dict[str, Any]:
-    try:
-        body = request.json
-    except Exception:  # noqa: BLE001 - malformed JSON is an empty request
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-async def _answer(step: Awaitable[Any], ok: Callable[[Any], HTTPResponse]) -> HTTPResponse:
-    """A sign-in step's HTTP answer: its result, its refusal, or 503 when a store failed."""
-    try:
-        return ok(await step)
-    except SignInRefused as refused:
-        return response.json({"error": refused.reason}, status=refused.status)
-    except Exception:  # noqa: BLE001 - logged; nothing is said about the account
-        logger.exception("web chat sign-in step failed")
-        return response.json({"error": "sign-in is unavailable; please try again"},
-                             status=503)
+def _proof(identity: WebIdentity) -> Proof:
+    """A verified customer's token proves the customer; an anonymous one, nothing."""
+    known = identity.customer_id is not None and not identity.anonymous
+    return Proof.WEB_TOKEN if known else Proof.NOTHING
 
 
 def _metadata(identity: WebIdentity) -> dict[str, Any]:

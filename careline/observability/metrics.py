@@ -44,8 +44,9 @@ TWILIO_TURN_SECONDS = Histogram("careline_twilio_turn_seconds",
                                 "Seconds from a Twilio webhook to its last reply sent",
                                 ["channel"], buckets=TURN_BUCKETS, registry=None)
 REDRIVEN_TURNS = Counter("careline_redriven_turns",
-                         "SMS and WhatsApp messages accepted but not answered within their "
-                         "lease (their process died), run again", ["channel"], registry=None)
+                         "SMS, WhatsApp and web chat messages accepted but not answered "
+                         "within their lease (their process died), run again", ["channel"],
+                         registry=None)
 WEBHOOK_REFUSALS = Counter("careline_webhook_refusals",
                            "Requests refused at the door: forged or missing signatures, "
                            "missing tokens, per-sender limits", ["channel", "reason"],

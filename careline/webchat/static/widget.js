@@ -2,9 +2,15 @@
 // The operator's site passes a signed token as ?token=…; without one, the server
 // issues an anonymous session token, kept in localStorage so reconnects and reloads
 // keep the conversation. The widget never chooses a session id itself.
+// Each message carries an id and is kept (per tab, in sessionStorage) until the server
+// says "message_done": after a reconnect or a reload, and whenever it has waited
+// RESEND_AFTER_MS, it is sent again with the same id, and the server answers it once
+// (careline/webchat/journal.py).
 (function () {
   "use strict";
   var STORAGE_KEY = "careline.webchat.session-token";
+  var PENDING_KEY = "careline.webchat.pending";
+  var RESEND_AFTER_MS = 8000;
   var root = document.querySelector(".chat");
   var list = document.getElementById("messages");
   var typing = document.getElementById("typing");
@@ -52,10 +58,52 @@
     auth: function (callback) { callback({ token: currentToken() }); },
   });
 
+  function newMessageId() {
+    if (window.crypto.randomUUID) { return window.crypto.randomUUID(); }
+    var bytes = window.crypto.getRandomValues(new Uint8Array(16));  // not a secure context
+    return Array.prototype.map.call(bytes, function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+
+  // {session: the conversation they belong to, messages: [{id, text, sentAt}]}
+  function loadPending() {
+    var stored = null;
+    try { stored = JSON.parse(window.sessionStorage.getItem(PENDING_KEY)); } catch (e) { stored = null; }
+    return stored && Array.isArray(stored.messages) ? stored : { session: null, messages: [] };
+  }
+  var pending = loadPending();
+  function savePending() { window.sessionStorage.setItem(PENDING_KEY, JSON.stringify(pending)); }
+
+  function emitMessage(entry) {
+    entry.sentAt = Date.now();
+    socket.emit("user_uttered", { message: entry.text, message_id: entry.id });
+  }
+
   function send(message, shown) {
     addMessage("user", shown || message);
-    socket.emit("user_uttered", { message: message });
+    var entry = { id: newMessageId(), text: message, sentAt: 0 };
+    pending.messages.push(entry);
+    if (socket.connected) { emitMessage(entry); }  // otherwise once the session is confirmed
+    savePending();
   }
+
+  function resendWaiting(olderThanMs) {
+    if (!socket.connected) { return; }
+    var now = Date.now();
+    pending.messages.forEach(function (entry) {
+      if (now - entry.sentAt >= olderThanMs) { emitMessage(entry); }
+    });
+    savePending();
+  }
+  window.setInterval(function () { resendWaiting(RESEND_AFTER_MS); }, 2000);
+
+  socket.on("message_done", function (done) {
+    pending.messages = pending.messages.filter(function (entry) {
+      return !done || entry.id !== done.message_id;
+    });
+    savePending();
+  });
 
   socket.on("connect", function () {
     setStatus("Connected");
@@ -67,6 +115,12 @@
     }
     root.dataset.sessionId = session.session_id;
     root.dataset.anonymous = session.anonymous ? "true" : "false";
+    if (pending.session && pending.session !== session.session_id) {
+      // another conversation now (signed in): the server resumes what sign-in held back
+      pending.messages = [];
+    }
+    pending.session = session.session_id;
+    resendWaiting(0);  // a reconnect or a reload: whatever was not answered, again
     document.dispatchEvent(new CustomEvent("careline:session", { detail: session }));
   });
   socket.on("disconnect", function () { setStatus("Reconnecting…"); });
