@@ -61,8 +61,10 @@ class Settings(BaseSettings):
     #: down never counts as a try.
     poison_max_tries: int = Field(default=5, ge=1, env="CARELINE_POISON_MAX_TRIES")
     #: Days the handoff worker keeps the keys of account writes (eng_account_writes; a
-    #: retried turn comes within minutes) and the tries of messages that were never parked
-    #: (poison_tries) before deleting them (careline/db/retention.py).
+    #: retried turn comes within minutes), the journalled customer messages
+    #: (channel_inbound_messages; a duplicate comes within minutes) and the tries of
+    #: messages that were never parked (poison_tries) before deleting them
+    #: (careline/db/retention.py).
     keys_retention_days: int = Field(default=7, ge=1, env="CARELINE_KEYS_RETENTION_DAYS")
 
     rasa_port: int = Field(default=5005, env="CARELINE_RASA_PORT")

@@ -17,7 +17,9 @@ class InboundMessage(Base):
     """
 
     __tablename__ = "channel_inbound_messages"
-    __table_args__ = (Index("ix_channel_inbound_messages_state_lease", "state", "lease_until"),)
+    __table_args__ = (Index("ix_channel_inbound_messages_state_lease", "state", "lease_until"),
+                      # pruned by age (careline/db/retention.py)
+                      Index("ix_channel_inbound_messages_received_at", "received_at"))
 
     message_sid = Column(String(64), primary_key=True)
     channel = Column(String(16), nullable=False)

@@ -54,6 +54,10 @@ _TAKE_OVER = _sql("""
     UPDATE channel_inbound_messages SET lease_until = :lease_until, redrives = redrives + 1
     WHERE message_sid = :message_sid AND state = 'received' AND lease_until < :now""",
     "lease_until", "now")
+_FORGET_OLD = _sql("""
+    DELETE FROM channel_inbound_messages WHERE message_sid IN (
+        SELECT message_sid FROM channel_inbound_messages WHERE received_at < :before
+        LIMIT :limit)""", "before")
 _COUNT_RETRY = text("""
     UPDATE channel_inbound_messages SET duplicates = duplicates + 1
     WHERE message_sid = :message_sid""")
@@ -123,6 +127,13 @@ def claim_or_take_over(*, session: Session, message_sid: str, channel: str, now:
         return Claim.TAKEN_OVER
     row = get_inbound(session=session, message_sid=message_sid)
     return Claim.RUNNING if row is not None and row.state == RECEIVED else Claim.ANSWERED
+
+
+def forget_inbound_before(*, session: Session, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` journalled messages received before ``before``; how many went.
+    Twilio retries a webhook within minutes and a widget sends again within seconds, so an
+    old row can no longer meet its duplicate (careline.db.retention)."""
+    return int(session.execute(_FORGET_OLD, {"before": before, "limit": limit}).rowcount)
 
 
 def renew_inbound(*, session: Session, message_sid: str, lease_until: datetime) -> bool:

@@ -56,6 +56,8 @@ class AccountWrite(Base):
     writing again. ``result`` is NULL only inside the transaction that makes the write."""
 
     __tablename__ = "eng_account_writes"
+    #: Pruned by age (careline/db/retention.py).
+    __table_args__ = (Index("ix_eng_account_writes_created_at", "created_at"),)
 
     idempotency_key = Column(String(64), primary_key=True)
     kind = Column(String(24), nullable=False)

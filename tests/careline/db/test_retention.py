@@ -13,6 +13,7 @@ import time_machine
 from sqlalchemy import text
 
 from careline import clock
+from careline.channels.store import ChannelStore
 from careline.db.retention import Pruned, prune, prune_forever
 from careline.db.session import session_scope
 from careline.poison.ledger import PoisonLedger
@@ -44,6 +45,20 @@ def fail_on(database: TestDatabase, key: str, *, max_tries: int) -> None:
                                          max_tries=max_tries)
 
 
+def accept(database: TestDatabase, *message_ids: str) -> None:
+    """Journal each message now, as the web chat does before its turn."""
+    store = ChannelStore(database.engine)
+    for message_id in message_ids:
+        store.claim_resent(channel="webchat", message_sid=message_id, proved_by="web_token",
+                           lease_seconds=60)
+
+
+def messages(database: TestDatabase) -> set[str]:
+    with database.engine.connect() as connection:
+        return set(connection.execute(
+            text("SELECT message_sid FROM channel_inbound_messages")).scalars())
+
+
 def keys(database: TestDatabase) -> set[str]:
     with database.engine.connect() as connection:
         return set(connection.execute(
@@ -58,17 +73,20 @@ def tries(database: TestDatabase) -> set[str]:
 def test_old_keys_and_unparked_tries_go_recent_ones_and_parked_ones_stay(database):
     with time_machine.travel(WRITTEN, tick=False):
         write_keys(database, *(f"old-{n}" for n in range(5)))
+        accept(database, "WCold-1", "WCold-2", "WCold-3")
         fail_on(database, "events row 1", max_tries=5)  # one try: not parked
         fail_on(database, "events row 2", max_tries=1)  # parked
     with time_machine.travel(WRITTEN + timedelta(days=6), tick=False):
         write_keys(database, "recent")
+        accept(database, "WCrecent")
         fail_on(database, "events row 3", max_tries=5)
 
     with time_machine.travel(WRITTEN + KEEP + timedelta(minutes=1), tick=False):
         pruned = prune(engine=database.engine, keep=KEEP, batch=2)  # batches of 2, 2 and 1
 
-    assert pruned == Pruned(account_writes=5, poison_tries=1)
+    assert pruned == Pruned(account_writes=5, inbound_messages=3, poison_tries=1)
     assert keys(database) == {"recent"}
+    assert messages(database) == {"WCrecent"}
     assert tries(database) == {"events row 2", "events row 3"}
     assert [item.key for item in PoisonLedger(database.engine).parked()] == ["events row 2"]
 
@@ -76,12 +94,14 @@ def test_old_keys_and_unparked_tries_go_recent_ones_and_parked_ones_stay(databas
 def test_keys_younger_than_the_retention_stay(database):
     with time_machine.travel(WRITTEN, tick=False):
         write_keys(database, "a-week-less-a-minute")
+        accept(database, "WCa-week-less-a-minute")
         fail_on(database, "events row 1", max_tries=5)
 
     with time_machine.travel(WRITTEN + KEEP - timedelta(minutes=1), tick=False):
-        assert prune(engine=database.engine, keep=KEEP) == Pruned(account_writes=0,
-                                                                 poison_tries=0)
+        assert prune(engine=database.engine, keep=KEEP) == Pruned(
+            account_writes=0, inbound_messages=0, poison_tries=0)
     assert keys(database) == {"a-week-less-a-minute"}
+    assert messages(database) == {"WCa-week-less-a-minute"}
     assert tries(database) == {"events row 1"}
 
 
