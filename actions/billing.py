@@ -173,10 +173,15 @@ class ActionPaymentOptions(AccountAction):
     async def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker,
                      customer: Customer) -> list[EventType]:
         balance = await lookup(profiles().balance, customer_id=customer.customer_id)
-        pay_url = f"{get_settings().pay_url}?account={balance.account_number}"
-        amount = ("a top-up" if balance.payment_type is PaymentType.PREPAID
-                  else pay_now(balance, clock.today()))
-        dispatcher.utter_message(response="utter_payment_options", amount_due=amount,
-                                 pay_url=pay_url, account_number=balance.account_number,
+        if balance.payment_type is PaymentType.PREPAID:  # nothing billed: a top-up
+            dispatcher.utter_message(
+                response="utter_top_up_options", account_number=balance.account_number,
+                top_up_url=f"{get_settings().top_up_url}?account={balance.account_number}",
+                credit=money(balance.prepaid_credit or 0, balance.currency))
+            return []
+        dispatcher.utter_message(response="utter_payment_options",
+                                 amount_due=pay_now(balance, clock.today()),
+                                 pay_url=f"{get_settings().pay_url}?account={balance.account_number}",
+                                 account_number=balance.account_number,
                                  autopay_note=autopay_note(balance))
         return []

@@ -125,6 +125,9 @@ class Settings(BaseSettings):
     #: channel is off unless a real token is set (careline/channels/rest.py).
     rest_token: SecretStr = Field(default=SecretStr(""), env="CARELINE_REST_TOKEN")
     pay_url: str = Field(default="https://pay.careline.example/bill", env="CARELINE_PAY_URL")
+    #: Where a pay-as-you-go customer tops up (a bill's payment page has nothing to pay).
+    top_up_url: str = Field(default="https://pay.careline.example/top-up",
+                            env="CARELINE_TOP_UP_URL")
 
     default_region: str = Field(default="GB", env="CARELINE_DEFAULT_REGION")
     log_level: str = Field(default="INFO", env="CARELINE_LOG_LEVEL")

@@ -7,6 +7,7 @@ from actions.billing import (ActionCheckBalance, ActionCheckDueDate, ActionExpla
 from actions.disputes import ActionOpenDispute
 from actions.plans import ActionChangePlan
 from careline.profile.service import ProfileService
+from careline.settings import get_settings
 from tests.actions.conftest import Conversation, run, verified
 
 
@@ -59,6 +60,15 @@ async def test_payment_link_names_the_account(demo):
     turn = await run(ActionPaymentOptions(), Conversation(slots=verified(demo["Gareth"])))
     said = turn.kwargs("utter_payment_options")
     assert said["pay_url"].endswith("account=CL10000104")
+
+
+async def test_a_prepaid_customer_is_given_a_top_up_link_not_a_bill_to_pay(demo):
+    turn = await run(ActionPaymentOptions(), Conversation(slots=verified(demo["Aisha"])))
+    assert "utter_payment_options" not in turn.responses
+    said = turn.kwargs("utter_top_up_options")
+    balance = ProfileService().balance(customer_id=demo["Aisha"])
+    assert said["top_up_url"] == f"{get_settings().top_up_url}?account={balance.account_number}"
+    assert said["credit"] == f"£{balance.prepaid_credit:,.2f}"
 
 
 async def test_arrangement_offered_within_policy_limits(demo):
