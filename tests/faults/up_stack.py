@@ -171,6 +171,8 @@ def production_environment(data_dir: Path, ports: dict[str, int], tag: str) -> d
         "CARELINE_LOCK_KEY_PREFIX": tag,
         # a killed replica's conversation locks free up within the test
         "CARELINE_LOCK_LIFETIME_SECONDS": "6", "CARELINE_ACTION_TIMEOUT_SECONDS": "5",
+        # and its journalled messages (web chat, SMS, WhatsApp) are taken over 10 s on
+        "CARELINE_REDRIVE_AFTER_SECONDS": "10",
         "CARELINE_EVENT_BROKER_URL": LOCAL_EVENT_BROKER_URL,
         "CARELINE_EVENT_QUEUE": f"{tag}_events", "CARELINE_DESK_EVENT_QUEUE": f"{tag}_desk",
         "CARELINE_RASA_PORT": str(ports["rasa"]), "CARELINE_DESK_PORT": str(ports["desk"]),
