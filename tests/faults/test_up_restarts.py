@@ -1,14 +1,15 @@
 """`careline up --replicas 2` under the production profile keeps itself running.
 
-A Rasa replica, an action server and one of the two Twilio gateways are SIGKILLed in
-turn while customers talk over SMS and WhatsApp (signed Twilio webhooks through nginx)
-and REST; each is restarted by the supervisor, answers its health check again, and every
-message sent gets its answer; with a gateway down nginx passes the webhooks to the other,
-so Twilio is never refused. The handoff worker is SIGKILLed while customers ask for a
-person, and the notice sender (the incidents API) halfway through an outage's notices:
-each handoff reaches the desk once and each customer gets one notice. The insight
-consumer drains the queue Rasa publishes to. Tests run in file order on one stack (see
-up_stack.py).
+A Rasa replica (the one holding the web chat's sockets), an action server and one of the
+two Twilio gateways are SIGKILLed in turn while customers talk over SMS and WhatsApp
+(signed Twilio webhooks through nginx), web chat (socket.io through nginx) and REST; each
+is restarted by the supervisor, answers its health check again, and every message sent
+gets its answer, a web chat message once; with a gateway down nginx passes the webhooks
+to the other, so Twilio is never refused. The handoff worker is SIGKILLed while customers
+ask for a person, and the notice sender (the incidents API) halfway through an outage's
+notices: each handoff reaches the desk once and each customer gets one notice. The
+insight consumer drains the queue Rasa publishes to. Tests run in file order on one
+stack (see up_stack.py).
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ from .records import (database, notice_statuses, outbox_since, seed_area, texts_
                       tickets_by_conversation)
 from .traffic import Exchange, lost, phones, rest_senders, say, talking, texting
 from .up_stack import UpStack, answers, run_up, wait_until
+from .webchat_traffic import (WebChatCustomer, WebChatTally, chatting, running_turns,
+                              sticky_replica, tally, webchat_customers)
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(2400)]
 
@@ -41,10 +44,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres, pytest.mark.timeout(2400)]
 TEXTS = ["hello", "what can you do", "is there an outage near me", "thanks, bye"]
 #: What a customer says to be handed to a person.
 ASKING_FOR_A_PERSON = ["hello", "I want to talk to a real person please"]
-#: Children killed under conversations, once each, in this order.
-KILLED = ["rasa-1", "actions-0", "gateway-0"]
-#: Children that must come back: those and the background workers killed mid-work.
-RESTARTED = (*KILLED, "handoff-worker", "incidents")
+#: Children killed under conversations, once each, in this order; "rasa" is the replica
+#: nginx sends the web chat to (the ``webchat_replica`` fixture says which).
+KILLED = ["rasa", "actions-0", "gateway-0"]
+#: Background workers killed mid-work; they must come back too.
+WORKERS = ("handoff-worker", "incidents")
 #: Every supervised child of the stack.
 CHILDREN = ("rasa-0", "rasa-1", "actions-0", "actions-1", "gateway-0", "gateway-1", "insight")
 #: Customers of one outage: at Twilio's 10 sends a second, three seconds of sending.
@@ -56,12 +60,26 @@ def up(tmp_path_factory: pytest.TempPathFactory) -> Iterator[UpStack]:
     yield from run_up(tmp_path_factory.mktemp("up"))
 
 
+@pytest.fixture(scope="module")
+def webchat_replica(up: UpStack) -> str:
+    """The Rasa replica holding the web chat's sockets: all of them, as every customer
+    here comes from 127.0.0.1 and nginx keeps web chat on one replica per address."""
+    return asyncio.run(sticky_replica(up))
+
+
+def _child(name: str, webchat_replica: str) -> str:
+    return webchat_replica if name == "rasa" else name
+
+
 async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bool = False,
-                         refused: list[int] | None = None) -> tuple[list[Exchange], int]:
-    """Four REST customers, two SMS and two WhatsApp customers talk; ``kill`` dies one
-    second in (or, with ``kill_first``, before the first text). Returns the exchanges and
-    the killed pid; webhooks answered 5xx go to ``refused``."""
+                         refused: list[int] | None = None
+                         ) -> tuple[list[Exchange], WebChatTally, int]:
+    """Four REST customers, two SMS, two WhatsApp and three web chat customers talk;
+    ``kill`` dies one second in (or, with ``kill_first``, before the first text; a Rasa
+    replica as soon as a web chat turn runs on it). Returns the exchanges, the web chat's
+    tally and the killed pid; webhooks answered 5xx go to ``refused``."""
     senders, texters = rest_senders(4), phones(up, sms=2, whatsapp=2)
+    web = await _connected(webchat_customers(up, 3))
     first = up.kill(kill) if kill and kill_first else 0
     if first:  # the texts meet it down, not dying (a webhook in a dying process's accept
         # queue is reset after it was sent: nginx must not retry that, Twilio may)
@@ -69,13 +87,30 @@ async def _conversations(up: UpStack, *, kill: str | None = None, kill_first: bo
                    within=60, stack=up)
 
     async def kill_soon() -> int:
+        if kill and kill.startswith("rasa"):  # all the web chat's turns run on it
+            return await _kill_when(up, kill, lambda: running_turns(up, web) > 0)
         await asyncio.sleep(1.0)
         return up.kill(kill) if kill and not kill_first else first
 
-    rest, sms, pid = await asyncio.gather(
-        talking(up, senders, TEXTS),
-        texting(texters, TEXTS, [] if refused is None else refused), kill_soon())
-    return rest + sms, pid
+    try:
+        rest, sms, _, pid = await asyncio.gather(
+            talking(up, senders, TEXTS),
+            texting(texters, TEXTS, [] if refused is None else refused),
+            chatting(web, TEXTS), kill_soon())
+    finally:
+        await asyncio.gather(*(customer.close() for customer in web))
+    return rest + sms, await tally(up, web), pid
+
+
+async def _connected(customers: list[WebChatCustomer]) -> list[WebChatCustomer]:
+    await asyncio.gather(*(customer.connect() for customer in customers))
+    return customers
+
+
+def _report(when: str, exchanges: list[Exchange], web: WebChatTally) -> None:
+    print(f"\n{when}: REST, SMS and WhatsApp: {len(exchanges)} messages sent, "
+          f"{len(exchanges) - len(lost(exchanges))} answered, {len(lost(exchanges))} lost; "
+          f"{web}")
 
 
 def _accepting(port: int) -> bool:
@@ -149,18 +184,25 @@ def test_the_insight_consumer_drains_the_events_queue(up: UpStack) -> None:
                f"an empty {up.event_queue}", within=120, stack=up)
 
 
-@pytest.mark.parametrize("name", KILLED)
+@pytest.mark.parametrize("killing", KILLED)
 async def test_a_killed_child_is_restarted_and_every_message_answered(
-    up: UpStack, name: str,
+    up: UpStack, webchat_replica: str, killing: str,
 ) -> None:
+    name = _child(killing, webchat_replica)
     refused: list[int] = []
     gateway = name.startswith("gateway")
-    exchanges, killed = await _conversations(up, kill=name, kill_first=gateway,
-                                             refused=refused)
-    assert len(exchanges) == 8 * len(TEXTS)
+    if name.startswith("rasa"):  # still the replica the web chat goes to
+        assert await sticky_replica(up) == name
+    exchanges, web, killed = await _conversations(up, kill=name, kill_first=gateway,
+                                                  refused=refused)
+    _report(f"{name} killed", exchanges, web)
+    assert len(exchanges) == 8 * len(TEXTS) and web.sent == 3 * len(TEXTS)
     assert lost(exchanges) == [], f"{name} killed: unanswered {lost(exchanges)}"
+    assert web.lost == [] and web.twice == [], f"{name} killed: {web.lost} {web.twice}"
     if gateway:  # killed before the first text (restart >= 1 s later): the other took them
         assert refused == [], refused
+    if name.startswith("rasa"):  # the web chat's sockets and a turn were on it
+        assert web.reconnects >= 3 and web.taken_over >= 1, web
 
     _came_back(up, name, killed)
     if name.startswith("rasa"):  # the restarted replica itself serves turns again
@@ -172,15 +214,18 @@ async def test_a_killed_child_is_restarted_and_every_message_answered(
                                     timeout=aiohttp.ClientTimeout(total=180)) as reply:
                 assert reply.status == 200 and await reply.json()
 
-    after, _ = await _conversations(up)
+    after, web_after, _ = await _conversations(up)
+    _report(f"after {name}'s restart", after, web_after)
     assert lost(after) == [], f"after {name}'s restart: unanswered {lost(after)}"
+    assert web_after.lost == [] and web_after.twice == [], web_after
 
 
 async def test_the_handoff_worker_killed_mid_delivery_hands_each_customer_over_once(
         up: UpStack) -> None:
     since = datetime.now(timezone.utc)
     senders, texters = rest_senders(3), phones(up, sms=3, whatsapp=2)
-    customers = len(senders) + len(texters)
+    web = await _connected(webchat_customers(up, 2))
+    customers = len(senders) + len(texters) + len(web)
 
     def statuses() -> Counter[str]:
         return Counter(status for _, status in outbox_since(up, since).values())
@@ -192,11 +237,18 @@ async def test_the_handoff_worker_killed_mid_delivery_hands_each_customer_over_o
         return pid, await asyncio.to_thread(statuses)  # what the dead worker delivered
 
     # customers ask one by one, so handoffs keep coming while the worker is down
-    rest, texts, (killed, at_kill) = await asyncio.gather(
-        talking(up, senders, ASKING_FOR_A_PERSON, stagger=1.0),
-        texting(texters, ASKING_FOR_A_PERSON, [], stagger=1.0, start=0.5),
-        kill_mid_delivery())
+    try:
+        rest, texts, _, (killed, at_kill) = await asyncio.gather(
+            talking(up, senders, ASKING_FOR_A_PERSON, stagger=1.0),
+            texting(texters, ASKING_FOR_A_PERSON, [], stagger=1.0, start=0.5),
+            chatting(web, ASKING_FOR_A_PERSON, stagger=1.0, start=0.25),
+            kill_mid_delivery())
+    finally:
+        await asyncio.gather(*(customer.close() for customer in web))
+    chat = await tally(up, web)
+    _report("handoff-worker killed", rest + texts, chat)
     assert lost(rest + texts) == [], f"unanswered {lost(rest + texts)}"
+    assert chat.lost == [] and chat.twice == [], chat
     _came_back(up, "handoff-worker", killed)
 
     def all_delivered() -> Optional[dict[str, tuple[str, str]]]:
@@ -213,6 +265,7 @@ async def test_the_handoff_worker_killed_mid_delivery_hands_each_customer_over_o
     assert at_kill["delivered"] < customers  # the restarted worker delivered the rest
     assert len(conversations) == customers and set(conversations.values()) == {1}
     assert {f"rest:{sender}" for sender in senders} <= set(conversations)
+    assert {customer.sender_id for customer in web} <= set(conversations)
     assert tickets == conversations  # every handoff at the desk, none twice
 
 
@@ -244,10 +297,11 @@ async def test_the_notice_sender_killed_mid_batch_sends_each_notice_once(up: UpS
     assert received == Counter({number: 1 for number in numbers})  # none lost, none twice
 
 
-def test_only_the_killed_children_were_restarted(up: UpStack) -> None:
+def test_only_the_killed_children_were_restarted(up: UpStack, webchat_replica: str) -> None:
     said = up.said()
     print("\n".join(line for line in said.splitlines() if "careline.supervisor" in line))
+    restarted = {*(_child(name, webchat_replica) for name in KILLED), *WORKERS}
     for name in (*CHILDREN, "desk", "handoff-worker", "incidents", "nginx"):
         restarts = len(re.findall(rf"(?<![\w-]){name} restarted \(restart ", said))
-        assert restarts == (1 if name in RESTARTED else 0), (name, restarts)
+        assert restarts == (1 if name in restarted else 0), (name, restarts)
     assert up.process.poll() is None  # the stack itself never stopped
