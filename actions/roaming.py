@@ -1,23 +1,29 @@
-"""Roaming: the cost of a trip, daily passes against a monthly pass, adding the cheaper."""
+"""Roaming: the cost of a trip, daily passes against a monthly pass, adding the cheaper;
+and, before sign-in, what roaming at a named destination costs on our plans."""
 
 from __future__ import annotations
 
+import logging
 from datetime import date, timedelta
 from typing import Any
 
-from rasa_sdk import Tracker
+from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.types import DomainDict
 
 from actions.customer import AccountAction, Customer, lookup, profiles, write_key
-from actions.formatting import day, money
+from actions.formatting import day, listing, money
 from actions.identity import SecondFactorForm
 from actions.parsing import calendar_date, duration_days
 from careline import clock
 from careline.profile.countries import country_in_text
 from careline.profile.errors import InvalidRequest
-from careline.profile.schemas import RoamingPassOption
+from careline.profile.pricing import customer_price
+from careline.profile.schemas import AddOnInfo, PaymentType, RoamingOverview, RoamingPassOption
+from careline.settings import get_settings
+
+logger = logging.getLogger(__name__)
 
 MAX_TRIP_DAYS = 90
 #: How far ahead a pass can be bought.
@@ -103,6 +109,50 @@ class ActionRoamingQuote(AccountAction):
                                  starts_on=day(travel_date(tracker)),
                                  vat_note=VAT_NOTE if quote.vat_included else "")
         return [SlotSet("offer", "roaming_pass")]
+
+
+class ActionRoamingOverview(Action):
+    """Before sign-in, a question about roaming somewhere is answered with what anyone may
+    know (the plans that include it, the zone's passes) before the sign-in that pricing
+    the visitor's own trip needs; without a destination we know, it says nothing."""
+
+    def name(self) -> str:
+        return "action_roaming_overview"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker,
+                  domain: DomainDict) -> list[EventType]:
+        named = tracker.get_slot("country") or country_in_text(
+            str(tracker.latest_message.get("text") or ""))
+        if not named:
+            return []
+        try:
+            overview = await lookup(profiles().roaming_overview, country=str(named))
+        except InvalidRequest:  # the roaming form asks for the country after sign-in
+            return []
+        except Exception:  # noqa: BLE001 - the sign-in that follows still helps them
+            logger.exception("roaming overview unavailable")
+            return []
+        dispatcher.utter_message(response="utter_roaming_overview",
+                                 country=overview.country_name, **overview_text(overview))
+        return []
+
+
+def overview_text(overview: RoamingOverview) -> dict[str, str]:
+    """Where roaming is included, and the passes at pay-monthly prices (with VAT)."""
+    plans = [plan.name for plan in overview.included_on]
+    included = (f"is included on {listing(plans)}" if plans
+                else "is not included on any of our plans")
+    passes = [_pass_price(p) for p in (overview.daily, overview.monthly) if p is not None]
+    return {"included": included,
+            "passes": (f" Otherwise a pass covers it: {' or '.join(passes)}, pay-monthly "
+                       "prices with VAT." if passes else "")}
+
+
+def _pass_price(add_on: AddOnInfo) -> str:
+    price = money(customer_price(add_on.price, payment_type=PaymentType.POSTPAID,
+                                 vat_rate=get_settings().vat_rate))
+    period = "a day" if add_on.validity_days == 1 else f"for {add_on.validity_days} days"
+    return f"{add_on.name} {price} {period}"
 
 
 class ActionAddRoamingPass(AccountAction):

@@ -17,8 +17,9 @@ from careline.profile.schemas import (
     AddOnInfo, AddOnKind, ArrangementEligibility, ArrangementInfo, ArrangementKind,
     ArrangementOption, ArrangementStatus, BillCategory, BillExplanation, CategoryChange,
     EligibilityReason, InvoiceInfo, PaymentType, PlanInfo, PlanRecommendation,
-    RecommendationReason, RoamingPassOption, UsageCycle,
+    RecommendationReason, RoamingOverview, RoamingPassOption, UsageCycle,
 )
+from careline.profile.silos.protocols import Destination
 
 ZERO = Decimal("0.00")
 PENNY = Decimal("0.01")
@@ -120,6 +121,22 @@ def roaming_options(*, passes: Sequence[AddOnInfo], days: int
 
 def roaming_included(plan: PlanInfo, zone: str) -> bool:
     return plan.roaming_included and zone in INCLUDED_ROAMING_ZONES
+
+
+def roaming_overview(*, destination: Destination, passes: Sequence[AddOnInfo],
+                     plans: Sequence[PlanInfo]) -> RoamingOverview:
+    """The plans on sale that include roaming at ``destination``; the zone's cheapest
+    daily and monthly passes."""
+    def cheapest(kind: AddOnKind) -> Optional[AddOnInfo]:
+        found = [p for p in passes if p.kind is kind]
+        return min(found, key=lambda p: p.price) if found else None
+
+    return RoamingOverview(
+        country_code=destination.country_code, country_name=destination.country_name,
+        zone=destination.zone,
+        included_on=tuple(p for p in plans if p.available
+                          and roaming_included(p, destination.zone)),
+        daily=cheapest(AddOnKind.ROAMING_DAILY), monthly=cheapest(AddOnKind.ROAMING_MONTHLY))
 
 
 def arrangement_eligibility(*, customer_id: int, payment_type: PaymentType, amount_due: Decimal,

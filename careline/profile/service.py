@@ -31,10 +31,11 @@ from careline.profile.schemas import (
     BillExplanation, CaseRef, Channel, CustomerInfo, CustomerNotFound, CustomerRef,
     IdentityKind, InteractionInfo, InteractionOutcome, InteractionRef, InvalidRequest,
     InvoiceInfo, LineInfo, OptOutResult, OutageInfo, OutageSubscription,
-    PaymentType, PlanChangeResult, PlanInfo, PlanRecommendation, RoamingPassResult, RoamingQuote,
+    PaymentType, PlanChangeResult, PlanInfo, PlanRecommendation, RoamingOverview, RoamingPassResult,
+    RoamingQuote,
     ServiceKind, UnifiedProfile,
 )
-from careline.profile.silos.protocols import AccountState, CustomerBillSilo
+from careline.profile.silos.protocols import AccountState, CustomerBillSilo, Destination
 from careline.profile.silos.view import Silos, silos_over
 from careline.settings import Settings, get_settings
 
@@ -242,13 +243,19 @@ class ProfileService:
             self._customer(silos, customer_id)
             return self._quote(silos, customer_id, country, days)
 
+    def roaming_overview(self, *, country: str) -> RoamingOverview:
+        """Roaming in ``country`` on our plans, for someone not signed in: the plans on sale
+        that include it and the zone's passes."""
+        with self._read() as silos:
+            destination = _destination(silos, country)
+            passes = silos.catalogue.roaming_passes(zone=destination.zone)
+            return policy.roaming_overview(destination=destination, passes=passes,
+                                           plans=silos.catalogue.plans())
+
     def _quote(self, silos: Silos, customer_id: int, country: str, days: int) -> RoamingQuote:
         if not isinstance(days, int) or not 1 <= days <= policy.MAX_ROAMING_DAYS:
             raise InvalidRequest(f"a trip is 1 to {policy.MAX_ROAMING_DAYS} days")
-        code = countries.country_code(country or "")
-        destination = silos.catalogue.destination(country=code or country or "")
-        if destination is None:
-            raise InvalidRequest(f"we have no roaming rates for {country!r}")
+        destination = _destination(silos, country)
         line = self._primary_line(silos, customer_id)
         paying = line.plan.payment_type
         included = policy.roaming_included(line.plan, destination.zone)
@@ -386,3 +393,12 @@ class ProfileService:
                               satisfaction=satisfaction, conversation_id=conversation_id,
                               occurred_at=occurred_at or self._clock(),
                               case_reference=case_reference))
+
+
+def _destination(silos: Silos, country: str) -> Destination:
+    """The destination named by any common name or ISO code; InvalidRequest if unknown."""
+    code = countries.country_code(country or "")
+    destination = silos.catalogue.destination(country=code or country or "")
+    if destination is None:
+        raise InvalidRequest(f"we have no roaming rates for {country!r}")
+    return destination

@@ -5,7 +5,8 @@ from sqlalchemy import update
 
 from actions.plans import (ActionChangePlan, ActionListPlans, ActionRecommendPlan,
                            ActionShowPlanUsage, ValidatePlanChangeForm, find_plan)
-from actions.roaming import ActionAddRoamingPass, ActionRoamingQuote, ValidateRoamingForm
+from actions.roaming import (ActionAddRoamingPass, ActionRoamingOverview, ActionRoamingQuote,
+                             ValidateRoamingForm)
 from careline import clock
 from careline.db.session import session_scope
 from careline.profile.models import Plan
@@ -107,3 +108,21 @@ async def test_roaming_quote_picks_the_cheaper_pass_and_adds_it(demo):
     assert quote.slots()["offer"] == "roaming_pass"
     added = await run(ActionAddRoamingPass(), Conversation(slots=slots, intent="affirm"))
     assert added.kwargs("utter_roaming_pass_added")["total"].startswith("£")
+
+
+async def test_roaming_somewhere_named_is_answered_before_sign_in(careline_db):
+    turn = await run(ActionRoamingOverview(), Conversation(
+        intent="ask_roaming", text="do you cover roaming in spain"))
+    said = turn.kwargs("utter_roaming_overview")
+    overview = ProfileService().roaming_overview(country="Spain")
+    assert said["country"] == "Spain" and overview.included_on
+    assert all(plan.name in said["included"] for plan in overview.included_on)
+    assert overview.daily is not None and overview.daily.name in said["passes"]
+    assert turn.events == []  # nothing about the visitor is kept
+
+
+async def test_roaming_asked_with_no_destination_we_know_says_nothing_before_sign_in(
+        careline_db):
+    for text in ("how much is roaming", "roaming in atlantis"):
+        turn = await run(ActionRoamingOverview(), Conversation(intent="ask_roaming", text=text))
+        assert turn.responses == []

@@ -37,7 +37,8 @@ from careline.profile.schemas.profile import (
     UnifiedProfile,
 )
 from careline.profile.schemas.decisions import (
-    PlanRecommendation, RoamingPassOption, RoamingQuote, ArrangementOption, ArrangementEligibility,
+    PlanRecommendation, RoamingOverview, RoamingPassOption, RoamingQuote, ArrangementOption,
+    ArrangementEligibility,
 )
 from careline.profile.schemas.results import (
     PlanChangeResult, RoamingPassResult, OutageSubscription, OptOutResult, InteractionRef,
@@ -56,6 +57,6 @@ __all__ = [
     "InvoiceStatus", "LineInfo", "NetworkAreaInfo", "OptOutResult", "OutageInfo",
     "OutageSubscription", "OutageUpdate", "PaymentInfo", "PaymentType", "PlanChangeResult",
     "PlanInfo", "PlanRecommendation", "PolicyViolation", "ProfileError", "RecommendationReason",
-    "RoamingPassOption", "RoamingPassResult", "RoamingQuote", "Segment", "ServiceAddress",
+    "RoamingOverview", "RoamingPassOption", "RoamingPassResult", "RoamingQuote", "Segment", "ServiceAddress",
     "ServiceKind", "SiloUnavailable", "UnifiedProfile", "UsageCycle", "UsageSummary", "ZERO",
 ]

@@ -37,6 +37,20 @@ class RoamingPassOption:
 
 
 @dataclass(frozen=True)
+class RoamingOverview:
+    """Roaming at a destination on any of our plans: for someone not signed in."""
+
+    country_code: str
+    country_name: str
+    zone: str
+    #: Plans on sale that include roaming there.
+    included_on: tuple[PlanInfo, ...]
+    #: The zone's cheapest daily and monthly passes, at catalogue (net) prices.
+    daily: Optional[AddOnInfo]
+    monthly: Optional[AddOnInfo]
+
+
+@dataclass(frozen=True)
 class RoamingQuote:
     """Daily passes against a monthly pass for ``days`` days at a destination."""
 
