@@ -140,12 +140,15 @@ class ActionRoamingOverview(Action):
 def overview_text(overview: RoamingOverview) -> dict[str, str]:
     """Where roaming is included, and the passes at pay-monthly prices (with VAT)."""
     plans = [plan.name for plan in overview.included_on]
-    included = (f"is included on {listing(plans)}" if plans
-                else "is not included on any of our plans")
     passes = [_pass_price(p) for p in (overview.daily, overview.monthly) if p is not None]
-    return {"included": included,
-            "passes": (f" Otherwise a pass covers it: {' or '.join(passes)}, pay-monthly "
-                       "prices with VAT." if passes else "")}
+    priced = f"{' or '.join(passes)} (pay-monthly prices, with VAT)."
+    if plans:
+        return {"included": f"is included on {listing(plans)}.",
+                "passes": f" On other plans a pass covers it: {priced}" if passes else ""}
+    if passes:
+        return {"included": "is not included on our plans,",
+                "passes": f" but a pass covers it: {priced}"}
+    return {"included": "is not included on our plans.", "passes": ""}
 
 
 def _pass_price(add_on: AddOnInfo) -> str:

@@ -6,7 +6,7 @@ from sqlalchemy import update
 from actions.plans import (ActionChangePlan, ActionListPlans, ActionRecommendPlan,
                            ActionShowPlanUsage, ValidatePlanChangeForm, find_plan)
 from actions.roaming import (ActionAddRoamingPass, ActionRoamingOverview, ActionRoamingQuote,
-                             ValidateRoamingForm)
+                             ValidateRoamingForm, overview_text)
 from careline import clock
 from careline.db.session import session_scope
 from careline.profile.models import Plan
@@ -126,3 +126,12 @@ async def test_roaming_asked_with_no_destination_we_know_says_nothing_before_sig
     for text in ("how much is roaming", "roaming in atlantis"):
         turn = await run(ActionRoamingOverview(), Conversation(intent="ask_roaming", text=text))
         assert turn.responses == []
+
+
+def test_the_overview_reads_as_a_sentence_with_and_without_plans_that_include_it(careline_db):
+    spain = overview_text(ProfileService().roaming_overview(country="Spain"))
+    usa = overview_text(ProfileService().roaming_overview(country="USA"))
+    assert spain["included"].startswith("is included on ") and spain["included"].endswith(".")
+    assert spain["passes"].startswith(" On other plans a pass covers it: Europe Day Pass £")
+    assert usa["included"] == "is not included on our plans,"
+    assert usa["passes"].startswith(" but a pass covers it: World Day Pass £")
