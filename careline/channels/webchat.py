@@ -29,6 +29,8 @@ from typing import Any, Awaitable, Callable, NamedTuple, Optional
 
 from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketBlueprint, SocketIOOutput
+from rasa.shared.core.events import UserUttered
+from rasa.shared.core.trackers import DialogueStateTracker
 from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
@@ -242,7 +244,8 @@ class WebChatChannel(InputChannel):
             if await self.journal.answer_once(
                     sender_id=identity.sender_id, message_id=message_id,
                     proved_by=_proof(identity),
-                    run=lambda key: turn(identity, text, message_id=key)):
+                    run=lambda key: turn(identity, text, message_id=key),
+                    ran=lambda key: self._in_conversation(identity.sender_id, key)):
                 await sio.emit(DONE_EVENT, {"message_id": message_id},
                                room=identity.sender_id)
         sio.on(USER_EVENT, user_uttered)
@@ -269,14 +272,27 @@ class WebChatChannel(InputChannel):
     async def _waiting_question(self, sender_id: str) -> Optional[str]:
         """The question the visitor's anonymous conversation holds for sign-in
         (:mod:`careline.webchat.resume`); None when there is none or it cannot be read."""
+        return waiting_question(await self._tracker(sender_id))
+
+    async def _in_conversation(self, sender_id: str, message_id: str) -> bool:
+        """Whether the conversation's tracker holds a turn of ``message_id`` (False when it
+        cannot be read: running it again beats leaving it unanswered)."""
+        tracker = await self._tracker(sender_id)
+        return tracker is not None and any(
+            isinstance(event, UserUttered) and event.message_id == message_id
+            for event in reversed(tracker.events))
+
+    async def _tracker(self, sender_id: str) -> Optional[DialogueStateTracker]:
         agent = getattr(self._app.ctx, "agent", None) if self._app is not None else None
         if agent is None or agent.tracker_store is None:
             return None
         try:
-            return waiting_question(await agent.tracker_store.retrieve(sender_id))
-        except Exception:  # noqa: BLE001 - logged; the customer can still ask again
-            logger.exception("web chat: the question asked before sign-in could not be read")
+            tracker: Optional[DialogueStateTracker] = await agent.tracker_store.retrieve(
+                sender_id)
+        except Exception:  # noqa: BLE001 - logged; the caller decides without it
+            logger.exception("web chat: the conversation %s could not be read", sender_id)
             return None
+        return tracker
 
     async def _bind(self, sid: str, anonymous: WebIdentity, customer_id: int) -> None:
         """Move the socket from its anonymous room to the customer's conversation, and give

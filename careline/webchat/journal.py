@@ -9,7 +9,9 @@ runs, so a message sent again is answered by exactly one turn:
 * first seen: claimed, its turn runs, it is marked answered, ``message_done``;
 * answered already: ``message_done`` again, nothing run;
 * its turn running in a live process (lease renewed): ignored, that turn says done;
-* its turn's process died (lease ran out): taken over here and run.
+* its turn's process died (lease ran out): taken over here and run, unless the
+  conversation's tracker already holds it (the process died after its turn was saved but
+  before the answered mark: the customer has their answer).
 
 The journal key, not the client's id, is the turn's Rasa ``message_id``, so the
 account writes of a taken-over turn are keyed the same (careline.profile.idempotency)
@@ -74,9 +76,12 @@ class WebChatJournal:
         return self._lease_seconds
 
     async def answer_once(self, *, sender_id: str, message_id: str, proved_by: Proof,
-                          run: Callable[[str], Awaitable[None]]) -> bool:
+                          run: Callable[[str], Awaitable[None]],
+                          ran: Callable[[str], Awaitable[bool]]) -> bool:
         """Run ``run(journal_key)`` unless the message was answered or is being answered;
-        True when it has been answered (here or before): the widget may forget it."""
+        True when it has been answered (here or before): the widget may forget it.
+        ``ran(journal_key)`` says whether a turn of that key is in the conversation
+        already; it is asked only of a message taken over from a dead process."""
         key = journal_key(sender_id=sender_id, message_id=message_id)
         try:
             claim = await run_blocking(functools.partial(
@@ -90,11 +95,17 @@ class WebChatJournal:
             return True
         if claim is Claim.RUNNING:
             return False
-        if claim is Claim.TAKEN_OVER:
-            logger.warning("web chat %s accepted but not answered in time: taken over", key)
-            metrics.REDRIVEN_TURNS.labels(CHANNEL).inc()
         async with lease_held(self.store, message_sid=key, lease_seconds=self.lease_seconds):
-            await run(key)
+            if claim is not Claim.TAKEN_OVER:
+                await run(key)
+            elif await ran(key):
+                logger.warning("web chat %s answered by a process that died before marking "
+                               "it so: marked, not run again", key)
+            else:
+                logger.warning("web chat %s accepted but not answered in time: taken over",
+                               key)
+                metrics.REDRIVEN_TURNS.labels(CHANNEL).inc()
+                await run(key)
         try:
             await run_blocking(functools.partial(self.store.mark_answered, message_sid=key))
         except Exception:  # noqa: BLE001 - answered all the same; only the mark is missing

@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from datetime import datetime, timedelta, timezone
 
 import pytest
+from sqlalchemy import text
 
 from careline.channels.inbound_journal import Claim
 from careline.channels.store import ChannelStore
@@ -79,6 +81,41 @@ def test_a_message_whose_replica_died_is_answered_when_sent_again(careline_stack
     assert [e["message_id"] for e in _user_events(careline_stack, f"web-{sender}")] == [key]
     state = ChannelStore(get_engine(careline_stack.database_url)).inbound_state(message_sid=key)
     assert state is not None and state.state == "answered" and state.redrives == 1
+
+
+def test_a_message_whose_replica_died_before_marking_it_answered_is_not_run_again(
+        careline_stack):
+    """Its turn was saved and answered, then the replica died before the answered mark:
+    the message sent again finds its turn in the tracker and is only marked."""
+    sender, message_id = "ida-web", uuid.uuid4().hex
+    key = journal_key(sender_id=f"web-{sender}", message_id=message_id)
+
+    async def first() -> int:
+        client = await _connected(careline_stack, sender)
+        await _say(client, "hello", message_id)
+        await client.wait_for(DONE_EVENT)
+        await client.sio.disconnect()
+        return len(client.of("bot_uttered"))
+
+    assert asyncio.run(first()) >= 1
+    with get_engine(careline_stack.database_url).begin() as connection:  # the mark undone
+        connection.execute(text(
+            "UPDATE channel_inbound_messages SET state = 'received', answered_at = NULL, "
+            "lease_until = :past WHERE message_sid = :key"),
+            {"key": key, "past": datetime.now(timezone.utc) - timedelta(minutes=5)})
+
+    async def again() -> WebClient:
+        client = await _connected(careline_stack, sender)
+        await _say(client, "hello", message_id)
+        await client.wait_for(DONE_EVENT)
+        await client.sio.disconnect()
+        return client
+
+    client = asyncio.run(again())
+    assert client.of("bot_uttered") == [] and _done(client) == [message_id]
+    assert [e["message_id"] for e in _user_events(careline_stack, f"web-{sender}")] == [key]
+    state = ChannelStore(get_engine(careline_stack.database_url)).inbound_state(message_sid=key)
+    assert state is not None and state.state == "answered"
 
 
 def test_a_message_whose_turn_runs_elsewhere_is_left_to_that_turn(careline_stack):

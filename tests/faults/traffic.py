@@ -14,7 +14,7 @@ import uuid
 import aiohttp
 
 from careline.channels.phone_simulator import Phone, PhoneMessage
-from careline.channels.twilio_turns import APOLOGY
+from careline.channels.apology import APOLOGY
 from tests.e2e.customers import random_mobile
 
 from .up_stack import UpStack

@@ -21,22 +21,28 @@ LATER = timedelta(minutes=2)  # past the 60 s lease
 
 
 class Turns:
-    """Stands in for Rasa: records the journal key of each turn it runs."""
+    """Stands in for Rasa: records the journal key of each turn it runs; ``saved`` are the
+    keys its tracker holds (a dead process's turns among them)."""
 
-    def __init__(self) -> None:
+    def __init__(self, saved: tuple[str, ...] = ()) -> None:
         self.keys: list[str] = []
+        self.saved = set(saved)
         self.release = asyncio.Event()
         self.release.set()
 
     async def run(self, key: str) -> None:
         self.keys.append(key)
         await self.release.wait()
+        self.saved.add(key)
+
+    async def ran(self, key: str) -> bool:
+        return key in self.saved
 
 
 async def _send(journal: WebChatJournal, turns: Turns, message_id: str = "m-0001-abcd",
                 sender: str = SENDER) -> bool:
     return await journal.answer_once(sender_id=sender, message_id=message_id,
-                                     proved_by=Proof.WEB_TOKEN, run=turns.run)
+                                     proved_by=Proof.WEB_TOKEN, run=turns.run, ran=turns.ran)
 
 
 async def test_a_message_sent_again_after_its_answer_is_not_run_again(
@@ -88,6 +94,21 @@ async def test_a_message_whose_process_died_is_taken_over_once(
     assert state is not None and state.state == "answered" and state.redrives == 1
 
 
+async def test_a_message_whose_process_died_after_saving_its_turn_is_not_run_again(
+        backend_store: ChannelStore) -> None:
+    """Killed between the tracker's save and the answered mark: the customer has the
+    answer, so the message is marked answered, not run a second time."""
+    key = journal_key(sender_id=SENDER, message_id="m-0001-abcd")
+    backend_store.claim_resent(channel=CHANNEL, message_sid=key,
+                               proved_by=Proof.WEB_TOKEN.value, lease_seconds=60)
+    journal, turns = WebChatJournal(backend_store, lease_seconds=60), Turns(saved=(key,))
+    with time_machine.travel(clock.now() + LATER, tick=True):
+        assert await _send(journal, turns)
+    assert turns.keys == []
+    state = backend_store.inbound_state(message_sid=key)
+    assert state is not None and state.state == "answered"
+
+
 async def test_a_turn_longer_than_its_lease_keeps_it(backend_store: ChannelStore) -> None:
     journal, turns, others = WebChatJournal(backend_store, lease_seconds=1.5), Turns(), Turns()
     turns.release.clear()
@@ -110,7 +131,7 @@ async def test_a_turn_that_raised_is_not_marked_answered(backend_store: ChannelS
     journal = WebChatJournal(backend_store, lease_seconds=60)
     with pytest.raises(RuntimeError):
         await journal.answer_once(sender_id=SENDER, message_id="m-0001-abcd",
-                                  proved_by=Proof.WEB_TOKEN, run=broken)
+                                  proved_by=Proof.WEB_TOKEN, run=broken, ran=Turns().ran)
     state = backend_store.inbound_state(
         message_sid=journal_key(sender_id=SENDER, message_id="m-0001-abcd"))
     assert state is not None and state.state == "received"  # taken over once stale
