@@ -37,6 +37,17 @@ def _done(client: WebClient) -> list[str]:
     return [d["message_id"] for d in client.of(DONE_EVENT)]
 
 
+def _sent_until_done(stack: CarelineStack, subject: str, message_id: str) -> WebClient:
+    """A visitor's tab says "hello" with ``message_id`` and closes once told it is done."""
+    async def run() -> WebClient:
+        client = await _connected(stack, subject)
+        await _say(client, "hello", message_id)
+        await client.wait_for(DONE_EVENT)
+        await client.sio.disconnect()
+        return client
+    return asyncio.run(run())
+
+
 def _claim(stack: CarelineStack, key: str, *, lease_seconds: float) -> None:
     """What a replica does before it runs the turn (a negative lease: it died long ago)."""
     store = ChannelStore(get_engine(stack.database_url))
@@ -69,14 +80,7 @@ def test_a_message_whose_replica_died_is_answered_when_sent_again(careline_stack
     key = journal_key(sender_id=f"web-{sender}", message_id=message_id)
     _claim(careline_stack, key, lease_seconds=-60)
 
-    async def run() -> WebClient:
-        client = await _connected(careline_stack, sender)
-        await _say(client, "hello", message_id)
-        await client.wait_for(DONE_EVENT)
-        await client.sio.disconnect()
-        return client
-
-    client = asyncio.run(run())
+    client = _sent_until_done(careline_stack, sender, message_id)
     assert client.of("bot_uttered") and _done(client) == [message_id]
     assert [e["message_id"] for e in _user_events(careline_stack, f"web-{sender}")] == [key]
     state = ChannelStore(get_engine(careline_stack.database_url)).inbound_state(message_sid=key)
@@ -90,28 +94,14 @@ def test_a_message_whose_replica_died_before_marking_it_answered_is_not_run_agai
     sender, message_id = "ida-web", uuid.uuid4().hex
     key = journal_key(sender_id=f"web-{sender}", message_id=message_id)
 
-    async def first() -> int:
-        client = await _connected(careline_stack, sender)
-        await _say(client, "hello", message_id)
-        await client.wait_for(DONE_EVENT)
-        await client.sio.disconnect()
-        return len(client.of("bot_uttered"))
-
-    assert asyncio.run(first()) >= 1
+    assert _sent_until_done(careline_stack, sender, message_id).of("bot_uttered")
     with get_engine(careline_stack.database_url).begin() as connection:  # the mark undone
         connection.execute(text(
             "UPDATE channel_inbound_messages SET state = 'received', answered_at = NULL, "
             "lease_until = :past WHERE message_sid = :key"),
             {"key": key, "past": datetime.now(timezone.utc) - timedelta(minutes=5)})
 
-    async def again() -> WebClient:
-        client = await _connected(careline_stack, sender)
-        await _say(client, "hello", message_id)
-        await client.wait_for(DONE_EVENT)
-        await client.sio.disconnect()
-        return client
-
-    client = asyncio.run(again())
+    client = _sent_until_done(careline_stack, sender, message_id)
     assert client.of("bot_uttered") == [] and _done(client) == [message_id]
     assert [e["message_id"] for e in _user_events(careline_stack, f"web-{sender}")] == [key]
     state = ChannelStore(get_engine(careline_stack.database_url)).inbound_state(message_sid=key)
