@@ -253,14 +253,12 @@ class WebChatChannel(InputChannel):
         async def turn(identity: WebIdentity, text: str,
                        message_id: Optional[str] = None) -> None:
             await sio.emit("bot_typing", {"typing": True}, room=identity.sender_id)
-            known = identity.customer_id is not None and not identity.anonymous
             output = WebChatOutput(sio, BOT_EVENT)
             try:  # the token's signature checked on connect is the proof
                 await run_proven(on_new_message, UserMessage(
                     text, output, identity.sender_id, input_channel=self.name(),
                     message_id=message_id, metadata=_metadata(identity)),
-                    customer_id=identity.customer_id if known else None,
-                    proved_by=_proof(identity))
+                    customer_id=identity.verified_customer_id, proved_by=_proof(identity))
             except Exception:  # noqa: BLE001 - the customer gets an apology, never silence
                 logger.exception("web chat turn for %s failed", identity.sender_id)
                 await output.send_text_message(identity.sender_id, APOLOGY)
@@ -315,16 +313,14 @@ class WebChatChannel(InputChannel):
 
     async def _connected(self, sid: str, identity: WebIdentity) -> None:
         """Every socket counts for delivery; only a verified customer's for notices."""
-        known = identity.customer_id is not None and not identity.anonymous
-        self._live[sid] = _Connection(identity.sender_id,
-                                      identity.customer_id if known else None)
+        customer_id = identity.verified_customer_id
+        self._live[sid] = _Connection(identity.sender_id, customer_id)
         await self._shared("join", self.fanout.rooms.joined(
             sender_id=identity.sender_id, connection_id=sid))
-        if known:
-            assert identity.customer_id is not None
+        if customer_id is not None:
             await self._record("connect", functools.partial(
                 self.presence.connected, connection_id=sid, sender_id=identity.sender_id,
-                customer_id=identity.customer_id))
+                customer_id=customer_id))
         if self._heartbeat is None or self._heartbeat.done():
             self._heartbeat = asyncio.create_task(self._beat())
 
@@ -380,8 +376,7 @@ class WebChatChannel(InputChannel):
 
 def _proof(identity: WebIdentity) -> Proof:
     """A verified customer's token proves the customer; an anonymous one, nothing."""
-    known = identity.customer_id is not None and not identity.anonymous
-    return Proof.WEB_TOKEN if known else Proof.NOTHING
+    return Proof.NOTHING if identity.verified_customer_id is None else Proof.WEB_TOKEN
 
 
 def _metadata(identity: WebIdentity) -> dict[str, Any]:

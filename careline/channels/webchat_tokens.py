@@ -37,6 +37,11 @@ class WebIdentity:
         prefix = "web-anon-" if self.anonymous else "web-"
         return f"{prefix}{self.subject}"[:64]
 
+    @property
+    def verified_customer_id(self) -> Optional[int]:
+        """The customer the signed token proves, or None (anonymous, or no customer)."""
+        return None if self.anonymous else self.customer_id
+
 
 def webchat_secret(settings: Optional[Settings] = None) -> str:
     """``CARELINE_WEBCHAT_SECRET``, or a random local one kept in the data dir."""
